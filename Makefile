@@ -1,0 +1,121 @@
+# kaic build: `make build`, `make test`, `make demo`, `make fuzz`, `make install`.
+# Sources are found by wildcard: adding a file needs no Makefile edit.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+SAN      ?=
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+PKGS     := libcurl jansson yaml-0.1 openssl
+SIMPKGS  := $(PKGS) libmicrohttpd
+
+CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -pthread \
+	-Isrc -Isim -DKAIC_VERSION='"$(VERSION)"'
+ifeq ($(SAN),1)
+BUILD    := build-san
+CFLAGS_COMMON += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN    := -fsanitize=address,undefined
+else
+CFLAGS_COMMON += -O2
+endif
+CFLAGS   := $(CFLAGS_COMMON) $(shell pkg-config --cflags $(SIMPKGS) 2>/dev/null) $(EXTRA_CFLAGS)
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+SIMLIBS  := $(shell pkg-config --libs $(SIMPKGS) 2>/dev/null) -lpthread -lm
+TESTLIBS := -lcmocka
+
+# kaic: everything under src/ except main.c goes into a library that tests link.
+KAIC_SRC  := $(sort $(shell find src -name '*.c' ! -path src/main.c))
+KAIC_OBJ  := $(KAIC_SRC:%.c=$(BUILD)/obj/%.o)
+# kaic-sim: everything under sim/ except main.c, plus kaic's util/.
+UTIL_OBJ  := $(filter $(BUILD)/obj/src/util/%,$(KAIC_OBJ))
+SIM_SRC   := $(sort $(shell find sim -name '*.c' ! -path sim/main.c))
+SIM_OBJ   := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
+# unit tests: tests/unit/test_*.c link kaic's library; test_sim_*.c link kaic-sim's.
+UT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+UT_SIM    := $(filter tests/unit/test_sim_%,$(UT_SRC))
+UT_KAIC   := $(filter-out $(UT_SIM),$(UT_SRC))
+UT_BIN    := $(UT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all build deps test test-unit test-integration demo fuzz install uninstall clean image bench lint format
+
+all: build
+build: deps-check $(BUILD)/kaic $(BUILD)/kaic-sim
+
+deps-check:
+	@pkg-config --exists $(SIMPKGS) && test -f /usr/include/cmocka.h || ./scripts/install-deps.sh
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "cc    $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libkaic.a: $(KAIC_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/libkaicsim.a: $(SIM_OBJ) $(UTIL_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/kaic: $(BUILD)/obj/src/main.o $(BUILD)/libkaic.a
+	$(CC) $(LDSAN) -pthread -o $@ $^ $(LIBS)
+
+$(BUILD)/kaic-sim: $(BUILD)/obj/sim/main.o $(BUILD)/libkaicsim.a
+	$(CC) $(LDSAN) -pthread -o $@ $^ $(SIMLIBS)
+
+$(BUILD)/tests/test_sim_%: tests/unit/test_sim_%.c $(BUILD)/libkaicsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(SIMLIBS) $(TESTLIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libkaic.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(TESTLIBS)
+
+test: build $(UT_BIN)
+	BUILD=$(BUILD) ./tests/run.sh
+
+test-unit: build $(UT_BIN)
+	BUILD=$(BUILD) ./tests/run.sh unit
+
+test-integration: build
+	BUILD=$(BUILD) ./tests/run.sh integration
+
+demo: build
+	./scripts/demo.sh
+
+# Fuzz targets: clang's libFuzzer with ASan/UBSan, linking the same sources.
+FUZZ_CFLAGS := $(CFLAGS_COMMON) $(shell pkg-config --cflags $(SIMPKGS)) -O1 -fsanitize=fuzzer,address,undefined
+fuzz:
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  echo "fuzz  $$n"; \
+	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $(filter-out src/main.c,$(KAIC_SRC)) \
+	    $$(case $$n in fuzz_sim*) echo $(SIM_SRC);; esac) $(SIMLIBS) || exit 1; \
+	done
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/kaic $(DESTDIR)$(PREFIX)/bin/kaic
+	ln -sf kaic $(DESTDIR)$(PREFIX)/bin/kubectl-aiconformance
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kaic $(DESTDIR)$(PREFIX)/bin/kubectl-aiconformance
+
+image: build
+	./scripts/build-image.sh
+
+lint:
+	./scripts/lint.sh
+
+format:
+	clang-format -i $$(find src sim tests fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,93 @@
+/* check.c: check results (verdict, evidence, remediation) and the check registry. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "util/xmalloc.h"
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_FULL:
+		return "Full";
+	case VERDICT_PARTIAL:
+		return "Partial";
+	case VERDICT_NO:
+		return "No";
+	case VERDICT_ERROR:
+		return "Error";
+	case VERDICT_SKIPPED:
+		return "Skipped";
+	}
+	return "Error";
+}
+
+const char *mode_name(enum check_mode m)
+{
+	return m == MODE_ACTIVE ? "active" : "passive";
+}
+
+void check_result_init(struct check_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->verdict = VERDICT_ERROR;
+	r->mode = MODE_PASSIVE;
+}
+
+void check_result_release(struct check_result *r)
+{
+	for (size_t i = 0; i < r->nevidence; i++)
+		free(r->evidence[i]);
+	free(r->evidence);
+	free(r->remediation);
+	memset(r, 0, sizeof(*r));
+}
+
+void check_evidence(struct check_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (strlen(line) > 1000)
+		strcpy(line + 996, "...");
+	r->evidence = xreallocarray(r->evidence, r->nevidence + 1, sizeof(*r->evidence));
+	r->evidence[r->nevidence++] = line;
+}
+
+void check_verdict(struct check_result *r, enum verdict v, const char *fmt, ...)
+{
+	r->verdict = v;
+	if (fmt == NULL)
+		return;
+	free(r->remediation);
+	va_list ap;
+	va_start(ap, fmt);
+	r->remediation = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+static const struct check *const *const tables[] = {
+    checks_hardware, checks_workloads,     checks_networking,
+    checks_storage,  checks_security,      checks_observability,
+};
+
+const struct check *checks_find(const char *id)
+{
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const struct check *const *c = tables[t]; *c != NULL; c++)
+			if (strcasecmp((*c)->id, id) == 0)
+				return *c;
+	return NULL;
+}
+
+long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

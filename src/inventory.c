@@ -1,0 +1,317 @@
+/* inventory.c: the shared cluster view of a run; each list is fetched at most once. */
+#include "inventory.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xmalloc.h"
+
+struct inventory {
+	struct kube_client *client; /* NULL for a fixture */
+	json_t *version;
+	struct kube_discovery disc;
+	json_t *lists;   /* key -> array */
+	json_t *errors;  /* key -> {"code","reason","message"} */
+	json_t *proxy;   /* path -> string */
+	pthread_mutex_t lock;
+	/* one fetch at a time per key: a condition for "someone is fetching" */
+	pthread_cond_t fetched;
+	json_t *fetching; /* key -> true */
+	unsigned requests;
+};
+
+static struct inventory *inventory_alloc(void)
+{
+	struct inventory *inv = xcalloc(1, sizeof(*inv));
+	inv->lists = json_object();
+	inv->errors = json_object();
+	inv->proxy = json_object();
+	inv->fetching = json_object();
+	pthread_mutex_init(&inv->lock, NULL);
+	pthread_cond_init(&inv->fetched, NULL);
+	return inv;
+}
+
+struct inventory *inventory_new(struct kube_client *c, struct kube_error *err)
+{
+	struct inventory *inv = inventory_alloc();
+	inv->client = c;
+	json_t *v = NULL;
+	if (kube_get(c, "/version", &v, err) != 0) {
+		inventory_free(inv);
+		return NULL;
+	}
+	inv->version = v;
+	inv->requests++;
+	if (kube_discover(c, &inv->disc, err) != 0) {
+		inventory_free(inv);
+		return NULL;
+	}
+	inv->requests += inv->disc.requests;
+	return inv;
+}
+
+static char *opt_strdup(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return xstrdup(s ? s : "");
+}
+
+static void fixture_resources(struct inventory *inv, json_t *arr)
+{
+	size_t i;
+	json_t *r;
+	inv->disc.items = xcalloc(json_array_size(arr) + 1, sizeof(*inv->disc.items));
+	json_array_foreach(arr, i, r) {
+		struct kube_resource *kr = &inv->disc.items[inv->disc.n++];
+		kr->group = opt_strdup(r, "group");
+		kr->version = opt_strdup(r, "version");
+		kr->resource = opt_strdup(r, "resource");
+		kr->kind = opt_strdup(r, "kind");
+		kr->namespaced = json_is_true(json_object_get(r, "namespaced"));
+		kr->preferred = !json_is_false(json_object_get(r, "preferred"));
+		kr->verbs = KUBE_VERB_GET | KUBE_VERB_LIST | KUBE_VERB_WATCH;
+	}
+	inv->disc.aggregated = true;
+}
+
+struct inventory *inventory_new_fixture(json_t *fixture)
+{
+	struct inventory *inv = inventory_alloc();
+	inv->version = json_incref(json_object_get(fixture, "version"));
+	if (inv->version == NULL)
+		inv->version = json_pack("{s:s}", "gitVersion", "v0.0.0-fixture");
+	json_t *res = json_object_get(fixture, "resources");
+	fixture_resources(inv, json_is_array(res) ? res : json_array());
+	json_t *l = json_object_get(fixture, "lists");
+	if (json_is_object(l))
+		json_object_update(inv->lists, l);
+	json_t *e = json_object_get(fixture, "errors");
+	if (json_is_object(e))
+		json_object_update(inv->errors, e);
+	json_t *p = json_object_get(fixture, "proxy");
+	if (json_is_object(p))
+		json_object_update(inv->proxy, p);
+	json_decref(fixture);
+	return inv;
+}
+
+void inventory_free(struct inventory *inv)
+{
+	if (inv == NULL)
+		return;
+	json_decref(inv->version);
+	json_decref(inv->lists);
+	json_decref(inv->errors);
+	json_decref(inv->proxy);
+	json_decref(inv->fetching);
+	if (inv->client != NULL)
+		kube_discovery_release(&inv->disc);
+	else {
+		for (size_t i = 0; i < inv->disc.n; i++) {
+			free(inv->disc.items[i].group);
+			free(inv->disc.items[i].version);
+			free(inv->disc.items[i].resource);
+			free(inv->disc.items[i].kind);
+		}
+		free(inv->disc.items);
+	}
+	pthread_mutex_destroy(&inv->lock);
+	pthread_cond_destroy(&inv->fetched);
+	free(inv);
+}
+
+const char *inventory_server_version(struct inventory *inv)
+{
+	const char *v = json_string_value(json_object_get(inv->version, "gitVersion"));
+	return v ? v : "unknown";
+}
+
+const json_t *inventory_version_json(struct inventory *inv)
+{
+	return inv->version;
+}
+
+const struct kube_discovery *inventory_discovery(struct inventory *inv)
+{
+	return &inv->disc;
+}
+
+static const struct kube_resource *find(struct inventory *inv, const char *group,
+					const char *version, const char *resource)
+{
+	const struct kube_resource *any = NULL;
+	for (size_t i = 0; i < inv->disc.n; i++) {
+		const struct kube_resource *r = &inv->disc.items[i];
+		if (strcmp(r->group, group) != 0 || strcmp(r->resource, resource) != 0)
+			continue;
+		if (version != NULL) {
+			if (strcmp(r->version, version) == 0)
+				return r;
+			continue;
+		}
+		if (r->preferred)
+			return r;
+		if (any == NULL)
+			any = r;
+	}
+	return any;
+}
+
+bool inventory_served(struct inventory *inv, const char *group, const char *version,
+		      const char *resource)
+{
+	return find(inv, group, version, resource) != NULL;
+}
+
+bool inventory_group_served(struct inventory *inv, const char *group)
+{
+	for (size_t i = 0; i < inv->disc.n; i++)
+		if (strcmp(inv->disc.items[i].group, group) == 0)
+			return true;
+	return false;
+}
+
+const char **inventory_versions(struct inventory *inv, const char *group, const char *resource)
+{
+	const char **out = xcalloc(inv->disc.n + 1, sizeof(*out));
+	size_t n = 0;
+	const struct kube_resource *pref = find(inv, group, NULL, resource);
+	if (pref != NULL)
+		out[n++] = pref->version;
+	for (size_t i = 0; i < inv->disc.n; i++) {
+		const struct kube_resource *r = &inv->disc.items[i];
+		if (r != pref && strcmp(r->group, group) == 0 && strcmp(r->resource, resource) == 0)
+			out[n++] = r->version;
+	}
+	return out;
+}
+
+static void error_from_json(struct kube_error *err, json_t *e)
+{
+	kube_error_set(err, (long)json_integer_value(json_object_get(e, "code")),
+		       json_string_value(json_object_get(e, "reason")), "%s",
+		       json_string_value(json_object_get(e, "message"))
+			   ? json_string_value(json_object_get(e, "message"))
+			   : "");
+}
+
+static json_t *error_to_json(const struct kube_error *err)
+{
+	return json_pack("{s:I,s:s,s:s}", "code", (json_int_t)err->http_code, "reason",
+			 err->reason, "message", err->message);
+}
+
+/* Looks key up in the caches; the lock is held. Returns 1 hit, -1 cached error. */
+static int cached(struct inventory *inv, const char *key, const json_t **out,
+		  struct kube_error *err)
+{
+	json_t *l = json_object_get(inv->lists, key);
+	if (l != NULL) {
+		*out = l;
+		return 1;
+	}
+	json_t *e = json_object_get(inv->errors, key);
+	if (e != NULL) {
+		error_from_json(err, e);
+		return -1;
+	}
+	return 0;
+}
+
+const json_t *inventory_list(struct inventory *inv, const char *group, const char *version,
+			     const char *resource, struct kube_error *err)
+{
+	pthread_mutex_lock(&inv->lock);
+	const struct kube_resource *r = find(inv, group, version, resource);
+	if (r == NULL) {
+		pthread_mutex_unlock(&inv->lock);
+		kube_error_set(err, 404, "NotFound", "%s%s%s/%s is not served", group,
+			       *group ? "/" : "", version ? version : "*", resource);
+		return NULL;
+	}
+	char *key = xasprintf("%s/%s/%s", r->group, r->version, r->resource);
+	const json_t *out = NULL;
+	int hit;
+	while ((hit = cached(inv, key, &out, err)) == 0 && json_object_get(inv->fetching, key))
+		pthread_cond_wait(&inv->fetched, &inv->lock);
+	if (hit != 0 || inv->client == NULL) {
+		if (hit == 0) { /* fixture without that list: served but empty */
+			json_object_set_new(inv->lists, key, json_array());
+			out = json_object_get(inv->lists, key);
+		}
+		pthread_mutex_unlock(&inv->lock);
+		free(key);
+		return hit < 0 ? NULL : out;
+	}
+	json_object_set_new(inv->fetching, key, json_true());
+	char *path = kube_resource_path(r, NULL, NULL);
+	pthread_mutex_unlock(&inv->lock);
+
+	json_t *items = NULL;
+	int rc = kube_list(inv->client, path, NULL, &items, NULL, err);
+
+	pthread_mutex_lock(&inv->lock);
+	inv->requests++;
+	if (rc == 0) {
+		json_object_set_new(inv->lists, key, items);
+		out = items;
+	} else
+		json_object_set_new(inv->errors, key, error_to_json(err));
+	json_object_del(inv->fetching, key);
+	pthread_cond_broadcast(&inv->fetched);
+	pthread_mutex_unlock(&inv->lock);
+	free(path);
+	free(key);
+	return out;
+}
+
+int inventory_proxy_get(struct inventory *inv, const char *path, const char **body, size_t *len,
+			struct kube_error *err)
+{
+	pthread_mutex_lock(&inv->lock);
+	json_t *hit = json_object_get(inv->proxy, path);
+	json_t *e = json_object_get(inv->errors, path);
+	if (hit != NULL || e != NULL || inv->client == NULL) {
+		int rc = 0;
+		if (hit != NULL) {
+			*body = json_string_value(hit);
+			*len = json_string_length(hit);
+		} else if (e != NULL) {
+			error_from_json(err, e);
+			rc = -1;
+		} else {
+			kube_error_set(err, 404, "NotFound", "no proxy answer for %s", path);
+			rc = -1;
+		}
+		pthread_mutex_unlock(&inv->lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&inv->lock);
+
+	char *data = NULL;
+	size_t n = 0;
+	int rc = kube_proxy_get(inv->client, path, &data, &n, err);
+
+	pthread_mutex_lock(&inv->lock);
+	inv->requests++;
+	if (rc == 0) {
+		json_object_set_new(inv->proxy, path, json_stringn_nocheck(data, n));
+		hit = json_object_get(inv->proxy, path);
+		*body = json_string_value(hit);
+		*len = json_string_length(hit);
+	} else
+		json_object_set_new(inv->errors, path, error_to_json(err));
+	pthread_mutex_unlock(&inv->lock);
+	free(data);
+	return rc;
+}
+
+unsigned inventory_requests(struct inventory *inv)
+{
+	pthread_mutex_lock(&inv->lock);
+	unsigned n = inv->requests;
+	pthread_mutex_unlock(&inv->lock);
+	return n;
+}

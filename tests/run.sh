@@ -1,0 +1,50 @@
+#!/bin/sh
+# Runs the test suite: unit test binaries (cmocka) and integration scripts.
+# Usage: tests/run.sh [unit|integration] [NAME-FILTER]
+# An integration script passes with exit 0, is skipped with exit 77, fails otherwise.
+# Prints one closing line "N passed, N failed, N skipped" and exits non-zero on failure.
+BUILD=${BUILD:-build}
+what=${1:-all}
+filter=${2:-}
+export BUILD
+export KAIC="$PWD/$BUILD/kaic"
+export KAIC_SIM="$PWD/$BUILD/kaic-sim"
+export TOP="$PWD"
+pass=0 fail=0 skip=0 failed=""
+logdir="$BUILD/test-logs"
+mkdir -p "$logdir"
+
+run_one() { # name, command...
+	name=$1
+	shift
+	start=$(date +%s)
+	"$@" >"$logdir/$name.log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0) pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
+	77) skip=$((skip + 1)); echo "SKIP  $name: $(tail -n 1 "$logdir/$name.log")" ;;
+	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAIL  $name (exit $rc)"
+	   tail -n 30 "$logdir/$name.log" | sed 's/^/    /' ;;
+	esac
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t")
+		case "$n" in *"$filter"*) ;; *) continue ;; esac
+		run_one "$n" "$t"
+	done
+fi
+if [ "$what" = all ] || [ "$what" = integration ]; then
+	for t in tests/integration/*.sh; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t" .sh)
+		case "$n" in *"$filter"*) ;; *) continue ;; esac
+		run_one "$n" timeout 600 "$t"
+	done
+fi
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

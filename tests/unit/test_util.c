@@ -1,0 +1,98 @@
+/* test_util.c: buffers, redaction and the YAML <-> JSON conversion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/yaml.h"
+
+static void test_buf(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 1000; i++)
+		buf_addf(&b, "%d,", i);
+	assert_int_equal(b.len, strlen(b.data));
+	assert_true(strncmp(b.data, "0,1,2,", 6) == 0);
+	size_t len;
+	char *s = buf_detach(&b, &len);
+	assert_null(b.data);
+	assert_int_equal(len, strlen(s));
+	free(s);
+}
+
+static void test_redact(void **state)
+{
+	(void)state;
+	log_add_secret("s3cr3t-token-value");
+	char *r = log_redact("token s3cr3t-token-value and Authorization: Bearer abc");
+	assert_null(strstr(r, "s3cr3t"));
+	assert_null(strstr(r, "abc"));
+	free(r);
+}
+
+static void test_yaml_types(void **state)
+{
+	(void)state;
+	const char *y = "a: 1\nb: '1'\nc: true\nd: null\ne: 1.5\nf: [x, y]\ng: {h: i}\n"
+			"---\n- &x {k: v}\n- *x\n";
+	json_t *docs = NULL;
+	char *cause = NULL;
+	assert_int_equal(yaml_to_json(y, strlen(y), &docs, &cause), 0);
+	assert_int_equal(json_array_size(docs), 2);
+	json_t *d = json_array_get(docs, 0);
+	assert_true(json_is_integer(json_object_get(d, "a")));
+	assert_true(json_is_string(json_object_get(d, "b")));
+	assert_true(json_is_true(json_object_get(d, "c")));
+	assert_true(json_is_null(json_object_get(d, "d")));
+	assert_true(json_is_real(json_object_get(d, "e")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "g"), "h")), "i");
+	json_t *d2 = json_array_get(docs, 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d2, 1), "k")), "v");
+	json_decref(docs);
+}
+
+static void test_yaml_error(void **state)
+{
+	(void)state;
+	const char *y = "a: b: c\n";
+	json_t *docs = NULL;
+	char *cause = NULL;
+	assert_int_equal(yaml_to_json(y, strlen(y), &docs, &cause), -1);
+	assert_non_null(strstr(cause, "line 1"));
+	free(cause);
+}
+
+static void test_yaml_roundtrip(void **state)
+{
+	(void)state;
+	json_t *v = json_pack("{s:s,s:s,s:i,s:[{s:s,s:[s]},s],s:{},s:s,s:s}", "plain", "hello",
+			      "num", "42", "int", 7, "list", "name", "x", "args", "--a", "y",
+			      "empty", "colon", "a: b", "multi", "l1\nl2");
+	struct buf out = BUF_INIT;
+	yaml_emit(&out, v);
+	json_t *docs = NULL;
+	char *cause = NULL;
+	assert_int_equal(yaml_to_json(out.data, out.len, &docs, &cause), 0);
+	assert_true(json_equal(json_array_get(docs, 0), v));
+	json_decref(docs);
+	json_decref(v);
+	buf_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_redact),
+	    cmocka_unit_test(test_yaml_types),
+	    cmocka_unit_test(test_yaml_error),
+	    cmocka_unit_test(test_yaml_roundtrip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
