@@ -1,0 +1,37 @@
+/* report.h: the report writers. Every writer is fed the same struct run_result and
+ * returns 0, or -1 with *cause (caller frees) naming the file and the problem. */
+#ifndef KAIC_REPORT_H
+#define KAIC_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "result.h"
+
+/* terminal.c: live progress (TTY) and the summary table. */
+struct report_term;
+struct report_term *report_term_new(FILE *out, bool color, bool live);
+/* A requirement started / finished (thread-safe; redraws the live view). */
+void report_term_started(struct report_term *t, const struct requirement *req);
+void report_term_finished(struct report_term *t, const struct req_result *rr);
+/* The summary table after the run. */
+void report_term_summary(struct report_term *t, const struct run_result *r);
+void report_term_free(struct report_term *t);
+
+/* markdown.c: checklist.md, the Appendix A checklist filled in. */
+int report_markdown_write(const struct run_result *r, const char *path, char **cause);
+/* markdown.c: the blank self-assessment template (`kaic checklist`). */
+void report_markdown_template(FILE *out);
+/* json.c: results.json (docs/results-format.md). */
+int report_json_write(const struct run_result *r, const char *path, char **cause);
+/* json.c: the same document as a new jansson object. */
+json_t *report_json_build(const struct run_result *r);
+/* junit.c: junit.xml, a testsuite per domain, a testcase per requirement. */
+int report_junit_write(const struct run_result *r, const char *path, char **cause);
+/* product.c: the CNCF AI Conformance submission file (PRODUCT.yaml layout). */
+int report_product_write(const struct run_result *r, const char *path, char **cause);
+/* sonobuoy.c: writes sonobuoy_results.yaml (Sonobuoy's manual results format) into
+ * results_dir, then the "done" file Sonobuoy's worker waits for, as its contract says. */
+int report_sonobuoy_finish(const struct run_result *r, const char *results_dir, char **cause);
+
+#endif
