@@ -54,7 +54,7 @@ void check_evidence(struct check_result *r, const char *fmt, ...)
 	char *line = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (strlen(line) > 1000)
-		strcpy(line + 996, "...");
+		memcpy(line + 996, "...", 4);
 	r->evidence = xreallocarray(r->evidence, r->nevidence + 1, sizeof(*r->evidence));
 	r->evidence[r->nevidence++] = line;
 }
