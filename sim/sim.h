@@ -50,7 +50,7 @@ void sim_response_release(struct sim_response *r);
  * when name/kind given, details {name, group, kind}). */
 void sim_status_error(struct sim_response *r, int code, const char *reason, const char *group,
 		      const char *kind, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
+    __attribute__((format(printf, 7, 8)));
 
 /* ---- scenario settings (scenario.yaml) ---- */
 struct sim_token {
@@ -108,6 +108,11 @@ int sim_api_delete(struct sim_api *api, const char *group, const char *resource,
 json_t *sim_api_list(struct sim_api *api, const char *group, const char *resource);
 /* Number of objects in the store. */
 size_t sim_api_count(struct sim_api *api);
+/* RBAC for a non-resource path (/version, /healthz, /metrics, ...): verb is the lower-case
+ * HTTP verb ("get"). Returns true when who may; otherwise false with the real 403 Status
+ * in resp ("forbidden: User \"x\" cannot get path \"/version\""). who NULL = admin. */
+bool sim_api_authorize_path(struct sim_api *api, const struct sim_identity *who,
+			    const char *verb, const char *path, struct sim_response *resp);
 
 /* Watch streaming: the server calls next until it returns -1. Returns 1 with one JSON
  * event line in *line (caller frees, ends with '\n'), 0 when nothing arrived within

@@ -1,13 +1,8 @@
-/* main.c: command dispatch (temporary: version only until the commands land). */
-#include <stdio.h>
-#include <string.h>
+/* main.c: kaic's entry point; the commands live in cmd/ (also run as the kubectl
+ * plugin kubectl-aiconformance, which kubectl calls with the same arguments). */
+#include "cmd/cmd.h"
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "version") == 0) {
-		printf("kaic %s\n", KAIC_VERSION);
-		return 0;
-	}
-	fprintf(stderr, "kaic: usage: kaic version\n");
-	return 2;
+	return cmd_main(argc, argv);
 }

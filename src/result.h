@@ -30,11 +30,19 @@ struct run_result {
 	size_t n;
 	bool cleanup_ok;             /* every object the run created was deleted */
 	char **cleanup_notes;        /* NULL-terminated, may be NULL */
+	bool interrupted;            /* SIGINT/SIGTERM stopped the run */
+	char **reports;              /* NULL-terminated paths of the reports written, may be NULL */
 };
 
+/* Frees everything r owns (strings, items and their results, notes, report paths) and
+ * zeroes it; opts and the requirements stay (borrowed). */
 void run_result_release(struct run_result *r);
 /* Exit status from the verdicts: 0 every MUST Full, 1 a MUST Partial/No (any SHOULD
- * too with strict), 3 an Error and no such failure. */
+ * too with strict), 3 an Error and no such failure; 130 when the run was interrupted
+ * (checked first). Skipped requirements never fail a run. */
 int run_result_exit_code(const struct run_result *r, bool strict);
+/* True when rr counts as a failure for the exit code (a MUST not Full and not
+ * Error/Skipped; a SHOULD Partial/No only with strict). */
+bool run_result_is_failure(const struct req_result *rr, bool strict);
 
 #endif

@@ -35,4 +35,18 @@ struct run_opts {
 	long load_requests; /* NET-3.1 request count */
 };
 
+/* run_opts.c: parses the arguments of `kaic run` (argv[0] is "run") into o, defaults
+ * first. Strings borrow argv (or the environment); focus/skip hold canonical catalogue
+ * IDs. When SONOBUOY_RESULTS_DIR is set (or --sonobuoy), sonobuoy is true and the
+ * output dir is that directory (/tmp/sonobuoy/results when unset). Returns 0, or -1 with
+ * *cause (caller frees) a one-line message: `unknown option "--x"`,
+ * `invalid value "abc" for --parallel`, `unknown requirement "XX-9" in --focus`. */
+int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause);
+/* Frees what run_opts_parse allocated (the focus/skip arrays). */
+void run_opts_release(struct run_opts *o);
+/* "30s", "5m", "1h", "1h30m" or plain seconds, as seconds (> 0); -1 when invalid. */
+long run_opts_parse_duration(const char *s);
+/* Why id is left out of the run ("excluded by --skip", "not in --focus"), or NULL. */
+const char *run_opts_excluded(const struct run_opts *o, const char *id);
+
 #endif

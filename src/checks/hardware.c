@@ -1,6 +1,747 @@
-/* hardware.c: the checks of the Hardware domain. */
+/* hardware.c: the checks of the Hardware domain: DRA for accelerators (HW-1.1),
+ * accelerator utilization and memory metrics (HW-1.2) and automated fault detection
+ * and remediation (HW-1.3). Passive parts only read the shared inventory. */
 #include "check.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/known.h"
+#include "checks/util.h"
+#include "prom/prom.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#define DRA "resource.k8s.io"
+#define MAX_NAMES 5          /* names shown in one evidence list */
+#define MAX_SCRAPES 512      /* exporter pods scraped per run */
+
+/* Whether a DRA driver's devices count as accelerators: known accelerator drivers and
+ * unrecognised ones (new vendors); known network or helper drivers do not. */
+static bool accel_driver(const char *driver)
+{
+	const struct known_dra_driver *k = known_dra_driver_find(driver);
+	return k == NULL || k->accelerator;
+}
+
+static void driver_evidence(struct check_result *res, const struct cutil_driver *d)
+{
+	const struct known_dra_driver *k = known_dra_driver_find(d->driver);
+	char *nodes = cutil_set_join(&d->nodes, MAX_NAMES);
+	check_evidence(res, "%zu device%s on %zu node%s (%s) from driver %s (%s%s%s)", d->devices,
+		       d->devices == 1 ? "" : "s", d->nodes.n, d->nodes.n == 1 ? "" : "s", nodes,
+		       d->driver, k ? k->vendor : "unrecognised driver", k ? " " : "",
+		       k ? k->what : "");
+	free(nodes);
+}
+
+/* The DeviceClasses, with the drivers their CEL selectors name. */
+static size_t device_classes(const json_t *classes, struct check_result *res)
+{
+	struct cutil_set names = CUTIL_SET_INIT;
+	size_t i;
+	const json_t *c;
+	json_array_foreach(classes, i, c) {
+		cutil_set_add(&names, cutil_name(c));
+	}
+	cutil_set_sort(&names);
+	char *list = cutil_set_join(&names, MAX_NAMES);
+	check_evidence(res, "%zu DeviceClass%s: %s", names.n, names.n == 1 ? "" : "es", list);
+	free(list);
+	size_t n = names.n;
+	cutil_set_release(&names);
+	return n;
+}
+
+/* HW-1.1: resource.k8s.io served (v1 = GA), DeviceClasses, devices by driver and node. */
+static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
+{
+	struct inventory *inv = ctx->inv;
+	int errors = 0;
+	char *versions = cutil_versions(inv, DRA, "resourceslices");
+	if (versions == NULL) {
+		check_evidence(res, "%s is not served: Dynamic Resource Allocation is disabled", DRA);
+		cutil_decide(res, 0, VERDICT_NO, VERDICT_FULL,
+			     "enable DRA (served as resource.k8s.io/v1 since Kubernetes 1.34) and "
+			     "install the accelerator vendor's DRA driver");
+		return;
+	}
+	bool ga = inventory_served(inv, DRA, "v1", "resourceslices");
+	if (ga)
+		check_evidence(res, "%s/v1 served (versions: %s)", DRA, versions);
+	else
+		check_evidence(res, "%s/v1 not served, only %s: pre-GA DRA API", DRA, versions);
+	free(versions);
+
+	size_t nclasses = device_classes(cutil_list(inv, DRA, NULL, "deviceclasses", res, &errors),
+					 res);
+	struct cutil_devices devs = {0};
+	cutil_devices_collect(cutil_list(inv, DRA, NULL, "resourceslices", res, &errors), &devs);
+	struct cutil_driver *drv = NULL;
+	size_t ndrv = cutil_devices_by_driver(&devs, &drv);
+	size_t accel = 0;
+	for (size_t k = 0; k < ndrv; k++) {
+		driver_evidence(res, &drv[k]);
+		if (accel_driver(drv[k].driver))
+			accel += drv[k].devices;
+	}
+	if (ndrv == 0)
+		check_evidence(res, "no ResourceSlice publishes devices");
+	cutil_drivers_free(drv, ndrv);
+	cutil_devices_release(&devs);
+
+	if (!ga)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "upgrade to Kubernetes 1.34 or later so that resource.k8s.io/v1 is "
+			     "served, and use a DRA driver release for it");
+	else if (accel == 0)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "install the accelerator vendor's DRA driver (gpu.nvidia.com, "
+			     "gpu.amd.com, gpu.intel.com, ...) so that it publishes devices");
+	else if (nclasses == 0)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "create a DeviceClass selecting the accelerator driver's devices");
+	else
+		cutil_decide(res, errors, VERDICT_FULL, VERDICT_FULL, NULL);
+}
+
+/* ---- HW-1.2: accelerator metrics ---- */
+
+struct scrape_target {
+	char *path;  /* API-server proxy path */
+	char *label; /* "ns/name:port", for evidence */
+	const struct known_exporter *exp; /* NULL: --metrics-endpoint */
+};
+
+struct metrics {
+	struct scrape_target *t;
+	size_t nt;
+	struct cutil_set exporters; /* exporter names found */
+	struct cutil_set scraped;   /* target labels that answered */
+	struct cutil_set util_dev, mem_dev;   /* device keys (lower case) */
+	struct cutil_set util_fam, mem_fam, extra_fam;
+	size_t matched_pods;        /* exporter pods found, before the cap */
+};
+
+static void add_target(struct metrics *m, const struct known_exporter *exp, char *path,
+		       char *label)
+{
+	m->t = xreallocarray(m->t, m->nt + 1, sizeof(*m->t));
+	m->t[m->nt++] = (struct scrape_target){path, label, exp};
+}
+
+/* The pod's container port for exp: the known port if declared, else a port named like
+ * "metrics", else the known port. */
+static long pod_port(const json_t *pod, const struct known_exporter *exp)
+{
+	long named = 0;
+	size_t i, j;
+	const json_t *c, *p;
+	json_array_foreach(cutil_get(pod, "spec.containers"), i, c) {
+		json_array_foreach(json_object_get(c, "ports"), j, p) {
+			long port = (long)json_integer_value(json_object_get(p, "containerPort"));
+			const char *name = json_string_value(json_object_get(p, "name"));
+			if (port == exp->port)
+				return port;
+			if (named == 0 && name != NULL && strstr(name, "metrics") != NULL)
+				named = port;
+		}
+	}
+	return named ? named : exp->port;
+}
+
+static long service_port(const json_t *svc, const struct known_exporter *exp)
+{
+	long first = 0, named = 0;
+	size_t i;
+	const json_t *p;
+	json_array_foreach(cutil_get(svc, "spec.ports"), i, p) {
+		long port = (long)json_integer_value(json_object_get(p, "port"));
+		const char *name = json_string_value(json_object_get(p, "name"));
+		if (port == exp->port)
+			return port;
+		if (first == 0)
+			first = port;
+		if (named == 0 && name != NULL && strstr(name, "metrics") != NULL)
+			named = port;
+	}
+	return named ? named : first ? first : exp->port;
+}
+
+static const struct known_exporter *exporter_of(const json_t *obj)
+{
+	for (const struct known_exporter *e = known_exporters; e->name != NULL; e++)
+		if (cutil_matches(obj, e->workload_names, e->labels))
+			return e;
+	return NULL;
+}
+
+/* Running exporter pods first (one per node: full coverage); their Services only for
+ * exporters without a running pod. */
+static void find_exporters(struct inventory *inv, struct metrics *m, struct check_result *res,
+			   int *errors)
+{
+	const json_t *pods = cutil_list(inv, "", "v1", "pods", res, errors);
+	const json_t *svcs = cutil_list(inv, "", "v1", "services", res, errors);
+	size_t i;
+	const json_t *o;
+	json_array_foreach(pods, i, o) {
+		const struct known_exporter *e = exporter_of(o);
+		const char *phase = cutil_str(o, "status.phase");
+		if (e == NULL || phase == NULL || strcmp(phase, "Running") != 0)
+			continue;
+		cutil_set_add(&m->exporters, e->name);
+		if (m->matched_pods++ >= MAX_SCRAPES)
+			continue;
+		long port = pod_port(o, e);
+		add_target(m, e,
+			   xasprintf("/api/v1/namespaces/%s/pods/%s:%ld/proxy/%s", cutil_ns(o),
+				     cutil_name(o), port, e->path),
+			   xasprintf("pod %s/%s:%ld", cutil_ns(o), cutil_name(o), port));
+	}
+	json_array_foreach(svcs, i, o) {
+		const struct known_exporter *e = exporter_of(o);
+		if (e == NULL || cutil_set_has(&m->exporters, e->name))
+			continue;
+		long port = service_port(o, e);
+		add_target(m, e,
+			   xasprintf("/api/v1/namespaces/%s/services/%s:%ld/proxy/%s", cutil_ns(o),
+				     cutil_name(o), port, e->path),
+			   xasprintf("service %s/%s:%ld", cutil_ns(o), cutil_name(o), port));
+	}
+	for (size_t k = 0; k < m->nt; k++)
+		cutil_set_add(&m->exporters, m->t[k].exp->name);
+}
+
+/* --metrics-endpoint: a proxy path ("/api/v1/...") or "NS/SERVICE:PORT[/PATH]". */
+static int endpoint_target(struct metrics *m, const char *ep, struct check_result *res)
+{
+	if (ep[0] == '/') {
+		add_target(m, NULL, xstrdup(ep), xasprintf("--metrics-endpoint %s", ep));
+		return 0;
+	}
+	const char *slash = strchr(ep, '/');
+	const char *colon = slash ? strchr(slash, ':') : NULL;
+	if (slash == NULL || colon == NULL || slash == ep || colon == slash + 1) {
+		check_evidence(res, "--metrics-endpoint \"%s\" is neither a proxy path nor "
+				    "NAMESPACE/SERVICE:PORT[/PATH]",
+			       ep);
+		return -1;
+	}
+	const char *path = strchr(colon, '/');
+	size_t svclen = (size_t)((path ? path : colon + strlen(colon)) - (slash + 1));
+	add_target(m, NULL,
+		   xasprintf("/api/v1/namespaces/%.*s/services/%.*s/proxy/%s",
+			     (int)(slash - ep), ep, (int)svclen, slash + 1,
+			     path ? path + 1 : "metrics"),
+		   xasprintf("--metrics-endpoint %s", ep));
+	return 0;
+}
+
+/* Whether sample name s belongs to one of fams; returns the family or NULL. */
+static const char *family_of(const char *s, const char *const *fams)
+{
+	for (const char *const *f = fams; f != NULL && *f != NULL; f++) {
+		size_t n = strlen(*f);
+		if (strncmp(s, *f, n) == 0 && (s[n] == '\0' || strcmp(s + n, "_total") == 0))
+			return *f;
+	}
+	return NULL;
+}
+
+/* A device key for a sample: a global id (UUID, serial) as is, a local index qualified
+ * by the node or the scrape target; lower case so that UUIDs compare with DRA's. */
+static char *device_key(const struct prom_sample *s, const char *target)
+{
+	char *key = NULL;
+	for (size_t i = 0; key == NULL && known_device_id_labels[i] != NULL; i++) {
+		const char *v = prom_label(s, known_device_id_labels[i]);
+		if (v != NULL && *v != '\0')
+			key = xstrdup(v);
+	}
+	for (size_t i = 0; key == NULL && known_device_index_labels[i] != NULL; i++) {
+		const char *v = prom_label(s, known_device_index_labels[i]);
+		if (v == NULL || *v == '\0')
+			continue;
+		const char *node = NULL;
+		for (size_t j = 0; node == NULL && known_node_labels[j] != NULL; j++)
+			node = prom_label(s, known_node_labels[j]);
+		key = xasprintf("%s#%s", node ? node : target, v);
+	}
+	if (key == NULL)
+		key = xasprintf("%s#0", target);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
+}
+
+static void scan_doc(struct metrics *m, const struct prom_doc *doc, const char *target)
+{
+	for (size_t i = 0; i < doc->nsamples; i++) {
+		const struct prom_sample *s = &doc->samples[i];
+		for (const struct known_exporter *e = known_exporters; e->name != NULL; e++) {
+			const char *f;
+			if ((f = family_of(s->name, e->util_families)) != NULL) {
+				cutil_set_add(&m->util_fam, f);
+				char *k = device_key(s, target);
+				cutil_set_add(&m->util_dev, k);
+				free(k);
+			} else if ((f = family_of(s->name, e->mem_families)) != NULL) {
+				cutil_set_add(&m->mem_fam, f);
+				char *k = device_key(s, target);
+				cutil_set_add(&m->mem_dev, k);
+				free(k);
+			} else if ((f = family_of(s->name, e->extra_families)) != NULL)
+				cutil_set_add(&m->extra_fam, f);
+		}
+	}
+}
+
+/* Scrapes every target; an unreadable one (anything but 404) is an error. */
+static void scrape_all(struct inventory *inv, struct metrics *m, struct check_result *res,
+		       int *errors)
+{
+	for (size_t k = 0; k < m->nt; k++) {
+		struct kube_error err = {0};
+		const char *body = NULL;
+		size_t len = 0;
+		if (inventory_proxy_get(inv, m->t[k].path, &body, &len, &err) != 0) {
+			check_evidence(res, "cannot scrape %s through the API proxy: %ld %s%s%s",
+				       m->t[k].label, err.http_code, err.reason,
+				       err.message[0] ? ": " : "", err.message);
+			if (err.http_code != 404)
+				(*errors)++;
+			continue;
+		}
+		struct prom_doc doc = {0};
+		char *cause = NULL;
+		if (prom_parse(body, len, &doc, &cause) != 0) {
+			check_evidence(res, "%s: not Prometheus text format: %s", m->t[k].label,
+				       cause);
+			free(cause);
+			continue;
+		}
+		cutil_set_add(&m->scraped, m->t[k].label);
+		scan_doc(m, &doc, m->t[k].label);
+		prom_doc_release(&doc);
+	}
+}
+
+/* The accelerators the API knows: DRA devices of accelerator drivers (with their UUIDs
+ * when published), else device-plugin resources in node allocatable. */
+struct accels {
+	size_t count;
+	const char *source;
+	struct cutil_set uuids; /* lower case; complete only when every device has one */
+	struct cutil_set shown; /* the same UUIDs as published, index for index */
+	bool all_uuids;
+};
+
+static size_t quantity(const json_t *q)
+{
+	const char *s = json_string_value(q);
+	if (s == NULL)
+		return json_is_integer(q) ? (size_t)json_integer_value(q) : 0;
+	char *end;
+	long v = strtol(s, &end, 10);
+	return (v > 0 && *end == '\0') ? (size_t)v : 0;
+}
+
+static void known_accels(struct inventory *inv, struct accels *a, struct check_result *res,
+			 int *errors)
+{
+	struct cutil_devices devs = {0};
+	cutil_devices_collect(cutil_list(inv, DRA, NULL, "resourceslices", res, errors), &devs);
+	a->all_uuids = true;
+	for (size_t i = 0; i < devs.n; i++) {
+		if (!accel_driver(devs.v[i].driver))
+			continue;
+		a->count++;
+		char buf[256];
+		const json_t *u = cutil_device_attr(&devs.v[i], "uuid");
+		if (u == NULL || !cutil_attr_text(u, buf, sizeof(buf))) {
+			a->all_uuids = false;
+			continue;
+		}
+		char low[sizeof(buf)];
+		size_t k;
+		for (k = 0; buf[k] != '\0'; k++)
+			low[k] = (char)tolower((unsigned char)buf[k]);
+		low[k] = '\0';
+		if (cutil_set_add(&a->uuids, low))
+			cutil_set_add(&a->shown, buf);
+	}
+	cutil_devices_release(&devs);
+	if (a->count > 0) {
+		a->source = "ResourceSlices";
+		return;
+	}
+	a->all_uuids = false;
+	size_t i;
+	const json_t *node;
+	json_array_foreach(cutil_list(inv, "", "v1", "nodes", res, errors), i, node) {
+		const char *key;
+		const json_t *q;
+		json_object_foreach((json_t *)cutil_get(node, "status.allocatable"), key, q) {
+			if (known_accel_resource_find(key) != NULL)
+				a->count += quantity(q);
+		}
+	}
+	a->source = "node allocatable";
+}
+
+static size_t covered(const struct metrics *m, const struct accels *a, size_t *both)
+{
+	*both = 0;
+	for (size_t i = 0; i < m->util_dev.n; i++)
+		if (cutil_set_has(&m->mem_dev, m->util_dev.v[i]))
+			(*both)++;
+	if (!a->all_uuids)
+		return *both < a->count ? *both : a->count;
+	size_t n = 0;
+	for (size_t i = 0; i < a->uuids.n; i++)
+		if (cutil_set_has(&m->util_dev, a->uuids.v[i]) &&
+		    cutil_set_has(&m->mem_dev, a->uuids.v[i]))
+			n++;
+	return n;
+}
+
+static void family_evidence(struct check_result *res, const char *what, struct cutil_set *fams,
+			    size_t ndev)
+{
+	if (fams->n == 0) {
+		check_evidence(res, "%s: no known family found", what);
+		return;
+	}
+	char *f = cutil_set_join(fams, MAX_NAMES);
+	check_evidence(res, "%s: %s for %zu device%s", what, f, ndev, ndev == 1 ? "" : "s");
+	free(f);
+}
+
+static void uncovered_evidence(struct check_result *res, const struct metrics *m,
+			       const struct accels *a)
+{
+	if (!a->all_uuids)
+		return;
+	struct cutil_set miss = CUTIL_SET_INIT;
+	for (size_t i = 0; i < a->uuids.n; i++)
+		if (!cutil_set_has(&m->util_dev, a->uuids.v[i]) ||
+		    !cutil_set_has(&m->mem_dev, a->uuids.v[i]))
+			cutil_set_add(&miss, a->shown.v[i]);
+	if (miss.n > 0) {
+		char *l = cutil_set_join(&miss, 3);
+		check_evidence(res, "devices without both metrics: %s", l);
+		free(l);
+	}
+	cutil_set_release(&miss);
+}
+
+static void metrics_release(struct metrics *m)
+{
+	for (size_t k = 0; k < m->nt; k++) {
+		free(m->t[k].path);
+		free(m->t[k].label);
+	}
+	free(m->t);
+	cutil_set_release(&m->exporters);
+	cutil_set_release(&m->scraped);
+	cutil_set_release(&m->util_dev);
+	cutil_set_release(&m->mem_dev);
+	cutil_set_release(&m->util_fam);
+	cutil_set_release(&m->mem_fam);
+	cutil_set_release(&m->extra_fam);
+}
+
+static void metrics_verdict(struct check_result *res, int errors, const struct metrics *m,
+			    const struct accels *a, size_t cov, size_t both)
+{
+	bool fams = m->util_fam.n > 0 && m->mem_fam.n > 0;
+	if (m->nt == 0)
+		cutil_decide(res, errors, VERDICT_NO, VERDICT_FULL,
+			     "install an accelerator metrics exporter (NVIDIA DCGM exporter, AMD "
+			     "device-metrics-exporter, Intel XPU Manager) or pass "
+			     "--metrics-endpoint");
+	else if (m->util_fam.n == 0 && m->mem_fam.n == 0)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "make the exporter serve per-device utilization and memory metrics "
+			     "through its metrics endpoint");
+	else if (!fams)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     m->util_fam.n == 0
+				 ? "enable a per-device utilization metric in the exporter (for "
+				   "DCGM: DCGM_FI_DEV_GPU_UTIL in its counters file)"
+				 : "enable a per-device memory metric in the exporter (for DCGM: "
+				   "DCGM_FI_DEV_FB_USED in its counters file)");
+	else if ((a->count > 0 && cov < a->count) || (a->count == 0 && both == 0))
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "run the exporter on every accelerator node (DaemonSet node selector "
+			     "and tolerations) so that every device is covered");
+	else
+		cutil_decide(res, errors, VERDICT_FULL, VERDICT_FULL, NULL);
+}
+
+static void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
+{
+	struct inventory *inv = ctx->inv;
+	int errors = 0;
+	struct metrics m = {0};
+	struct accels a = {0};
+	known_accels(inv, &a, res, &errors);
+	if (a.count > 0)
+		check_evidence(res, "%zu accelerator%s known from %s", a.count,
+			       a.count == 1 ? "" : "s", a.source);
+	else
+		check_evidence(res, "no accelerators known from ResourceSlices or node allocatable");
+
+	const char *ep = ctx->opts ? ctx->opts->metrics_endpoint : NULL;
+	if (ep != NULL && *ep != '\0') {
+		if (endpoint_target(&m, ep, res) != 0) {
+			check_verdict(res, VERDICT_ERROR,
+				      "pass --metrics-endpoint as NAMESPACE/SERVICE:PORT[/PATH] or "
+				      "an API proxy path");
+			goto out;
+		}
+	} else
+		find_exporters(inv, &m, res, &errors);
+	if (m.nt == 0) {
+		check_evidence(res, "no accelerator metrics exporter found (looked for %s)",
+			       "DCGM exporter, AMD device-metrics-exporter, Intel XPU Manager, "
+			       "Gaudi metric exporter Services and Pods");
+	} else {
+		char *ex = cutil_set_join(&m.exporters, MAX_NAMES);
+		if (m.matched_pods > MAX_SCRAPES)
+			check_evidence(res, "%zu exporter pods found: scraping the first %d",
+				       m.matched_pods, MAX_SCRAPES);
+		scrape_all(inv, &m, res, &errors);
+		char *sc = cutil_set_join(&m.scraped, 3);
+		check_evidence(res, "exporter %s: %zu of %zu endpoint%s scraped through the API "
+				    "proxy (%s)",
+			       ep ? "from --metrics-endpoint" : ex, m.scraped.n, m.nt,
+			       m.nt == 1 ? "" : "s", sc);
+		free(ex);
+		free(sc);
+		family_evidence(res, "utilization", &m.util_fam, m.util_dev.n);
+		family_evidence(res, "memory", &m.mem_fam, m.mem_dev.n);
+		if (m.extra_fam.n > 0) {
+			char *x = cutil_set_join(&m.extra_fam, 8);
+			check_evidence(res, "other families: %s", x);
+			free(x);
+		}
+	}
+	size_t both = 0, cov = covered(&m, &a, &both);
+	if (m.nt > 0 && a.count > 0) {
+		check_evidence(res, "coverage: %zu of %zu accelerators have both utilization and "
+				    "memory metrics%s",
+			       cov, a.count, a.all_uuids ? " (matched by UUID)" : "");
+		uncovered_evidence(res, &m, &a);
+	}
+	metrics_verdict(res, errors, &m, &a, cov, both);
+out:
+	cutil_set_release(&a.uuids);
+	cutil_set_release(&a.shown);
+	metrics_release(&m);
+}
+
+/* ---- HW-1.3: fault detection and remediation ---- */
+
+struct faults {
+	struct cutil_set detect, remediate; /* what was found, for evidence */
+};
+
+static bool has_gpu_word(const char *s, const char *const *words)
+{
+	for (const char *const *w = words; *w != NULL; w++)
+		if (cutil_contains_ci(s, *w))
+			return true;
+	return false;
+}
+
+/* Whether a detector workload carries an accelerator rule: in its container args or in
+ * the ConfigMaps it mounts. */
+static bool gpu_rule(struct inventory *inv, const json_t *wl, struct check_result *res,
+		     int *errors)
+{
+	char *text = json_dumps(cutil_get(wl, "spec.template.spec.containers"), JSON_COMPACT);
+	bool found = text != NULL && has_gpu_word(text, known_gpu_rule_words);
+	free(text);
+	if (found)
+		return true;
+	struct cutil_set cms = CUTIL_SET_INIT;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(cutil_get(wl, "spec.template.spec.volumes"), i, v) {
+		cutil_set_add(&cms, cutil_str(v, "configMap.name"));
+	}
+	const json_t *all = cms.n > 0 ? cutil_list(inv, "", "v1", "configmaps", res, errors) : NULL;
+	for (size_t k = 0; !found && k < json_array_size(all); k++) {
+		const json_t *cm = json_array_get(all, k);
+		if (strcmp(cutil_ns(cm), cutil_ns(wl)) != 0 || !cutil_set_has(&cms, cutil_name(cm)))
+			continue;
+		char *data = json_dumps(json_object_get(cm, "data"), JSON_COMPACT);
+		found = data != NULL && has_gpu_word(data, known_gpu_rule_words);
+		free(data);
+	}
+	cutil_set_release(&cms);
+	return found;
+}
+
+static void fault_workloads(struct inventory *inv, const json_t *items, struct faults *f,
+			    struct check_result *res, int *errors)
+{
+	size_t i;
+	const json_t *wl;
+	json_array_foreach(items, i, wl) {
+		for (const struct known_fault_component *c = known_fault_components; c->name;
+		     c++) {
+			if (!cutil_matches(wl, c->workload_names, c->labels))
+				continue;
+			char *ref = cutil_ref(wl);
+			if (c->needs_gpu_rule && !gpu_rule(inv, wl, res, errors)) {
+				check_evidence(res, "%s (%s) has no accelerator rule in its "
+						    "configuration",
+					       c->name, ref);
+			} else {
+				if (c->roles & KNOWN_DETECT)
+					cutil_set_addf(&f->detect, "%s (%s)", c->name, ref);
+				if (c->roles & KNOWN_REMEDIATE)
+					cutil_set_addf(&f->remediate, "%s (%s)", c->name, ref);
+			}
+			free(ref);
+			break;
+		}
+	}
+}
+
+static void fault_apis(struct inventory *inv, struct faults *f, struct check_result *res,
+		       int *errors)
+{
+	for (const struct known_fault_api *a = known_fault_apis; a->group != NULL; a++) {
+		if (!inventory_served(inv, a->group, NULL, a->resource))
+			continue;
+		const json_t *items = cutil_list(inv, a->group, NULL, a->resource, res, errors);
+		struct cutil_set names = CUTIL_SET_INIT;
+		size_t i;
+		const json_t *o;
+		json_array_foreach(items, i, o) {
+			cutil_set_add(&names, cutil_name(o));
+		}
+		if (names.n == 0 && items != NULL)
+			check_evidence(res, "%s (%s) served but no objects configure it", a->name,
+				       a->group);
+		else if (names.n > 0) {
+			char *l = cutil_set_join(&names, MAX_NAMES);
+			cutil_set_addf(&f->remediate, "%s (%s)", a->name, l);
+			free(l);
+		}
+		cutil_set_release(&names);
+	}
+}
+
+/* DRA device taints (a driver marking unhealthy devices), DeviceTaintRules, cordoned
+ * nodes and accelerator-related node conditions. */
+static void fault_state(struct inventory *inv, struct faults *f, struct check_result *res,
+			int *errors)
+{
+	struct cutil_devices devs = {0};
+	cutil_devices_collect(cutil_list(inv, DRA, NULL, "resourceslices", res, errors), &devs);
+	size_t tainted = 0;
+	for (size_t i = 0; i < devs.n; i++)
+		if (json_array_size(devs.v[i].taints) > 0)
+			tainted++;
+	cutil_devices_release(&devs);
+	if (tainted > 0)
+		cutil_set_addf(&f->detect, "DRA device taints (%zu tainted device%s)", tainted,
+			       tainted == 1 ? "" : "s");
+	if (inventory_served(inv, DRA, NULL, "devicetaintrules")) {
+		const json_t *rules = cutil_list(inv, DRA, NULL, "devicetaintrules", res, errors);
+		check_evidence(res, "%s DeviceTaintRule served: %zu rule%s", DRA,
+			       json_array_size(rules), json_array_size(rules) == 1 ? "" : "s");
+	}
+	struct cutil_set cordoned = CUTIL_SET_INIT, conds = CUTIL_SET_INIT;
+	size_t i, j;
+	const json_t *node, *c;
+	json_array_foreach(cutil_list(inv, "", "v1", "nodes", res, errors), i, node) {
+		if (json_is_true(cutil_get(node, "spec.unschedulable")))
+			cutil_set_add(&cordoned, cutil_name(node));
+		json_array_foreach(cutil_get(node, "status.conditions"), j, c) {
+			const char *t = json_string_value(json_object_get(c, "type"));
+			if (t != NULL && has_gpu_word(t, known_gpu_condition_words))
+				cutil_set_addf(&conds, "%s=%s on %s", t,
+					       json_string_value(json_object_get(c, "status")),
+					       cutil_name(node));
+		}
+	}
+	char *l = cutil_set_join(&cordoned, MAX_NAMES);
+	check_evidence(res, "cordoned nodes: %s", l);
+	free(l);
+	if (conds.n > 0) {
+		l = cutil_set_join(&conds, MAX_NAMES);
+		check_evidence(res, "accelerator node conditions: %s", l);
+		free(l);
+		cutil_set_add(&f->detect, "accelerator node conditions set by a detector");
+	}
+	cutil_set_release(&cordoned);
+	cutil_set_release(&conds);
+}
+
+static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
+{
+	struct inventory *inv = ctx->inv;
+	int errors = 0;
+	struct faults f = {CUTIL_SET_INIT, CUTIL_SET_INIT};
+	fault_workloads(inv, cutil_list(inv, "apps", "v1", "daemonsets", res, &errors), &f, res,
+			&errors);
+	fault_workloads(inv, cutil_list(inv, "apps", "v1", "deployments", res, &errors), &f, res,
+			&errors);
+	fault_apis(inv, &f, res, &errors);
+	fault_state(inv, &f, res, &errors);
+	char *d = cutil_set_join(&f.detect, MAX_NAMES);
+	char *r = cutil_set_join(&f.remediate, MAX_NAMES);
+	check_evidence(res, "detection: %s", d);
+	check_evidence(res, "automated cordon/drain: %s", r);
+	free(d);
+	free(r);
+	if (f.detect.n > 0 && f.remediate.n > 0)
+		cutil_decide(res, errors, VERDICT_FULL, VERDICT_FULL, NULL);
+	else if (f.detect.n > 0)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "add automated remediation that cordons and drains faulty nodes "
+			     "(medik8s NodeHealthCheck on the GPU condition, NVSentinel)");
+	else if (f.remediate.n > 0)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "add accelerator fault detection (node-problem-detector with a GPU "
+			     "rule, NVSentinel, a DRA driver that taints unhealthy devices)");
+	else
+		cutil_decide(res, errors, VERDICT_NO, VERDICT_FULL,
+			     "install accelerator fault detection with automated cordon and drain "
+			     "(NVSentinel, or node-problem-detector plus medik8s NodeHealthCheck)");
+	cutil_set_release(&f.detect);
+	cutil_set_release(&f.remediate);
+}
+
+static const struct check hw_dra = {
+    .id = "HW-1.1",
+    .passive = hw_dra_passive,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
+};
+
+static const struct check hw_metrics = {
+    .id = "HW-1.2",
+    .passive = hw_metrics_passive,
+    .flags = 0,
+};
+
+static const struct check hw_faults = {
+    .id = "HW-1.3",
+    .passive = hw_faults_passive,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_OPT_IN,
+};
+
 const struct check *const checks_hardware[] = {
+    &hw_dra,
+    &hw_metrics,
+    &hw_faults,
     NULL,
 };

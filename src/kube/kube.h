@@ -68,6 +68,12 @@ int kube_config_load(struct kube_config *cfg, const char *path, const char *cont
  * tests (NULL = the real one). Same error contract as kube_config_load. */
 int kube_config_in_cluster(struct kube_config *cfg, const char *root, char **cause);
 void kube_config_release(struct kube_config *cfg);
+/* Parses one kubeconfig document from memory (the parser behind kube_config_load):
+ * relative file references resolve against base_dir; messages name the source as
+ * "<data>"; unlike kube_config_load it does not register the token and key with
+ * log_add_secret (kube_client_new does). Same error contract as kube_config_load. */
+int kube_config_parse(struct kube_config *cfg, const char *text, size_t len, const char *context,
+		      const char *base_dir, char **cause);
 
 struct kube_client_opts {
 	long request_timeout_ms;   /* per request; 0 = 30 s */

@@ -18,7 +18,7 @@ struct prom_sample {
 	size_t nlabels;
 	double value;
 	bool has_timestamp;
-	double timestamp;
+	double timestamp; /* seconds since the epoch (0.0.4's milliseconds are converted) */
 };
 
 struct prom_family {

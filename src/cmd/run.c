@@ -1,0 +1,286 @@
+/* run.c: `kaic run`: connects, runs the catalogue, writes the reports, exits with the
+ * verdicts' status. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "inventory.h"
+#include "report/report.h"
+#include "runner.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+/* mkdir -p. Returns 0, or -1 with *cause. */
+static int make_dirs(const char *dir, char **cause)
+{
+	char *p = xstrdup(dir);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			*cause = xasprintf("cannot create \"%s\": %s", p, strerror(errno));
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	struct stat st;
+	if (rc == 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		*cause = xasprintf("cannot use \"%s\": not a directory", dir);
+		rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
+static bool want_color(const struct run_opts *o)
+{
+	const char *term = getenv("TERM");
+	const char *nc = getenv("NO_COLOR");
+	return !o->no_color && isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+	       (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+/* The live view redraws every requirement in place: only when the terminal is tall
+ * enough to hold them all (unknown height: assume it is). */
+static bool tall_enough(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0)
+		return true;
+	return ws.ws_row > catalog_count() + 1;
+}
+
+/* Appends path to the NULL-terminated list *v. */
+static void add_path(char ***v, const char *path)
+{
+	size_t n = 0;
+	while (*v != NULL && (*v)[n] != NULL)
+		n++;
+	*v = xreallocarray(*v, n + 2, sizeof(**v));
+	(*v)[n] = xstrdup(path);
+	(*v)[n + 1] = NULL;
+}
+
+typedef int (*report_fn)(const struct run_result *r, const char *path, char **cause);
+
+/* Writes every report into the output directory. Returns 0, or -1 after printing one
+ * line per report that could not be written. */
+static int write_reports(struct run_result *res, const struct run_opts *o)
+{
+	static const struct {
+		const char *name;
+		report_fn fn;
+	} reports[] = {
+	    {"checklist.md", report_markdown_write},
+	    {"results.json", report_json_write},
+	    {"junit.xml", report_junit_write},
+	    {"PRODUCT.yaml", report_product_write},
+	};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		char *path = xasprintf("%s/%s", o->output_dir, reports[i].name);
+		char *cause = NULL;
+		if (reports[i].fn(res, path, &cause) == 0) {
+			add_path(&res->reports, path);
+		} else {
+			fprintf(stderr, "kaic run: %s\n", cause);
+			rc = -1;
+		}
+		free(cause);
+		free(path);
+	}
+	if (o->sonobuoy) {
+		char *cause = NULL;
+		if (report_sonobuoy_finish(res, o->output_dir, &cause) != 0) {
+			fprintf(stderr, "kaic run: %s\n", cause);
+			rc = -1;
+		}
+		free(cause);
+	}
+	return rc;
+}
+
+/* Fills what the reports need to know about the cluster and the client. */
+static void describe_cluster(struct run_result *res, struct kube_client *c, struct inventory *inv)
+{
+	const struct kube_config *cfg = kube_client_config(c);
+	res->server = xstrdup(cfg->server ? cfg->server : "");
+	res->context = xstrdup(cfg->context_name ? cfg->context_name : "in-cluster");
+	res->k8s_version = xstrdup(inventory_server_version(inv));
+	kube_client_stats(c, &res->stats);
+	const struct kube_discovery *d = inventory_discovery(inv);
+	res->discovery_requests = d->requests;
+	res->aggregated_discovery = d->aggregated;
+}
+
+struct run_state {
+	const struct run_opts *opts;
+	char run_id[9];
+	struct runner_signals sig;
+	struct kube_client *client;
+	struct inventory *inv;
+	long long deadline_ms;
+};
+
+/* Connects and reads /version and discovery. Returns 0, or the exit status. */
+static int connect_cluster(struct run_state *st)
+{
+	const struct run_opts *o = st->opts;
+	/* no client deadline: the signal thread cancels at the run deadline instead, so
+	 * that the cleanup's deletes still go out afterwards */
+	struct kube_client_opts kopts = {.cancel = &st->sig.client_cancel};
+	char *cause = NULL;
+	st->client = cmd_client_open(o->kubeconfig, o->context, o->in_cluster, &kopts, &cause);
+	if (st->client == NULL) {
+		cmd_usage_error("run", "%s", cause);
+		free(cause);
+		return 2;
+	}
+	struct kube_error err = {0};
+	st->inv = inventory_new(st->client, &err);
+	if (st->inv == NULL) {
+		if (st->sig.count > 0)
+			return 130;
+		if (st->sig.timed_out)
+			return cmd_usage_error("run",
+					       "--run-timeout reached before the cluster at "
+					       "\"%s\" answered",
+					       kube_client_config(st->client)->server);
+		cmd_usage_error("run", "cannot read the cluster at \"%s\": %s",
+				kube_client_config(st->client)->server, err.message);
+		return 2;
+	}
+	return 0;
+}
+
+static int run_checks(struct run_state *st)
+{
+	const struct run_opts *o = st->opts;
+	struct run_result res = {.opts = o};
+	res.run_id = xstrdup(st->run_id);
+	clock_gettime(CLOCK_REALTIME, &res.started);
+	bool color = want_color(o);
+	printf("kaic %s (checklist %s): %s (Kubernetes %s), run %s, %s mode\n", KAIC_VERSION,
+	       catalog_spec_version(), kube_client_config(st->client)->server,
+	       inventory_server_version(st->inv), st->run_id, o->passive ? "passive" : "active");
+	fflush(stdout);
+	struct report_term *term = report_term_new(stdout, color, color && tall_enough());
+	struct runner_cfg cfg = {
+	    .opts = o,
+	    .client = st->client,
+	    .inv = st->inv,
+	    .run_id = st->run_id,
+	    .term = term,
+	    .sig = &st->sig,
+	    .deadline_ms = st->deadline_ms,
+	};
+	runner_execute(&cfg, &res);
+	clock_gettime(CLOCK_REALTIME, &res.finished);
+	describe_cluster(&res, st->client, st->inv);
+	int wrc = write_reports(&res, o);
+	report_term_summary(term, &res);
+	report_term_free(term);
+	int rc = run_result_exit_code(&res, o->strict);
+	run_result_release(&res);
+	return wrc != 0 && rc != 130 ? 2 : rc;
+}
+
+static int run_main(const struct run_opts *o)
+{
+	struct run_state st = {.opts = o};
+	char *cause = NULL;
+	if (runner_new_run_id(st.run_id, &cause) != 0 || make_dirs(o->output_dir, &cause) != 0) {
+		cmd_usage_error("run", "%s", cause);
+		free(cause);
+		return 2;
+	}
+	if (o->run_timeout_s > 0)
+		st.deadline_ms = now_ms() + o->run_timeout_s * 1000;
+	if (runner_signals_start(&st.sig, st.run_id, st.deadline_ms) != 0)
+		log_warn("cannot watch for signals: Ctrl-C will not clean up");
+	log_info("run %s, reports in \"%s\"", st.run_id, o->output_dir);
+	int rc = connect_cluster(&st);
+	if (rc == 0)
+		rc = run_checks(&st);
+	inventory_free(st.inv);
+	kube_client_free(st.client);
+	runner_signals_stop(&st.sig);
+	return rc;
+}
+
+static int run_exec(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct run_opts opts;
+	char *cause = NULL;
+	if (run_opts_parse(&opts, argc, argv, &cause) != 0) {
+		cmd_usage_error(self->name, "%s", cause);
+		free(cause);
+		return 2;
+	}
+	cmd_set_verbosity(opts.verbose);
+	int rc = run_main(&opts);
+	run_opts_release(&opts);
+	return rc;
+}
+
+const struct cmd_entry cmd_run_entry = {
+    .name = "run",
+    .usage = "run [flags]",
+    .help =
+	"Run the conformance checks against the cluster and write the reports.\n"
+	"\n"
+	"Cluster:\n"
+	"  --kubeconfig FILE       kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)\n"
+	"  --context NAME          kubeconfig context (default: the current context)\n"
+	"  --in-cluster            use the pod's service account (automatic in a pod\n"
+	"                          when no kubeconfig exists)\n"
+	"What to run:\n"
+	"  --passive               read only: create nothing in the cluster (requirements\n"
+	"                          whose Full needs an active test top out at Partial)\n"
+	"  --focus ID,...          run only these requirements (\"kaic list\" shows the IDs)\n"
+	"  --skip ID,...           leave these requirements out (reported Skipped)\n"
+	"  --disruptive            also run tests that disturb workloads (HW-1.3 eviction)\n"
+	"  --strict                SHOULD requirements that are not Full fail the run too\n"
+	"  --timeout DURATION      deadline per test: 30s, 5m, 1h or seconds (default 5m)\n"
+	"  --run-timeout DURATION  deadline for the whole run (default none)\n"
+	"  --parallel N            requirements checked at once, 1-64 (default 4)\n"
+	"Reports:\n"
+	"  --output-dir DIR        where reports go (default ./kaic-results, created)\n"
+	"  --vendor NAME           vendor, for checklist.md and PRODUCT.yaml\n"
+	"  --product NAME          product name\n"
+	"  --product-version V     product version\n"
+	"  --sonobuoy              run as a Sonobuoy plugin (also when\n"
+	"                          $SONOBUOY_RESULTS_DIR is set): reports go there\n"
+	"  --no-color              plain progress lines, no colours\n"
+	"  -v, --verbose           more diagnostics on stderr (twice: debug); secrets are\n"
+	"                          never printed\n"
+	"Active tests:\n"
+	"  --image REF             image of the test pods (default " KAIC_DEFAULT_IMAGE ")\n"
+	"  --requests N            requests of the NET-3.1 traffic test (default 400)\n"
+	"  --metrics-endpoint EP   accelerator metrics for HW-1.2, as\n"
+	"                          NAMESPACE/SERVICE:PORT[/PATH] or an API proxy path\n"
+	"  --prometheus-url URL    monitoring query API for OBS-6.1\n"
+	"  --trace-query-url URL   trace query API for OBS-6.2\n"
+	"  --secondary-nic NAME    host interface for the NET-3.2 secondary network\n"
+	"  --signed-image REF      a signed image that SEC-5.5 expects to be admitted\n"
+	"  --unsigned-image REF    an unsigned image that SEC-5.5 expects to be rejected\n"
+	"  --gds-image REF         image with gdscheck for STO-4.2\n"
+	"\n"
+	"Reports: checklist.md, results.json, junit.xml and PRODUCT.yaml in the output\n"
+	"directory. Exit status: 0 every MUST requirement Full; 1 a MUST requirement Partial\n"
+	"or No (any requirement with --strict); 2 usage or configuration error; 3 kaic could\n"
+	"not decide a requirement (Error) and no MUST failed; 130 interrupted (after cleanup).\n",
+    .exec = run_exec,
+    .flags = CMD_CLUSTER,
+};

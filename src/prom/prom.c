@@ -1,0 +1,1004 @@
+/* prom.c: a single-pass, bounded parser for the Prometheus text exposition format 0.0.4
+ * and the OpenMetrics 1.0 text format. A document whose last line is "# EOF" is read
+ * as OpenMetrics (float-second timestamps, exemplars, stricter rules); anything else as
+ * 0.0.4 (integer-millisecond timestamps). Input is untrusted: every read is bounded by
+ * the length given, nothing recurses, and family lookups go through a keyed hash. */
+#include "prom/prom.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#define PROM_MAX_SAMPLES 1000000
+#define PROM_MAX_FAMILIES 1000000
+#define PROM_MAX_LABELS 64
+#define PROM_MAX_NUMBER 128 /* longest numeric token accepted */
+
+enum prom_type {
+	PT_COUNTER,
+	PT_GAUGE,
+	PT_HISTOGRAM,
+	PT_SUMMARY,
+	PT_UNTYPED,
+	PT_INFO,
+	PT_STATESET,
+	PT_GAUGEHISTOGRAM,
+	PT_UNKNOWN,
+};
+
+struct prom_type_desc {
+	const char *name;
+	bool in_text;	      /* allowed in 0.0.4 */
+	bool in_om;	      /* allowed in OpenMetrics */
+	bool bare_in_om;      /* samples may use the family name without a suffix */
+	const char *suffixes; /* space-separated sample-name suffixes */
+};
+
+static const struct prom_type_desc prom_types[] = {
+    [PT_COUNTER] = {"counter", true, true, false, "_total _created"},
+    [PT_GAUGE] = {"gauge", true, true, true, ""},
+    [PT_HISTOGRAM] = {"histogram", true, true, false, "_bucket _count _sum _created"},
+    [PT_SUMMARY] = {"summary", true, true, true, "_count _sum _created"},
+    [PT_UNTYPED] = {"untyped", true, false, true, ""},
+    [PT_INFO] = {"info", false, true, false, "_info"},
+    [PT_STATESET] = {"stateset", false, true, true, ""},
+    [PT_GAUGEHISTOGRAM] = {"gaugehistogram", false, true, false, "_bucket _gcount _gsum"},
+    [PT_UNKNOWN] = {"unknown", false, true, true, ""},
+};
+
+/* Suffixes that prom_has_family accepts after a family name. */
+static const char *const prom_family_suffixes[] = {"_total",   "_count", "_sum",    "_bucket",
+						   "_created", "_info",	 "_gcount", "_gsum"};
+
+/* Parser-side state of one family, parallel to doc->families. */
+struct prom_fam_state {
+	enum prom_type type;
+	bool has_type, has_help, has_unit, has_samples, closed;
+};
+
+/* Open addressing from family name to index; keyed SipHash so that names chosen by a
+ * hostile exporter cannot force collisions. */
+struct prom_map {
+	uint32_t *slots; /* index + 1, 0 = empty */
+	size_t cap;	 /* power of two */
+	size_t used;
+	uint64_t k0, k1;
+};
+
+struct prom_parser {
+	struct prom_doc *doc;
+	bool om;
+	size_t lineno;
+	size_t sample_alloc, family_alloc;
+	struct prom_fam_state *fs;
+	struct prom_map map;
+	long cur; /* current family, -1 none */
+	char *cause;
+};
+
+/* A parsed label set under construction. */
+struct prom_labels {
+	struct prom_label *v;
+	size_t n;
+};
+
+static int prom_fail(struct prom_parser *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int prom_fail(struct prom_parser *ps, const char *fmt, ...)
+{
+	if (ps->cause != NULL)
+		return -1;
+	struct buf b = BUF_INIT;
+	buf_addf(&b, "line %zu: ", ps->lineno);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ps->cause = buf_detach(&b, NULL);
+	return -1;
+}
+
+/* A printable, bounded copy of untrusted text for error messages (caller frees). */
+static char *prom_quote(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	size_t max = n > 40 ? 40 : n;
+	for (size_t i = 0; i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		buf_addc(&b, (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?');
+	}
+	if (n > max)
+		buf_adds(&b, "...");
+	return buf_detach(&b, NULL);
+}
+
+/* ---- keyed hash (SipHash-2-4) ---- */
+
+#define PROM_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define PROM_SIPROUND                                                                              \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = PROM_ROTL(v1, 13);                                                            \
+		v1 ^= v0;                                                                          \
+		v0 = PROM_ROTL(v0, 32);                                                            \
+		v2 += v3;                                                                          \
+		v3 = PROM_ROTL(v3, 16);                                                            \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = PROM_ROTL(v3, 21);                                                            \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = PROM_ROTL(v1, 17);                                                            \
+		v1 ^= v2;                                                                          \
+		v2 = PROM_ROTL(v2, 32);                                                            \
+	} while (0)
+
+static uint64_t prom_siphash(uint64_t k0, uint64_t k1, const char *s, size_t n)
+{
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t full = n - n % 8;
+	for (size_t i = 0; i < full; i += 8) {
+		uint64_t m = 0;
+		for (int j = 7; j >= 0; j--)
+			m = (m << 8) | p[i + (size_t)j];
+		v3 ^= m;
+		PROM_SIPROUND;
+		PROM_SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t last = (uint64_t)(n & 0xff) << 56;
+	for (size_t j = 0; j < n % 8; j++)
+		last |= (uint64_t)p[full + j] << (8 * j);
+	v3 ^= last;
+	PROM_SIPROUND;
+	PROM_SIPROUND;
+	v0 ^= last;
+	v2 ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		PROM_SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static void prom_map_init(struct prom_map *m)
+{
+	uint64_t key[2];
+	if (getrandom(key, sizeof key, GRND_NONBLOCK) != (ssize_t)sizeof key) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		key[0] = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)m;
+		key[1] = (uint64_t)ts.tv_sec ^ ((uint64_t)(uintptr_t)&ts << 17);
+	}
+	m->k0 = key[0];
+	m->k1 = key[1];
+	m->cap = 64;
+	m->used = 0;
+	m->slots = xcalloc(m->cap, sizeof *m->slots);
+}
+
+static size_t prom_map_slot(const struct prom_map *m, const struct prom_family *fams,
+			    const char *name, size_t n, bool *found)
+{
+	size_t i = (size_t)prom_siphash(m->k0, m->k1, name, n) & (m->cap - 1);
+	for (;;) {
+		uint32_t v = m->slots[i];
+		if (v == 0) {
+			*found = false;
+			return i;
+		}
+		const char *k = fams[v - 1].name;
+		if (strncmp(k, name, n) == 0 && k[n] == '\0') {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+static long prom_map_get(const struct prom_parser *ps, const char *name, size_t n)
+{
+	bool found;
+	size_t i = prom_map_slot(&ps->map, ps->doc->families, name, n, &found);
+	return found ? (long)ps->map.slots[i] - 1 : -1;
+}
+
+static void prom_map_grow(struct prom_parser *ps)
+{
+	struct prom_map *m = &ps->map;
+	uint32_t *old = m->slots;
+	size_t oldcap = m->cap;
+	m->cap *= 2;
+	m->slots = xcalloc(m->cap, sizeof *m->slots);
+	for (size_t i = 0; i < oldcap; i++) {
+		if (old[i] == 0)
+			continue;
+		const char *k = ps->doc->families[old[i] - 1].name;
+		bool found;
+		size_t j = prom_map_slot(m, ps->doc->families, k, strlen(k), &found);
+		m->slots[j] = old[i];
+	}
+	free(old);
+}
+
+/* ---- lexical helpers ---- */
+
+static bool prom_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static const char *prom_skip_blanks(const char *p, const char *e)
+{
+	while (p < e && prom_blank(*p))
+		p++;
+	return p;
+}
+
+static bool prom_name_start(char c, bool colon)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':');
+}
+
+static bool prom_name_char(char c, bool colon)
+{
+	return prom_name_start(c, colon) || (c >= '0' && c <= '9');
+}
+
+/* Length of the metric name (colon true) or label name at p, 0 if none. */
+static size_t prom_name_len(const char *p, const char *e, bool colon)
+{
+	if (p >= e || !prom_name_start(*p, colon))
+		return 0;
+	const char *q = p + 1;
+	while (q < e && prom_name_char(*q, colon))
+		q++;
+	return (size_t)(q - p);
+}
+
+static const char *prom_token_end(const char *p, const char *e)
+{
+	while (p < e && !prom_blank(*p))
+		p++;
+	return p;
+}
+
+/* Whether s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past
+ * U+10FFFF) without NUL bytes. */
+static bool prom_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t need;
+		unsigned min, cp;
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1, min = 0x80, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2, min = 0x800, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3, min = 0x10000, cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i <= need)
+			return false;
+		for (size_t k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+/* ---- numbers ---- */
+
+static bool prom_has_char(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr(set, s[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Parses a sample value (Go ParseFloat syntax in 0.0.4, OpenMetrics "number" otherwise). */
+static int prom_parse_float(struct prom_parser *ps, const char *s, size_t n, const char *what,
+			    double *out)
+{
+	char tmp[PROM_MAX_NUMBER + 1];
+	if (n == 0)
+		return prom_fail(ps, "missing %s", what);
+	if (n > PROM_MAX_NUMBER || prom_has_char(s, n, "()_\v\f\r") ||
+	    (ps->om && prom_has_char(s, n, "xX"))) {
+		char *q = prom_quote(s, n);
+		prom_fail(ps, "invalid %s \"%s\"", what, q);
+		free(q);
+		return -1;
+	}
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	/* Go requires a binary exponent in a hexadecimal float. */
+	if (prom_has_char(s, n, "xX") && !prom_has_char(s, n, "pP"))
+		tmp[0] = '!';
+	errno = 0;
+	char *end;
+	double v = strtod(tmp, &end);
+	if (end != tmp + n || tmp[0] == '!') {
+		char *q = prom_quote(s, n);
+		prom_fail(ps, "invalid %s \"%s\"", what, q);
+		free(q);
+		return -1;
+	}
+	if (errno == ERANGE && isinf(v)) {
+		char *q = prom_quote(s, n);
+		prom_fail(ps, "%s \"%s\" out of range", what, q);
+		free(q);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses a timestamp: integer milliseconds (0.0.4) or float seconds (OpenMetrics);
+ * stores seconds. */
+static int prom_parse_timestamp(struct prom_parser *ps, const char *s, size_t n, double *out)
+{
+	if (ps->om) {
+		if (prom_parse_float(ps, s, n, "timestamp", out) < 0)
+			return -1;
+		if (!isfinite(*out))
+			return prom_fail(ps, "timestamp is not a finite number");
+		return 0;
+	}
+	char tmp[32];
+	if (n == 0 || n >= sizeof tmp || prom_has_char(s, n, "\v\f\r")) {
+		char *q = prom_quote(s, n);
+		prom_fail(ps, "invalid timestamp \"%s\"", q);
+		free(q);
+		return -1;
+	}
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	char *end;
+	long long ms = strtoll(tmp, &end, 10);
+	if (end != tmp + n || errno == ERANGE) {
+		char *q = prom_quote(s, n);
+		prom_fail(ps, "invalid timestamp \"%s\"", q);
+		free(q);
+		return -1;
+	}
+	*out = (double)ms / 1000.0;
+	return 0;
+}
+
+/* ---- label sets ---- */
+
+static void prom_labels_release(struct prom_labels *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Reads a quoted, escaped string at *pp (which points at the opening quote) into out. */
+static int prom_parse_quoted(struct prom_parser *ps, const char **pp, const char *e,
+			     struct buf *out)
+{
+	const char *p = *pp + 1;
+	buf_reset(out);
+	while (p < e) {
+		const char *run = p;
+		while (p < e && *p != '"' && *p != '\\')
+			p++;
+		buf_add(out, run, (size_t)(p - run));
+		if (p >= e)
+			break;
+		if (*p == '"') {
+			*pp = p + 1;
+			if (!prom_utf8_valid(out->data, out->len))
+				return prom_fail(ps, "label value is not valid UTF-8");
+			return 0;
+		}
+		if (p + 1 >= e)
+			break;
+		char d = p[1];
+		if (d == '\\' || d == '"') {
+			buf_addc(out, d);
+		} else if (d == 'n') {
+			buf_addc(out, '\n');
+		} else if (ps->om) {
+			buf_addc(out, '\\');
+			buf_addc(out, d);
+		} else {
+			char *q = prom_quote(&d, 1);
+			prom_fail(ps, "invalid escape sequence \"\\%s\" in label value", q);
+			free(q);
+			return -1;
+		}
+		p += 2;
+	}
+	return prom_fail(ps, "unterminated label value");
+}
+
+/* Parses "{a="x",b="y",}" at *pp (pointing at '{') into l. */
+static int prom_parse_labels(struct prom_parser *ps, const char **pp, const char *e,
+			     struct prom_labels *l)
+{
+	const char *p = prom_skip_blanks(*pp + 1, e);
+	struct buf val = BUF_INIT;
+	buf_init(&val);
+	int rc = -1;
+	for (;;) {
+		if (p < e && *p == '}') {
+			p++;
+			break;
+		}
+		size_t n = prom_name_len(p, e, false);
+		if (n == 0) {
+			prom_fail(ps, p < e ? "invalid label name" : "unterminated label set");
+			goto out;
+		}
+		const char *name = p;
+		for (size_t i = 0; i < l->n; i++) {
+			if (strncmp(l->v[i].name, name, n) == 0 && l->v[i].name[n] == '\0') {
+				prom_fail(ps, "duplicate label \"%.*s\"", (int)n, name);
+				goto out;
+			}
+		}
+		if (l->n == PROM_MAX_LABELS) {
+			prom_fail(ps, "more than %d labels", PROM_MAX_LABELS);
+			goto out;
+		}
+		p = prom_skip_blanks(p + n, e);
+		if (p >= e || *p != '=') {
+			prom_fail(ps, "expected \"=\" after label name \"%.*s\"", (int)n, name);
+			goto out;
+		}
+		p = prom_skip_blanks(p + 1, e);
+		if (p >= e || *p != '"') {
+			prom_fail(ps, "expected quoted value for label \"%.*s\"", (int)n, name);
+			goto out;
+		}
+		if (prom_parse_quoted(ps, &p, e, &val) < 0)
+			goto out;
+		if (l->n % 8 == 0)
+			l->v = xreallocarray(l->v, l->n + 8, sizeof *l->v);
+		l->v[l->n].name = xstrndup(name, n);
+		l->v[l->n].value = buf_detach(&val, NULL);
+		buf_init(&val);
+		l->n++;
+		p = prom_skip_blanks(p, e);
+		if (p < e && *p == ',') {
+			p = prom_skip_blanks(p + 1, e);
+			continue;
+		}
+		if (p < e && *p == '}') {
+			p++;
+			break;
+		}
+		prom_fail(ps, p < e ? "expected \",\" or \"}\" in label set"
+				    : "unterminated label set");
+		goto out;
+	}
+	*pp = p;
+	rc = 0;
+out:
+	buf_release(&val);
+	return rc;
+}
+
+static const char *prom_labels_get(const struct prom_labels *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return l->v[i].value;
+	return NULL;
+}
+
+/* ---- families ---- */
+
+static long prom_family_add(struct prom_parser *ps, const char *name, size_t n, enum prom_type type)
+{
+	struct prom_doc *doc = ps->doc;
+	if (doc->nfamilies >= PROM_MAX_FAMILIES) {
+		prom_fail(ps, "more than %d metric families", PROM_MAX_FAMILIES);
+		return -1;
+	}
+	if (doc->nfamilies == ps->family_alloc) {
+		ps->family_alloc = ps->family_alloc ? ps->family_alloc * 2 : 16;
+		doc->families =
+		    xreallocarray(doc->families, ps->family_alloc, sizeof *doc->families);
+		ps->fs = xreallocarray(ps->fs, ps->family_alloc, sizeof *ps->fs);
+	}
+	size_t idx = doc->nfamilies++;
+	doc->families[idx] =
+	    (struct prom_family){.name = xstrndup(name, n), .type = xstrdup(prom_types[type].name)};
+	ps->fs[idx] = (struct prom_fam_state){.type = type};
+	if ((ps->map.used + 1) * 2 > ps->map.cap)
+		prom_map_grow(ps);
+	bool found;
+	size_t slot = prom_map_slot(&ps->map, doc->families, name, n, &found);
+	ps->map.slots[slot] = (uint32_t)idx + 1;
+	ps->map.used++;
+	return (long)idx;
+}
+
+/* Makes idx the current family; in OpenMetrics a family may not come back after
+ * another one started. */
+static int prom_family_switch(struct prom_parser *ps, long idx)
+{
+	if (idx == ps->cur)
+		return 0;
+	if (ps->om && ps->fs[idx].closed)
+		return prom_fail(ps, "metric family \"%s\" is interleaved with another",
+				 ps->doc->families[idx].name);
+	if (ps->cur >= 0)
+		ps->fs[ps->cur].closed = true;
+	ps->cur = idx;
+	return 0;
+}
+
+/* Whether name[0..n) is family idx's name plus one of its type's suffixes; *suffix gets
+ * the suffix ("" for the bare name). */
+static bool prom_family_owns(const struct prom_parser *ps, long idx, const char *name, size_t n,
+			     const char **suffix)
+{
+	const char *fam = ps->doc->families[idx].name;
+	size_t fl = strlen(fam);
+	if (n < fl || strncmp(name, fam, fl) != 0)
+		return false;
+	if (n == fl) {
+		*suffix = "";
+		return true;
+	}
+	const char *rest = name + fl;
+	size_t rl = n - fl;
+	const char *s = prom_types[ps->fs[idx].type].suffixes;
+	while (*s != '\0') {
+		size_t sl = strcspn(s, " ");
+		if (sl == rl && strncmp(s, rest, rl) == 0) {
+			*suffix = s; /* points into the table; compared by prefix below */
+			return true;
+		}
+		s += sl;
+		while (*s == ' ')
+			s++;
+	}
+	return false;
+}
+
+/* Finds or creates the family a sample called name[0..n) belongs to. */
+static long prom_family_for_sample(struct prom_parser *ps, const char *name, size_t n,
+				   const char **suffix)
+{
+	if (ps->cur >= 0 && prom_family_owns(ps, ps->cur, name, n, suffix))
+		return ps->cur;
+	long idx = prom_map_get(ps, name, n);
+	if (idx >= 0) {
+		*suffix = "";
+		return idx;
+	}
+	for (size_t i = 0; i < sizeof prom_family_suffixes / sizeof *prom_family_suffixes; i++) {
+		size_t sl = strlen(prom_family_suffixes[i]);
+		if (n <= sl || memcmp(name + n - sl, prom_family_suffixes[i], sl) != 0)
+			continue;
+		idx = prom_map_get(ps, name, n - sl);
+		if (idx >= 0 && prom_family_owns(ps, idx, name, n, suffix))
+			return idx;
+	}
+	*suffix = "";
+	return prom_family_add(ps, name, n, ps->om ? PT_UNKNOWN : PT_UNTYPED);
+}
+
+static bool prom_suffix_is(const char *suffix, const char *want)
+{
+	size_t wl = strlen(want);
+	return strncmp(suffix, want, wl) == 0 && (suffix[wl] == '\0' || suffix[wl] == ' ');
+}
+
+/* Checks the labels a sample of its family's type needs ("le", "quantile") and where an
+ * exemplar may appear (counter totals and histogram buckets). */
+static int prom_check_sample(struct prom_parser *ps, long idx, const char *suffix,
+			     const struct prom_labels *l, bool exemplar)
+{
+	enum prom_type t = ps->fs[idx].type;
+	const char *fam = ps->doc->families[idx].name;
+	bool bucket =
+	    (t == PT_HISTOGRAM || t == PT_GAUGEHISTOGRAM) && prom_suffix_is(suffix, "_bucket");
+	if (exemplar && !bucket && !(t == PT_COUNTER && prom_suffix_is(suffix, "_total")))
+		return prom_fail(ps, "exemplar not allowed on a sample of %s \"%s\"",
+				 prom_types[t].name, fam);
+	if (*suffix == '\0' && ps->om && !prom_types[t].bare_in_om)
+		return prom_fail(ps, "sample of %s \"%s\" needs a suffix", prom_types[t].name, fam);
+	const char *need = NULL;
+	if (bucket)
+		need = "le";
+	else if (t == PT_SUMMARY && *suffix == '\0')
+		need = "quantile";
+	if (need == NULL)
+		return 0;
+	const char *v = prom_labels_get(l, need);
+	if (v == NULL)
+		return prom_fail(ps, "sample of %s \"%s\" lacks the \"%s\" label",
+				 prom_types[t].name, fam, need);
+	char *end;
+	(void)strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || strchr(v, '(') != NULL || strchr(v, ' ') != NULL)
+		return prom_fail(ps, "label \"%s\" of \"%s\" is not a number", need, fam);
+	return 0;
+}
+
+/* ---- lines ---- */
+
+static int prom_parse_exemplar(struct prom_parser *ps, const char *p, const char *e)
+{
+	/* p points after '#' */
+	if (p >= e || !prom_blank(*p))
+		return prom_fail(ps, "expected space after \"#\" of exemplar");
+	p = prom_skip_blanks(p, e);
+	if (p >= e || *p != '{')
+		return prom_fail(ps, "expected label set in exemplar");
+	struct prom_labels l = {0};
+	int rc = prom_parse_labels(ps, &p, e, &l);
+	prom_labels_release(&l);
+	if (rc < 0)
+		return -1;
+	if (p >= e || !prom_blank(*p))
+		return prom_fail(ps, "expected space after exemplar labels");
+	p = prom_skip_blanks(p, e);
+	const char *t = prom_token_end(p, e);
+	double v;
+	if (prom_parse_float(ps, p, (size_t)(t - p), "exemplar value", &v) < 0)
+		return -1;
+	p = prom_skip_blanks(t, e);
+	if (p < e) {
+		t = prom_token_end(p, e);
+		if (prom_parse_timestamp(ps, p, (size_t)(t - p), &v) < 0)
+			return -1;
+		if (prom_skip_blanks(t, e) != e)
+			return prom_fail(ps, "unexpected text after exemplar");
+	}
+	return 0;
+}
+
+static int prom_sample_add(struct prom_parser *ps, const char *name, size_t n,
+			   struct prom_labels *l, double value, bool has_ts, double ts)
+{
+	struct prom_doc *doc = ps->doc;
+	if (doc->nsamples >= PROM_MAX_SAMPLES)
+		return prom_fail(ps, "more than %d samples", PROM_MAX_SAMPLES);
+	if (doc->nsamples == ps->sample_alloc) {
+		ps->sample_alloc = ps->sample_alloc ? ps->sample_alloc * 2 : 64;
+		doc->samples = xreallocarray(doc->samples, ps->sample_alloc, sizeof *doc->samples);
+	}
+	doc->samples[doc->nsamples++] = (struct prom_sample){
+	    .name = xstrndup(name, n),
+	    .labels = l->v,
+	    .nlabels = l->n,
+	    .value = value,
+	    .has_timestamp = has_ts,
+	    .timestamp = ts,
+	};
+	l->v = NULL;
+	l->n = 0;
+	return 0;
+}
+
+static int prom_parse_sample(struct prom_parser *ps, const char *p, const char *e)
+{
+	size_t n = prom_name_len(p, e, true);
+	if (n == 0)
+		return prom_fail(ps, "invalid metric name");
+	const char *name = p;
+	p += n;
+	struct prom_labels l = {0};
+	int rc = -1;
+	if (p < e && *p == '{' && prom_parse_labels(ps, &p, e, &l) < 0)
+		goto out;
+	if (p >= e || !prom_blank(*p)) {
+		prom_fail(ps,
+			  p >= e ? "missing value for \"%.*s\""
+				 : "expected space before the value of \"%.*s\"",
+			  (int)n, name);
+		goto out;
+	}
+	p = prom_skip_blanks(p, e);
+	const char *t = prom_token_end(p, e);
+	double value, ts = 0;
+	bool has_ts = false;
+	if (prom_parse_float(ps, p, (size_t)(t - p), "value", &value) < 0)
+		goto out;
+	p = prom_skip_blanks(t, e);
+	if (p < e && *p != '#') {
+		t = prom_token_end(p, e);
+		if (prom_parse_timestamp(ps, p, (size_t)(t - p), &ts) < 0)
+			goto out;
+		has_ts = true;
+		p = prom_skip_blanks(t, e);
+	}
+	bool exemplar = p < e;
+	if (exemplar) {
+		if (!ps->om || *p != '#') {
+			prom_fail(ps, "unexpected text after the value of \"%.*s\"", (int)n, name);
+			goto out;
+		}
+		if (prom_parse_exemplar(ps, p + 1, e) < 0)
+			goto out;
+	}
+	const char *suffix;
+	long idx = prom_family_for_sample(ps, name, n, &suffix);
+	if (idx < 0 || prom_family_switch(ps, idx) < 0 ||
+	    prom_check_sample(ps, idx, suffix, &l, exemplar) < 0)
+		goto out;
+	ps->fs[idx].has_samples = true;
+	rc = prom_sample_add(ps, name, n, &l, value, has_ts, ts);
+out:
+	prom_labels_release(&l);
+	return rc;
+}
+
+static char *prom_unescape_help(const struct prom_parser *ps, const char *p, const char *e)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	while (p < e) {
+		if (*p == '\\' && p + 1 < e &&
+		    (p[1] == '\\' || p[1] == 'n' || (ps->om && p[1] == '"'))) {
+			buf_addc(&b, p[1] == 'n' ? '\n' : p[1]);
+			p += 2;
+			continue;
+		}
+		buf_addc(&b, *p++);
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int prom_type_parse(struct prom_parser *ps, const char *p, size_t n, enum prom_type *out)
+{
+	for (size_t i = 0; i < sizeof prom_types / sizeof *prom_types; i++) {
+		const struct prom_type_desc *d = &prom_types[i];
+		if (strlen(d->name) == n && strncmp(d->name, p, n) == 0 &&
+		    (ps->om ? d->in_om : d->in_text)) {
+			*out = (enum prom_type)i;
+			return 0;
+		}
+	}
+	char *q = prom_quote(p, n);
+	prom_fail(ps, "unknown metric type \"%s\"", q);
+	free(q);
+	return -1;
+}
+
+/* Handles "# HELP", "# TYPE" and "# UNIT" for the family name[0..n); p..e is the rest. */
+static int prom_parse_meta(struct prom_parser *ps, char kind, const char *name, size_t n,
+			   const char *p, const char *e)
+{
+	long idx = prom_map_get(ps, name, n);
+	if (idx < 0 && (idx = prom_family_add(ps, name, n, ps->om ? PT_UNKNOWN : PT_UNTYPED)) < 0)
+		return -1;
+	if (prom_family_switch(ps, idx) < 0)
+		return -1;
+	struct prom_fam_state *fs = &ps->fs[idx];
+	struct prom_family *f = &ps->doc->families[idx];
+	if (ps->om && fs->has_samples)
+		return prom_fail(ps, "metadata for \"%s\" after its samples", f->name);
+	if (kind == 'T') {
+		const char *t = prom_token_end(p, e);
+		enum prom_type type;
+		if (p == e)
+			return prom_fail(ps, "missing type for \"%s\"", f->name);
+		if (prom_skip_blanks(t, e) != e)
+			return prom_fail(ps, "unexpected text after the type of \"%s\"", f->name);
+		if (prom_type_parse(ps, p, (size_t)(t - p), &type) < 0)
+			return -1;
+		if (fs->has_type)
+			return prom_fail(ps, "second TYPE line for \"%s\"", f->name);
+		if (fs->has_samples)
+			return prom_fail(ps, "TYPE line for \"%s\" after its samples", f->name);
+		fs->has_type = true;
+		fs->type = type;
+		free(f->type);
+		f->type = xstrdup(prom_types[type].name);
+		return 0;
+	}
+	if (kind == 'H') {
+		if (fs->has_help)
+			return prom_fail(ps, "second HELP line for \"%s\"", f->name);
+		fs->has_help = true;
+		if (!prom_utf8_valid(p, (size_t)(e - p)))
+			return prom_fail(ps, "help of \"%s\" is not valid UTF-8", f->name);
+		if (p < e)
+			f->help = prom_unescape_help(ps, p, e);
+		return 0;
+	}
+	if (fs->has_unit)
+		return prom_fail(ps, "second UNIT line for \"%s\"", f->name);
+	fs->has_unit = true;
+	size_t ul = (size_t)(e - p);
+	for (size_t i = 0; i < ul; i++)
+		if (!prom_name_char(p[i], true))
+			return prom_fail(ps, "invalid unit for \"%s\"", f->name);
+	if (ul == 0)
+		return 0;
+	size_t fl = strlen(f->name);
+	if (ps->om &&
+	    (fl < ul + 1 || f->name[fl - ul - 1] != '_' || memcmp(f->name + fl - ul, p, ul) != 0))
+		return prom_fail(ps, "unit \"%.*s\" is not a suffix of \"%s\"", (int)ul, p,
+				 f->name);
+	f->unit = xstrndup(p, ul);
+	return 0;
+}
+
+static int prom_parse_comment(struct prom_parser *ps, const char *p, const char *e)
+{
+	p = prom_skip_blanks(p + 1, e);
+	const char *t = prom_token_end(p, e);
+	size_t kl = (size_t)(t - p);
+	char kind;
+	if (kl == 4 && memcmp(p, "HELP", 4) == 0)
+		kind = 'H';
+	else if (kl == 4 && memcmp(p, "TYPE", 4) == 0)
+		kind = 'T';
+	else if (kl == 4 && memcmp(p, "UNIT", 4) == 0)
+		kind = 'U';
+	else
+		return 0; /* a plain comment */
+	p = prom_skip_blanks(t, e);
+	size_t n = prom_name_len(p, e, true);
+	if (n == 0 || (p + n < e && !prom_blank(p[n])))
+		return prom_fail(ps, "invalid metric name in %.4s line", t - kl);
+	const char *name = p;
+	p = prom_skip_blanks(p + n, e);
+	return prom_parse_meta(ps, kind, name, n, p, e);
+}
+
+static int prom_parse_line(struct prom_parser *ps, const char *p, const char *e)
+{
+	if (e > p && e[-1] == '\r')
+		e--;
+	p = prom_skip_blanks(p, e);
+	while (e > p && prom_blank(e[-1]))
+		e--;
+	if (p == e)
+		return 0;
+	if (*p == '#')
+		return prom_parse_comment(ps, p, e);
+	return prom_parse_sample(ps, p, e);
+}
+
+/* Offset of the first "# EOF" line in text, or len when there is none. */
+static size_t prom_find_eof(const char *text, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t ll = end - off;
+		if (ll > 0 && text[end - 1] == '\r')
+			ll--;
+		if (ll == 5 && memcmp(text + off, "# EOF", 5) == 0)
+			return off;
+		off = nl ? end + 1 : len;
+	}
+	return len;
+}
+
+void prom_doc_release(struct prom_doc *doc)
+{
+	if (doc == NULL)
+		return;
+	for (size_t i = 0; i < doc->nsamples; i++) {
+		struct prom_sample *s = &doc->samples[i];
+		for (size_t j = 0; j < s->nlabels; j++) {
+			free(s->labels[j].name);
+			free(s->labels[j].value);
+		}
+		free(s->labels);
+		free(s->name);
+	}
+	free(doc->samples);
+	for (size_t i = 0; i < doc->nfamilies; i++) {
+		free(doc->families[i].name);
+		free(doc->families[i].type);
+		free(doc->families[i].help);
+		free(doc->families[i].unit);
+	}
+	free(doc->families);
+	memset(doc, 0, sizeof *doc);
+}
+
+int prom_parse(const char *text, size_t len, struct prom_doc *doc, char **cause)
+{
+	memset(doc, 0, sizeof *doc);
+	struct prom_parser ps = {.doc = doc, .cur = -1};
+	prom_map_init(&ps.map);
+	if (text == NULL)
+		len = 0;
+	size_t eof = prom_find_eof(text, len);
+	ps.om = eof < len;
+	doc->openmetrics = ps.om;
+	size_t off = 0;
+	int rc = 0;
+	while (off < eof && rc == 0) {
+		const char *nl = memchr(text + off, '\n', eof - off);
+		size_t end = nl ? (size_t)(nl - text) : eof;
+		ps.lineno++;
+		rc = prom_parse_line(&ps, text + off, text + end);
+		off = nl ? end + 1 : eof;
+	}
+	if (rc == 0 && ps.om) {
+		ps.lineno++;
+		size_t after = eof + 5;
+		if (after < len && text[after] == '\r')
+			after++;
+		if (after < len && text[after] == '\n')
+			after++;
+		if (after < len) {
+			ps.lineno++;
+			rc = prom_fail(&ps, "unexpected content after \"# EOF\"");
+		}
+	}
+	free(ps.map.slots);
+	free(ps.fs);
+	if (rc < 0) {
+		prom_doc_release(doc);
+		if (cause != NULL)
+			*cause = ps.cause;
+		else
+			free(ps.cause);
+		return -1;
+	}
+	return 0;
+}
+
+const char *prom_label(const struct prom_sample *s, const char *name)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (strcmp(s->labels[i].name, name) == 0)
+			return s->labels[i].value;
+	return NULL;
+}
+
+bool prom_has_family(const struct prom_doc *doc, const char *name)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < doc->nsamples; i++) {
+		const char *s = doc->samples[i].name;
+		if (strncmp(s, name, nl) != 0)
+			continue;
+		if (s[nl] == '\0')
+			return true;
+		for (size_t k = 0; k < sizeof prom_family_suffixes / sizeof *prom_family_suffixes;
+		     k++)
+			if (strcmp(s + nl, prom_family_suffixes[k]) == 0)
+				return true;
+	}
+	return false;
+}

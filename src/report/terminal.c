@@ -1,0 +1,304 @@
+/* terminal.c: progress on the terminal while a run goes (a live view redrawn in place
+ * on a colour TTY, plain lines otherwise) and the summary after it. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/report.h"
+#include "util/xmalloc.h"
+
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define RED "\033[31m"
+#define MAGENTA "\033[35m"
+#define GREY "\033[90m"
+#define CYAN "\033[36m"
+#define RESET "\033[0m"
+
+enum line_state { LINE_WAITING, LINE_RUNNING, LINE_DONE };
+
+struct report_term {
+	FILE *out;
+	bool color;
+	bool live;
+	pthread_mutex_t lock; /* the single writer: every output goes through it */
+	pthread_cond_t wake;
+	size_t n;
+	const struct requirement *reqs;
+	enum line_state *state;
+	struct check_result *done; /* copies of verdict and mode (evidence not kept) */
+	unsigned frame;
+	bool drawn;
+	bool stop;
+	bool spinning;
+	pthread_t spinner;
+};
+
+static const char *const frames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+
+static const char *verdict_color(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_FULL:
+		return GREEN;
+	case VERDICT_PARTIAL:
+		return YELLOW;
+	case VERDICT_NO:
+		return RED;
+	case VERDICT_ERROR:
+		return MAGENTA;
+	case VERDICT_SKIPPED:
+		return GREY;
+	}
+	return "";
+}
+
+/* The verdict padded to 9 columns, coloured when t->color. */
+static void put_verdict(struct report_term *t, enum verdict v)
+{
+	if (t->color)
+		fprintf(t->out, "%s%-9s" RESET, verdict_color(v), verdict_name(v));
+	else
+		fprintf(t->out, "%-9s", verdict_name(v));
+}
+
+static void put_line(struct report_term *t, size_t i)
+{
+	const struct requirement *req = &t->reqs[i];
+	fprintf(t->out, "%-9s%-8s", req->id, level_name(req->level));
+	switch (t->state[i]) {
+	case LINE_WAITING:
+		fprintf(t->out, "%s%-10s%-9s%s%s", t->color ? GREY : "", "·", "", req->title,
+			t->color ? RESET : "");
+		return;
+	case LINE_RUNNING:
+		fprintf(t->out, "%s%s%s %-7s%-9s%s", t->color ? CYAN : "", frames[t->frame % 10],
+			t->color ? RESET : "", "", "", req->title);
+		return;
+	case LINE_DONE:
+		put_verdict(t, t->done[i].verdict);
+		fprintf(t->out, "%-9s%s", mode_name(t->done[i].mode), req->title);
+		return;
+	}
+}
+
+/* Redraws every line in place; the lock is held. */
+static void redraw(struct report_term *t)
+{
+	if (t->drawn)
+		fprintf(t->out, "\033[%zuF", t->n);
+	for (size_t i = 0; i < t->n; i++) {
+		fputs("\r\033[2K", t->out);
+		put_line(t, i);
+		fputc('\n', t->out);
+	}
+	t->drawn = true;
+	fflush(t->out);
+}
+
+static void *spin(void *arg)
+{
+	struct report_term *t = arg;
+	pthread_mutex_lock(&t->lock);
+	while (!t->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+		if (t->stop)
+			break;
+		t->frame++;
+		redraw(t);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+struct report_term *report_term_new(FILE *out, bool color, bool live)
+{
+	struct report_term *t = xcalloc(1, sizeof(*t));
+	t->out = out;
+	t->color = color || live;
+	t->live = live;
+	t->n = catalog_count();
+	t->reqs = catalog_all();
+	t->state = xcalloc(t->n, sizeof(*t->state));
+	t->done = xcalloc(t->n, sizeof(*t->done));
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->wake, NULL);
+	if (live) {
+		pthread_mutex_lock(&t->lock);
+		redraw(t);
+		pthread_mutex_unlock(&t->lock);
+		t->spinning = pthread_create(&t->spinner, NULL, spin, t) == 0;
+	}
+	return t;
+}
+
+static size_t index_of(struct report_term *t, const struct requirement *req)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->reqs[i].id, req->id) == 0)
+			return i;
+	return t->n;
+}
+
+void report_term_started(struct report_term *t, const struct requirement *req)
+{
+	size_t i = index_of(t, req);
+	if (i == t->n)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->state[i] = LINE_RUNNING;
+	if (t->live && !t->stop)
+		redraw(t);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void report_term_finished(struct report_term *t, const struct req_result *rr)
+{
+	size_t i = index_of(t, rr->req);
+	if (i == t->n)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->state[i] = LINE_DONE;
+	t->done[i].verdict = rr->res.verdict;
+	t->done[i].mode = rr->res.mode;
+	if (t->live && !t->stop) {
+		redraw(t);
+	} else if (!t->live) {
+		put_line(t, i);
+		fputc('\n', t->out);
+		fflush(t->out);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void stop_live(struct report_term *t)
+{
+	pthread_mutex_lock(&t->lock);
+	bool was = t->stop;
+	t->stop = true;
+	pthread_cond_signal(&t->wake);
+	if (t->live && !was)
+		redraw(t);
+	pthread_mutex_unlock(&t->lock);
+	if (t->spinning) {
+		pthread_join(t->spinner, NULL);
+		t->spinning = false;
+	}
+}
+
+static void put_counts(struct report_term *t, const struct run_result *r)
+{
+	size_t c[3][5] = {{0}};
+	for (size_t i = 0; i < r->n; i++) {
+		unsigned v = (unsigned)r->items[i].res.verdict;
+		if (v >= 5)
+			continue;
+		c[r->items[i].req->level == LEVEL_MUST ? 0 : 1][v]++;
+		c[2][v]++;
+	}
+	fprintf(t->out, "\n%-9s", "");
+	for (int v = VERDICT_FULL; v <= VERDICT_SKIPPED; v++) {
+		if (t->color)
+			fprintf(t->out, "%s%8s" RESET, verdict_color(v), verdict_name(v));
+		else
+			fprintf(t->out, "%8s", verdict_name(v));
+	}
+	static const char *const rows[] = {"MUST", "SHOULD", "total"};
+	for (int row = 0; row < 3; row++) {
+		fprintf(t->out, "\n%-9s", rows[row]);
+		for (int v = 0; v < 5; v++)
+			fprintf(t->out, "%8zu", c[row][v]);
+	}
+	fputc('\n', t->out);
+}
+
+/* The plain summary table in catalogue order (the live view already shows it). */
+static void put_table(struct report_term *t)
+{
+	fprintf(t->out, "\n%-9s%-8s%-9s%-9s%s\n", "ID", "LEVEL", "VERDICT", "MODE", "REQUIREMENT");
+	for (size_t i = 0; i < t->n; i++) {
+		put_line(t, i);
+		fputc('\n', t->out);
+	}
+}
+
+/* The IDs whose result makes the exit status, for the closing line. */
+static void put_ids(struct report_term *t, const struct run_result *r, bool strict, bool errors)
+{
+	const char *sep = "";
+	for (size_t i = 0; i < r->n; i++) {
+		const struct req_result *rr = &r->items[i];
+		bool hit =
+		    errors ? rr->res.verdict == VERDICT_ERROR : run_result_is_failure(rr, strict);
+		if (hit) {
+			fprintf(t->out, "%s%s", sep, rr->req->id);
+			sep = ", ";
+		}
+	}
+}
+
+static void put_outcome(struct report_term *t, const struct run_result *r)
+{
+	bool strict = r->opts != NULL && r->opts->strict;
+	int code = run_result_exit_code(r, strict);
+	fprintf(t->out, "Result:   exit %d: ", code);
+	switch (code) {
+	case 0:
+		fputs("every MUST requirement is Full", t->out);
+		break;
+	case 1:
+		fputs(strict ? "not Full: " : "MUST requirements not Full: ", t->out);
+		put_ids(t, r, strict, false);
+		break;
+	case 3:
+		fputs("kaic could not decide: ", t->out);
+		put_ids(t, r, strict, true);
+		break;
+	default:
+		fputs("the run was interrupted", t->out);
+	}
+	fputc('\n', t->out);
+}
+
+void report_term_summary(struct report_term *t, const struct run_result *r)
+{
+	stop_live(t);
+	pthread_mutex_lock(&t->lock);
+	if (!t->live)
+		put_table(t);
+	put_counts(t, r);
+	fprintf(t->out, "\nAPI:      %lu requests (%u for discovery, %s), %llu bytes received\n",
+		r->stats.requests, r->discovery_requests,
+		r->aggregated_discovery ? "aggregated" : "legacy", r->stats.bytes_in);
+	if (!r->cleanup_ok) {
+		fputs("Cleanup:  incomplete", t->out);
+		for (size_t i = 0; r->cleanup_notes != NULL && r->cleanup_notes[i] != NULL; i++)
+			fprintf(t->out, "\n          %s", r->cleanup_notes[i]);
+		fputc('\n', t->out);
+	}
+	for (size_t i = 0; r->reports != NULL && r->reports[i] != NULL; i++)
+		fprintf(t->out, "%-10s%s\n", i == 0 ? "Reports:" : "", r->reports[i]);
+	put_outcome(t, r);
+	fflush(t->out);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void report_term_free(struct report_term *t)
+{
+	if (t == NULL)
+		return;
+	stop_live(t);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->wake);
+	free(t->state);
+	free(t->done);
+	free(t);
+}

@@ -1,0 +1,340 @@
+/* runner.c: the check pool, the rules every verdict goes through, cleanup and signals. */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "active.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+struct runner {
+	const struct runner_cfg *cfg;
+	struct run_result *out;
+	pthread_mutex_t lock;
+	size_t next;		     /* next catalogue index to take */
+	struct active *act;	     /* created by the first active part */
+	volatile sig_atomic_t never; /* the stop flag when there is no runner_signals */
+};
+
+int runner_new_run_id(char id[9], char **cause)
+{
+	unsigned char b[4];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*cause = xasprintf("cannot open \"/dev/urandom\": %s", strerror(errno));
+		return -1;
+	}
+	ssize_t n = read(fd, b, sizeof(b));
+	int e = errno;
+	close(fd);
+	if (n != (ssize_t)sizeof(b)) {
+		*cause = xasprintf("cannot read \"/dev/urandom\": %s",
+				   n < 0 ? strerror(e) : "short read");
+		return -1;
+	}
+	snprintf(id, 9, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+	return 0;
+}
+
+static volatile sig_atomic_t *stop_flag(struct runner *r)
+{
+	return r->cfg->sig != NULL ? &r->cfg->sig->stop : &r->never;
+}
+
+/* The earlier of now + the per-test timeout and the run deadline. */
+static long long check_deadline(const struct runner_cfg *cfg)
+{
+	long long d = now_ms() + cfg->opts->timeout_s * 1000;
+	if (cfg->deadline_ms > 0 && cfg->deadline_ms < d)
+		d = cfg->deadline_ms;
+	return d;
+}
+
+static struct active *get_active(struct runner *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->act == NULL)
+		r->act = active_new(r->cfg->client, r->cfg->run_id, r->cfg->opts);
+	struct active *a = r->act;
+	pthread_mutex_unlock(&r->lock);
+	return a;
+}
+
+/* Makes sure the verdict is one of the five; a check that left garbage gets Error. */
+static void sanitize(struct check_result *res, const char *id)
+{
+	switch (res->verdict) {
+	case VERDICT_FULL:
+	case VERDICT_PARTIAL:
+	case VERDICT_NO:
+	case VERDICT_ERROR:
+	case VERDICT_SKIPPED:
+		return;
+	}
+	log_warn("check %s returned an invalid verdict", id);
+	check_evidence(res, "the check returned no valid verdict");
+	check_verdict(res, VERDICT_ERROR, "report this as a bug in kaic");
+}
+
+/* Runs the active part of chk on res (passive already decided). Returns false, with
+ * the reason in *why, when it could not start. */
+static bool run_active(struct runner *r, const struct check *chk, struct check_ctx *ctx,
+		       struct check_result *res, const char **why)
+{
+	if (*stop_flag(r)) {
+		*why = r->cfg->sig != NULL && r->cfg->sig->timed_out ? "--run-timeout reached"
+								     : "the run was interrupted";
+		return false;
+	}
+	if (r->cfg->client == NULL) {
+		*why = "no cluster client";
+		return false;
+	}
+	ctx->act = get_active(r);
+	if (chk->flags & CHECK_NEEDS_NAMESPACE) {
+		struct kube_error err = {0};
+		ctx->ns = active_namespace(ctx->act, &err);
+		if (ctx->ns == NULL) {
+			check_evidence(res,
+				       "active test not run: cannot create the run namespace: "
+				       "%s%s%s",
+				       err.reason, *err.reason ? ": " : "", err.message);
+			check_verdict(res, VERDICT_ERROR,
+				      "let kaic create namespaces (see docs/permissions.md), or "
+				      "run with --passive");
+			*why = NULL;
+			return false;
+		}
+	}
+	ctx->deadline_ms = check_deadline(r->cfg);
+	chk->active(ctx, res);
+	sanitize(res, chk->id);
+	return true;
+}
+
+/* Full decided passively for a check whose Full needs the active test: Partial. */
+static void cap_passive_full(struct check_result *res, const char *why)
+{
+	if (res->verdict != VERDICT_FULL || res->mode != MODE_PASSIVE)
+		return;
+	check_evidence(res, "not exercised: %s", why);
+	if (strcmp(why, "passive mode") == 0)
+		check_verdict(res, VERDICT_PARTIAL,
+			      "run kaic without --passive so that an active test demonstrates it");
+	else
+		check_verdict(res, VERDICT_PARTIAL,
+			      "Full needs an active test that demonstrates it: see the evidence");
+}
+
+static void run_check(struct runner *r, const struct check *chk, struct check_result *res)
+{
+	const struct runner_cfg *cfg = r->cfg;
+	struct check_ctx ctx = {
+	    .id = chk->id,
+	    .client = cfg->client,
+	    .inv = cfg->inv,
+	    .opts = cfg->opts,
+	    .run_id = cfg->run_id,
+	    .cancel = stop_flag(r),
+	    .deadline_ms = check_deadline(cfg),
+	};
+	chk->passive(&ctx, res);
+	res->mode = MODE_PASSIVE;
+	sanitize(res, chk->id);
+	const char *why = "the active test did not run";
+	bool found = res->verdict == VERDICT_FULL || res->verdict == VERDICT_PARTIAL;
+	if (cfg->opts->passive)
+		why = "passive mode";
+	else if (chk->active == NULL)
+		why = "no active test for it yet";
+	else if (found && !run_active(r, chk, &ctx, res, &why)) {
+		if (why == NULL) /* run_active decided the verdict */
+			return;
+		if (*stop_flag(r)) {
+			check_evidence(res, "not exercised: %s", why);
+			check_verdict(res, VERDICT_ERROR,
+				      "run kaic again (with a longer --run-timeout)");
+			return;
+		}
+	}
+	if (chk->flags & CHECK_FULL_NEEDS_ACTIVE)
+		cap_passive_full(res, why);
+}
+
+/* Decides one requirement into rr. */
+static void run_one(struct runner *r, struct req_result *rr)
+{
+	const struct runner_cfg *cfg = r->cfg;
+	const char *id = rr->req->id;
+	check_result_init(&rr->res);
+	const char *excluded = run_opts_excluded(cfg->opts, id);
+	if (excluded != NULL) {
+		check_evidence(&rr->res, "%s", excluded);
+		check_verdict(&rr->res, VERDICT_SKIPPED, NULL);
+		goto done;
+	}
+	bool late = cfg->deadline_ms > 0 && now_ms() >= cfg->deadline_ms;
+	if (*stop_flag(r) || late) {
+		late = late || (cfg->sig != NULL && cfg->sig->timed_out);
+		check_evidence(&rr->res, "not run: %s",
+			       late ? "--run-timeout reached" : "the run was interrupted");
+		check_verdict(&rr->res, VERDICT_ERROR,
+			      "run kaic again (with a longer --run-timeout)");
+		goto done;
+	}
+	if (cfg->term != NULL)
+		report_term_started(cfg->term, rr->req);
+	long long t0 = now_ms();
+	const struct check *chk = (cfg->find ? cfg->find : checks_find)(id);
+	if (chk == NULL || chk->passive == NULL) {
+		check_evidence(&rr->res, "not implemented");
+		check_verdict(&rr->res, VERDICT_ERROR,
+			      "kaic %s has no check for %s yet: assess it by hand", KAIC_VERSION,
+			      id);
+	} else {
+		run_check(r, chk, &rr->res);
+	}
+	rr->res.duration_ms = now_ms() - t0;
+done:
+	if (cfg->term != NULL)
+		report_term_finished(cfg->term, rr);
+}
+
+static void *worker(void *arg)
+{
+	struct runner *r = arg;
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		size_t i = r->next++;
+		pthread_mutex_unlock(&r->lock);
+		if (i >= r->out->n)
+			return NULL;
+		run_one(r, &r->out->items[i]);
+	}
+}
+
+static void cleanup(struct runner *r)
+{
+	struct runner_signals *s = r->cfg->sig;
+	if (s != NULL) {
+		s->cleanup_phase = 1;
+		if (s->count < 2)
+			s->client_cancel = 0; /* let the deletes go out */
+	}
+	r->out->cleanup_ok = true;
+	if (r->act == NULL)
+		return;
+	char **notes = NULL;
+	if (active_cleanup(r->act, &notes) != 0)
+		r->out->cleanup_ok = false;
+	r->out->cleanup_notes = notes;
+	active_free(r->act);
+	r->act = NULL;
+}
+
+void runner_execute(const struct runner_cfg *cfg, struct run_result *out)
+{
+	struct runner r = {.cfg = cfg, .out = out};
+	pthread_mutex_init(&r.lock, NULL);
+	out->n = catalog_count();
+	out->items = xcalloc(out->n, sizeof(*out->items));
+	for (size_t i = 0; i < out->n; i++)
+		out->items[i].req = &catalog_all()[i];
+	int nthreads = cfg->opts->parallel > 0 ? cfg->opts->parallel : 1;
+	if ((size_t)nthreads > out->n)
+		nthreads = (int)out->n;
+	pthread_t *threads = xcalloc((size_t)nthreads, sizeof(*threads));
+	int started = 0;
+	for (int i = 0; i < nthreads; i++) {
+		if (pthread_create(&threads[i], NULL, worker, &r) != 0)
+			break;
+		started++;
+	}
+	if (started == 0) /* no thread at all: run them here */
+		worker(&r);
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	cleanup(&r);
+	out->interrupted = cfg->sig != NULL && cfg->sig->count > 0;
+	pthread_mutex_destroy(&r.lock);
+}
+
+/* ---- signals ---- */
+
+static void *signal_thread(void *arg)
+{
+	struct runner_signals *s = arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	const struct timespec tick = {0, 100 * 1000 * 1000};
+	while (!s->done) {
+		int sig = sigtimedwait(&set, NULL, &tick);
+		if (s->deadline_ms > 0 && !s->timed_out && !s->cleanup_phase &&
+		    now_ms() >= s->deadline_ms) {
+			s->timed_out = 1;
+			s->stop = 1;
+			s->client_cancel = 1;
+			fprintf(stderr, "kaic: --run-timeout reached: stopping the run, then "
+					"cleaning up\n");
+		}
+		if (sig < 0)
+			continue;
+		s->count++;
+		if (s->count == 1) {
+			s->stop = 1;
+			s->client_cancel = 1;
+			fprintf(stderr,
+				"\nkaic: %s: stopping the run, then cleaning up (again to "
+				"stop waiting for the cleanup)\n",
+				sig == SIGINT ? "interrupted" : "terminated");
+		} else if (s->count == 2) {
+			s->client_cancel = 1;
+			fprintf(stderr, "\nkaic: not waiting for the cleanup any more (again to "
+					"exit at once)\n");
+		} else {
+			fprintf(stderr,
+				"\nkaic: exiting; remove what is left with \"kaic cleanup "
+				"--run-id %s\"\n",
+				s->run_id ? s->run_id : "");
+			_exit(130);
+		}
+	}
+	return NULL;
+}
+
+int runner_signals_start(struct runner_signals *s, const char *run_id, long long deadline_ms)
+{
+	memset(s, 0, sizeof(*s));
+	s->run_id = run_id;
+	s->deadline_ms = deadline_ms;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &s->old_mask);
+	if (pthread_create(&s->thread, NULL, signal_thread, s) != 0) {
+		pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
+		return -1;
+	}
+	s->started = true;
+	return 0;
+}
+
+void runner_signals_stop(struct runner_signals *s)
+{
+	if (!s->started)
+		return;
+	s->done = 1;
+	pthread_join(s->thread, NULL);
+	s->started = false;
+	pthread_sigmask(SIG_SETMASK, &s->old_mask, NULL);
+}

@@ -1,0 +1,75 @@
+/* runner.h: runs the catalogue against one cluster: a bounded pool of threads takes
+ * the requirements in catalogue order, runs each check's passive part and (unless
+ * --passive) its active part with deadlines, collects the results in one struct
+ * run_result, and always ends with the active-test cleanup. */
+#ifndef KAIC_RUNNER_H
+#define KAIC_RUNNER_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "check.h"
+#include "inventory.h"
+#include "report/report.h"
+#include "result.h"
+
+/* SIGINT/SIGTERM handling without a signal handler: the signals are blocked in every
+ * thread and one thread waits for them. The first one stops the run (stop, and
+ * client_cancel so that requests in flight fail fast); the runner clears client_cancel
+ * before the cleanup so that the deletes go out; one more during the cleanup sets it
+ * again (waits abort). A third exits at once with status 130. The same thread stops
+ * the run like a first signal when the run deadline passes (timed_out), so that the
+ * client itself never refuses the cleanup's requests for being late. */
+struct runner_signals {
+	volatile sig_atomic_t stop;	     /* the checks' cancel flag */
+	volatile sig_atomic_t client_cancel; /* the kube client's cancel flag */
+	volatile sig_atomic_t count;	     /* signals received */
+	volatile sig_atomic_t timed_out;     /* the run deadline passed */
+	volatile sig_atomic_t cleanup_phase;
+	volatile sig_atomic_t done;
+	long long deadline_ms; /* absolute CLOCK_MONOTONIC ms, 0 = none */
+	const char *run_id;    /* named in the message of a hard exit */
+	sigset_t old_mask;
+	pthread_t thread;
+	bool started;
+};
+
+/* Blocks SIGINT and SIGTERM in the calling thread (call it before any other thread is
+ * created, so they all inherit the mask) and starts the waiting thread. Returns 0, or
+ * -1 when the thread cannot be started (signals then stay at their defaults). */
+int runner_signals_start(struct runner_signals *s, const char *run_id, long long deadline_ms);
+/* Stops the waiting thread and restores the signal mask. Safe when start failed. */
+void runner_signals_stop(struct runner_signals *s);
+
+struct runner_cfg {
+	const struct run_opts *opts;
+	struct kube_client *client; /* NULL (tests): active parts report Error */
+	struct inventory *inv;
+	const char *run_id;
+	struct report_term *term;   /* progress view, or NULL */
+	struct runner_signals *sig; /* or NULL: never interrupted */
+	long long deadline_ms;	    /* absolute CLOCK_MONOTONIC run deadline, 0 = none */
+	/* Where checks come from; NULL = checks_find (tests pass their own). */
+	const struct check *(*find)(const char *id);
+};
+
+/* Runs every requirement of the catalogue and then the active cleanup. Fills out->items
+ * (catalogue order), n, cleanup_ok, cleanup_notes and interrupted; the other fields are
+ * the caller's. Rules, applied once here and never in the checks:
+ * - excluded by --focus/--skip: Skipped, with the reason as evidence;
+ * - no check registered: Error, evidence "not implemented";
+ * - the active part runs only without --passive and only when the passive part found
+ *   the capability (Full or Partial); a namespace is created first for
+ *   CHECK_NEEDS_NAMESPACE (Error when it cannot be);
+ * - a check with CHECK_FULL_NEEDS_ACTIVE whose Full was decided passively is capped to
+ *   Partial, with the evidence line "not exercised: passive mode" (or why the active
+ *   part did not run);
+ * - requirements not started when the run is interrupted or past its deadline: Error. */
+void runner_execute(const struct runner_cfg *cfg, struct run_result *out);
+
+/* Writes 8 lowercase hex digits from /dev/urandom and a NUL into id. Returns 0, or -1
+ * with *cause (caller frees). */
+int runner_new_run_id(char id[9], char **cause);
+
+#endif

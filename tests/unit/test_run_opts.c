@@ -1,0 +1,249 @@
+/* test_run_opts.c: parsing and checking the flags of `kaic run`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run_opts.h"
+
+/* Parses the NULL-terminated words after "run"; returns the cause (caller frees) or
+ * NULL on success. */
+static char *parse(struct run_opts *o, const char *const *words)
+{
+	char *argv[64];
+	int argc = 0;
+	argv[argc++] = (char *)"run";
+	for (; *words != NULL; words++)
+		argv[argc++] = (char *)*words;
+	argv[argc] = NULL;
+	char *cause = NULL;
+	int rc = run_opts_parse(o, argc, argv, &cause);
+	if (rc == 0)
+		assert_null(cause);
+	else
+		assert_non_null(cause);
+	return cause;
+}
+
+/* Expects words to fail with exactly message. */
+static void expect_error(const char *message, const char *const *words)
+{
+	struct run_opts o;
+	char *cause = parse(&o, words);
+	assert_non_null(cause);
+	assert_string_equal(cause, message);
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	unsetenv("SONOBUOY_RESULTS_DIR");
+	struct run_opts o;
+	const char *const w[] = {NULL};
+	assert_null(parse(&o, w));
+	assert_string_equal(o.output_dir, "kaic-results");
+	assert_int_equal(o.timeout_s, 300);
+	assert_int_equal(o.run_timeout_s, 0);
+	assert_int_equal(o.parallel, 4);
+	assert_int_equal(o.load_requests, 400);
+	assert_string_equal(o.image, "kaic:" KAIC_VERSION);
+	assert_false(o.passive);
+	assert_false(o.sonobuoy);
+	assert_null(o.focus);
+	assert_null(o.skip);
+	run_opts_release(&o);
+}
+
+static void test_all_flags(void **state)
+{
+	(void)state;
+	unsetenv("SONOBUOY_RESULTS_DIR");
+	struct run_opts o;
+	const char *const w[] = {"--kubeconfig",
+				 "/k",
+				 "--context=c1",
+				 "--passive",
+				 "--focus",
+				 "hw-1.1,NET-3.1",
+				 "--skip",
+				 "net-3.1",
+				 "--output-dir",
+				 "out",
+				 "--timeout",
+				 "90s",
+				 "--run-timeout",
+				 "1h30m",
+				 "--parallel",
+				 "64",
+				 "--image",
+				 "reg/kaic:1",
+				 "--vendor",
+				 "V",
+				 "--product",
+				 "P",
+				 "--product-version",
+				 "9",
+				 "--strict",
+				 "--disruptive",
+				 "-vv",
+				 "--verbose",
+				 "--no-color",
+				 "--metrics-endpoint",
+				 "gpu/dcgm:9400",
+				 "--prometheus-url",
+				 "http://prom:9090",
+				 "--trace-query-url",
+				 "https://jaeger",
+				 "--secondary-nic",
+				 "eth1",
+				 "--signed-image",
+				 "s",
+				 "--unsigned-image",
+				 "u",
+				 "--gds-image",
+				 "g",
+				 "--requests",
+				 "1000",
+				 NULL};
+	assert_null(parse(&o, w));
+	assert_string_equal(o.kubeconfig, "/k");
+	assert_string_equal(o.context, "c1");
+	assert_true(o.passive && o.strict && o.disruptive && o.no_color && !o.in_cluster);
+	assert_string_equal(o.focus[0], "HW-1.1");
+	assert_string_equal(o.focus[1], "NET-3.1");
+	assert_null(o.focus[2]);
+	assert_string_equal(o.skip[0], "NET-3.1");
+	assert_string_equal(o.output_dir, "out");
+	assert_int_equal(o.timeout_s, 90);
+	assert_int_equal(o.run_timeout_s, 5400);
+	assert_int_equal(o.parallel, 64);
+	assert_string_equal(o.image, "reg/kaic:1");
+	assert_string_equal(o.vendor, "V");
+	assert_string_equal(o.product, "P");
+	assert_string_equal(o.product_version, "9");
+	assert_int_equal(o.verbose, 3);
+	assert_string_equal(o.metrics_endpoint, "gpu/dcgm:9400");
+	assert_string_equal(o.prometheus_url, "http://prom:9090");
+	assert_string_equal(o.trace_query_url, "https://jaeger");
+	assert_string_equal(o.secondary_nic, "eth1");
+	assert_string_equal(o.signed_image, "s");
+	assert_string_equal(o.unsigned_image, "u");
+	assert_string_equal(o.gds_image, "g");
+	assert_int_equal(o.load_requests, 1000);
+	assert_string_equal(run_opts_excluded(&o, "NET-3.1"), "excluded by --skip");
+	assert_string_equal(run_opts_excluded(&o, "WL-2.1"), "not in --focus");
+	assert_null(run_opts_excluded(&o, "HW-1.1"));
+	run_opts_release(&o);
+}
+
+static void test_bad_flags(void **state)
+{
+	(void)state;
+	expect_error("unknown option \"--x\"", (const char *const[]){"--x", NULL});
+	expect_error("unknown option \"--x\"", (const char *const[]){"--passive", "--x=1", NULL});
+	expect_error("unknown option \"-z\"", (const char *const[]){"-z", NULL});
+	expect_error("unknown option \"-z\"", (const char *const[]){"-vz", NULL});
+	expect_error("option \"--passive\" takes no value",
+		     (const char *const[]){"--passive=yes", NULL});
+	expect_error("option \"--timeout\" needs a value",
+		     (const char *const[]){"--timeout", NULL});
+	expect_error("unexpected argument \"extra\"", (const char *const[]){"extra", NULL});
+	expect_error("invalid value \"abc\" for --parallel",
+		     (const char *const[]){"--parallel", "abc", NULL});
+	expect_error("invalid value \"0\" for --parallel",
+		     (const char *const[]){"--parallel=0", NULL});
+	expect_error("invalid value \"65\" for --parallel",
+		     (const char *const[]){"--parallel", "65", NULL});
+	expect_error("invalid value \"4x\" for --parallel",
+		     (const char *const[]){"--parallel", "4x", NULL});
+	expect_error("invalid value \"-1\" for --requests",
+		     (const char *const[]){"--requests", "-1", NULL});
+	expect_error("invalid value \"5 m\" for --timeout",
+		     (const char *const[]){"--timeout", "5 m", NULL});
+	expect_error("invalid value \"ftp://x\" for --prometheus-url",
+		     (const char *const[]){"--prometheus-url", "ftp://x", NULL});
+	expect_error("invalid value \"\" for --output-dir",
+		     (const char *const[]){"--output-dir", "", NULL});
+	expect_error("unknown requirement \"HW-9.9\" in --focus (\"kaic list\" shows the IDs)",
+		     (const char *const[]){"--focus", "HW-1.1,HW-9.9", NULL});
+	expect_error("unknown requirement \"nope\" in --skip (\"kaic list\" shows the IDs)",
+		     (const char *const[]){"--skip", "nope", NULL});
+	expect_error("invalid value \",\" for --focus",
+		     (const char *const[]){"--focus", ",", NULL});
+	expect_error("--in-cluster cannot be combined with --kubeconfig or --context",
+		     (const char *const[]){"--in-cluster", "--context", "c", NULL});
+}
+
+static void test_durations(void **state)
+{
+	(void)state;
+	assert_int_equal(run_opts_parse_duration("30s"), 30);
+	assert_int_equal(run_opts_parse_duration("5m"), 300);
+	assert_int_equal(run_opts_parse_duration("1h"), 3600);
+	assert_int_equal(run_opts_parse_duration("1h2m3s"), 3723);
+	assert_int_equal(run_opts_parse_duration("45"), 45);
+	assert_int_equal(run_opts_parse_duration(""), -1);
+	assert_int_equal(run_opts_parse_duration("0"), -1);
+	assert_int_equal(run_opts_parse_duration("0s"), -1);
+	assert_int_equal(run_opts_parse_duration("5"), 5);
+	assert_int_equal(run_opts_parse_duration("5x"), -1);
+	assert_int_equal(run_opts_parse_duration("m"), -1);
+	assert_int_equal(run_opts_parse_duration("1m30"), -1);
+	assert_int_equal(run_opts_parse_duration("-5s"), -1);
+	assert_int_equal(run_opts_parse_duration("99999999999999999999s"), -1);
+	assert_int_equal(run_opts_parse_duration("9999h"), -1);
+}
+
+static void test_in_cluster(void **state)
+{
+	(void)state;
+	struct run_opts o;
+	assert_null(parse(&o, (const char *const[]){"--in-cluster", NULL}));
+	assert_true(o.in_cluster);
+	run_opts_release(&o);
+}
+
+static void test_sonobuoy(void **state)
+{
+	(void)state;
+	struct run_opts o;
+	setenv("SONOBUOY_RESULTS_DIR", "/tmp/sb-results", 1);
+	assert_null(parse(&o, (const char *const[]){"--output-dir", "elsewhere", NULL}));
+	assert_true(o.sonobuoy);
+	assert_string_equal(o.output_dir, "/tmp/sb-results");
+	run_opts_release(&o);
+	unsetenv("SONOBUOY_RESULTS_DIR");
+	assert_null(parse(&o, (const char *const[]){"--sonobuoy", NULL}));
+	assert_true(o.sonobuoy);
+	assert_string_equal(o.output_dir, "/tmp/sonobuoy/results");
+	run_opts_release(&o);
+}
+
+/* The parser can run twice in one process (getopt state is reset). */
+static void test_reparse(void **state)
+{
+	(void)state;
+	struct run_opts o;
+	for (int i = 0; i < 3; i++) {
+		assert_null(parse(&o, (const char *const[]){"--parallel", "2", "--passive", NULL}));
+		assert_int_equal(o.parallel, 2);
+		assert_true(o.passive);
+		run_opts_release(&o);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_all_flags),
+	    cmocka_unit_test(test_bad_flags),  cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_sonobuoy),   cmocka_unit_test(test_reparse),
+	    cmocka_unit_test(test_in_cluster),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
