@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   : sim_fieldsel_parse(s, NULL, &sel, &cause);
 		if (rc == 0) {
 			json_t *t = json_loads(target_json, 0, NULL);
-			(void)(mode == 3 ? sim_labelsel_match(&sel, t) : sim_fieldsel_match(&sel, t));
+			(void)(mode == 3 ? sim_labelsel_match(&sel, t)
+					 : sim_fieldsel_match(&sel, t));
 			json_decref(t);
 			sim_selector_release(&sel);
 		}

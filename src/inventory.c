@@ -5,7 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "util/xmalloc.h"
+
+/* curl_easy_escape without a handle, as a string the caller frees with free(). */
+static char *curl_escape_dup(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *out = xstrdup(e ? e : "");
+	curl_free(e);
+	return out;
+}
 
 struct inventory {
 	struct kube_client *client; /* NULL for a fixture */
@@ -188,6 +199,96 @@ const char **inventory_versions(struct inventory *inv, const char *group, const 
 	return out;
 }
 
+/* ---- pruning: the inventory keeps only what checks read of the kinds that scale ---- */
+
+static const char *const meta_drop[] = {"managedFields", "uid", "resourceVersion", "generation",
+					"creationTimestamp", "selfLink", NULL};
+static const char *const pod_spec_keep[] = {
+    "nodeName",		"containers",	  "initContainers",	"ephemeralContainers",
+    "runtimeClassName", "volumes",	  "hostNetwork",	"resourceClaims",
+    "nodeSelector",	"serviceAccountName", NULL};
+static const char *const container_keep[] = {"name", "image", "command", "args", "ports", NULL};
+static const char *const pod_status_keep[] = {"phase", "conditions", NULL};
+static const char *const node_spec_keep[] = {"unschedulable", "taints", "providerID", NULL};
+static const char *const node_status_keep[] = {"allocatable", "conditions", "nodeInfo", NULL};
+static const char *const node_info_keep[] = {"kernelVersion", "containerRuntimeVersion",
+					     "kubeletVersion", "osImage", NULL};
+static const char *const slice_device_keep[] = {"name", "attributes", "taints", "basic", NULL};
+static const char *const slice_basic_keep[] = {"attributes", "taints", NULL};
+static const char *const condition_keep[] = {"type", "status", "reason", NULL};
+
+static bool listed(const char *const *names, const char *key)
+{
+	for (; *names != NULL; names++)
+		if (strcmp(*names, key) == 0)
+			return true;
+	return false;
+}
+
+/* Deletes every member of obj whose key is not in keep. */
+static void keep_only(json_t *obj, const char *const *keep)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach_safe(obj, tmp, key, v) {
+		if (!listed(keep, key))
+			json_object_del(obj, key);
+	}
+}
+
+static void keep_only_each(json_t *arr, const char *const *keep)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		keep_only(v, keep);
+	}
+}
+
+static void prune_meta(json_t *meta)
+{
+	for (const char *const *k = meta_drop; *k != NULL; k++)
+		json_object_del(meta, *k);
+	json_object_del(json_object_get(meta, "annotations"),
+			"kubectl.kubernetes.io/last-applied-configuration");
+}
+
+/* Drops what no check reads from one listed object (pods and nodes are pruned to the
+ * fields checks use: they are the lists that grow with the cluster). */
+static void prune(json_t *item, void *arg)
+{
+	const struct kube_resource *r = arg;
+	prune_meta(json_object_get(item, "metadata"));
+	json_t *spec = json_object_get(item, "spec");
+	json_t *status = json_object_get(item, "status");
+	if (strcmp(r->group, "resource.k8s.io") == 0 && strcmp(r->resource, "resourceslices") == 0) {
+		size_t i;
+		json_t *dev;
+		json_array_foreach(json_object_get(spec, "devices"), i, dev) {
+			keep_only(dev, slice_device_keep);
+			keep_only(json_object_get(dev, "basic"), slice_basic_keep);
+		}
+		return;
+	}
+	if (*r->group != '\0')
+		return;
+	if (strcmp(r->resource, "pods") == 0) {
+		keep_only(spec, pod_spec_keep);
+		keep_only_each(json_object_get(spec, "containers"), container_keep);
+		keep_only_each(json_object_get(spec, "initContainers"), container_keep);
+		keep_only(status, pod_status_keep);
+		keep_only_each(json_object_get(status, "conditions"), condition_keep);
+	} else if (strcmp(r->resource, "nodes") == 0) {
+		keep_only(spec, node_spec_keep);
+		keep_only(status, node_status_keep);
+		keep_only(json_object_get(status, "nodeInfo"), node_info_keep);
+		keep_only_each(json_object_get(status, "conditions"), condition_keep);
+	}
+}
+
 static void error_from_json(struct kube_error *err, json_t *e)
 {
 	kube_error_set(err, (long)json_integer_value(json_object_get(e, "code")),
@@ -220,8 +321,75 @@ static int cached(struct inventory *inv, const char *key, const json_t **out,
 	return 0;
 }
 
-const json_t *inventory_list(struct inventory *inv, const char *group, const char *version,
-			     const char *resource, struct kube_error *err)
+/* Whether obj is in ns (NULL = any) and carries every "k=v" pair of selector. */
+static bool fixture_selected(const json_t *obj, const char *ns, const char *selector)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	const char *ons = json_string_value(json_object_get(meta, "namespace"));
+	if (ns != NULL && (ons == NULL || strcmp(ns, ons) != 0))
+		return false;
+	if (selector == NULL)
+		return true;
+	char *copy = xstrdup(selector), *save = NULL;
+	bool ok = true;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL && ok; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		const char *v = json_string_value(json_object_get(json_object_get(meta, "labels"), t));
+		ok = v != NULL && strcmp(v, eq + 1) == 0;
+	}
+	free(copy);
+	return ok;
+}
+
+/* Fixture answer for a key not in the fixture: the whole list filtered (lock held). */
+static const json_t *fixture_list(struct inventory *inv, const struct kube_resource *r,
+				  const char *key, const char *ns, const char *selector)
+{
+	json_t *out = json_array();
+	char *base = xasprintf("%s/%s/%s", r->group, r->version, r->resource);
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(inv->lists, base), i, o) {
+		if (fixture_selected(o, ns, selector))
+			json_array_append(out, o);
+	}
+	free(base);
+	json_object_set_new(inv->lists, key, out);
+	return out;
+}
+
+/* The cache key of a (possibly narrowed) list. */
+static char *list_key(const struct kube_resource *r, const char *ns, const char *selector)
+{
+	if (ns == NULL && selector == NULL)
+		return xasprintf("%s/%s/%s", r->group, r->version, r->resource);
+	return xasprintf("%s/%s/%s?ns=%s&sel=%s", r->group, r->version, r->resource, ns ? ns : "",
+			 selector ? selector : "");
+}
+
+/* Fetches one list for key; called without the lock, with key marked as fetching. */
+static int fetch_list(struct inventory *inv, const struct kube_resource *r, const char *ns,
+		      const char *selector, json_t **items, struct kube_error *err)
+{
+	char *path = kube_resource_path(r, r->namespaced ? ns : NULL, NULL);
+	char *query = NULL;
+	if (selector != NULL) {
+		char *esc = curl_escape_dup(selector);
+		query = xasprintf("labelSelector=%s", esc);
+		free(esc);
+	}
+	int rc = kube_list_each(inv->client, path, query, prune, (void *)r, items, NULL, err);
+	free(query);
+	free(path);
+	return rc;
+}
+
+const json_t *inventory_list_selected(struct inventory *inv, const char *group,
+				      const char *version, const char *resource, const char *ns,
+				      const char *selector, struct kube_error *err)
 {
 	pthread_mutex_lock(&inv->lock);
 	const struct kube_resource *r = find(inv, group, version, resource);
@@ -231,26 +399,23 @@ const json_t *inventory_list(struct inventory *inv, const char *group, const cha
 			       *group ? "/" : "", version ? version : "*", resource);
 		return NULL;
 	}
-	char *key = xasprintf("%s/%s/%s", r->group, r->version, r->resource);
+	char *key = list_key(r, ns, selector);
 	const json_t *out = NULL;
 	int hit;
 	while ((hit = cached(inv, key, &out, err)) == 0 && json_object_get(inv->fetching, key))
 		pthread_cond_wait(&inv->fetched, &inv->lock);
 	if (hit != 0 || inv->client == NULL) {
-		if (hit == 0) { /* fixture without that list: served but empty */
-			json_object_set_new(inv->lists, key, json_array());
-			out = json_object_get(inv->lists, key);
-		}
+		if (hit == 0) /* fixture without that list: served, filtered or empty */
+			out = fixture_list(inv, r, key, ns, selector);
 		pthread_mutex_unlock(&inv->lock);
 		free(key);
 		return hit < 0 ? NULL : out;
 	}
 	json_object_set_new(inv->fetching, key, json_true());
-	char *path = kube_resource_path(r, NULL, NULL);
 	pthread_mutex_unlock(&inv->lock);
 
 	json_t *items = NULL;
-	int rc = kube_list(inv->client, path, NULL, &items, NULL, err);
+	int rc = fetch_list(inv, r, ns, selector, &items, err);
 
 	pthread_mutex_lock(&inv->lock);
 	inv->requests++;
@@ -262,9 +427,14 @@ const json_t *inventory_list(struct inventory *inv, const char *group, const cha
 	json_object_del(inv->fetching, key);
 	pthread_cond_broadcast(&inv->fetched);
 	pthread_mutex_unlock(&inv->lock);
-	free(path);
 	free(key);
 	return out;
+}
+
+const json_t *inventory_list(struct inventory *inv, const char *group, const char *version,
+			     const char *resource, struct kube_error *err)
+{
+	return inventory_list_selected(inv, group, version, resource, NULL, NULL, err);
 }
 
 int inventory_proxy_get(struct inventory *inv, const char *path, const char **body, size_t *len,

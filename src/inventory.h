@@ -41,6 +41,13 @@ const char **inventory_versions(struct inventory *inv, const char *group, const 
 const json_t *inventory_list(struct inventory *inv, const char *group, const char *version,
 			     const char *resource, struct kube_error *err);
 
+/* Like inventory_list, narrowed to namespace ns (NULL = all namespaces) and an
+ * equality label selector ("k=v,k2=v2", NULL = none), each narrowed list fetched
+ * once per run. For lists that are too large to hold whole (pods). */
+const json_t *inventory_list_selected(struct inventory *inv, const char *group,
+				      const char *version, const char *resource, const char *ns,
+				      const char *selector, struct kube_error *err);
+
 /* GET through the API-server proxy, cached per path. *body borrowed. */
 int inventory_proxy_get(struct inventory *inv, const char *path, const char **body, size_t *len,
 			struct kube_error *err);

@@ -15,8 +15,8 @@
 #include "util/xmalloc.h"
 
 #define DRA "resource.k8s.io"
-#define MAX_NAMES 5          /* names shown in one evidence list */
-#define MAX_SCRAPES 512      /* exporter pods scraped per run */
+#define MAX_NAMES 5	/* names shown in one evidence list */
+#define MAX_SCRAPES 512 /* exporter pods scraped per run */
 
 /* Whether a DRA driver's devices count as accelerators: known accelerator drivers and
  * unrecognised ones (new vendors); known network or helper drivers do not. */
@@ -62,7 +62,8 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 	int errors = 0;
 	char *versions = cutil_versions(inv, DRA, "resourceslices");
 	if (versions == NULL) {
-		check_evidence(res, "%s is not served: Dynamic Resource Allocation is disabled", DRA);
+		check_evidence(res, "%s is not served: Dynamic Resource Allocation is disabled",
+			       DRA);
 		cutil_decide(res, 0, VERDICT_NO, VERDICT_FULL,
 			     "enable DRA (served as resource.k8s.io/v1 since Kubernetes 1.34) and "
 			     "install the accelerator vendor's DRA driver");
@@ -75,8 +76,8 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 		check_evidence(res, "%s/v1 not served, only %s: pre-GA DRA API", DRA, versions);
 	free(versions);
 
-	size_t nclasses = device_classes(cutil_list(inv, DRA, NULL, "deviceclasses", res, &errors),
-					 res);
+	size_t nclasses =
+	    device_classes(cutil_list(inv, DRA, NULL, "deviceclasses", res, &errors), res);
 	struct cutil_devices devs = {0};
 	cutil_devices_collect(cutil_list(inv, DRA, NULL, "resourceslices", res, &errors), &devs);
 	struct cutil_driver *drv = NULL;
@@ -110,23 +111,22 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 /* ---- HW-1.2: accelerator metrics ---- */
 
 struct scrape_target {
-	char *path;  /* API-server proxy path */
-	char *label; /* "ns/name:port", for evidence */
+	char *path;			  /* API-server proxy path */
+	char *label;			  /* "ns/name:port", for evidence */
 	const struct known_exporter *exp; /* NULL: --metrics-endpoint */
 };
 
 struct metrics {
 	struct scrape_target *t;
 	size_t nt;
-	struct cutil_set exporters; /* exporter names found */
-	struct cutil_set scraped;   /* target labels that answered */
-	struct cutil_set util_dev, mem_dev;   /* device keys (lower case) */
+	struct cutil_set exporters;	    /* exporter names found */
+	struct cutil_set scraped;	    /* target labels that answered */
+	struct cutil_set util_dev, mem_dev; /* device keys (lower case) */
 	struct cutil_set util_fam, mem_fam, extra_fam;
-	size_t matched_pods;        /* exporter pods found, before the cap */
+	size_t matched_pods; /* exporter pods found, before the cap */
 };
 
-static void add_target(struct metrics *m, const struct known_exporter *exp, char *path,
-		       char *label)
+static void add_target(struct metrics *m, const struct known_exporter *exp, char *path, char *label)
 {
 	m->t = xreallocarray(m->t, m->nt + 1, sizeof(*m->t));
 	m->t[m->nt++] = (struct scrape_target){path, label, exp};
@@ -170,36 +170,79 @@ static long service_port(const json_t *svc, const struct known_exporter *exp)
 	return named ? named : first ? first : exp->port;
 }
 
+/* Whether a Pod's container ports or a Service's ports include port. */
+static bool has_port(const json_t *obj, long port)
+{
+	size_t i, j;
+	const json_t *c, *p;
+	json_array_foreach(cutil_get(obj, "spec.ports"), i, p) {
+		if (json_integer_value(json_object_get(p, "port")) == port)
+			return true;
+	}
+	json_array_foreach(cutil_get(obj, "spec.containers"), i, c) {
+		json_array_foreach(json_object_get(c, "ports"), j, p) {
+			if (json_integer_value(json_object_get(p, "containerPort")) == port)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The exporter a Pod or Service belongs to: by name or labels, else by a port number
+ * that only that exporter uses (9400 for DCGM). */
 static const struct known_exporter *exporter_of(const json_t *obj)
 {
 	for (const struct known_exporter *e = known_exporters; e->name != NULL; e++)
 		if (cutil_matches(obj, e->workload_names, e->labels))
 			return e;
+	for (const struct known_exporter *e = known_exporters; e->name != NULL; e++)
+		if (e->port_identifies && has_port(obj, e->port))
+			return e;
 	return NULL;
 }
 
-/* Running exporter pods first (one per node: full coverage); their Services only for
- * exporters without a running pod. */
+/* The exporter a workload (DaemonSet, Deployment) runs: by its own names and labels, or
+ * by its pod template's labels and container ports. */
+static const struct known_exporter *exporter_of_workload(const json_t *w)
+{
+	const struct known_exporter *e = exporter_of(w);
+	return e ? e : exporter_of(cutil_get(w, "spec.template"));
+}
+
+static void add_pod_target(struct metrics *m, const struct known_exporter *e, const json_t *o)
+{
+	const char *phase = cutil_str(o, "status.phase");
+	if (phase == NULL || strcmp(phase, "Running") != 0)
+		return;
+	cutil_set_add(&m->exporters, e->name);
+	if (m->matched_pods++ >= MAX_SCRAPES)
+		return;
+	long port = pod_port(o, e);
+	add_target(m, e,
+		   xasprintf("/api/v1/namespaces/%s/pods/%s:%ld/proxy/%s", cutil_ns(o),
+			     cutil_name(o), port, e->path),
+		   xasprintf("pod %s/%s:%ld", cutil_ns(o), cutil_name(o), port));
+}
+
+/* Running exporter pods first (one per node: full coverage), found through their
+ * DaemonSets and Deployments, so the cluster's whole pod list is never read; their
+ * Services only for exporters without a running pod. */
 static void find_exporters(struct inventory *inv, struct metrics *m, struct check_result *res,
 			   int *errors)
 {
-	const json_t *pods = cutil_list(inv, "", "v1", "pods", res, errors);
+	static const char *const workloads[] = {"daemonsets", "deployments"};
 	const json_t *svcs = cutil_list(inv, "", "v1", "services", res, errors);
-	size_t i;
-	const json_t *o;
-	json_array_foreach(pods, i, o) {
-		const struct known_exporter *e = exporter_of(o);
-		const char *phase = cutil_str(o, "status.phase");
-		if (e == NULL || phase == NULL || strcmp(phase, "Running") != 0)
-			continue;
-		cutil_set_add(&m->exporters, e->name);
-		if (m->matched_pods++ >= MAX_SCRAPES)
-			continue;
-		long port = pod_port(o, e);
-		add_target(m, e,
-			   xasprintf("/api/v1/namespaces/%s/pods/%s:%ld/proxy/%s", cutil_ns(o),
-				     cutil_name(o), port, e->path),
-			   xasprintf("pod %s/%s:%ld", cutil_ns(o), cutil_name(o), port));
+	size_t i, j;
+	const json_t *o, *w;
+	for (size_t k = 0; k < sizeof(workloads) / sizeof(workloads[0]); k++) {
+		json_array_foreach(cutil_list(inv, "apps", "v1", workloads[k], res, errors), i, w) {
+			const struct known_exporter *e = exporter_of_workload(w);
+			if (e == NULL)
+				continue;
+			json_array_foreach(cutil_pods_of(inv, w, res, errors), j, o) {
+				add_pod_target(m, e, o);
+			}
+		}
 	}
 	json_array_foreach(svcs, i, o) {
 		const struct known_exporter *e = exporter_of(o);
@@ -225,17 +268,17 @@ static int endpoint_target(struct metrics *m, const char *ep, struct check_resul
 	const char *slash = strchr(ep, '/');
 	const char *colon = slash ? strchr(slash, ':') : NULL;
 	if (slash == NULL || colon == NULL || slash == ep || colon == slash + 1) {
-		check_evidence(res, "--metrics-endpoint \"%s\" is neither a proxy path nor "
-				    "NAMESPACE/SERVICE:PORT[/PATH]",
+		check_evidence(res,
+			       "--metrics-endpoint \"%s\" is neither a proxy path nor "
+			       "NAMESPACE/SERVICE:PORT[/PATH]",
 			       ep);
 		return -1;
 	}
 	const char *path = strchr(colon, '/');
 	size_t svclen = (size_t)((path ? path : colon + strlen(colon)) - (slash + 1));
 	add_target(m, NULL,
-		   xasprintf("/api/v1/namespaces/%.*s/services/%.*s/proxy/%s",
-			     (int)(slash - ep), ep, (int)svclen, slash + 1,
-			     path ? path + 1 : "metrics"),
+		   xasprintf("/api/v1/namespaces/%.*s/services/%.*s/proxy/%s", (int)(slash - ep),
+			     ep, (int)svclen, slash + 1, path ? path + 1 : "metrics"),
 		   xasprintf("--metrics-endpoint %s", ep));
 	return 0;
 }
@@ -493,7 +536,8 @@ static void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 		check_evidence(res, "%zu accelerator%s known from %s", a.count,
 			       a.count == 1 ? "" : "s", a.source);
 	else
-		check_evidence(res, "no accelerators known from ResourceSlices or node allocatable");
+		check_evidence(res,
+			       "no accelerators known from ResourceSlices or node allocatable");
 
 	const char *ep = ctx->opts ? ctx->opts->metrics_endpoint : NULL;
 	if (ep != NULL && *ep != '\0') {
@@ -516,8 +560,9 @@ static void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 				       m.matched_pods, MAX_SCRAPES);
 		scrape_all(inv, &m, res, &errors);
 		char *sc = cutil_set_join(&m.scraped, 3);
-		check_evidence(res, "exporter %s: %zu of %zu endpoint%s scraped through the API "
-				    "proxy (%s)",
+		check_evidence(res,
+			       "exporter %s: %zu of %zu endpoint%s scraped through the API "
+			       "proxy (%s)",
 			       ep ? "from --metrics-endpoint" : ex, m.scraped.n, m.nt,
 			       m.nt == 1 ? "" : "s", sc);
 		free(ex);
@@ -532,8 +577,9 @@ static void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 	}
 	size_t both = 0, cov = covered(&m, &a, &both);
 	if (m.nt > 0 && a.count > 0) {
-		check_evidence(res, "coverage: %zu of %zu accelerators have both utilization and "
-				    "memory metrics%s",
+		check_evidence(res,
+			       "coverage: %zu of %zu accelerators have both utilization and "
+			       "memory metrics%s",
 			       cov, a.count, a.all_uuids ? " (matched by UUID)" : "");
 		uncovered_evidence(res, &m, &a);
 	}
@@ -560,8 +606,7 @@ static bool has_gpu_word(const char *s, const char *const *words)
 
 /* Whether a detector workload carries an accelerator rule: in its container args or in
  * the ConfigMaps it mounts. */
-static bool gpu_rule(struct inventory *inv, const json_t *wl, struct check_result *res,
-		     int *errors)
+static bool gpu_rule(struct inventory *inv, const json_t *wl, struct check_result *res, int *errors)
 {
 	char *text = json_dumps(cutil_get(wl, "spec.template.spec.containers"), JSON_COMPACT);
 	bool found = text != NULL && has_gpu_word(text, known_gpu_rule_words);
@@ -593,14 +638,14 @@ static void fault_workloads(struct inventory *inv, const json_t *items, struct f
 	size_t i;
 	const json_t *wl;
 	json_array_foreach(items, i, wl) {
-		for (const struct known_fault_component *c = known_fault_components; c->name;
-		     c++) {
+		for (const struct known_fault_component *c = known_fault_components; c->name; c++) {
 			if (!cutil_matches(wl, c->workload_names, c->labels))
 				continue;
 			char *ref = cutil_ref(wl);
 			if (c->needs_gpu_rule && !gpu_rule(inv, wl, res, errors)) {
-				check_evidence(res, "%s (%s) has no accelerator rule in its "
-						    "configuration",
+				check_evidence(res,
+					       "%s (%s) has no accelerator rule in its "
+					       "configuration",
 					       c->name, ref);
 			} else {
 				if (c->roles & KNOWN_DETECT)

@@ -11,10 +11,10 @@
 
 /* A DRA driver name as published in ResourceSlice spec.driver. */
 struct known_dra_driver {
-	const char *driver;  /* "gpu.nvidia.com" */
-	const char *vendor;  /* "NVIDIA" */
-	const char *what;    /* "GPU", "TPU", "Gaudi accelerator", "NIC" */
-	bool accelerator;    /* false: a network or other non-accelerator driver */
+	const char *driver; /* "gpu.nvidia.com" */
+	const char *vendor; /* "NVIDIA" */
+	const char *what;   /* "GPU", "TPU", "Gaudi accelerator", "NIC" */
+	bool accelerator;   /* false: a network or other non-accelerator driver */
 };
 extern const struct known_dra_driver known_dra_drivers[];
 /* The row for driver, or NULL when unknown. */
@@ -22,7 +22,7 @@ const struct known_dra_driver *known_dra_driver_find(const char *driver);
 
 /* An extended resource in node allocatable that counts accelerators (device plugins). */
 struct known_accel_resource {
-	const char *prefix;  /* full name or prefix: "nvidia.com/gpu", "nvidia.com/mig-" */
+	const char *prefix; /* full name or prefix: "nvidia.com/gpu", "nvidia.com/mig-" */
 	const char *what;
 };
 extern const struct known_accel_resource known_accel_resources[];
@@ -31,15 +31,16 @@ const struct known_accel_resource *known_accel_resource_find(const char *name);
 
 /* An accelerator metrics exporter: how to find it and what it exposes. */
 struct known_exporter {
-	const char *name;                       /* "NVIDIA DCGM exporter" */
-	const char *const *workload_names;      /* Service/Pod name substrings */
-	const char *const *labels;              /* "key=value" selectors, any matches */
-	const char *const *namespaces;          /* where it usually runs (evidence only) */
-	int port;                               /* default metrics port */
-	const char *path;                       /* metrics path, "metrics" (no slash) */
-	const char *const *util_families;       /* per-device utilization */
-	const char *const *mem_families;        /* per-device memory use */
-	const char *const *extra_families;      /* temperature, power, interconnect, ... */
+	const char *name;		   /* "NVIDIA DCGM exporter" */
+	const char *const *workload_names; /* Service/Pod name substrings */
+	const char *const *labels;	   /* "key=value" selectors, any matches */
+	const char *const *namespaces;	   /* where it usually runs (evidence only) */
+	int port;			   /* default metrics port */
+	bool port_identifies;		   /* a Service/Pod port with this number is it */
+	const char *path;		   /* metrics path, "metrics" (no slash) */
+	const char *const *util_families;  /* per-device utilization */
+	const char *const *mem_families;   /* per-device memory use */
+	const char *const *extra_families; /* temperature, power, interconnect, ... */
 };
 extern const struct known_exporter known_exporters[];
 /* Sample labels that identify a device cluster-wide ("UUID", "serial_number", ...). */
@@ -50,17 +51,17 @@ extern const char *const known_device_index_labels[];
 extern const char *const known_node_labels[];
 
 enum known_fault_role {
-	KNOWN_DETECT = 1 << 0,    /* notices accelerator faults */
+	KNOWN_DETECT = 1 << 0,	  /* notices accelerator faults */
 	KNOWN_REMEDIATE = 1 << 1, /* cordons/drains or replaces the node automatically */
 };
 
 /* A fault handling component found by its workloads (DaemonSet/Deployment). */
 struct known_fault_component {
-	const char *name;                  /* "node-problem-detector" */
+	const char *name;		   /* "node-problem-detector" */
 	const char *const *workload_names; /* DaemonSet/Deployment name substrings */
-	const char *const *labels;         /* "key=value" selectors */
-	unsigned roles;                    /* enum known_fault_role bits */
-	bool needs_gpu_rule;               /* counts as detection only with a GPU rule */
+	const char *const *labels;	   /* "key=value" selectors */
+	unsigned roles;			   /* enum known_fault_role bits */
+	bool needs_gpu_rule;		   /* counts as detection only with a GPU rule */
 };
 extern const struct known_fault_component known_fault_components[];
 /* Words in a detector's configuration that make it an accelerator rule. */
@@ -95,9 +96,9 @@ extern const struct known_crd_group known_queueing_groups[];
 
 /* A controller that should be running for an API to work. */
 struct known_controller {
-	const char *product;               /* "JobSet" */
+	const char *product;		   /* "JobSet" */
 	const char *const *workload_names; /* Deployment name substrings */
-	const char *const *labels;         /* "key=value" */
+	const char *const *labels;	   /* "key=value" */
 };
 extern const struct known_controller known_jobset_controller;
 extern const struct known_controller known_kueue_controller;
@@ -114,7 +115,7 @@ extern const char *const known_topology_attributes[];
 
 /* ---- Networking (known_networking.c) ---- */
 
-extern const char known_gateway_group[];              /* gateway.networking.k8s.io */
+extern const char known_gateway_group[];	      /* gateway.networking.k8s.io */
 extern const char known_gateway_bundle_annotation[];  /* .../bundle-version */
 extern const char known_gateway_channel_annotation[]; /* .../channel */
 /* Gateway API Inference Extension groups (InferencePool). */
@@ -136,7 +137,7 @@ extern const char *const known_net_capable_labels[];
 /* A CSI driver known by name. storage is false for drivers that only inject
  * ephemeral files (identities, secrets) and never provision persistent volumes. */
 struct known_csi_driver {
-	const char *name;    /* CSIDriver name = StorageClass provisioner */
+	const char *name; /* CSIDriver name = StorageClass provisioner */
 	const char *product;
 	bool storage;
 };
@@ -156,9 +157,9 @@ extern const char *const known_gds_node_labels[];
 /* ---- Security (known_security.c) ---- */
 
 enum known_netpol {
-	NETPOL_ENFORCES,  /* enforces Kubernetes NetworkPolicy (ingress and egress) */
-	NETPOL_NONE,      /* does not enforce NetworkPolicy */
-	NETPOL_KINDNET,   /* kindnet: depends on its version and flags */
+	NETPOL_ENFORCES, /* enforces Kubernetes NetworkPolicy (ingress and egress) */
+	NETPOL_NONE,	 /* does not enforce NetworkPolicy */
+	NETPOL_KINDNET,	 /* kindnet: depends on its version and flags */
 };
 
 /* A CNI (or a NetworkPolicy agent running beside one), known by its DaemonSets in
@@ -169,7 +170,7 @@ struct known_cni {
 	const char *const *namespaces; /* NULL-terminated */
 	const char *const *groups;     /* NULL-terminated, may be NULL */
 	enum known_netpol netpol;
-	const char *disable_arg;       /* container argument that turns policy off, or NULL */
+	const char *disable_arg; /* container argument that turns policy off, or NULL */
 };
 extern const struct known_cni known_cnis[];
 
@@ -184,10 +185,10 @@ extern const struct known_api known_egress_policy_apis[];
 
 /* Workload identity: CSI drivers that mount SPIFFE SVIDs, identity APIs, agents. */
 extern const struct known_csi_driver known_spiffe_csi_drivers[];
-extern const struct known_api known_identity_apis[];  /* issue identities */
-extern const struct known_api known_trust_apis[];     /* distribute trust only */
+extern const struct known_api known_identity_apis[]; /* issue identities */
+extern const struct known_api known_trust_apis[];    /* distribute trust only */
 struct known_workload {
-	const char *name;      /* DaemonSet / Deployment name */
+	const char *name; /* DaemonSet / Deployment name */
 	const char *product;
 };
 extern const struct known_workload known_identity_daemonsets[];
@@ -215,14 +216,14 @@ extern const struct known_label known_tee_node_labels[];
 
 /* Image-signature admission engines. */
 enum known_policy_mode {
-	POLMODE_NONE,         /* no policy object to read (engine configured elsewhere) */
-	POLMODE_SIGSTORE,     /* spec.mode: enforce (default) | warn */
-	POLMODE_KYVERNO,      /* verifyImages rules; validationFailureAction/failureAction */
-	POLMODE_KYVERNO_IVP,  /* ImageValidatingPolicy: spec.validationActions has Deny */
+	POLMODE_NONE,	     /* no policy object to read (engine configured elsewhere) */
+	POLMODE_SIGSTORE,    /* spec.mode: enforce (default) | warn */
+	POLMODE_KYVERNO,     /* verifyImages rules; validationFailureAction/failureAction */
+	POLMODE_KYVERNO_IVP, /* ImageValidatingPolicy: spec.validationActions has Deny */
 };
 struct known_image_policy {
 	const char *name;
-	const char *group;    /* policy API, or NULL */
+	const char *group; /* policy API, or NULL */
 	const char *resource;
 	const char *kind;
 	enum known_policy_mode mode;
@@ -233,9 +234,9 @@ extern const struct known_image_policy known_image_policies[];
 /* ---- Observability (known_observability.c) ---- */
 
 enum known_mon_role {
-	MON_COLLECTOR,  /* an object that is (or configures) a scraper */
-	MON_TARGETS,    /* an object that declares scrape targets */
-	MON_MANAGED,    /* targets for a collector the platform runs itself (managed) */
+	MON_COLLECTOR, /* an object that is (or configures) a scraper */
+	MON_TARGETS,   /* an object that declares scrape targets */
+	MON_MANAGED,   /* targets for a collector the platform runs itself (managed) */
 };
 struct known_mon_api {
 	const char *product;
@@ -251,11 +252,11 @@ extern const struct known_workload known_collector_images[];
 extern const char *const known_scrape_annotations[];
 
 /* Tracing: OpenTelemetry and backend APIs, and well-known ports. */
-extern const struct known_api known_tracing_apis[];    /* collectors, instrumentation */
+extern const struct known_api known_tracing_apis[]; /* collectors, instrumentation */
 extern const struct known_api known_trace_backend_apis[];
 struct known_port {
 	int port;
-	const char *name;  /* a port name that means the same, or NULL */
+	const char *name; /* a port name that means the same, or NULL */
 	const char *what;
 };
 /* (port tables end with port 0) */

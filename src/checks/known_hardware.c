@@ -49,7 +49,8 @@ const struct known_accel_resource *known_accel_resource_find(const char *name)
 		return NULL;
 	for (const struct known_accel_resource *k = known_accel_resources; k->prefix != NULL; k++) {
 		size_t n = strlen(k->prefix);
-		if (strncmp(name, k->prefix, n) == 0 && (k->prefix[n - 1] == '-' || name[n] == '\0'))
+		if (strncmp(name, k->prefix, n) == 0 &&
+		    (k->prefix[n - 1] == '-' || name[n] == '\0'))
 			return k;
 	}
 	return NULL;
@@ -63,14 +64,15 @@ const struct known_exporter known_exporters[] = {
 		       "app=dcgm-exporter"),
 	.namespaces = LIST("gpu-operator", "nvidia-gpu-operator", "gpu-monitoring"),
 	.port = 9400,
+	.port_identifies = true,
 	.path = "metrics",
 	.util_families = LIST("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_PROF_GR_ENGINE_ACTIVE"),
 	.mem_families = LIST("DCGM_FI_DEV_FB_USED"),
-	.extra_families = LIST("DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_MEMORY_TEMP",
-			       "DCGM_FI_DEV_POWER_USAGE", "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
-			       "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL", "DCGM_FI_PROF_NVLINK_TX_BYTES",
-			       "DCGM_FI_PROF_PCIE_TX_BYTES", "DCGM_FI_DEV_MEM_COPY_UTIL",
-			       "DCGM_FI_DEV_XID_ERRORS", "DCGM_FI_DEV_SM_CLOCK"),
+	.extra_families =
+	    LIST("DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_MEMORY_TEMP", "DCGM_FI_DEV_POWER_USAGE",
+		 "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL",
+		 "DCGM_FI_PROF_NVLINK_TX_BYTES", "DCGM_FI_PROF_PCIE_TX_BYTES",
+		 "DCGM_FI_DEV_MEM_COPY_UTIL", "DCGM_FI_DEV_XID_ERRORS", "DCGM_FI_DEV_SM_CLOCK"),
     },
     {
 	.name = "AMD device-metrics-exporter",
@@ -79,6 +81,7 @@ const struct known_exporter known_exporters[] = {
 		       "app.kubernetes.io/name=device-metrics-exporter"),
 	.namespaces = LIST("kube-amd-gpu", "amd-gpu-operator"),
 	.port = 5000,
+	.port_identifies = false,
 	.path = "metrics",
 	.util_families = LIST("gpu_gfx_activity", "gpu_umc_activity"),
 	.mem_families = LIST("gpu_used_vram"),
@@ -92,12 +95,13 @@ const struct known_exporter known_exporters[] = {
 	.labels = LIST("app=intel-xpumanager", "app.kubernetes.io/name=xpumanager"),
 	.namespaces = LIST("intel-gpu", "intel-xpumanager", "monitoring"),
 	.port = 29999,
+	.port_identifies = true,
 	.path = "metrics",
-	.util_families = LIST("xpum_engine_group_ratio", "xpum_gpu_utilization",
-			      "xpum_engine_ratio"),
+	.util_families =
+	    LIST("xpum_engine_group_ratio", "xpum_gpu_utilization", "xpum_engine_ratio"),
 	.mem_families = LIST("xpum_memory_used_bytes"),
-	.extra_families = LIST("xpum_temperature_celsius", "xpum_power_watts",
-			       "xpum_energy_joules", "xpum_fabric_tx_bytes"),
+	.extra_families = LIST("xpum_temperature_celsius", "xpum_power_watts", "xpum_energy_joules",
+			       "xpum_fabric_tx_bytes"),
     },
     {
 	.name = "Intel Gaudi metric exporter",
@@ -105,6 +109,7 @@ const struct known_exporter known_exporters[] = {
 	.labels = LIST("app.kubernetes.io/name=habana-metric-exporter"),
 	.namespaces = LIST("habana-system", "habana-ai-operator"),
 	.port = 41611,
+	.port_identifies = true,
 	.path = "metrics",
 	.util_families = LIST("habanalabs_utilization"),
 	.mem_families = LIST("habanalabs_memory_used_bytes"),

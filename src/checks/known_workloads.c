@@ -57,5 +57,8 @@ const struct known_topology_label known_topology_labels[] = {
 };
 
 const char *const known_topology_attributes[] = {
-    "resource.kubernetes.io/pcieRoot", "numaNode", "numa", NULL,
+    "resource.kubernetes.io/pcieRoot",
+    "numaNode",
+    "numa",
+    NULL,
 };

@@ -27,10 +27,10 @@ static void set_evidence(struct check_result *res, const char *what, struct cuti
 static void gateway_bundle(struct inventory *inv, struct check_result *res)
 {
 	const char *g = known_gateway_group;
-	const char *ver = cutil_crd_annotation(inv, g, "gatewayclasses",
-					       known_gateway_bundle_annotation);
-	const char *chan = cutil_crd_annotation(inv, g, "gatewayclasses",
-						known_gateway_channel_annotation);
+	const char *ver =
+	    cutil_crd_annotation(inv, g, "gatewayclasses", known_gateway_bundle_annotation);
+	const char *chan =
+	    cutil_crd_annotation(inv, g, "gatewayclasses", known_gateway_channel_annotation);
 	if (ver != NULL)
 		check_evidence(res, "Gateway API CRD bundle %s%s%s%s", ver, chan ? " (" : "",
 			       chan ? chan : "", chan ? " channel)" : "");
@@ -42,9 +42,8 @@ static size_t gateway_classes(struct inventory *inv, struct check_result *res, i
 	struct cutil_set ok = CUTIL_SET_INIT, notok = CUTIL_SET_INIT;
 	size_t i;
 	const json_t *gc;
-	json_array_foreach(cutil_list(inv, known_gateway_group, NULL, "gatewayclasses", res,
-				      errors),
-			   i, gc) {
+	json_array_foreach(
+	    cutil_list(inv, known_gateway_group, NULL, "gatewayclasses", res, errors), i, gc) {
 		const char *ctl = cutil_str(gc, "spec.controllerName");
 		const char *acc = cutil_condition(gc, "Accepted");
 		if (acc != NULL && strcmp(acc, "True") == 0)
@@ -73,9 +72,9 @@ static void gateway_objects(struct inventory *inv, struct check_result *res, int
 		programmed += cutil_condition_true(gw, "Programmed");
 	}
 	size_t routes = json_array_size(cutil_list(inv, g, NULL, "httproutes", res, errors));
-	check_evidence(res, "%zu Gateway%s (%zu Programmed), %zu HTTPRoute%s",
-		       json_array_size(gws), json_array_size(gws) == 1 ? "" : "s", programmed,
-		       routes, routes == 1 ? "" : "s");
+	check_evidence(res, "%zu Gateway%s (%zu Programmed), %zu HTTPRoute%s", json_array_size(gws),
+		       json_array_size(gws) == 1 ? "" : "s", programmed, routes,
+		       routes == 1 ? "" : "s");
 }
 
 static void inference_pools(struct inventory *inv, struct check_result *res)
@@ -84,11 +83,15 @@ static void inference_pools(struct inventory *inv, struct check_result *res)
 		char *v = cutil_versions(inv, k->group, "inferencepools");
 		if (v == NULL)
 			continue;
-		struct kube_error err;
+		struct kube_error err = {0};
 		const json_t *pools = inventory_list(inv, k->group, NULL, "inferencepools", &err);
-		check_evidence(res, "InferencePool served (%s %s, %s): %zu pool%s", k->group, v,
-			       k->product, json_array_size(pools),
-			       json_array_size(pools) == 1 ? "" : "s");
+		if (pools == NULL) /* reported, not required: no effect on the verdict */
+			check_evidence(res, "InferencePool served (%s %s, %s): cannot list: %ld %s",
+				       k->group, v, k->product, err.http_code, err.reason);
+		else
+			check_evidence(res, "InferencePool served (%s %s, %s): %zu pool%s",
+				       k->group, v, k->product, json_array_size(pools),
+				       json_array_size(pools) == 1 ? "" : "s");
 		free(v);
 	}
 }
@@ -165,8 +168,7 @@ struct nics {
 	bool operator; /* an SR-IOV/network operator API is served */
 };
 
-static void net_multus(struct inventory *inv, struct nics *n, struct check_result *res,
-		       int *errors)
+static void net_multus(struct inventory *inv, struct nics *n, struct check_result *res, int *errors)
 {
 	const char *g = "k8s.cni.cncf.io";
 	if (!inventory_served(inv, g, NULL, "network-attachment-definitions")) {
@@ -210,7 +212,7 @@ static void net_operators(struct inventory *inv, struct nics *n, struct check_re
 		free(l);
 		cutil_set_release(&kinds);
 		if (strcmp(k->group, "whereabouts.cni.cncf.io") != 0)
-			n->operator = true;
+			n->operator= true;
 	}
 	const char *sr = "sriovnetwork.openshift.io";
 	if (inventory_served(inv, sr, NULL, "sriovnetworknodepolicies")) {
@@ -254,8 +256,9 @@ static void net_resources(struct inventory *inv, struct nics *n, struct check_re
 	if (found.n > 0) {
 		char *l = (cutil_set_sort(&found), cutil_set_join(&found, MAX_NAMES));
 		char *ns = (cutil_set_sort(&nodes), cutil_set_join(&nodes, MAX_NAMES));
-		check_evidence(res, "RDMA/SR-IOV resources in node allocatable: %s on %zu node%s "
-				    "(%s)",
+		check_evidence(res,
+			       "RDMA/SR-IOV resources in node allocatable: %s on %zu node%s "
+			       "(%s)",
 			       l, nodes.n, nodes.n == 1 ? "" : "s", ns);
 		free(l);
 		free(ns);
@@ -268,8 +271,7 @@ static void net_resources(struct inventory *inv, struct nics *n, struct check_re
 	cutil_set_release(&capable);
 }
 
-static void net_dra(struct inventory *inv, struct nics *n, struct check_result *res,
-		    int *errors)
+static void net_dra(struct inventory *inv, struct nics *n, struct check_result *res, int *errors)
 {
 	struct cutil_devices devs = {0};
 	cutil_devices_collect(

@@ -141,18 +141,38 @@ static size_t annotated(const json_t *items, const char *key)
 	return n;
 }
 
+/* Workloads whose pod template carries annotation key = "true". */
+static size_t annotated_templates(const json_t *items, const char *key)
+{
+	size_t n = 0, i;
+	const json_t *o;
+	json_array_foreach(items, i, o) {
+		const char *v = json_string_value(
+		    json_object_get(cutil_get(o, "spec.template.metadata.annotations"), key));
+		n += v != NULL && strcmp(v, "true") == 0;
+	}
+	return n;
+}
+
+/* Scrape annotations on Services and on the pod templates of workloads (the declared
+ * intent; reading every pod of a large cluster would cost far more for the same fact). */
 static void scrape_annotations(struct check_ctx *ctx, struct check_result *res, struct mon_seen *s,
 			       int *errors)
 {
-	const json_t *pods = cutil_list(ctx->inv, "", "v1", "pods", res, errors);
+	static const char *const workloads[] = {"deployments", "daemonsets", "statefulsets"};
 	const json_t *svcs = cutil_list(ctx->inv, "", "v1", "services", res, errors);
+	const json_t *w[3];
+	for (size_t k = 0; k < 3; k++)
+		w[k] = cutil_list(ctx->inv, "apps", "v1", workloads[k], res, errors);
 	for (const char *const *a = known_scrape_annotations; *a; a++) {
-		size_t p = annotated(pods, *a), v = annotated(svcs, *a);
+		size_t p = 0, v = annotated(svcs, *a);
+		for (size_t k = 0; k < 3; k++)
+			p += annotated_templates(w[k], *a);
 		if (p + v == 0)
 			continue;
 		s->targets += p + v;
-		check_evidence(res, "%s=true on %zu pod%s and %zu Service%s", *a, p,
-			       cutil_plural(p), v, cutil_plural(v));
+		check_evidence(res, "%s=true on %zu workload pod template%s and %zu Service%s", *a,
+			       p, cutil_plural(p), v, cutil_plural(v));
 	}
 }
 

@@ -70,7 +70,8 @@ bool cutil_has_label(const json_t *obj, const char *selector)
 	if (eq == NULL)
 		return cutil_label(obj, selector) != NULL;
 	const json_t *labels = cutil_get(obj, "metadata.labels");
-	const char *v = json_string_value(json_object_getn(labels, selector, (size_t)(eq - selector)));
+	const char *v =
+	    json_string_value(json_object_getn(labels, selector, (size_t)(eq - selector)));
 	return v != NULL && strcmp(v, eq + 1) == 0;
 }
 
@@ -143,12 +144,41 @@ bool cutil_pod_spec_mentions(const json_t *podspec, const char *needle)
 
 /* ---- string sets ---- */
 
+static size_t set_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot holding s, or the empty slot where it would go. nslot > 0. */
+static size_t set_find(const struct cutil_set *set, const char *s)
+{
+	size_t mask = set->nslot - 1, i = set_hash(s) & mask;
+	while (set->slot[i] != 0 && strcmp(set->v[set->slot[i] - 1], s) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Rebuilds the index for the current order of v, at least twice as large as n. */
+static void set_reindex(struct cutil_set *set)
+{
+	size_t want = 16;
+	while (want < set->n * 2 + 2)
+		want *= 2;
+	free(set->slot);
+	set->slot = xcalloc(want, sizeof(*set->slot));
+	set->nslot = want;
+	for (size_t k = 0; k < set->n; k++)
+		set->slot[set_find(set, set->v[k])] = k + 1;
+}
+
 bool cutil_set_has(const struct cutil_set *set, const char *s)
 {
-	for (size_t i = 0; i < set->n; i++)
-		if (strcmp(set->v[i], s) == 0)
-			return true;
-	return false;
+	if (s == NULL || set->nslot == 0)
+		return false;
+	return set->slot[set_find(set, s)] != 0;
 }
 
 bool cutil_set_add(struct cutil_set *set, const char *s)
@@ -160,6 +190,10 @@ bool cutil_set_add(struct cutil_set *set, const char *s)
 		set->v = xreallocarray(set->v, set->alloc, sizeof(*set->v));
 	}
 	set->v[set->n++] = xstrdup(s);
+	if ((set->n + 1) * 2 > set->nslot)
+		set_reindex(set);
+	else
+		set->slot[set_find(set, s)] = set->n;
 	return true;
 }
 
@@ -181,8 +215,10 @@ static int cmp_str(const void *a, const void *b)
 
 void cutil_set_sort(struct cutil_set *set)
 {
-	if (set->n > 1)
+	if (set->n > 1) {
 		qsort(set->v, set->n, sizeof(*set->v), cmp_str);
+		set_reindex(set);
+	}
 }
 
 char *cutil_set_join(const struct cutil_set *set, size_t max)
@@ -207,6 +243,7 @@ void cutil_set_release(struct cutil_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		free(set->v[i]);
 	free(set->v);
+	free(set->slot);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -240,6 +277,34 @@ const json_t *cutil_list(struct inventory *inv, const char *group, const char *v
 		return items;
 	check_evidence(res, "cannot list %s%s%s: %ld %s%s%s", group, *group ? "/" : "", resource,
 		       err.http_code, err.reason[0] ? err.reason : "error",
+		       err.message[0] ? ": " : "", err.message);
+	(*errors)++;
+	return NULL;
+}
+
+const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload,
+			    struct check_result *res, int *errors)
+{
+	const json_t *ml = cutil_get(workload, "spec.selector.matchLabels");
+	if (!json_is_object(ml) || json_object_size(ml) == 0)
+		return NULL;
+	struct buf sel = BUF_INIT;
+	buf_init(&sel);
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)ml, k, v) {
+		buf_addf(&sel, "%s%s=%s", sel.len ? "," : "", k,
+			 json_is_string(v) ? json_string_value(v) : "");
+	}
+	struct kube_error err;
+	memset(&err, 0, sizeof(err));
+	const json_t *pods =
+	    inventory_list_selected(inv, "", "v1", "pods", cutil_ns(workload), sel.data, &err);
+	buf_release(&sel);
+	if (pods != NULL || err.http_code == 404)
+		return pods;
+	check_evidence(res, "cannot list pods of %s/%s: %ld %s%s%s", cutil_ns(workload),
+		       cutil_name(workload), err.http_code, err.reason[0] ? err.reason : "error",
 		       err.message[0] ? ": " : "", err.message);
 	(*errors)++;
 	return NULL;
@@ -455,10 +520,11 @@ void cutil_decide(struct check_result *res, int errors, enum verdict v, enum ver
 		  const char *hint)
 {
 	if (errors > 0 && rank(v) < rank(best)) {
-		check_verdict(res, VERDICT_ERROR,
-			      "give kaic read access to the resources named above and rerun: %d API read%s "
-			      "failed",
-			      errors, errors == 1 ? "" : "s");
+		check_verdict(
+		    res, VERDICT_ERROR,
+		    "give kaic read access to the resources named above and rerun: %d API read%s "
+		    "failed",
+		    errors, errors == 1 ? "" : "s");
 		return;
 	}
 	if (hint != NULL)

@@ -48,13 +48,20 @@ bool cutil_pod_spec_mentions(const json_t *podspec, const char *needle);
 
 /* ---- string sets ---- */
 
-/* Distinct strings in insertion order; the set owns copies. */
+/* Distinct strings in insertion order; the set owns copies. Membership is hashed, so
+ * sets of tens of thousands of device ids stay cheap. Initialise with CUTIL_SET_INIT
+ * (or zero the struct). */
 struct cutil_set {
 	char **v;
 	size_t n;
 	size_t alloc;
+	size_t *slot; /* open-addressing index: 1 + position in v, 0 = empty */
+	size_t nslot; /* power of two, or 0 before the first add */
 };
-#define CUTIL_SET_INIT {NULL, 0, 0}
+#define CUTIL_SET_INIT                                                                             \
+	{                                                                                          \
+		NULL, 0, 0, NULL, 0                                                                \
+	}
 
 /* Adds a copy of s unless present (NULL is ignored); returns true when added. */
 bool cutil_set_add(struct cutil_set *set, const char *s);
@@ -86,6 +93,12 @@ const json_t *cutil_list(struct inventory *inv, const char *group, const char *v
 			 const char *resource, struct check_result *res, int *errors);
 /* Served versions of group/resource joined as "v1, v1beta1" (preferred first); caller
  * frees; NULL when not served. */
+/* The pods of a workload (DaemonSet, Deployment, StatefulSet), listed in its namespace
+ * through its spec.selector.matchLabels, so that no check needs the cluster's whole pod
+ * list. NULL (safe to iterate) when the workload has no matchLabels, or on an API error
+ * (recorded as cutil_list does). Borrowed. */
+const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload,
+			    struct check_result *res, int *errors);
 char *cutil_versions(struct inventory *inv, const char *group, const char *resource);
 /* Whether any resource of group is served at version (NULL = any). */
 bool cutil_group_version_served(struct inventory *inv, const char *group, const char *version);
@@ -105,7 +118,7 @@ const char *cutil_crd_annotation(struct inventory *inv, const char *group, const
 struct cutil_device {
 	const char *driver; /* borrowed from the inventory */
 	const char *pool;
-	const char *node;   /* node name, or NULL for allNodes / node-selector slices */
+	const char *node; /* node name, or NULL for allNodes / node-selector slices */
 	const char *name;
 	const json_t *attrs;  /* attributes object ("basic.attributes" in v1beta1), or NULL */
 	const json_t *taints; /* taints array, or NULL */

@@ -74,8 +74,7 @@ static size_t agenttools(struct inventory *inv, const struct kube_resource *r,
 	struct cutil_set all = CUTIL_SET_INIT, done = CUTIL_SET_INIT;
 	size_t i;
 	const json_t *o;
-	json_array_foreach(cutil_list(inv, r->group, r->version, r->resource, res, errors), i,
-			   o) {
+	json_array_foreach(cutil_list(inv, r->group, r->version, r->resource, res, errors), i, o) {
 		char *ref = cutil_ref(o);
 		const char *cond = NULL;
 		cutil_set_add(&all, ref);
@@ -124,8 +123,9 @@ static void wl_crds_passive(struct check_ctx *ctx, struct check_result *res)
 		check_evidence(res, "no AgentTool kind served");
 	size_t others = agentic_groups(inv, res);
 	if (others == 0)
-		check_evidence(res, "no other AI workload API served (kagent, agent-sandbox, KServe, "
-				    "LeaderWorkerSet, Ray, Kubeflow, ToolHive, InferencePool)");
+		check_evidence(res,
+			       "no other AI workload API served (kagent, agent-sandbox, KServe, "
+			       "LeaderWorkerSet, Ray, Kubeflow, ToolHive, InferencePool)");
 	if (r != NULL && reconciled > 0)
 		cutil_decide(res, errors, VERDICT_FULL, VERDICT_FULL, NULL);
 	else if (r != NULL)
@@ -253,12 +253,11 @@ static void wl_kueue_passive(struct check_ctx *ctx, struct check_result *res)
 	size_t i, active = 0;
 	const json_t *cq;
 	const json_t *cqs = cutil_list(inv, group, NULL, "clusterqueues", res, &errors);
+	size_t lq = count_items(inv, group, "localqueues", res, &errors);
+	size_t rf = count_items(inv, group, "resourceflavors", res, &errors);
 	check_evidence(res, "%zu ClusterQueue%s, %zu LocalQueue%s, %zu ResourceFlavor%s",
-		       json_array_size(cqs), json_array_size(cqs) == 1 ? "" : "s",
-		       count_items(inv, group, "localqueues", res, &errors),
-		       count_items(inv, group, "localqueues", res, &errors) == 1 ? "" : "s",
-		       count_items(inv, group, "resourceflavors", res, &errors),
-		       count_items(inv, group, "resourceflavors", res, &errors) == 1 ? "" : "s");
+		       json_array_size(cqs), json_array_size(cqs) == 1 ? "" : "s", lq,
+		       lq == 1 ? "" : "s", rf, rf == 1 ? "" : "s");
 	json_array_foreach(cqs, i, cq) {
 		if (cutil_condition_true(cq, "Active"))
 			active++;
@@ -302,8 +301,7 @@ struct topo {
 	size_t info;  /* published topology only */
 };
 
-static void topo_nrt(struct inventory *inv, struct topo *t, struct check_result *res,
-		     int *errors)
+static void topo_nrt(struct inventory *inv, struct topo *t, struct check_result *res, int *errors)
 {
 	const char *g = "topology.node.k8s.io";
 	if (!inventory_served(inv, g, NULL, "noderesourcetopologies"))
@@ -311,8 +309,7 @@ static void topo_nrt(struct inventory *inv, struct topo *t, struct check_result 
 	struct cutil_set aligned = CUTIL_SET_INIT, none = CUTIL_SET_INIT;
 	size_t i;
 	const json_t *o;
-	json_array_foreach(cutil_list(inv, g, NULL, "noderesourcetopologies", res, errors), i,
-			   o) {
+	json_array_foreach(cutil_list(inv, g, NULL, "noderesourcetopologies", res, errors), i, o) {
 		const char *p = nrt_policy(o);
 		if (policy_none(p))
 			cutil_set_add(&none, cutil_name(o));
@@ -320,8 +317,9 @@ static void topo_nrt(struct inventory *inv, struct topo *t, struct check_result 
 			cutil_set_addf(&aligned, "%s (%s, %zu zones)", cutil_name(o), p,
 				       json_array_size(json_object_get(o, "zones")));
 	}
-	check_evidence(res, "NodeResourceTopology (%s) served: %zu node%s with a topology "
-			    "manager policy, %zu with none",
+	check_evidence(res,
+		       "NodeResourceTopology (%s) served: %zu node%s with a topology "
+		       "manager policy, %zu with none",
 		       g, aligned.n, aligned.n == 1 ? "" : "s", none.n);
 	set_evidence(res, "NUMA-aligned nodes", &aligned);
 	t->sched += aligned.n;
@@ -330,8 +328,7 @@ static void topo_nrt(struct inventory *inv, struct topo *t, struct check_result 
 	cutil_set_release(&none);
 }
 
-static void topo_dra(struct inventory *inv, struct topo *t, struct check_result *res,
-		     int *errors)
+static void topo_dra(struct inventory *inv, struct topo *t, struct check_result *res, int *errors)
 {
 	struct cutil_devices devs = {0};
 	cutil_devices_collect(
@@ -361,16 +358,16 @@ static void topo_dra(struct inventory *inv, struct topo *t, struct check_result 
 			       devs.n, l);
 		free(l);
 	} else if (devs.n > 0)
-		check_evidence(res, "none of %zu DRA devices publishes a topology attribute "
-				    "(resource.kubernetes.io/pcieRoot, numaNode)",
+		check_evidence(res,
+			       "none of %zu DRA devices publishes a topology attribute "
+			       "(resource.kubernetes.io/pcieRoot, numaNode)",
 			       devs.n);
 	t->sched += n;
 	cutil_set_release(&attrs);
 	cutil_devices_release(&devs);
 }
 
-static void topo_kueue(struct inventory *inv, struct topo *t, struct check_result *res,
-		       int *errors)
+static void topo_kueue(struct inventory *inv, struct topo *t, struct check_result *res, int *errors)
 {
 	if (!inventory_served(inv, "kueue.x-k8s.io", NULL, "topologies"))
 		return;
@@ -461,9 +458,5 @@ static const struct check wl_topology = {
 };
 
 const struct check *const checks_workloads[] = {
-    &wl_crds,
-    &wl_jobset,
-    &wl_kueue,
-    &wl_topology,
-    NULL,
+    &wl_crds, &wl_jobset, &wl_kueue, &wl_topology, NULL,
 };

@@ -39,8 +39,8 @@ struct kube_client *kube_client_new(struct kube_config *cfg, const struct kube_c
 	memset(cfg, 0, sizeof(*cfg));
 	c->timeout_ms = opts && opts->request_timeout_ms > 0 ? opts->request_timeout_ms : 30000;
 	c->max_retries = opts && opts->max_retries > 0 ? opts->max_retries : 5;
-	c->user_agent = opts && opts->user_agent ? xstrdup(opts->user_agent)
-						 : xstrdup("kaic/" KAIC_VERSION);
+	c->user_agent =
+	    opts && opts->user_agent ? xstrdup(opts->user_agent) : xstrdup("kaic/" KAIC_VERSION);
 	c->cancel = opts ? opts->cancel : NULL;
 	c->deadline_ms = opts ? opts->deadline_ms : 0;
 	c->body_limit = KUBE_BODY_LIMIT;
@@ -82,11 +82,21 @@ const char *kube_reason_for(long code)
 	static const struct {
 		long code;
 		const char *reason;
-	} t[] = {{400, "BadRequest"},	{401, "Unauthorized"},	  {403, "Forbidden"},
-		 {404, "NotFound"},	{405, "MethodNotAllowed"}, {406, "NotAcceptable"},
-		 {409, "Conflict"},	{410, "Gone"},		  {413, "RequestEntityTooLarge"},
-		 {415, "UnsupportedMediaType"}, {422, "Invalid"},  {429, "TooManyRequests"},
-		 {500, "InternalError"}, {503, "ServiceUnavailable"}, {504, "Timeout"}};
+	} t[] = {{400, "BadRequest"},
+		 {401, "Unauthorized"},
+		 {403, "Forbidden"},
+		 {404, "NotFound"},
+		 {405, "MethodNotAllowed"},
+		 {406, "NotAcceptable"},
+		 {409, "Conflict"},
+		 {410, "Gone"},
+		 {413, "RequestEntityTooLarge"},
+		 {415, "UnsupportedMediaType"},
+		 {422, "Invalid"},
+		 {429, "TooManyRequests"},
+		 {500, "InternalError"},
+		 {503, "ServiceUnavailable"},
+		 {504, "Timeout"}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].code == code)
 			return t[i].reason;
@@ -106,8 +116,8 @@ void kube_status_from_json(long http_code, const json_t *status, struct kube_err
 	if (msg && *msg)
 		kube_error_set(err, code, reason, "%s", msg);
 	else
-		kube_error_set(err, code, reason, "server answered %ld%s%s", code, *reason ? " " : "",
-			       reason);
+		kube_error_set(err, code, reason, "server answered %ld%s%s", code,
+			       *reason ? " " : "", reason);
 }
 
 void kube_status_decode(long code, const char *path, const char *body, size_t len,
@@ -140,8 +150,8 @@ static int parse_json(const char *path, const struct kube_resp *r, json_t **out,
 }
 
 /* Sends a JSON request; a 2xx answer is parsed into *out (when out is not NULL). */
-static int json_call(struct kube_client *c, const char *method, const char *path,
-		     const char *ctype, const json_t *obj, json_t **out, struct kube_error *err)
+static int json_call(struct kube_client *c, const char *method, const char *path, const char *ctype,
+		     const json_t *obj, json_t **out, struct kube_error *err)
 {
 	char *body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 	struct kube_req req = {.method = method,
@@ -183,8 +193,8 @@ int kube_update(struct kube_client *c, const char *path, const json_t *obj, json
 	return json_call(c, "PUT", path, "application/json", obj, out, err);
 }
 
-int kube_patch(struct kube_client *c, const char *path, const char *patch_type,
-	       const json_t *patch, json_t **out, struct kube_error *err)
+int kube_patch(struct kube_client *c, const char *path, const char *patch_type, const json_t *patch,
+	       json_t **out, struct kube_error *err)
 {
 	return json_call(c, "PATCH", path, patch_type, patch, out, err);
 }
@@ -226,7 +236,7 @@ static char *list_url(const char *path, const char *query, const char *cont)
 }
 
 /* Adds a page's items to items, giving each the list's apiVersion and item kind. */
-static void list_take(json_t *page, json_t *items)
+static void list_take(json_t *page, json_t *items, kube_item_fn each, void *arg)
 {
 	const char *lk = json_string_value(json_object_get(page, "kind"));
 	const char *av = json_string_value(json_object_get(page, "apiVersion"));
@@ -243,6 +253,8 @@ static void list_take(json_t *page, json_t *items)
 			json_object_set_new(it, "kind", json_string(kind));
 		if (av && !json_is_string(json_object_get(it, "apiVersion")))
 			json_object_set_new(it, "apiVersion", json_string(av));
+		if (each != NULL)
+			each(it, arg);
 		json_array_append(items, it);
 	}
 	free(kind);
@@ -250,6 +262,12 @@ static void list_take(json_t *page, json_t *items)
 
 int kube_list(struct kube_client *c, const char *path, const char *query, json_t **items,
 	      char **resource_version, struct kube_error *err)
+{
+	return kube_list_each(c, path, query, NULL, NULL, items, resource_version, err);
+}
+
+int kube_list_each(struct kube_client *c, const char *path, const char *query, kube_item_fn each,
+		   void *arg, json_t **items, char **resource_version, struct kube_error *err)
 {
 	json_t *all = json_array();
 	char *cont = NULL, *rv = NULL;
@@ -272,12 +290,12 @@ int kube_list(struct kube_client *c, const char *path, const char *query, json_t
 		if (rc != 0)
 			break;
 		if (!json_is_object(page) || !json_is_array(json_object_get(page, "items"))) {
-			kube_error_set(err, 200, "InvalidList", "invalid JSON from \"%s\": not a list",
-				       path);
+			kube_error_set(err, 200, "InvalidList",
+				       "invalid JSON from \"%s\": not a list", path);
 			json_decref(page);
 			break;
 		}
-		list_take(page, all);
+		list_take(page, all, each, arg);
 		json_t *meta = json_object_get(page, "metadata");
 		const char *next = json_string_value(json_object_get(meta, "continue"));
 		const char *prv = json_string_value(json_object_get(meta, "resourceVersion"));

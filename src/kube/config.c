@@ -67,8 +67,8 @@ int kube_read_file(const char *path, size_t limit, char **data, size_t *len, cha
 			return 0;
 		}
 		if (b.len + (size_t)r > limit) {
-			*cause = xasprintf("cannot read \"%s\": larger than %zu MiB", path,
-					   limit >> 20);
+			*cause =
+			    xasprintf("cannot read \"%s\": larger than %zu MiB", path, limit >> 20);
 			break;
 		}
 		buf_add(&b, chunk, (size_t)r);
@@ -231,7 +231,7 @@ static int kc_bool(const json_t *obj, const char *key, bool *out)
 }
 
 static int kc_fail(char **cause, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int kc_fail(char **cause, const char *file, const char *fmt, ...)
 {
 	va_list ap;
@@ -297,9 +297,8 @@ static int kc_merge_list(struct kc *k, const json_t *doc, const char *list, cons
 		}
 		if (json_object_get(map, name) == NULL) {
 			json_t *pair = json_array();
-			json_array_append_new(pair, body && json_is_object(body)
-							    ? json_incref(body)
-							    : json_object());
+			json_array_append_new(pair, body && json_is_object(body) ? json_incref(body)
+										 : json_object());
 			json_array_append_new(pair, json_integer((json_int_t)idx));
 			json_object_set_new(map, name, pair);
 		}
@@ -370,8 +369,8 @@ static char *kc_resolve_path(const char *dir, const char *p)
 
 /* Loads PEM or secret material from "<field>-data" or the file "<field>". *data stays
  * NULL when neither is set. */
-static int kc_material(const json_t *body, const char *field, const char *subject,
-		       const char *file, const char *dir, char **data, size_t *len, char **cause)
+static int kc_material(const json_t *body, const char *field, const char *subject, const char *file,
+		       const char *dir, char **data, size_t *len, char **cause)
 {
 	char *key = xasprintf("%s-data", field);
 	char *text = NULL;
@@ -419,8 +418,8 @@ static int kc_check_pem(const char *what, const char *data, size_t len, const ch
 	if (data == NULL || kube_pem_check(what, data, len) == 0)
 		return 0;
 	static const char *const want[][2] = {{"ca", "no PEM certificate"},
-					       {"cert", "no PEM certificate"},
-					       {"key", "no unencrypted PEM private key"}};
+					      {"cert", "no PEM certificate"},
+					      {"key", "no unencrypted PEM private key"}};
 	const char *w = "invalid data";
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (strcmp(want[i][0], what) == 0)
@@ -540,8 +539,8 @@ static int kc_exec_env(const json_t *e, struct kube_exec *ex)
 	return 0;
 }
 
-static int kc_exec(struct kube_config *cfg, const json_t *e, const char *subject,
-		   const char *file, const char *dir, char **cause)
+static int kc_exec(struct kube_config *cfg, const json_t *e, const char *subject, const char *file,
+		   const char *dir, char **cause)
 {
 	if (!json_is_object(e))
 		return kc_fail(cause, file, "%s: exec is not a mapping", subject);
@@ -606,8 +605,8 @@ static int kc_token(struct kube_config *cfg, const json_t *body, const char *sub
 		free(inner);
 		return -1;
 	}
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
-			   data[len - 1] == ' ' || data[len - 1] == '\t'))
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' ' ||
+			   data[len - 1] == '\t'))
 		data[--len] = '\0';
 	if (len == 0 || strlen(data) != len) {
 		free(data);
@@ -618,8 +617,8 @@ static int kc_token(struct kube_config *cfg, const json_t *body, const char *sub
 	return 0;
 }
 
-static int kc_user(struct kube_config *cfg, const json_t *body, const char *file,
-		   const char *dir, char **cause)
+static int kc_user(struct kube_config *cfg, const json_t *body, const char *file, const char *dir,
+		   char **cause)
 {
 	char *subject = xasprintf("user \"%s\"", cfg->user_name);
 	int rc = -1;
@@ -627,8 +626,9 @@ static int kc_user(struct kube_config *cfg, const json_t *body, const char *file
 	if (json_object_get(body, "auth-provider") != NULL) {
 		json_t *p = json_object_get(body, "auth-provider");
 		kc_text(p, "name", &ap);
-		kc_fail(cause, file, "%s: auth-provider \"%s\" is not supported (use an exec plugin)",
-			subject, ap ? ap : "");
+		kc_fail(cause, file,
+			"%s: auth-provider \"%s\" is not supported (use an exec plugin)", subject,
+			ap ? ap : "");
 		goto out;
 	}
 	if (kc_material(body, "client-certificate", subject, file, dir, &cfg->cert_pem,
@@ -641,8 +641,8 @@ static int kc_user(struct kube_config *cfg, const json_t *body, const char *file
 			subject);
 		goto out;
 	}
-	if (kc_check_pem("cert", cfg->cert_pem, cfg->cert_len, subject, "client-certificate",
-			 file, cause) ||
+	if (kc_check_pem("cert", cfg->cert_pem, cfg->cert_len, subject, "client-certificate", file,
+			 cause) ||
 	    kc_check_pem("key", cfg->key_pem, cfg->key_len, subject, "client-key", file, cause))
 		goto out;
 	if (kc_token(cfg, body, subject, file, dir, cause) != 0)
@@ -664,6 +664,8 @@ out:
 static int kc_resolve(struct kc *k, struct kube_config *cfg, const char *context, char **cause)
 {
 	const char *src = k->source;
+	if (k->n == 0)
+		return kc_fail(cause, src, "no kubeconfig file");
 	const char *name = context && *context ? context : k->current;
 	if (name == NULL)
 		return kc_fail(cause, src, "no context given and current-context is not set");
@@ -857,8 +859,8 @@ int kube_config_in_cluster(struct kube_config *cfg, const char *root, char **cau
 		goto fail;
 	cfg->ca_len = strlen(cfg->ca_pem);
 	if (kube_pem_check("ca", cfg->ca_pem, cfg->ca_len) != 0) {
-		*cause = xasprintf("in-cluster config: \"%s/ca.crt\" holds no PEM certificate",
-				   root);
+		*cause =
+		    xasprintf("in-cluster config: \"%s/ca.crt\" holds no PEM certificate", root);
 		goto fail;
 	}
 	char *ns = sa_read(root, "namespace", false, cause);

@@ -25,14 +25,10 @@ static unsigned verb_bits(const json_t *verbs)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} t[] = {{"get", KUBE_VERB_GET},
-		 {"list", KUBE_VERB_LIST},
-		 {"watch", KUBE_VERB_WATCH},
-		 {"create", KUBE_VERB_CREATE},
-		 {"update", KUBE_VERB_UPDATE},
-		 {"patch", KUBE_VERB_PATCH},
-		 {"delete", KUBE_VERB_DELETE},
-		 {"deletecollection", KUBE_VERB_DELETECOLLECTION}};
+	} t[] = {{"get", KUBE_VERB_GET},       {"list", KUBE_VERB_LIST},
+		 {"watch", KUBE_VERB_WATCH},   {"create", KUBE_VERB_CREATE},
+		 {"update", KUBE_VERB_UPDATE}, {"patch", KUBE_VERB_PATCH},
+		 {"delete", KUBE_VERB_DELETE}, {"deletecollection", KUBE_VERB_DELETECOLLECTION}};
 	unsigned bits = 0;
 	size_t i;
 	json_t *v;
@@ -49,12 +45,18 @@ static char **short_names(const json_t *arr)
 {
 	size_t n = 0, i;
 	json_t *v;
-	json_array_foreach(arr, i, v) if (json_is_string(v)) n++;
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(v))
+			n++;
+	}
 	if (n == 0)
 		return NULL;
 	char **out = xcalloc(n + 1, sizeof(char *));
 	n = 0;
-	json_array_foreach(arr, i, v) if (json_is_string(v)) out[n++] = xstrdup(json_string_value(v));
+	json_array_foreach(arr, i, v) {
+		if (json_is_string(v))
+			out[n++] = xstrdup(json_string_value(v));
+	}
 	return out;
 }
 
@@ -132,7 +134,7 @@ static void agg_version(struct kube_discovery *d, const char *group, const json_
 		if (name == NULL || *name == '\0' || strchr(name, '/'))
 			continue;
 		const char *kind = json_string_value(
-			json_object_get(json_object_get(res, "responseKind"), "kind"));
+		    json_object_get(json_object_get(res, "responseKind"), "kind"));
 		const char *scope = json_string_value(json_object_get(res, "scope"));
 		struct kube_resource *r = disc_add(d);
 		r->group = xstrdup(group);
@@ -161,12 +163,13 @@ int kube_discovery_parse_aggregated(struct kube_discovery *d, const char *body, 
 	size_t i;
 	json_t *g;
 	json_array_foreach(items, i, g) {
-		const char *group = json_string_value(
-			json_object_get(json_object_get(g, "metadata"), "name"));
+		const char *group =
+		    json_string_value(json_object_get(json_object_get(g, "metadata"), "name"));
 		size_t k;
 		json_t *ver;
-		json_array_foreach(json_object_get(g, "versions"), k, ver)
+		json_array_foreach(json_object_get(g, "versions"), k, ver) {
 			agg_version(d, group ? group : "", ver, k == 0);
+		}
 	}
 	json_decref(doc);
 	return 0;
@@ -186,8 +189,10 @@ int kube_discovery_parse_versions(const char *body, size_t len, json_t **version
 	*versions = json_array();
 	size_t i;
 	json_t *v;
-	json_array_foreach(vs, i, v) if (json_is_string(v) && *json_string_value(v))
-		json_array_append(*versions, v);
+	json_array_foreach(vs, i, v) {
+		if (json_is_string(v) && *json_string_value(v))
+			json_array_append(*versions, v);
+	}
 	json_decref(doc);
 	return 0;
 }
@@ -216,14 +221,14 @@ int kube_discovery_parse_groups(const char *body, size_t len, json_t **gvs, char
 		const char *name = json_string_value(json_object_get(g, "name"));
 		json_t *versions = json_object_get(g, "versions");
 		const char *pref = json_string_value(
-			json_object_get(json_object_get(g, "preferredVersion"), "version"));
+		    json_object_get(json_object_get(g, "preferredVersion"), "version"));
 		if (name == NULL || *name == '\0' || !json_is_array(versions))
 			continue;
 		size_t k;
 		json_t *v;
 		if (pref == NULL) /* none named: the first one is preferred */
 			pref = json_string_value(
-				json_object_get(json_array_get(versions, 0), "version"));
+			    json_object_get(json_array_get(versions, 0), "version"));
 		if (pref)
 			json_array_append_new(*gvs, gv(name, pref, true));
 		json_array_foreach(versions, k, v) {
@@ -236,9 +241,8 @@ int kube_discovery_parse_groups(const char *body, size_t len, json_t **gvs, char
 	return 0;
 }
 
-int kube_discovery_parse_resources(struct kube_discovery *d, const char *group,
-				   const char *version, bool preferred, const char *body,
-				   size_t len, char **cause)
+int kube_discovery_parse_resources(struct kube_discovery *d, const char *group, const char *version,
+				   bool preferred, const char *body, size_t len, char **cause)
 {
 	json_t *doc = load(body, len, "APIResourceList", cause);
 	if (doc == NULL)
@@ -273,8 +277,8 @@ int kube_discovery_parse_resources(struct kube_discovery *d, const char *group,
 /* ---- fetching ---- */
 
 /* GETs path; a non-2xx answer becomes err. */
-static int fetch(struct kube_client *c, const char *path, const char *accept,
-		 struct kube_resp *r, struct kube_error *err)
+static int fetch(struct kube_client *c, const char *path, const char *accept, struct kube_resp *r,
+		 struct kube_error *err)
 {
 	struct kube_req req = {.method = "GET", .path = path, .accept = accept};
 	if (kube_request(c, &req, r, err) != 0)
@@ -351,11 +355,11 @@ static int legacy_fetch_all(struct kube_client *c, struct kube_discovery *d, con
 	pthread_mutex_init(&p.lock, NULL);
 	for (size_t i = 0; i < p.n; i++) {
 		json_t *g = json_array_get(gvs, i);
-		p.jobs[i] = (struct legacy_job){
-			.c = c,
-			.group = json_string_value(json_object_get(g, "group")),
-			.version = json_string_value(json_object_get(g, "version")),
-			.preferred = json_is_true(json_object_get(g, "preferred"))};
+		p.jobs[i] =
+		    (struct legacy_job){.c = c,
+					.group = json_string_value(json_object_get(g, "group")),
+					.version = json_string_value(json_object_get(g, "version")),
+					.preferred = json_is_true(json_object_get(g, "preferred"))};
 	}
 	pthread_t tids[LEGACY_WORKERS];
 	size_t nt = 0;
@@ -393,8 +397,9 @@ static int legacy_core(const struct kube_resp *r, json_t *gvs, struct kube_error
 		return parse_err("/api", cause, err);
 	size_t i;
 	json_t *v;
-	json_array_foreach(versions, i, v)
+	json_array_foreach(versions, i, v) {
 		json_array_append_new(gvs, gv("", json_string_value(v), i == 0));
+	}
 	json_decref(versions);
 	return 0;
 }

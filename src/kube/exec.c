@@ -130,8 +130,8 @@ static int parse_fail(char **cause, const struct kube_exec *ex, const char *what
 	return -1;
 }
 
-int kube_exec_parse(const struct kube_exec *ex, const char *out, size_t len,
-		    struct kube_cred *cred, time_t *expiry, char **cause)
+int kube_exec_parse(const struct kube_exec *ex, const char *out, size_t len, struct kube_cred *cred,
+		    time_t *expiry, char **cause)
 {
 	memset(cred, 0, sizeof(*cred));
 	*expiry = 0;
@@ -166,16 +166,18 @@ int kube_exec_parse(const struct kube_exec *ex, const char *out, size_t len,
 	const char *key = json_string_value(json_object_get(status, "clientKeyData"));
 	const char *exp = json_string_value(json_object_get(status, "expirationTimestamp"));
 	if ((cert && *cert) != (key && *key)) {
-		parse_fail(cause, ex, "returned a client certificate without its key or the "
-				      "other way round");
+		parse_fail(cause, ex,
+			   "returned a client certificate without its key or the "
+			   "other way round");
 		goto out;
 	}
 	if (!(token && *token) && !(cert && *cert)) {
 		parse_fail(cause, ex, "returned neither a token nor a client certificate");
 		goto out;
 	}
-	if (cert && *cert && (kube_pem_check("cert", cert, strlen(cert)) != 0 ||
-			      kube_pem_check("key", key, strlen(key)) != 0)) {
+	if (cert && *cert &&
+	    (kube_pem_check("cert", cert, strlen(cert)) != 0 ||
+	     kube_pem_check("key", key, strlen(key)) != 0)) {
 		parse_fail(cause, ex, "returned a client certificate or key that is not valid PEM");
 		goto out;
 	}
@@ -269,8 +271,8 @@ static void free_strv(char **v)
 struct run {
 	const struct kube_exec *ex;
 	pid_t pid;
-	int out;  /* read end of stdout */
-	int err;  /* read end of the exec-failure pipe */
+	int out; /* read end of stdout */
+	int err; /* read end of the exec-failure pipe */
 };
 
 /* Forks and execs the plugin; returns 0 or -1 with *cause. */
@@ -377,8 +379,8 @@ static int exec_reap(struct run *r, bool killed, long long end, long timeout_ms,
 	if (killed)
 		return -1;
 	if (got == (ssize_t)sizeof(e)) {
-		*cause = xasprintf("exec plugin \"%s\": cannot run: %s", r->ex->command,
-				   strerror(e));
+		*cause =
+		    xasprintf("exec plugin \"%s\": cannot run: %s", r->ex->command, strerror(e));
 		return -1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {

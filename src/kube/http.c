@@ -27,7 +27,7 @@ struct xfer {
 	CURL *h;
 	struct buf body;
 	struct buf line;
-	bool decided;   /* stream: whether the answer is a 2xx stream was checked */
+	bool decided;	/* stream: whether the answer is a 2xx stream was checked */
 	bool streaming; /* stream: lines go to st->fn */
 	bool oversize;
 	bool cancelled;
@@ -361,10 +361,10 @@ struct attempt {
 	CURLcode rc;
 	char errbuf[CURL_ERROR_SIZE];
 	long timeout_ms;
-	bool capped;          /* timeout_ms was cut to the run's deadline */
+	bool capped; /* timeout_ms was cut to the run's deadline */
 	bool connected;
 	int os_errno;
-	long retry_after_ms;  /* -1 when absent */
+	long retry_after_ms; /* -1 when absent */
 };
 
 static long retry_after(CURL *h)
@@ -413,9 +413,9 @@ static void attempt_setup(struct kube_client *c, struct xfer *x, const struct ku
 
 /* Sends the request once. Returns 0 when an HTTP answer came (resp filled), -1 on a
  * transport failure (a->rc says which). */
-static int attempt_once(struct kube_client *c, const struct kube_req *req,
-			struct kube_stream *st, const struct kube_cred *cred, struct attempt *a,
-			struct xfer *x, struct kube_resp *resp)
+static int attempt_once(struct kube_client *c, const struct kube_req *req, struct kube_stream *st,
+			const struct kube_cred *cred, struct attempt *a, struct xfer *x,
+			struct kube_resp *resp)
 {
 	memset(x, 0, sizeof(*x));
 	x->c = c;
@@ -451,8 +451,8 @@ static int attempt_once(struct kube_client *c, const struct kube_req *req,
 	headers_free(hl);
 	curl_slist_free_all(ct);
 	free(url);
-	bool stream_end = st && (a->rc == CURLE_OK || (a->rc == CURLE_OPERATION_TIMEDOUT &&
-						       x->streaming && !a->capped));
+	bool stream_end = st && (a->rc == CURLE_OK ||
+				 (a->rc == CURLE_OPERATION_TIMEDOUT && x->streaming && !a->capped));
 	if (stream_end && x->streaming && x->line.len > 0 && !st->stopped) {
 		st->fn(x->line.data, x->line.len, st->arg); /* a last line without newline */
 		st->delivered = true;
@@ -496,13 +496,15 @@ static void transport_error(struct kube_client *c, const struct kube_req *req,
 	} else if (x->cancelled) {
 		kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled", req->path);
 	} else if (x->deadline) {
-		kube_error_set(err, 0, "Timeout", "request to \"%s\" stopped: the run's deadline "
-						  "passed", req->path);
+		kube_error_set(err, 0, "Timeout",
+			       "request to \"%s\" stopped: the run's deadline "
+			       "passed",
+			       req->path);
 	} else if (a->rc == CURLE_COULDNT_CONNECT) {
 		kube_error_set(err, 0, "ConnectionFailed", "cannot connect to \"%s\": %s", srv,
 			       a->os_errno == ECONNREFUSED ? "connection refused"
-			       : a->os_errno	      ? strerror(a->os_errno)
-						      : eb);
+			       : a->os_errno		   ? strerror(a->os_errno)
+							   : eb);
 	} else if (a->rc == CURLE_COULDNT_RESOLVE_HOST || a->rc == CURLE_COULDNT_RESOLVE_PROXY) {
 		kube_error_set(err, 0, "ConnectionFailed", "cannot connect to \"%s\": %s", srv, eb);
 	} else if (a->rc == CURLE_PEER_FAILED_VERIFICATION) {
@@ -511,11 +513,14 @@ static void transport_error(struct kube_client *c, const struct kube_req *req,
 			       srv, eb);
 	} else if (a->rc == CURLE_SSL_CONNECT_ERROR || a->rc == CURLE_SSL_CERTPROBLEM ||
 		   a->rc == CURLE_SSL_CIPHER || a->rc == CURLE_SSL_ENGINE_INITFAILED) {
-		kube_error_set(err, 0, "TLSError", "cannot connect to \"%s\": TLS handshake failed "
-						   "(%s)", srv, eb);
+		kube_error_set(err, 0, "TLSError",
+			       "cannot connect to \"%s\": TLS handshake failed "
+			       "(%s)",
+			       srv, eb);
 	} else if (a->rc == CURLE_OPERATION_TIMEDOUT && !a->connected) {
-		kube_error_set(err, 0, "Timeout", "cannot connect to \"%s\": timed out after %ld ms",
-			       srv, a->timeout_ms);
+		kube_error_set(err, 0, "Timeout",
+			       "cannot connect to \"%s\": timed out after %ld ms", srv,
+			       a->timeout_ms);
 	} else if (a->rc == CURLE_OPERATION_TIMEDOUT) {
 		kube_error_set(err, 0, "Timeout", "request to \"%s%s\" timed out after %ld ms", srv,
 			       req->path, a->timeout_ms);
@@ -535,15 +540,14 @@ static bool idempotent(const char *m)
 
 static bool retry_code(long code, bool idem)
 {
-	return code == 429 ||
-	       (idem && (code == 500 || code == 502 || code == 503 || code == 504));
+	return code == 429 || (idem && (code == 500 || code == 502 || code == 503 || code == 504));
 }
 
 static bool retry_transport(CURLcode rc, bool idem)
 {
-	return idem && (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
-			rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE || rc == CURLE_HTTP2 ||
-			rc == CURLE_HTTP2_STREAM);
+	return idem &&
+	       (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
+		rc == CURLE_PARTIAL_FILE || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM);
 }
 
 /* Sleeps ms, waking early when cancelled. Returns -1 when cancelled. */
@@ -572,10 +576,12 @@ static long backoff(struct kube_client *c, int attempt, unsigned *seed)
 	return d / 2 + (long)(rand_r(seed) % (unsigned)(d / 2 + 1));
 }
 
-/* The attempt's time limit; -1 when the run's deadline already passed. */
-static long attempt_timeout(struct kube_client *c, const struct kube_stream *st,
-			    struct attempt *a)
+/* The attempt's time limit; -1 when the run's deadline already passed, -2 when the run
+ * was cancelled. */
+static long attempt_timeout(struct kube_client *c, const struct kube_stream *st, struct attempt *a)
 {
+	if (c->cancel && *c->cancel)
+		return -2;
 	long t = st && st->timeout_ms > 0 ? st->timeout_ms : c->timeout_ms;
 	a->capped = false;
 	if (c->deadline_ms) {
@@ -605,9 +611,15 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 		struct attempt a = {0};
 		struct xfer x;
 		a.timeout_ms = attempt_timeout(c, st, &a);
+		if (a.timeout_ms == -2) {
+			kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled", req->path);
+			break;
+		}
 		if (a.timeout_ms < 0) {
-			kube_error_set(err, 0, "Timeout", "request to \"%s\" not sent: the run's "
-							  "deadline passed", req->path);
+			kube_error_set(err, 0, "Timeout",
+				       "request to \"%s\" not sent: the run's "
+				       "deadline passed",
+				       req->path);
 			break;
 		}
 		long long t0 = kube_now_ms();
@@ -646,7 +658,8 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 		if (rc == 0)
 			kube_resp_release(resp);
 		if (nap(c, delay) != 0) {
-			kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled", req->path);
+			kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled",
+				       req->path);
 			break;
 		}
 		atomic_fetch_add(&c->retries, 1);

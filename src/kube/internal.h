@@ -49,11 +49,11 @@ struct kube_exec_state {
 	pthread_mutex_t lock;
 	struct kube_cred cred;
 	bool have;
-	bool expires;         /* expiry is meaningful */
+	bool expires; /* expiry is meaningful */
 	time_t expiry;
-	long timeout_ms;      /* plugin run limit: 30 s */
-	size_t max_output;    /* plugin stdout limit: 1 MiB */
-	unsigned runs;        /* how often the plugin ran */
+	long timeout_ms;   /* plugin run limit: 30 s */
+	size_t max_output; /* plugin stdout limit: 1 MiB */
+	unsigned runs;	   /* how often the plugin ran */
 };
 void kube_exec_init(struct kube_exec_state *st);
 void kube_exec_release(struct kube_exec_state *st);
@@ -67,8 +67,8 @@ int kube_exec_credential(struct kube_exec_state *st, const struct kube_config *c
 /* Parses a plugin's stdout (an ExecCredential of ex->api_version). *expiry is 0 when the
  * credential does not expire. Returns 0, or -1 with *cause naming the problem but never
  * quoting the output. */
-int kube_exec_parse(const struct kube_exec *ex, const char *out, size_t len,
-		    struct kube_cred *cred, time_t *expiry, char **cause);
+int kube_exec_parse(const struct kube_exec *ex, const char *out, size_t len, struct kube_cred *cred,
+		    time_t *expiry, char **cause);
 /* Parses an RFC 3339 time ("2024-05-01T10:00:00Z", fractions and offsets allowed).
  * Returns 0, or -1 when malformed. */
 int kube_time_parse(const char *s, time_t *t);
@@ -85,12 +85,12 @@ struct kube_client {
 	char *user_agent;
 	volatile sig_atomic_t *cancel;
 	long long deadline_ms;
-	size_t body_limit;       /* KUBE_BODY_LIMIT; tests lower it */
-	long backoff_ms;         /* first retry delay; doubles per attempt */
+	size_t body_limit; /* KUBE_BODY_LIMIT; tests lower it */
+	long backoff_ms;   /* first retry delay; doubles per attempt */
 
-	char *url_base;          /* scheme://host:port[/prefix]; host = tls-server-name if set */
-	char *connect_to;        /* CURLOPT_CONNECT_TO entry when tls-server-name is set */
-	CURLSH *share;           /* DNS cache shared by all transfers */
+	char *url_base;	  /* scheme://host:port[/prefix]; host = tls-server-name if set */
+	char *connect_to; /* CURLOPT_CONNECT_TO entry when tls-server-name is set */
+	CURLSH *share;	  /* DNS cache shared by all transfers */
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t pool_lock; /* idle easy handles, reused for their connections */
 	CURL *pool[KUBE_POOL_MAX];
@@ -113,10 +113,10 @@ struct kube_client {
 struct kube_stream {
 	int (*fn)(const char *line, size_t len, void *arg);
 	void *arg;
-	long timeout_ms;   /* whole-transfer limit instead of the per-request timeout */
-	bool stopped;      /* fn asked to stop */
-	bool timed_out;    /* the transfer ran for timeout_ms */
-	bool delivered;    /* at least one line went to fn */
+	long timeout_ms; /* whole-transfer limit instead of the per-request timeout */
+	bool stopped;	 /* fn asked to stop */
+	bool timed_out;	 /* the transfer ran for timeout_ms */
+	bool delivered;	 /* at least one line went to fn */
 };
 
 int kube_http_init(struct kube_client *c, char **cause);
@@ -148,9 +148,8 @@ int kube_discovery_parse_versions(const char *body, size_t len, json_t **version
 int kube_discovery_parse_groups(const char *body, size_t len, json_t **gvs, char **cause);
 /* Appends the resources of an APIResourceList of group/version ("x/y" subresources
  * skipped). */
-int kube_discovery_parse_resources(struct kube_discovery *d, const char *group,
-				   const char *version, bool preferred, const char *body,
-				   size_t len, char **cause);
+int kube_discovery_parse_resources(struct kube_discovery *d, const char *group, const char *version,
+				   bool preferred, const char *body, size_t len, char **cause);
 /* Whether a Content-Type names aggregated discovery (as=APIGroupDiscoveryList). */
 bool kube_discovery_is_aggregated(const char *content_type);
 

@@ -141,6 +141,12 @@ int kube_delete(struct kube_client *c, const char *path, struct kube_error *err)
 int kube_list(struct kube_client *c, const char *path, const char *query, json_t **items,
 	      char **resource_version, struct kube_error *err);
 
+/* kube_list, calling each(item, arg) on every item as its page arrives (before the next
+ * page is fetched), so a caller can shrink items while the list is read. */
+typedef void (*kube_item_fn)(json_t *item, void *arg);
+int kube_list_each(struct kube_client *c, const char *path, const char *query, kube_item_fn each,
+		   void *arg, json_t **items, char **resource_version, struct kube_error *err);
+
 /* Watches path (a collection) from resource_version (NULL = now). fn gets each event
  * ("ADDED", "MODIFIED", "DELETED", "BOOKMARK"; obj borrowed) and returns non-zero to
  * stop. Returns 0 when fn stopped it or timeout_s passed, -1 on error (an ERROR event

@@ -13,8 +13,8 @@
 /* The CNCF form's sections in its order; requirements without a CNCF id go last, in an
  * extra section of the same item shape (docs/sonobuoy.md, "PRODUCT.yaml"). */
 static const char *const cncf_sections[] = {
-    "accelerators", "networking", "schedulingOrchestration", "observability", "security",
-    "operator",
+    "accelerators",  "networking", "schedulingOrchestration",
+    "observability", "security",   "operator",
 };
 #define KAIC_SECTION "kaic"
 
@@ -84,9 +84,9 @@ static json_t *metadata(const struct run_result *r)
 	json_object_set_new(m, "kubernetesVersion", json_string(kv ? kv : "[Kubernetes Version]"));
 	json_object_set_new(m, "platformName",
 			    json_string(placeholder(o ? o->product : NULL, "[Platform Name]")));
-	json_object_set_new(m, "platformVersion", json_string(placeholder(
-						      o ? o->product_version : NULL,
-						      "[Platform Version]")));
+	json_object_set_new(
+	    m, "platformVersion",
+	    json_string(placeholder(o ? o->product_version : NULL, "[Platform Version]")));
 	json_object_set_new(m, "vendorName",
 			    json_string(placeholder(o ? o->vendor : NULL, "[Vendor Name]")));
 	json_object_set_new(m, "websiteUrl", json_string("[Website URL]"));
@@ -126,8 +126,8 @@ static json_t *item(const struct req_result *rr, bool cncf)
 
 	json_object_set_new(it, "id", json_string(cncf ? req->cncf_id : req->id));
 	json_object_set_new(it, "description", json_string(req->description));
-	json_object_set_new(it, "level", json_string(cncf ? cncf_level(req)
-							  : level_name(req->level)));
+	json_object_set_new(it, "level",
+			    json_string(cncf ? cncf_level(req) : level_name(req->level)));
 	json_object_set_new(it, "status", json_string(product_status(rr->res.verdict)));
 	for (size_t i = 0; i < rr->res.nevidence; i++)
 		json_array_append_new(ev, json_string(rr->res.evidence[i]));

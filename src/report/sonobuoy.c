@@ -118,20 +118,20 @@ json_t *report_sonobuoy_build(const struct run_result *r)
 	json_object_set_new(root, "name", json_string("kaic"));
 	json_object_set_new(root, "status", json_string("skipped"));
 	json_object_set_new(meta, "checklist", json_string(catalog_spec_version()));
-	json_object_set_new(meta, "kubernetes", json_string(r->k8s_version ? r->k8s_version
-									      : "unknown"));
+	json_object_set_new(meta, "kubernetes",
+			    json_string(r->k8s_version ? r->k8s_version : "unknown"));
 	if (r->run_id)
 		json_object_set_new(meta, "run-id", json_string(r->run_id));
-	json_object_set_new(meta, "mode", json_string(r->opts && r->opts->passive ? "passive"
-										  : "active"));
+	json_object_set_new(meta, "mode",
+			    json_string(r->opts && r->opts->passive ? "passive" : "active"));
 	json_object_set_new(root, "meta", meta);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct req_result *rr = &r->items[i];
 
 		if (!rr->req)
 			continue;
-		if (!cur || strcmp(json_string_value(json_object_get(cur, "name")),
-				   rr->req->domain) != 0) {
+		if (!cur ||
+		    strcmp(json_string_value(json_object_get(cur, "name")), rr->req->domain) != 0) {
 			cur = domain_item(rr->req->domain);
 			json_array_append_new(domains, cur);
 		}

@@ -100,7 +100,7 @@ static void tar_header(struct buf *tar, const char *name, size_t size, long long
 	unsigned sum = 0;
 
 	memset(h, 0, sizeof(h));
-	memcpy(h, name, strlen(name));
+	snprintf(h, 100, "%s", name); /* callers keep names under 100 bytes */
 	octal(h + 100, 8, 0644);
 	octal(h + 108, 8, 0);
 	octal(h + 116, 8, 0);
@@ -108,10 +108,11 @@ static void tar_header(struct buf *tar, const char *name, size_t size, long long
 	octal(h + 136, 12, mtime > 0 ? (unsigned long long)mtime : 0);
 	memset(h + 148, ' ', 8);
 	h[156] = '0';
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	memcpy(h + 265, "root", 4);
-	memcpy(h + 297, "root", 4);
+	snprintf(h + 257, 6, "ustar");
+	h[263] = '0'; /* version "00", not NUL-terminated */
+	h[264] = '0';
+	snprintf(h + 265, 32, "root");
+	snprintf(h + 297, 32, "root");
 	for (size_t i = 0; i < sizeof(h); i++)
 		sum += (unsigned char)h[i];
 	octal(h + 148, 7, sum);

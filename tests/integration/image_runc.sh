@@ -94,7 +94,9 @@ echo "container: $(cat "$work/out")"
 if "$KAIC" probe connect --host 127.0.0.1 --port 1 --expect closed >/dev/null 2>&1; then
 	in_container kaic probe connect --host 127.0.0.1 --port 1 --expect closed ||
 		{ cat "$work/out" "$work/err"; fail "kaic probe connect failed in the container"; }
-	echo "container: probe connect --expect closed: ok"
+	grep -q '"connected":false' "$work/out" ||
+		fail "probe connect printed \"$(cat "$work/out")\""
+	echo "container: $(cat "$work/out")"
 	in_container kaic probe connect --host 127.0.0.1 --port 1 --expect open &&
 		fail "probe connect --expect open succeeded on a closed port"
 else

@@ -54,8 +54,8 @@ static inline json_t *sim_test_call_as(struct sim_api *api, const struct sim_ide
 {
 	json_t *query;
 	char *path = sim_test_split(url, &query);
-	struct sim_request req = {method, path, query, ctype, NULL, body,
-				  body ? strlen(body) : 0, who};
+	struct sim_request req = {method, path, query, ctype, NULL, body, body ? strlen(body) : 0,
+				  who};
 	struct sim_response resp;
 	sim_api_handle(api, &req, &resp);
 	*status = resp.status;

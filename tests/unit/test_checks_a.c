@@ -272,12 +272,28 @@ static void test_metrics_service_fallback(void **state)
 	(void)state;
 	json_t *fx = load();
 	set_list(fx, "/v1/pods", json_array());
-	set_proxy(fx, "/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter:9400/proxy/"
-		      "metrics",
+	set_proxy(fx,
+		  "/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter:9400/proxy/"
+		  "metrics",
 		  json_string_value(json_object_get(json_object_get(fx, "proxy"), METRICS_PATH)));
 	struct check_result r;
 	run("HW-1.2", fx, NULL, &r);
 	expect(&r, VERDICT_FULL, "service gpu-operator/nvidia-dcgm-exporter:9400", NULL);
+}
+
+static void test_metrics_found_by_port(void **state)
+{
+	(void)state;
+	json_t *fx = load();
+	json_t *pod = json_array_get(list(fx, "/v1/pods"), 0);
+	json_t *md = json_object_get(pod, "metadata");
+	json_object_del(md, "labels");
+	json_object_set_new(md, "name", json_string("gpu-telemetry-a"));
+	set_proxy(fx, "/api/v1/namespaces/gpu-operator/pods/gpu-telemetry-a:9400/proxy/metrics",
+		  json_string_value(json_object_get(json_object_get(fx, "proxy"), METRICS_PATH)));
+	struct check_result r;
+	run("HW-1.2", fx, NULL, &r);
+	expect(&r, VERDICT_FULL, "pod gpu-operator/gpu-telemetry-a:9400", NULL);
 }
 
 static void test_metrics_proxy_forbidden(void **state)
@@ -605,6 +621,23 @@ static void test_util_sets(void **state)
 	j = cutil_set_join(&s, 0);
 	assert_string_equal(j, "a, b, c, d and e");
 	free(j);
+	assert_true(cutil_set_has(&s, "d")); /* the index follows the sort */
+	assert_false(cutil_set_has(&s, "f"));
+	cutil_set_release(&s);
+
+	/* many entries: every one found once, duplicates refused */
+	char key[32];
+	for (int i = 0; i < 50000; i++) {
+		snprintf(key, sizeof(key), "GPU-%08d", i);
+		assert_true(cutil_set_add(&s, key));
+	}
+	for (int i = 0; i < 50000; i += 7) {
+		snprintf(key, sizeof(key), "GPU-%08d", i);
+		assert_false(cutil_set_add(&s, key));
+		assert_true(cutil_set_has(&s, key));
+	}
+	assert_int_equal(s.n, 50000);
+	assert_false(cutil_set_has(&s, "GPU-00050000"));
 	cutil_set_release(&s);
 }
 
@@ -634,11 +667,11 @@ static void test_util_devices(void **state)
 {
 	(void)state;
 	/* v1beta1 shape: attributes under "basic" */
-	json_t *slices = json_pack(
-	    "[{s:{s:s,s:s,s:{s:s},s:[{s:s,s:{s:{s:{s:s},s:{s:i}}}},{s:s}]}}]", "spec", "driver",
-	    "gpu.nvidia.com", "nodeName", "n1", "pool", "name", "p", "devices", "name", "gpu-0",
-	    "basic", "attributes", "gpu.nvidia.com/numaNode", "string", "x", "uuid", "int", 7,
-	    "name", "gpu-1");
+	json_t *slices =
+	    json_pack("[{s:{s:s,s:s,s:{s:s},s:[{s:s,s:{s:{s:{s:s},s:{s:i}}}},{s:s}]}}]", "spec",
+		      "driver", "gpu.nvidia.com", "nodeName", "n1", "pool", "name", "p", "devices",
+		      "name", "gpu-0", "basic", "attributes", "gpu.nvidia.com/numaNode", "string",
+		      "x", "uuid", "int", 7, "name", "gpu-1");
 	struct cutil_devices d = {0};
 	cutil_devices_collect(slices, &d);
 	assert_int_equal(d.n, 2);
@@ -672,6 +705,7 @@ int main(void)
 	    cmocka_unit_test(test_metrics_partial_coverage),
 	    cmocka_unit_test(test_metrics_no_exporter),
 	    cmocka_unit_test(test_metrics_service_fallback),
+	    cmocka_unit_test(test_metrics_found_by_port),
 	    cmocka_unit_test(test_metrics_proxy_forbidden),
 	    cmocka_unit_test(test_metrics_pods_unreadable),
 	    cmocka_unit_test(test_metrics_endpoint_option),

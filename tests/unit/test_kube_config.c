@@ -129,8 +129,8 @@ static void test_files_relative(void **state)
 	expect_fail(BASIC "users:\n- name: u\n  user:\n    client-certificate: certs/u.crt\n"
 			  "    client-key: certs/bad.key\n",
 		    NULL, "client-key holds no unencrypted PEM private key");
-	expect_fail(BASIC "users:\n- name: u\n  user:\n    client-certificate: certs/u.crt\n",
-		    NULL, "needs both certificate and key");
+	expect_fail(BASIC "users:\n- name: u\n  user:\n    client-certificate: certs/u.crt\n", NULL,
+		    "needs both certificate and key");
 }
 
 static void test_data(void **state)
@@ -263,13 +263,14 @@ static void test_merge(void **state)
 		   "clusters:\n- name: shared\n  cluster: {server: 'https://a.example'}\n"
 		   "users:\n- name: ua\n  user: {token: token-from-a}\n",
 		   0600);
-	write_file("m/b.yaml",
-		   "current-context: ctx-b\n"
-		   "contexts:\n- name: ctx-b\n  context: {cluster: shared, user: ub, namespace: b}\n"
-		   "- name: ctx-a\n  context: {cluster: other}\n"
-		   "clusters:\n- name: shared\n  cluster: {server: 'https://b.example'}\n"
-		   "users:\n- name: ub\n  user: {tokenFile: btoken}\n",
-		   0600);
+	write_file(
+	    "m/b.yaml",
+	    "current-context: ctx-b\n"
+	    "contexts:\n- name: ctx-b\n  context: {cluster: shared, user: ub, namespace: b}\n"
+	    "- name: ctx-a\n  context: {cluster: other}\n"
+	    "clusters:\n- name: shared\n  cluster: {server: 'https://b.example'}\n"
+	    "users:\n- name: ub\n  user: {tokenFile: btoken}\n",
+	    0600);
 	write_file("m/btoken", "token-from-b-file\n", 0600);
 	char *a = path_in("m/a.yaml"), *b = path_in("m/b.yaml");
 	char *env = xasprintf("%s:/nonexistent/skipped:%s", a, b);
@@ -415,8 +416,8 @@ static void test_time(void **state)
 /* ---- exec plugins ---- */
 
 /* A config whose exec plugin is tmp/NAME with the given body (after a counter line). */
-static void exec_cfg(struct kube_config *cfg, const char *name, const char *api,
-		     const char *mode, const char *body)
+static void exec_cfg(struct kube_config *cfg, const char *name, const char *api, const char *mode,
+		     const char *body)
 {
 	char *script = xasprintf("#!/bin/sh\necho run >> \"%s/%s.count\"\n%s", tmp, name, body);
 	write_file(name, script, 0755);
@@ -470,12 +471,13 @@ static void test_exec_v1_cached(void **state)
 	(void)state;
 	struct kube_config cfg;
 	/* the token echoes an argument and an env var; the exec info is checked */
-	exec_cfg(&cfg, "p1", "v1", "Never",
-		 "case \"$KUBERNETES_EXEC_INFO\" in *'\"interactive\":false'*) ;; *) exit 9;; esac\n"
-		 "case \"$KUBERNETES_EXEC_INFO\" in *'\"kind\":\"ExecCredential\"'*) ;; "
-		 "*) exit 8;; esac\n"
-		 "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":"
-		 "\"ExecCredential\",\"status\":{\"token\":\"tok-'$1'-'$KAIC_TEST_VAR'\"}}'\n");
+	exec_cfg(
+	    &cfg, "p1", "v1", "Never",
+	    "case \"$KUBERNETES_EXEC_INFO\" in *'\"interactive\":false'*) ;; *) exit 9;; esac\n"
+	    "case \"$KUBERNETES_EXEC_INFO\" in *'\"kind\":\"ExecCredential\"'*) ;; "
+	    "*) exit 8;; esac\n"
+	    "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":"
+	    "\"ExecCredential\",\"status\":{\"token\":\"tok-'$1'-'$KAIC_TEST_VAR'\"}}'\n");
 	struct kube_exec_state st;
 	kube_exec_init(&st);
 	char *t = exec_ok(&st, &cfg);
@@ -547,10 +549,10 @@ static void test_exec_cert(void **state)
 	(void)state;
 	if (!pem_cert)
 		skip();
-	json_t *st_json = json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion",
-				    "client.authentication.k8s.io/v1", "kind", "ExecCredential",
-				    "status", "clientCertificateData", pem_cert, "clientKeyData",
-				    pem_key);
+	json_t *st_json =
+	    json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "client.authentication.k8s.io/v1",
+		      "kind", "ExecCredential", "status", "clientCertificateData", pem_cert,
+		      "clientKeyData", pem_key);
 	char *doc = json_dumps(st_json, JSON_COMPACT);
 	json_decref(st_json);
 	write_file("cred.json", doc, 0600);
@@ -663,8 +665,7 @@ static void test_exec_failures(void **state)
 static void test_exec_parse_bad_expiry(void **state)
 {
 	(void)state;
-	struct kube_exec ex = {.command = "p",
-			       .api_version = "client.authentication.k8s.io/v1"};
+	struct kube_exec ex = {.command = "p", .api_version = "client.authentication.k8s.io/v1"};
 	const char *out = "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":"
 			  "\"ExecCredential\",\"status\":{\"token\":\"abcd-token\","
 			  "\"expirationTimestamp\":\"tomorrow\"}}";
@@ -680,8 +681,8 @@ static void test_exec_parse_bad_expiry(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmp, sizeof(tmp), "%s/kaic-kcfg-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
-									   : "/tmp");
+	snprintf(tmp, sizeof(tmp), "%s/kaic-kcfg-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	assert_non_null(mkdtemp(tmp));
 	/* deterministic: no terminal on stdin, whatever runs the test */
 	int fd = open("/dev/null", O_RDONLY);
@@ -706,21 +707,21 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_files_relative),
-		cmocka_unit_test(test_data),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_token_forms),
-		cmocka_unit_test(test_context_errors),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_parse_buffer),
-		cmocka_unit_test(test_in_cluster),
-		cmocka_unit_test(test_time),
-		cmocka_unit_test(test_exec_v1_cached),
-		cmocka_unit_test(test_exec_v1beta1_expiry),
-		cmocka_unit_test(test_exec_cluster_info),
-		cmocka_unit_test(test_exec_cert),
-		cmocka_unit_test(test_exec_failures),
-		cmocka_unit_test(test_exec_parse_bad_expiry),
+	    cmocka_unit_test(test_files_relative),
+	    cmocka_unit_test(test_data),
+	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_token_forms),
+	    cmocka_unit_test(test_context_errors),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_parse_buffer),
+	    cmocka_unit_test(test_in_cluster),
+	    cmocka_unit_test(test_time),
+	    cmocka_unit_test(test_exec_v1_cached),
+	    cmocka_unit_test(test_exec_v1beta1_expiry),
+	    cmocka_unit_test(test_exec_cluster_info),
+	    cmocka_unit_test(test_exec_cert),
+	    cmocka_unit_test(test_exec_failures),
+	    cmocka_unit_test(test_exec_parse_bad_expiry),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,42 +11,42 @@
 #include "kube/internal.h"
 
 static const char *aggregated_apis =
-	"{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"apidiscovery.k8s.io/v2\","
-	"\"items\":[{\"metadata\":{\"name\":\"resource.k8s.io\"},\"versions\":["
-	"{\"version\":\"v1\",\"resources\":[{\"resource\":\"deviceclasses\","
-	"\"responseKind\":{\"group\":\"resource.k8s.io\",\"version\":\"v1\","
-	"\"kind\":\"DeviceClass\"},\"scope\":\"Cluster\",\"verbs\":[\"get\",\"list\","
-	"\"watch\",\"create\",\"delete\",\"deletecollection\",\"patch\",\"update\"]},"
-	"{\"resource\":\"resourceclaims\",\"responseKind\":{\"kind\":\"ResourceClaim\"},"
-	"\"scope\":\"Namespaced\",\"verbs\":[\"get\",\"list\"],\"shortNames\":[\"rc\",\"claim\"],"
-	"\"subresources\":[{\"subresource\":\"status\",\"verbs\":[\"get\",\"patch\"]}]}]},"
-	"{\"version\":\"v1beta1\",\"freshness\":\"Current\",\"resources\":[{\"resource\":"
-	"\"deviceclasses\",\"responseKind\":{\"kind\":\"DeviceClass\"},\"scope\":\"Cluster\","
-	"\"verbs\":[\"get\"]}]}]},"
-	"{\"metadata\":{\"name\":\"apps\"},\"versions\":[{\"version\":\"v1\",\"resources\":["
-	"{\"resource\":\"deployments\",\"responseKind\":{\"kind\":\"Deployment\"},"
-	"\"scope\":\"Namespaced\",\"verbs\":[\"get\"]},{\"resource\":\"deployments/scale\","
-	"\"responseKind\":{\"kind\":\"Scale\"},\"scope\":\"Namespaced\",\"verbs\":[\"get\"]}]}]}]}";
+    "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"apidiscovery.k8s.io/v2\","
+    "\"items\":[{\"metadata\":{\"name\":\"resource.k8s.io\"},\"versions\":["
+    "{\"version\":\"v1\",\"resources\":[{\"resource\":\"deviceclasses\","
+    "\"responseKind\":{\"group\":\"resource.k8s.io\",\"version\":\"v1\","
+    "\"kind\":\"DeviceClass\"},\"scope\":\"Cluster\",\"verbs\":[\"get\",\"list\","
+    "\"watch\",\"create\",\"delete\",\"deletecollection\",\"patch\",\"update\"]},"
+    "{\"resource\":\"resourceclaims\",\"responseKind\":{\"kind\":\"ResourceClaim\"},"
+    "\"scope\":\"Namespaced\",\"verbs\":[\"get\",\"list\"],\"shortNames\":[\"rc\",\"claim\"],"
+    "\"subresources\":[{\"subresource\":\"status\",\"verbs\":[\"get\",\"patch\"]}]}]},"
+    "{\"version\":\"v1beta1\",\"freshness\":\"Current\",\"resources\":[{\"resource\":"
+    "\"deviceclasses\",\"responseKind\":{\"kind\":\"DeviceClass\"},\"scope\":\"Cluster\","
+    "\"verbs\":[\"get\"]}]}]},"
+    "{\"metadata\":{\"name\":\"apps\"},\"versions\":[{\"version\":\"v1\",\"resources\":["
+    "{\"resource\":\"deployments\",\"responseKind\":{\"kind\":\"Deployment\"},"
+    "\"scope\":\"Namespaced\",\"verbs\":[\"get\"]},{\"resource\":\"deployments/scale\","
+    "\"responseKind\":{\"kind\":\"Scale\"},\"scope\":\"Namespaced\",\"verbs\":[\"get\"]}]}]}]}";
 
 static const char *aggregated_core =
-	"{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"apidiscovery.k8s.io/v2beta1\","
-	"\"items\":[{\"metadata\":{\"creationTimestamp\":null},\"versions\":[{\"version\":\"v1\","
-	"\"resources\":[{\"resource\":\"pods\",\"responseKind\":{\"kind\":\"Pod\"},"
-	"\"scope\":\"Namespaced\",\"verbs\":[\"get\",\"list\",\"watch\"],\"shortNames\":[\"po\"]},"
-	"{\"resource\":\"nodes\",\"responseKind\":{\"kind\":\"Node\"},\"scope\":\"Cluster\","
-	"\"verbs\":[\"get\",\"list\"]}]}]}]}";
+    "{\"kind\":\"APIGroupDiscoveryList\",\"apiVersion\":\"apidiscovery.k8s.io/v2beta1\","
+    "\"items\":[{\"metadata\":{\"creationTimestamp\":null},\"versions\":[{\"version\":\"v1\","
+    "\"resources\":[{\"resource\":\"pods\",\"responseKind\":{\"kind\":\"Pod\"},"
+    "\"scope\":\"Namespaced\",\"verbs\":[\"get\",\"list\",\"watch\"],\"shortNames\":[\"po\"]},"
+    "{\"resource\":\"nodes\",\"responseKind\":{\"kind\":\"Node\"},\"scope\":\"Cluster\","
+    "\"verbs\":[\"get\",\"list\"]}]}]}]}";
 
 static void test_aggregated(void **state)
 {
 	(void)state;
 	struct kube_discovery d = {0};
 	char *cause = NULL;
-	assert_int_equal(kube_discovery_parse_aggregated(&d, aggregated_core,
-							 strlen(aggregated_core), &cause),
-			 0);
-	assert_int_equal(kube_discovery_parse_aggregated(&d, aggregated_apis,
-							 strlen(aggregated_apis), &cause),
-			 0);
+	assert_int_equal(
+	    kube_discovery_parse_aggregated(&d, aggregated_core, strlen(aggregated_core), &cause),
+	    0);
+	assert_int_equal(
+	    kube_discovery_parse_aggregated(&d, aggregated_apis, strlen(aggregated_apis), &cause),
+	    0);
 	assert_int_equal(d.n, 6); /* subresources skipped */
 
 	const struct kube_resource *pods = kube_discovery_find(&d, "", NULL, "pods");
@@ -64,8 +64,8 @@ static void test_aggregated(void **state)
 	assert_false(nodes->namespaced);
 	assert_null(nodes->short_names);
 
-	const struct kube_resource *dc = kube_discovery_find(&d, "resource.k8s.io", NULL,
-							     "deviceclasses");
+	const struct kube_resource *dc =
+	    kube_discovery_find(&d, "resource.k8s.io", NULL, "deviceclasses");
 	assert_string_equal(dc->version, "v1"); /* the first version is preferred */
 	assert_true(dc->preferred);
 	assert_int_equal(dc->verbs, 0xff);
@@ -77,8 +77,8 @@ static void test_aggregated(void **state)
 	assert_null(kube_discovery_find(&d, "apps", NULL, "deployments/scale"));
 	assert_null(kube_discovery_find(&d, "apps", NULL, "statefulsets"));
 
-	const struct kube_resource *rc = kube_discovery_find(&d, "resource.k8s.io", NULL,
-							     "resourceclaims");
+	const struct kube_resource *rc =
+	    kube_discovery_find(&d, "resource.k8s.io", NULL, "resourceclaims");
 	assert_string_equal(rc->short_names[1], "claim");
 	assert_true(kube_discovery_has_group(&d, "apps"));
 	assert_true(kube_discovery_has_group(&d, ""));
@@ -123,11 +123,11 @@ static void test_legacy(void **state)
 	json_decref(versions);
 
 	const char *apis =
-		"{\"kind\":\"APIGroupList\",\"groups\":[{\"name\":\"batch\",\"versions\":["
-		"{\"groupVersion\":\"batch/v1beta1\",\"version\":\"v1beta1\"},"
-		"{\"groupVersion\":\"batch/v1\",\"version\":\"v1\"}],\"preferredVersion\":"
-		"{\"groupVersion\":\"batch/v1\",\"version\":\"v1\"}},{\"name\":\"x.io\","
-		"\"versions\":[{\"version\":\"v2\"}]},{\"versions\":[]}]}";
+	    "{\"kind\":\"APIGroupList\",\"groups\":[{\"name\":\"batch\",\"versions\":["
+	    "{\"groupVersion\":\"batch/v1beta1\",\"version\":\"v1beta1\"},"
+	    "{\"groupVersion\":\"batch/v1\",\"version\":\"v1\"}],\"preferredVersion\":"
+	    "{\"groupVersion\":\"batch/v1\",\"version\":\"v1\"}},{\"name\":\"x.io\","
+	    "\"versions\":[{\"version\":\"v2\"}]},{\"versions\":[]}]}";
 	assert_int_equal(kube_discovery_parse_groups(apis, strlen(apis), &gvs, &cause), 0);
 	assert_int_equal(json_array_size(gvs), 3);
 	json_t *g0 = json_array_get(gvs, 0), *g1 = json_array_get(gvs, 1);
@@ -142,15 +142,14 @@ static void test_legacy(void **state)
 
 	struct kube_discovery d = {0};
 	const char *res =
-		"{\"kind\":\"APIResourceList\",\"groupVersion\":\"batch/v1\",\"resources\":["
-		"{\"name\":\"jobs\",\"singularName\":\"job\",\"namespaced\":true,\"kind\":\"Job\","
-		"\"verbs\":[\"create\",\"delete\",\"get\",\"list\"]},{\"name\":\"jobs/status\","
-		"\"namespaced\":true,\"kind\":\"Job\",\"verbs\":[\"get\"]},{\"name\":"
-		"\"cronjobs\",\"namespaced\":true,\"kind\":\"CronJob\",\"verbs\":[\"get\"],"
-		"\"shortNames\":[\"cj\"]}]}";
-	assert_int_equal(kube_discovery_parse_resources(&d, "batch", "v1", true, res, strlen(res),
-							&cause),
-			 0);
+	    "{\"kind\":\"APIResourceList\",\"groupVersion\":\"batch/v1\",\"resources\":["
+	    "{\"name\":\"jobs\",\"singularName\":\"job\",\"namespaced\":true,\"kind\":\"Job\","
+	    "\"verbs\":[\"create\",\"delete\",\"get\",\"list\"]},{\"name\":\"jobs/status\","
+	    "\"namespaced\":true,\"kind\":\"Job\",\"verbs\":[\"get\"]},{\"name\":"
+	    "\"cronjobs\",\"namespaced\":true,\"kind\":\"CronJob\",\"verbs\":[\"get\"],"
+	    "\"shortNames\":[\"cj\"]}]}";
+	assert_int_equal(
+	    kube_discovery_parse_resources(&d, "batch", "v1", true, res, strlen(res), &cause), 0);
 	assert_int_equal(d.n, 2);
 	const struct kube_resource *jobs = kube_discovery_find(&d, "batch", NULL, "jobs");
 	assert_non_null(jobs);
@@ -170,9 +169,9 @@ static void test_legacy(void **state)
 	assert_false(b->namespaced);
 	kube_discovery_release(&d);
 
-	assert_int_equal(kube_discovery_parse_resources(&d, "g", "v", true, "{\"resources\":1}",
-							15, &cause),
-			 -1);
+	assert_int_equal(
+	    kube_discovery_parse_resources(&d, "g", "v", true, "{\"resources\":1}", 15, &cause),
+	    -1);
 	free(cause);
 	assert_int_equal(kube_discovery_parse_groups("{}", 2, &gvs, &cause), -1);
 	assert_non_null(strstr(cause, "no groups"));
@@ -186,9 +185,9 @@ static void test_content_type(void **state)
 {
 	(void)state;
 	assert_true(kube_discovery_is_aggregated(
-		"application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"));
+	    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"));
 	assert_true(kube_discovery_is_aggregated(
-		"application/json; g=apidiscovery.k8s.io; v=v2beta1; as=APIGroupDiscoveryList"));
+	    "application/json; g=apidiscovery.k8s.io; v=v2beta1; as=APIGroupDiscoveryList"));
 	assert_false(kube_discovery_is_aggregated("application/json"));
 	assert_false(kube_discovery_is_aggregated(NULL));
 }
@@ -205,8 +204,10 @@ static void test_paths(void **state)
 	p = kube_path(NULL, "v1", "nodes", NULL, "n1");
 	assert_string_equal(p, "/api/v1/nodes/n1");
 	free(p);
-	struct kube_resource dc = {.group = "resource.k8s.io", .version = "v1",
-				   .resource = "deviceclasses", .namespaced = false};
+	struct kube_resource dc = {.group = "resource.k8s.io",
+				   .version = "v1",
+				   .resource = "deviceclasses",
+				   .namespaced = false};
 	p = kube_resource_path(&dc, "ignored", "gpu");
 	assert_string_equal(p, "/apis/resource.k8s.io/v1/deviceclasses/gpu");
 	free(p);
@@ -263,9 +264,9 @@ static void test_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_aggregated),  cmocka_unit_test(test_aggregated_bad),
-		cmocka_unit_test(test_legacy),	    cmocka_unit_test(test_content_type),
-		cmocka_unit_test(test_paths),	    cmocka_unit_test(test_status),
+	    cmocka_unit_test(test_aggregated), cmocka_unit_test(test_aggregated_bad),
+	    cmocka_unit_test(test_legacy),     cmocka_unit_test(test_content_type),
+	    cmocka_unit_test(test_paths),      cmocka_unit_test(test_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,9 +106,8 @@ static void test_get(void **state)
 	json_t *obj = json_pack("{s:s}", "name", "x");
 	assert_int_equal(kube_create(c, "/echo", obj, &out, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(out, "method")), "POST");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(out, "body"), "name")),
-			    "x");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(out, "body"), "name")), "x");
 	json_decref(out);
 	assert_int_equal(kube_patch(c, "/echo", "application/merge-patch+json", obj, &out, &err),
 			 0);
@@ -231,6 +230,14 @@ static void test_json_errors(void **state)
 	kube_client_free(c);
 }
 
+/* A kube_list_each callback: counts Pod items and drops their metadata. */
+static void count_item(json_t *item, void *arg)
+{
+	if (strcmp(json_string_value(json_object_get(item, "kind")), "Pod") == 0)
+		(*(int *)arg)++;
+	json_object_del(item, "metadata");
+}
+
 static void test_list(void **state)
 {
 	(void)state;
@@ -248,9 +255,9 @@ static void test_list(void **state)
 		assert_string_equal(json_string_value(json_object_get(it, "apiVersion")), "v1");
 		json_t *meta = json_object_get(it, "metadata");
 		assert_string_equal(json_string_value(json_object_get(meta, "name")), names[i]);
-		assert_string_equal(json_string_value(json_object_get(
-					    json_object_get(meta, "labels"), "sel")),
-				    "a=b");
+		assert_string_equal(
+		    json_string_value(json_object_get(json_object_get(meta, "labels"), "sel")),
+		    "a=b");
 	}
 	assert_string_equal(rv, "42");
 	json_decref(items);
@@ -259,11 +266,20 @@ static void test_list(void **state)
 	kube_client_stats(c, &s);
 	assert_int_equal(s.requests, 3);
 
+	/* kube_list_each sees every item, with its kind, before it is collected */
+	int seen = 0;
+	assert_int_equal(kube_list_each(c, "/api/v1/pods", NULL, count_item, &seen, &items, NULL,
+					&err),
+			 0);
+	assert_int_equal(seen, 5);
+	assert_null(json_object_get(json_array_get(items, 0), "metadata"));
+	json_decref(items);
+
 	/* an expired continue token restarts the list once */
 	assert_int_equal(kube_list(c, "/api/v1/expiring?id=a", NULL, &items, NULL, &err), 0);
 	assert_int_equal(json_array_size(items), 2);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_array_get(items, 0), "metadata"), "name")),
+				json_object_get(json_array_get(items, 0), "metadata"), "name")),
 			    "first-2");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "kind")),
 			    "Thing");
@@ -287,8 +303,8 @@ struct events {
 static int on_event(const char *type, const json_t *obj, void *arg)
 {
 	struct events *e = arg;
-	const char *name = json_string_value(
-		json_object_get(json_object_get(obj, "metadata"), "name"));
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
 	if (e->n < 8) {
 		snprintf(e->types[e->n], sizeof(e->types[0]), "%s", type);
 		snprintf(e->names[e->n], sizeof(e->names[0]), "%s", name ? name : "");
@@ -318,9 +334,8 @@ static void test_watch(void **state)
 	assert_int_equal(stop.n, 2);
 
 	struct events ev = {0};
-	assert_int_equal(kube_watch(c, "/api/v1/watchpods", "error=1", NULL, 10, on_event, &ev,
-				    &err),
-			 -1);
+	assert_int_equal(
+	    kube_watch(c, "/api/v1/watchpods", "error=1", NULL, 10, on_event, &ev, &err), -1);
 	assert_int_equal(ev.n, 4);
 	assert_int_equal(err.http_code, 410);
 	assert_string_equal(err.reason, "Expired");
@@ -329,9 +344,8 @@ static void test_watch(void **state)
 	/* the server keeps the stream open: the watch ends after timeout_s */
 	struct events hang = {0};
 	long long t0 = kube_now_ms();
-	assert_int_equal(kube_watch(c, "/api/v1/watchpods", "hang=1", NULL, 1, on_event, &hang,
-				    &err),
-			 0);
+	assert_int_equal(
+	    kube_watch(c, "/api/v1/watchpods", "hang=1", NULL, 1, on_event, &hang, &err), 0);
 	assert_true(kube_now_ms() - t0 < 5000);
 	assert_int_equal(hang.n, 4);
 
@@ -357,7 +371,8 @@ static void test_body_limit(void **state)
 	kube_client_stats(c, &before);
 	assert_int_equal(kube_proxy_get(c, "/big?size=3000000", &body, &len, &err), -1);
 	kube_client_stats(c, &after);
-	assert_string_equal(err.message, "response from \"/big?size=3000000\" is larger than 1 MiB");
+	assert_string_equal(err.message,
+			    "response from \"/big?size=3000000\" is larger than 1 MiB");
 	assert_int_equal(after.requests - before.requests, 1); /* not retried */
 	assert_null(body);
 	kube_client_free(c);
@@ -668,8 +683,8 @@ static void test_discovery(void **state)
 	assert_non_null(pods);
 	assert_true(pods->namespaced);
 	assert_null(kube_discovery_find(&d, "", NULL, "pods/log"));
-	const struct kube_resource *dc = kube_discovery_find(&d, "resource.k8s.io", NULL,
-							     "deviceclasses");
+	const struct kube_resource *dc =
+	    kube_discovery_find(&d, "resource.k8s.io", NULL, "deviceclasses");
 	assert_string_equal(dc->version, "v1");
 	kube_discovery_release(&d);
 	kube_client_free(c);
@@ -749,8 +764,8 @@ static int start_server(void)
 {
 	const char *top = getenv("TOP") ? getenv("TOP") : ".";
 	char *script = xasprintf("%s/tests/data/kube_test_server.py", top);
-	snprintf(dir, sizeof(dir), "%s/kaic-khttp-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
-									    : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/kaic-khttp-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	server_pid = fork();
@@ -807,26 +822,26 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get),
-		cmocka_unit_test(test_retry_429),
-		cmocka_unit_test(test_retry_deadline),
-		cmocka_unit_test(test_retry_5xx),
-		cmocka_unit_test(test_json_errors),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_body_limit),
-		cmocka_unit_test(test_proxy_get),
-		cmocka_unit_test(test_wrong_ca),
-		cmocka_unit_test(test_tls_server_name),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_timeouts),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_bearer),
-		cmocka_unit_test(test_token_file_rotation),
-		cmocka_unit_test(test_exec_401),
-		cmocka_unit_test(test_client_cert),
-		cmocka_unit_test(test_discovery),
-		cmocka_unit_test(test_parallel),
+	    cmocka_unit_test(test_get),
+	    cmocka_unit_test(test_retry_429),
+	    cmocka_unit_test(test_retry_deadline),
+	    cmocka_unit_test(test_retry_5xx),
+	    cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_list),
+	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_body_limit),
+	    cmocka_unit_test(test_proxy_get),
+	    cmocka_unit_test(test_wrong_ca),
+	    cmocka_unit_test(test_tls_server_name),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_timeouts),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_bearer),
+	    cmocka_unit_test(test_token_file_rotation),
+	    cmocka_unit_test(test_exec_401),
+	    cmocka_unit_test(test_client_cert),
+	    cmocka_unit_test(test_discovery),
+	    cmocka_unit_test(test_parallel),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	stop_server();

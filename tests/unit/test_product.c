@@ -29,8 +29,8 @@ static void make_run(struct run_result *r, struct run_opts *o, const char *versi
 
 		rr->req = &catalog_all()[i];
 		check_result_init(&rr->res);
-		check_verdict(&rr->res, cycle[i % 5], cycle[i % 5] == VERDICT_FULL ? NULL
-								  : "fix %zu", i);
+		check_verdict(&rr->res, cycle[i % 5],
+			      cycle[i % 5] == VERDICT_FULL ? NULL : "fix %zu", i);
 		for (size_t k = 0; k < i % 3; k++)
 			check_evidence(&rr->res, "line %zu of %s", k, rr->req->id);
 	}
@@ -167,9 +167,8 @@ static void test_spec(void **state)
 	}
 	assert_int_equal(json_array_size(json_object_get(spec, "kaic")), kaic);
 	/* the CNCF form requires gang scheduling even though the checklist's Kueue is SHOULD */
-	assert_string_equal(sget(find_item(spec, "schedulingOrchestration", "gang_scheduling"),
-				 "level"),
-			    "MUST");
+	assert_string_equal(
+	    sget(find_item(spec, "schedulingOrchestration", "gang_scheduling"), "level"), "MUST");
 	assert_string_equal(sget(find_item(spec, "accelerators", "dra_support"), "level"), "MUST");
 	json_decref(doc);
 	free_run(&r);

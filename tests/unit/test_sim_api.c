@@ -14,8 +14,9 @@
 #include "sim_test_util.h"
 
 #define POD(name, labels)                                                                          \
-	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" name                  \
-	"\",\"labels\":" labels "},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}"
+	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" name                   \
+	"\",\"labels\":" labels                                                                    \
+	"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}"
 
 static int setup(void **state)
 {
@@ -136,9 +137,10 @@ static void test_generate_name(void **state)
 	assert_non_null(strstr(sim_test_str(v, "message"), "name or generateName is required"));
 	json_decref(v);
 	/* invalid name */
-	v = call(state, "POST", "/api/v1/namespaces/default/configmaps",
-		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"Bad_Name\"}}",
-		 &st);
+	v = call(
+	    state, "POST", "/api/v1/namespaces/default/configmaps",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"Bad_Name\"}}",
+	    &st);
 	assert_int_equal(st, 422);
 	assert_non_null(strstr(sim_test_str(v, "message"), "ConfigMap \"Bad_Name\" is invalid"));
 	json_decref(v);
@@ -160,7 +162,8 @@ static void test_bad_requests(void **state)
 	assert_int_equal(st, 400);
 	json_decref(v);
 	v = call(state, "POST", "/api/v1/namespaces/default/pods",
-		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}", &st);
+		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}",
+		 &st);
 	assert_int_equal(st, 400);
 	assert_non_null(strstr(sim_test_str(v, "message"), "does not match the expected"));
 	json_decref(v);
@@ -231,8 +234,8 @@ static void test_dry_run(void **state)
 	json_decref(v);
 	json_decref(call(state, "POST", "/api/v1/namespaces/default/pods", POD("dry", "{}"), &st));
 	assert_int_equal(st, 201);
-	json_decref(call(state, "DELETE", "/api/v1/namespaces/default/pods/dry?dryRun=All", NULL,
-			 &st));
+	json_decref(
+	    call(state, "DELETE", "/api/v1/namespaces/default/pods/dry?dryRun=All", NULL, &st));
 	assert_int_equal(st, 200);
 	v = call(state, "GET", "/api/v1/namespaces/default/pods/dry", NULL, &st);
 	assert_int_equal(st, 200);
@@ -250,9 +253,8 @@ static void test_patches(void **state)
 	    "\"name\":\"E\",\"value\":\"1\"}]},{\"name\":\"two\",\"image\":\"j:1\"}]}}}}";
 	json_t *v = call(state, "POST", "/apis/apps/v1/namespaces/default/deployments", dep, &st);
 	assert_int_equal(st, 201);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "metadata"),
-							    "generation")),
-			 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 1);
 	json_decref(v);
 	const char *url = "/apis/apps/v1/namespaces/default/deployments/d";
 	/* merge patch: null deletes a key */
@@ -261,9 +263,8 @@ static void test_patches(void **state)
 	assert_int_equal(st, 200);
 	assert_null(sim_test_str(v, "metadata.labels.a"));
 	assert_string_equal(sim_test_str(v, "metadata.labels.c"), "3");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "metadata"),
-							    "generation")),
-			 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 1);
 	json_decref(v);
 	/* strategic merge: containers by name, env by name, $patch delete */
 	v = call(state, "PATCH", url,
@@ -279,9 +280,8 @@ static void test_patches(void **state)
 	json_t *one = json_array_get(cs, 0);
 	assert_string_equal(sim_test_str(one, "image"), "i:2");
 	assert_int_equal(json_array_size(json_object_get(one, "env")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "metadata"),
-							    "generation")),
-			 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 2);
 	json_decref(v);
 	/* JSON patch */
 	v = sim_test_call_as(*state, &sim_test_admin, "PATCH", url, "application/json-patch+json",
@@ -290,9 +290,8 @@ static void test_patches(void **state)
 			     "{\"op\":\"remove\",\"path\":\"/metadata/labels/b\"}]",
 			     &st);
 	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "spec"),
-							    "replicas")),
-			 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "spec"), "replicas")), 3);
 	assert_string_equal(sim_test_str(v, "metadata.labels.x/y"), "z");
 	assert_null(sim_test_str(v, "metadata.labels.b"));
 	json_decref(v);
@@ -312,9 +311,8 @@ static void test_patches(void **state)
 	v = call(state, "GET", "/apis/apps/v1/namespaces/default/deployments/d/scale", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "kind"), "Scale");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "spec"),
-							    "replicas")),
-			 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "spec"), "replicas")), 3);
 	json_decref(v);
 	v = sim_test_call_as(*state, &sim_test_admin, "PATCH",
 			     "/apis/apps/v1/namespaces/default/deployments/d/scale",
@@ -322,9 +320,8 @@ static void test_patches(void **state)
 	assert_int_equal(st, 200);
 	json_decref(v);
 	v = call(state, "GET", url, NULL, &st);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "spec"),
-							    "replicas")),
-			 5);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "spec"), "replicas")), 5);
 	json_decref(v);
 	/* PATCH of a missing object */
 	v = sim_test_call_as(*state, &sim_test_admin, "PATCH",
@@ -341,9 +338,9 @@ static void test_status_subresource(void **state)
 	assert_int_equal(st, 201);
 	const char *url = "/api/v1/namespaces/default/pods/sp";
 	/* the main resource ignores status */
-	json_t *v = sim_test_call_as(*state, &sim_test_admin, "PATCH", url,
-				     "application/merge-patch+json",
-				     "{\"status\":{\"phase\":\"Running\"}}", &st);
+	json_t *v =
+	    sim_test_call_as(*state, &sim_test_admin, "PATCH", url, "application/merge-patch+json",
+			     "{\"status\":{\"phase\":\"Running\"}}", &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "status.phase"), "Pending");
 	json_decref(v);
@@ -386,8 +383,8 @@ static void test_selectors(void **state)
 				 {"s2", "{\"app\":\"b\"}"},
 				 {"s3", "{\"app\":\"c\",\"tier\":\"db\"}"},
 				 {"s4", "{}"}};
-	json_decref(call(state, "POST", "/api/v1/namespaces",
-			 "{\"metadata\":{\"name\":\"sel\"}}", &st));
+	json_decref(
+	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"sel\"}}", &st));
 	for (size_t i = 0; i < 4; i++) {
 		char body[512];
 		snprintf(body, sizeof(body),
@@ -422,8 +419,7 @@ static void test_selectors(void **state)
 		char got[64] = "";
 		size_t j;
 		json_t *it;
-		json_array_foreach(json_object_get(v, "items"), j, it)
-		{
+		json_array_foreach(json_object_get(v, "items"), j, it) {
 			size_t len = strlen(got);
 			snprintf(got + len, sizeof(got) - len, "%s%s", len ? "," : "",
 				 sim_test_str(it, "metadata.name"));
@@ -444,11 +440,12 @@ static void test_selectors(void **state)
 static void test_pagination(void **state)
 {
 	int st;
-	json_decref(call(state, "POST", "/api/v1/namespaces",
-			 "{\"metadata\":{\"name\":\"page\"}}", &st));
+	json_decref(
+	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"page\"}}", &st));
 	for (int i = 0; i < 500; i++) {
 		char body[256];
-		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"cm-%03d\"},\"data\":{}}", i);
+		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"cm-%03d\"},\"data\":{}}",
+			 i);
 		json_decref(call(state, "POST", "/api/v1/namespaces/page/configmaps", body, &st));
 		assert_int_equal(st, 201);
 	}
@@ -462,23 +459,22 @@ static void test_pagination(void **state)
 		json_t *items = json_object_get(v, "items");
 		size_t i;
 		json_t *it;
-		json_array_foreach(items, i, it)
-		{
+		json_array_foreach(items, i, it) {
 			assert_true(seen < 500);
 			snprintf(names[seen++], 16, "%s", sim_test_str(it, "metadata.name"));
 		}
 		const char *cont = sim_test_str(v, "metadata.continue");
 		if (!cont || !*cont) {
-			assert_null(json_object_get(json_object_get(v, "metadata"),
-						    "remainingItemCount"));
+			assert_null(
+			    json_object_get(json_object_get(v, "metadata"), "remainingItemCount"));
 			json_decref(v);
 			break;
 		}
-		assert_int_equal(json_integer_value(json_object_get(
-				     json_object_get(v, "metadata"), "remainingItemCount")),
+		assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "metadata"),
+								    "remainingItemCount")),
 				 500 - seen);
-		snprintf(url, sizeof(url), "/api/v1/namespaces/page/configmaps?limit=50&continue=%s",
-			 cont);
+		snprintf(url, sizeof(url),
+			 "/api/v1/namespaces/page/configmaps?limit=50&continue=%s", cont);
 		json_decref(v);
 	}
 	assert_int_equal(pages, 10);
@@ -500,11 +496,12 @@ static void test_pagination(void **state)
 static void test_delete_collection_and_gc(void **state)
 {
 	int st;
-	json_t *rs = call(state, "POST", "/apis/apps/v1/namespaces/default/replicasets",
-			  "{\"metadata\":{\"name\":\"owner\"},\"spec\":{\"selector\":{"
-			  "\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{"
-			  "\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
-			  &st);
+	json_t *rs =
+	    call(state, "POST", "/apis/apps/v1/namespaces/default/replicasets",
+		 "{\"metadata\":{\"name\":\"owner\"},\"spec\":{\"selector\":{"
+		 "\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{"
+		 "\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
+		 &st);
 	assert_int_equal(st, 201);
 	char body[512];
 	snprintf(body, sizeof(body),
@@ -515,23 +512,25 @@ static void test_delete_collection_and_gc(void **state)
 	json_decref(rs);
 	json_decref(call(state, "POST", "/api/v1/namespaces/default/pods", body, &st));
 	assert_int_equal(st, 201);
-	json_decref(call(state, "DELETE", "/apis/apps/v1/namespaces/default/replicasets/owner",
-			 NULL, &st));
+	json_decref(
+	    call(state, "DELETE", "/apis/apps/v1/namespaces/default/replicasets/owner", NULL, &st));
 	assert_int_equal(st, 200);
 	int code = 200;
 	for (int i = 0; i < 100 && code == 200; i++) {
 		usleep(20000);
-		json_decref(call(state, "GET", "/api/v1/namespaces/default/pods/child", NULL, &code));
+		json_decref(
+		    call(state, "GET", "/api/v1/namespaces/default/pods/child", NULL, &code));
 	}
 	assert_int_equal(code, 404);
 	for (int i = 0; i < 3; i++) {
 		snprintf(body, sizeof(body),
 			 "{\"metadata\":{\"name\":\"dc%d\",\"labels\":{\"grp\":\"%s\"}}}", i,
 			 i < 2 ? "x" : "y");
-		json_decref(call(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st));
+		json_decref(
+		    call(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st));
 	}
-	json_t *v = call(state, "DELETE", "/api/v1/namespaces/default/configmaps?labelSelector=grp%3Dx",
-			 NULL, &st);
+	json_t *v = call(state, "DELETE",
+			 "/api/v1/namespaces/default/configmaps?labelSelector=grp%3Dx", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(v, "items")), 2);
 	json_decref(v);
@@ -542,8 +541,8 @@ static void test_delete_collection_and_gc(void **state)
 static void test_namespace_cascade(void **state)
 {
 	int st;
-	json_t *v = call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"doomed\"}}",
-			 &st);
+	json_t *v =
+	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"doomed\"}}", &st);
 	assert_int_equal(st, 201);
 	assert_string_equal(sim_test_str(v, "status.phase"), "Active");
 	json_decref(v);
@@ -571,13 +570,13 @@ static void test_namespace_cascade(void **state)
 	/* the default namespaces exist; a new one gets its default ServiceAccount */
 	json_decref(call(state, "GET", "/api/v1/namespaces/kube-system", NULL, &st));
 	assert_int_equal(st, 200);
-	json_decref(call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"sa\"}}",
-			 &st));
+	json_decref(
+	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"sa\"}}", &st));
 	code = 404;
 	for (int i = 0; i < 100 && code == 404; i++) {
 		usleep(20000);
-		json_decref(call(state, "GET", "/api/v1/namespaces/sa/serviceaccounts/default", NULL,
-				 &code));
+		json_decref(call(state, "GET", "/api/v1/namespaces/sa/serviceaccounts/default",
+				 NULL, &code));
 	}
 	assert_int_equal(code, 200);
 }
@@ -594,10 +593,9 @@ static void test_finalizers(void **state)
 	json_decref(v);
 	json_decref(call(state, "GET", "/api/v1/namespaces/default/configmaps/fin", NULL, &st));
 	assert_int_equal(st, 200);
-	v = sim_test_call_as(*state, &sim_test_admin, "PATCH",
-			     "/api/v1/namespaces/default/configmaps/fin",
-			     "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}",
-			     &st);
+	v = sim_test_call_as(
+	    *state, &sim_test_admin, "PATCH", "/api/v1/namespaces/default/configmaps/fin",
+	    "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}", &st);
 	assert_int_equal(st, 200);
 	json_decref(v);
 	json_decref(call(state, "GET", "/api/v1/namespaces/default/configmaps/fin", NULL, &st));
@@ -607,9 +605,9 @@ static void test_finalizers(void **state)
 static void test_cluster_scoped_and_versions(void **state)
 {
 	int st;
-	json_t *v = call(state, "POST", "/api/v1/nodes",
-			 "{\"metadata\":{\"name\":\"n1\"},\"status\":{\"capacity\":{\"cpu\":\"4\"}}}",
-			 &st);
+	json_t *v =
+	    call(state, "POST", "/api/v1/nodes",
+		 "{\"metadata\":{\"name\":\"n1\"},\"status\":{\"capacity\":{\"cpu\":\"4\"}}}", &st);
 	assert_int_equal(st, 201);
 	assert_null(sim_test_str(v, "metadata.namespace"));
 	assert_string_equal(sim_test_str(v, "status.capacity.cpu"), "4");
@@ -628,8 +626,9 @@ static void test_cluster_scoped_and_versions(void **state)
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "apiVersion"), "resource.k8s.io/v1");
 	json_decref(v);
-	v = call(state, "GET", "/apis/resource.k8s.io/v1beta2/resourceslices?fieldSelector=spec.driver%3Dd",
-		 NULL, &st);
+	v = call(state, "GET",
+		 "/apis/resource.k8s.io/v1beta2/resourceslices?fieldSelector=spec.driver%3Dd", NULL,
+		 &st);
 	assert_int_equal(json_array_size(json_object_get(v, "items")), 1);
 	assert_string_equal(sim_test_str(v, "apiVersion"), "resource.k8s.io/v1beta2");
 	json_decref(v);

@@ -27,27 +27,27 @@ static void load(struct sim_api *api)
 	for (int i = 0; i < 5000; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "node-%05d", i);
-		json_t *n = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s, s:s}, s:[{s:s, s:s}]}}",
-				      "apiVersion", "v1", "kind", "Node", "metadata", "name", name,
-				      "labels", "kubernetes.io/hostname", name, "status",
-				      "capacity", "cpu", "64", "nvidia.com/gpu", "8", "conditions",
-				      "type", "Ready", "status", "True");
+		json_t *n = json_pack(
+		    "{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:{s:s, s:s}, s:[{s:s, s:s}]}}", "apiVersion",
+		    "v1", "kind", "Node", "metadata", "name", name, "labels",
+		    "kubernetes.io/hostname", name, "status", "capacity", "cpu", "64",
+		    "nvidia.com/gpu", "8", "conditions", "type", "Ready", "status", "True");
 		assert_int_equal(sim_api_create(api, n, &cause), 0);
 		json_t *devices = json_array();
 		for (int d = 0; d < 8; d++) {
 			char dn[16];
 			snprintf(dn, sizeof(dn), "gpu-%d", d);
-			json_array_append_new(devices, json_pack("{s:s, s:{s:{s:s}}}", "name", dn,
-								 "attributes", "model", "string",
-								 "H200"));
+			json_array_append_new(devices,
+					      json_pack("{s:s, s:{s:{s:s}}}", "name", dn,
+							"attributes", "model", "string", "H200"));
 		}
 		char sn[48];
 		snprintf(sn, sizeof(sn), "%s-gpu.example.com", name);
-		json_t *s = json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s, s:i}, s:o}}",
-				      "apiVersion", "resource.k8s.io/v1", "kind", "ResourceSlice",
-				      "metadata", "name", sn, "spec", "nodeName", name, "driver",
-				      "gpu.example.com", "pool", "name", name, "resourceSliceCount",
-				      1, "devices", devices);
+		json_t *s =
+		    json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s, s:i}, s:o}}", "apiVersion",
+			      "resource.k8s.io/v1", "kind", "ResourceSlice", "metadata", "name", sn,
+			      "spec", "nodeName", name, "driver", "gpu.example.com", "pool", "name",
+			      name, "resourceSliceCount", 1, "devices", devices);
 		assert_int_equal(sim_api_create(api, s, &cause), 0);
 	}
 	for (int i = 0; i < 20000; i++) {
@@ -55,12 +55,12 @@ static void load(struct sim_api *api)
 		snprintf(name, sizeof(name), "pod-%05d", i);
 		snprintf(ns, sizeof(ns), "ns-%02d", i % 20);
 		snprintf(node, sizeof(node), "node-%05d", i % 5000);
-		json_t *p = json_pack(
-		    "{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:[{s:s, s:s}]}, s:{s:s}}",
-		    "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace", ns,
-		    "labels", "app", i % 2 ? "odd" : "even", "spec", "nodeName", node,
-		    "containers", "name", "main", "image", "registry.example.com/app:1", "status",
-		    "phase", "Running");
+		json_t *p =
+		    json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:[{s:s, s:s}]}, s:{s:s}}",
+			      "apiVersion", "v1", "kind", "Pod", "metadata", "name", name,
+			      "namespace", ns, "labels", "app", i % 2 ? "odd" : "even", "spec",
+			      "nodeName", node, "containers", "name", "main", "image",
+			      "registry.example.com/app:1", "status", "phase", "Running");
 		assert_int_equal(sim_api_create(api, p, &cause), 0);
 	}
 }

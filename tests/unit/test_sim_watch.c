@@ -173,8 +173,8 @@ static void test_watch_gone_and_timeout(void **state)
 		assert_int_equal(sim_api_create(*state, o, &cause), 0);
 	}
 	char url[256];
-	snprintf(url, sizeof(url), "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=%s",
-		 rv);
+	snprintf(url, sizeof(url),
+		 "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=%s", rv);
 	struct sim_watch *w = start_watch(state, url);
 	char *line;
 	size_t len;
@@ -191,8 +191,8 @@ static void test_watch_gone_and_timeout(void **state)
 	free(rv);
 	/* an expired continue token answers 410 too */
 	int code;
-	json_decref(call(state, "GET", "/api/v1/namespaces/default/configmaps?limit=1", NULL,
-			 &code));
+	json_decref(
+	    call(state, "GET", "/api/v1/namespaces/default/configmaps?limit=1", NULL, &code));
 	/* timeoutSeconds ends the stream; bookmarks arrive when asked for */
 	w = start_watch(state, "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&"
 			       "allowWatchBookmarks=true&resourceVersion=999999999");
@@ -219,8 +219,7 @@ static bool has_resource(const json_t *list, const char *name)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(json_object_get(list, "resources"), i, r)
-	{
+	json_array_foreach(json_object_get(list, "resources"), i, r) {
 		if (!strcmp(sim_test_str(r, "name"), name))
 			return true;
 	}
@@ -246,8 +245,7 @@ static json_t *agg_group(json_t *list, const char *name)
 {
 	size_t i;
 	json_t *g;
-	json_array_foreach(json_object_get(list, "items"), i, g)
-	{
+	json_array_foreach(json_object_get(list, "items"), i, g) {
 		const char *n = sim_test_str(g, "metadata.name");
 		if (!strcmp(n ? n : "", name))
 			return g;
@@ -265,10 +263,9 @@ static void test_crd(void **state)
 	bool established = false;
 	size_t i;
 	json_t *c;
-	json_array_foreach(conds, i, c)
-	{
+	json_array_foreach(conds, i, c) {
 		established = established || (!strcmp(sim_test_str(c, "type"), "Established") &&
-					       !strcmp(sim_test_str(c, "status"), "True"));
+					      !strcmp(sim_test_str(c, "status"), "True"));
 	}
 	assert_true(established);
 	assert_string_equal(sim_test_str(v, "status.acceptedNames.kind"), "Widget");
@@ -283,7 +280,8 @@ static void test_crd(void **state)
 	assert_int_equal(st, 404);
 	char *ct = NULL;
 	v = get_accept(state, "/apis", AGG, &ct);
-	assert_string_equal(ct, "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+	assert_string_equal(ct,
+			    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
 	free(ct);
 	assert_string_equal(sim_test_str(v, "kind"), "APIGroupDiscoveryList");
 	json_t *g = agg_group(v, "example.com");
@@ -312,9 +310,8 @@ static void test_crd(void **state)
 			     "/apis/example.com/v1/namespaces/default/widgets/w",
 			     "application/merge-patch+json", "{\"spec\":{\"size\":2}}", &st);
 	assert_int_equal(st, 200);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "metadata"),
-							    "generation")),
-			 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 2);
 	json_decref(v);
 	v = call(state, "GET", "/apis/example.com/v1/widgets", NULL, &st);
 	assert_int_equal(st, 200);
@@ -323,9 +320,10 @@ static void test_crd(void **state)
 	assert_string_equal(sim_test_str(item, "kind"), "Widget");
 	json_decref(v);
 	/* deleting the CRD stops serving it and removes its objects */
-	json_decref(call(state, "DELETE",
-			 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
-			 NULL, &st));
+	json_decref(
+	    call(state, "DELETE",
+		 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+		 NULL, &st));
 	assert_int_equal(st, 200);
 	json_decref(call(state, "GET", "/apis/example.com/v1/widgets", NULL, &st));
 	assert_int_equal(st, 404);
@@ -358,14 +356,13 @@ static void test_discovery(void **state)
 	assert_true(has_resource(v, "namespaces"));
 	json_t *r;
 	size_t i;
-	json_array_foreach(json_object_get(v, "resources"), i, r)
-	{
+	json_array_foreach(json_object_get(v, "resources"), i, r) {
 		if (!strcmp(sim_test_str(r, "name"), "pods")) {
 			assert_string_equal(sim_test_str(r, "kind"), "Pod");
 			assert_true(json_is_true(json_object_get(r, "namespaced")));
-			assert_string_equal(json_string_value(json_array_get(
-						json_object_get(r, "shortNames"), 0)),
-					    "po");
+			assert_string_equal(
+			    json_string_value(json_array_get(json_object_get(r, "shortNames"), 0)),
+			    "po");
 		}
 	}
 	json_decref(v);
@@ -373,8 +370,7 @@ static void test_discovery(void **state)
 	assert_string_equal(sim_test_str(v, "kind"), "APIGroupList");
 	bool apps = false, dra = false;
 	json_t *g;
-	json_array_foreach(json_object_get(v, "groups"), i, g)
-	{
+	json_array_foreach(json_object_get(v, "groups"), i, g) {
 		apps = apps || !strcmp(sim_test_str(g, "name"), "apps");
 		if (!strcmp(sim_test_str(g, "name"), "resource.k8s.io")) {
 			dra = true;
@@ -391,8 +387,8 @@ static void test_discovery(void **state)
 	v = get_accept(state, "/api",
 		       "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
 		       &ct);
-	assert_string_equal(ct,
-			    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+	assert_string_equal(
+	    ct, "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
 	free(ct);
 	assert_string_equal(sim_test_str(v, "apiVersion"), "apidiscovery.k8s.io/v2beta1");
 	json_t *core = agg_group(v, "");
@@ -426,9 +422,10 @@ static void test_rbac(void **state)
 				     NULL, &st);
 	assert_int_equal(st, 403);
 	assert_string_equal(sim_test_str(v, "reason"), "Forbidden");
-	assert_string_equal(sim_test_str(v, "message"),
-			    "pods is forbidden: User \"alice\" cannot list resource \"pods\" in API "
-			    "group \"\" in the namespace \"default\"");
+	assert_string_equal(
+	    sim_test_str(v, "message"),
+	    "pods is forbidden: User \"alice\" cannot list resource \"pods\" in API "
+	    "group \"\" in the namespace \"default\"");
 	assert_string_equal(sim_test_str(v, "details.kind"), "pods");
 	json_decref(v);
 	v = sim_test_call_as(*state, &alice, "GET", "/apis/apps/v1/deployments", NULL, NULL, &st);
@@ -438,9 +435,10 @@ static void test_rbac(void **state)
 	json_decref(v);
 	v = sim_test_call_as(*state, &alice, "GET", "/api/v1/namespaces/default/pods/x/log", NULL,
 			     NULL, &st);
-	assert_string_equal(sim_test_str(v, "message"),
-			    "pods \"x\" is forbidden: User \"alice\" cannot get resource \"pods/log\" "
-			    "in API group \"\" in the namespace \"default\"");
+	assert_string_equal(
+	    sim_test_str(v, "message"),
+	    "pods \"x\" is forbidden: User \"alice\" cannot get resource \"pods/log\" "
+	    "in API group \"\" in the namespace \"default\"");
 	json_decref(v);
 	/* discovery is open to every authenticated user */
 	json_decref(sim_test_call_as(*state, &alice, "GET", "/apis", NULL, NULL, &st));
@@ -461,14 +459,14 @@ static void test_rbac(void **state)
 			 "\"subjects\":[{\"kind\":\"Group\",\"name\":\"devs\"}]}",
 			 &st));
 	assert_int_equal(st, 201);
-	json_decref(sim_test_call_as(*state, &alice, "GET", "/api/v1/namespaces/default/pods",
-				     NULL, NULL, &st));
+	json_decref(sim_test_call_as(*state, &alice, "GET", "/api/v1/namespaces/default/pods", NULL,
+				     NULL, &st));
 	assert_int_equal(st, 200);
 	json_decref(sim_test_call_as(*state, &alice, "GET", "/api/v1/namespaces/kube-system/pods",
 				     NULL, NULL, &st));
 	assert_int_equal(st, 403);
-	json_decref(sim_test_call_as(*state, &alice, "DELETE",
-				     "/api/v1/namespaces/default/pods/x", NULL, NULL, &st));
+	json_decref(sim_test_call_as(*state, &alice, "DELETE", "/api/v1/namespaces/default/pods/x",
+				     NULL, NULL, &st));
 	assert_int_equal(st, 403);
 	json_decref(sim_test_call_as(*state, &alice, "GET",
 				     "/api/v1/namespaces/default/secrets/open", NULL, NULL, &st));
@@ -484,10 +482,11 @@ static void test_rbac(void **state)
 	struct sim_identity sa = {"system:serviceaccount:ci:runner", sa_groups};
 	json_decref(sim_test_call_as(*state, &sa, "GET", "/api/v1/nodes", NULL, NULL, &st));
 	assert_int_equal(st, 403);
-	json_decref(call(state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-			 "{\"metadata\":{\"name\":\"node-reader\"},\"rules\":[{\"apiGroups\":[\"\"],"
-			 "\"resources\":[\"nodes\"],\"verbs\":[\"*\"]}]}",
-			 &st));
+	json_decref(
+	    call(state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+		 "{\"metadata\":{\"name\":\"node-reader\"},\"rules\":[{\"apiGroups\":[\"\"],"
+		 "\"resources\":[\"nodes\"],\"verbs\":[\"*\"]}]}",
+		 &st));
 	json_decref(call(state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
 			 "{\"metadata\":{\"name\":\"ci-nodes\"},\"roleRef\":{\"apiGroup\":"
 			 "\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":"

@@ -38,8 +38,8 @@ static void make_run(struct run_result *r, struct run_opts *o, bool strict)
 
 		rr->req = &catalog_all()[i];
 		check_result_init(&rr->res);
-		check_verdict(&rr->res, cycle[i % 5], cycle[i % 5] == VERDICT_FULL ? NULL
-								  : "install %s", "it");
+		check_verdict(&rr->res, cycle[i % 5],
+			      cycle[i % 5] == VERDICT_FULL ? NULL : "install %s", "it");
 		check_evidence(&rr->res, "evidence one for %s", rr->req->id);
 		check_evidence(&rr->res, "key: value # with yaml specials");
 		rr->res.mode = i % 2 ? MODE_ACTIVE : MODE_PASSIVE;
@@ -153,9 +153,9 @@ static void check_tree(json_t *root, const struct run_result *r, bool strict)
 			assert_string_equal(sget(det, "level"), level_name(rr->req->level));
 			assert_string_equal(sget(det, "mode"), mode_name(rr->res.mode));
 			assert_int_equal(json_array_size(json_object_get(det, "evidence")), 2);
-			assert_string_equal(json_string_value(json_array_get(
-						json_object_get(det, "evidence"), 1)),
-					    "key: value # with yaml specials");
+			assert_string_equal(
+			    json_string_value(json_array_get(json_object_get(det, "evidence"), 1)),
+			    "key: value # with yaml specials");
 			if (rr->res.remediation)
 				assert_string_equal(sget(det, "remediation"), "install it");
 			else
@@ -209,10 +209,11 @@ static void finish_and_check(bool strict)
 	/* the tarball is read by tar and gzip, and holds both files, without done */
 	char *x = xasprintf("%s/x", dir);
 	assert_int_equal(mkdir(x, 0700), 0);
-	char *cmd = xasprintf("gzip -t '%s' && tar -xzf '%s' -C '%s' && "
-			      "cmp '%s/sonobuoy_results.yaml' '%s' && cmp '%s/results.json' '%s' && "
-			      "test ! -e '%s/done' && test \"$(tar -tzf '%s' | wc -l)\" -eq 2",
-			      done, done, x, x, yp, x, other, x, done);
+	char *cmd =
+	    xasprintf("gzip -t '%s' && tar -xzf '%s' -C '%s' && "
+		      "cmp '%s/sonobuoy_results.yaml' '%s' && cmp '%s/results.json' '%s' && "
+		      "test ! -e '%s/done' && test \"$(tar -tzf '%s' | wc -l)\" -eq 2",
+		      done, done, x, x, yp, x, other, x, done);
 	assert_int_equal(system(cmd), 0);
 
 	free(cmd);
@@ -295,7 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_mapping), cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_finish_strict),  cmocka_unit_test(test_finish_bad_dir),
-	    cmocka_unit_test(test_default_dir),    cmocka_unit_test(test_tgz_large_and_crc),
+	    cmocka_unit_test(test_default_dir),	   cmocka_unit_test(test_tgz_large_and_crc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
