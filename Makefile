@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?=
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-PKGS     := libcurl jansson yaml-0.1 openssl
+PKGS     := libcurl jansson yaml-0.1 openssl libarchive
 SIMPKGS  := $(PKGS) libmicrohttpd
 
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -pthread \
