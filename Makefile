@@ -109,6 +109,9 @@ uninstall:
 image: build
 	./scripts/build-image.sh
 
+bench: build
+	@for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+
 lint:
 	./scripts/lint.sh
 

@@ -131,6 +131,7 @@ struct run_state {
 	struct kube_client *client;
 	struct inventory *inv;
 	long long deadline_ms;
+	char failure[700]; /* why the cluster could not be read, for the Sonobuoy result */
 };
 
 /* Connects and reads /version and discovery. Returns 0, or the exit status. */
@@ -143,6 +144,7 @@ static int connect_cluster(struct run_state *st)
 	char *cause = NULL;
 	st->client = cmd_client_open(o->kubeconfig, o->context, o->in_cluster, &kopts, &cause);
 	if (st->client == NULL) {
+		snprintf(st->failure, sizeof(st->failure), "%s", cause);
 		cmd_usage_error("run", "%s", cause);
 		free(cause);
 		return 2;
@@ -157,8 +159,9 @@ static int connect_cluster(struct run_state *st)
 					       "--run-timeout reached before the cluster at "
 					       "\"%s\" answered",
 					       kube_client_config(st->client)->server);
-		cmd_usage_error("run", "cannot read the cluster at \"%s\": %s",
-				kube_client_config(st->client)->server, err.message);
+		snprintf(st->failure, sizeof(st->failure), "cannot read the cluster at \"%s\": %s",
+			 kube_client_config(st->client)->server, err.message);
+		cmd_usage_error("run", "%s", st->failure);
 		return 2;
 	}
 	return 0;
@@ -196,6 +199,31 @@ static int run_checks(struct run_state *st)
 	return wrc != 0 && rc != 130 ? 2 : rc;
 }
 
+/* As a Sonobuoy plugin, a run that could not start still reports: every requirement
+ * Error with the cause, then the done file, so the worker does not wait for its timeout. */
+static void report_failed_start(struct run_state *st)
+{
+	const struct run_opts *o = st->opts;
+	struct run_result res = {.opts = o};
+	res.run_id = xstrdup(st->run_id);
+	res.server = xstrdup("");
+	res.k8s_version = xstrdup("unknown");
+	res.context = xstrdup("");
+	clock_gettime(CLOCK_REALTIME, &res.started);
+	res.finished = res.started;
+	res.n = catalog_count();
+	res.items = xcalloc(res.n, sizeof(*res.items));
+	for (size_t i = 0; i < res.n; i++) {
+		res.items[i].req = &catalog_all()[i];
+		check_result_init(&res.items[i].res);
+		check_evidence(&res.items[i].res, "kaic could not start: %s", st->failure);
+		check_verdict(&res.items[i].res, VERDICT_ERROR,
+			      "fix the cluster access named in the evidence and run again");
+	}
+	write_reports(&res, o);
+	run_result_release(&res);
+}
+
 static int run_main(const struct run_opts *o)
 {
 	struct run_state st = {.opts = o};
@@ -213,6 +241,8 @@ static int run_main(const struct run_opts *o)
 	int rc = connect_cluster(&st);
 	if (rc == 0)
 		rc = run_checks(&st);
+	else if (rc == 2 && o->sonobuoy && st.failure[0] != '\0')
+		report_failed_start(&st);
 	inventory_free(st.inv);
 	kube_client_free(st.client);
 	runner_signals_stop(&st.sig);

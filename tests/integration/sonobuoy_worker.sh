@@ -118,3 +118,16 @@ print(f"18 requirement items match results.json; plugin status {tree['status']}"
 PY
 pass "sonobuoy_results.yaml: 18 requirement items with the statuses results.json maps to"
 sim_stop || fail "kaic-sim did not stop cleanly"
+
+# A run that cannot reach its cluster still hands the worker a result: every requirement
+# unknown (kaic's Error) with the cause, and the done file.
+bad=$(mktemp -d)
+SONOBUOY_RESULTS_DIR=$bad "$KAIC" run --kubeconfig "$bad/missing-kubeconfig" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "a run without a usable kubeconfig should exit 2"
+[ -s "$bad/done" ] || fail "no done file after a failed start"
+[ -f "$(cat "$bad/done")" ] || fail "done names a file that does not exist"
+n=$(grep -c 'status: unknown' "$bad/sonobuoy_results.yaml")
+[ "$n" -ge 18 ] || fail "expected every requirement unknown after a failed start, got $n"
+grep -q 'kaic could not start' "$bad/results.json" || fail "the cause is not in the evidence"
+rm -rf "$bad"
+pass "a failed start still writes sonobuoy_results.yaml and done"
