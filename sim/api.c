@@ -79,7 +79,8 @@ static void *ctl_main(void *arg)
 			next_tick = mono_ms() + SIM_TICK_MS;
 			continue;
 		}
-		struct timespec ts = {(time_t)(next_tick / 1000), (long)(next_tick % 1000) * 1000000};
+		struct timespec ts = {(time_t)(next_tick / 1000),
+				      (long)(next_tick % 1000) * 1000000};
 		pthread_cond_timedwait(&api->ctl_wake, &api->mu, &ts);
 	}
 	pthread_mutex_unlock(&api->mu);
@@ -126,8 +127,8 @@ struct sim_api *sim_api_new(const struct sim_settings *settings)
 	} else {
 		api->dra_versions = sim_strv_split("v1,v1beta2,v1beta1");
 	}
-	api->ctl_settings = settings && settings->controllers ? json_incref(settings->controllers)
-							      : NULL;
+	api->ctl_settings =
+	    settings && settings->controllers ? json_incref(settings->controllers) : NULL;
 	api->log.ring = xcalloc(SIM_EVENT_WINDOW, sizeof(*api->log.ring));
 	hmap_init(&api->gc_uids);
 	sim_registry_init(&api->reg, api->dra_versions);
@@ -191,8 +192,8 @@ static long split_path(const char *path, char **seg, size_t max)
 		char *s = xmalloc(len + 1), *o = s;
 		for (size_t i = 0; i < len; i++) {
 			int h, l;
-			if (p[i] == '%' && i + 2 < len &&
-			    (h = hexval(p[i + 1])) >= 0 && (l = hexval(p[i + 2])) >= 0) {
+			if (p[i] == '%' && i + 2 < len && (h = hexval(p[i + 1])) >= 0 &&
+			    (l = hexval(p[i + 2])) >= 0) {
 				*o++ = (char)(h * 16 + l);
 				i += 2;
 			} else {
@@ -243,8 +244,8 @@ static bool parse_resource(struct sim_api *api, char **rest, size_t n, struct si
 	if (!n)
 		return false;
 	const char *resource;
-	if (!strcmp(rest[0], "namespaces") && n >= 3 && strcmp(rest[2], "status") &&
-	    strcmp(rest[2], "finalize")) {
+	if (!strcmp(rest[0], "namespaces") && n >= 3 && strcmp(rest[2], "status") != 0 &&
+	    strcmp(rest[2], "finalize") != 0) {
 		c->ns = rest[1];
 		resource = rest[2];
 		rest += 3;
@@ -275,12 +276,12 @@ static const char *request_verb(const struct sim_call *c, unsigned *bit)
 	bool named = c->name != NULL;
 	const char *verb = NULL;
 	if (!strcmp(m, "GET"))
-		verb = !named ? (c->watch || sim_query_true(c->req, "watch") ? "watch" : "list")
-			      : c->watch ? "watch"
-					 : "get";
+		verb = !named	  ? (c->watch || sim_query_true(c->req, "watch") ? "watch" : "list")
+		       : c->watch ? "watch"
+				  : "get";
 	else if (!strcmp(m, "POST"))
-		verb = (!named || (c->sub && (!strcmp(c->sub, "eviction") ||
-					      !strcmp(c->sub, "binding"))))
+		verb = (!named ||
+			(c->sub && (!strcmp(c->sub, "eviction") || !strcmp(c->sub, "binding"))))
 			   ? "create"
 			   : NULL;
 	else if (!strcmp(m, "PUT") && named)
@@ -301,7 +302,7 @@ static void dispatch(struct sim_call *c, const char *verb, struct sim_response *
 	const char *m = c->req->method;
 	if (!strcmp(verb, "watch") && c->name) {
 		method_not_allowed(resp);
-	} else if (c->sub && strcmp(c->sub, "status")) {
+	} else if (c->sub && strcmp(c->sub, "status") != 0) {
 		sim_call_subresource(c, resp);
 	} else if (!strcmp(verb, "get")) {
 		sim_call_get(c, resp);
@@ -332,12 +333,13 @@ static bool verb_allowed(struct sim_call *c, const char *verb, unsigned bit,
 		method_not_allowed(resp);
 		return false;
 	}
-	if (c->sub && !strcmp(c->sub, "log") && strcmp(verb, "get")) {
+	if (c->sub && !strcmp(c->sub, "log") && strcmp(verb, "get") != 0) {
 		method_not_allowed(resp);
 		return false;
 	}
-	if (c->sub && strcmp(c->sub, "status") && strcmp(c->sub, "log") &&
-	    strcmp(c->sub, "eviction") && strcmp(c->sub, "binding") && !strcmp(verb, "create")) {
+	if (c->sub && strcmp(c->sub, "status") != 0 && strcmp(c->sub, "log") != 0 &&
+	    strcmp(c->sub, "eviction") != 0 && strcmp(c->sub, "binding") != 0 &&
+	    !strcmp(verb, "create")) {
 		method_not_allowed(resp);
 		return false;
 	}
@@ -350,9 +352,10 @@ static bool verb_allowed(struct sim_call *c, const char *verb, unsigned bit,
 		return false;
 	}
 	const char *dr = sim_query(c->req, "dryRun");
-	if (dr && strcmp(dr, "All")) {
+	if (dr && strcmp(dr, "All") != 0) {
 		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "dryRun: Unsupported value: \"%s\": supported values: \"All\"", dr);
+				 "dryRun: Unsupported value: \"%s\": supported values: \"All\"",
+				 dr);
 		return false;
 	}
 	c->dry_run = dr != NULL;
@@ -367,12 +370,13 @@ static void handle_locked(struct sim_api *api, const struct sim_request *req, ch
 	const struct sim_identity *who = req->who ? req->who : &admin_identity;
 	if (nseg <= base) {
 		struct sim_authz a = {.verb = "get", .path = req->path};
-		if (strcmp(req->method ? req->method : "", "GET"))
+		if (strcmp(req->method ? req->method : "", "GET") != 0)
 			method_not_allowed(resp);
 		else if (!sim_rbac_allowed(api, who, &a))
 			sim_rbac_forbidden(resp, who, &a);
 		else
-			sim_discovery_handle(api, (const char *const *)seg, nseg, req->accept, resp);
+			sim_discovery_handle(api, (const char *const *)seg, nseg, req->accept,
+					     resp);
 		return;
 	}
 	c->group = core ? "" : seg[1];
@@ -393,8 +397,8 @@ static void handle_locked(struct sim_api *api, const struct sim_request *req, ch
 	dispatch(c, verb, resp);
 	bool read = !strcmp(verb, "get") || !strcmp(verb, "list");
 	if (c->answer && read && !c->sub && sim_table_wanted(req->accept)) {
-		json_t *t = sim_table_from(c->rt, c->answer, sim_query(req, "includeObject"),
-					   c->version);
+		json_t *t =
+		    sim_table_from(c->rt, c->answer, sim_query(req, "includeObject"), c->version);
 		sim_call_answer(c, 200, t);
 	}
 }
@@ -409,7 +413,7 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req, struct s
 	}
 	char *seg[SIM_MAX_SEGS];
 	long nseg = split_path(req->path, seg, SIM_MAX_SEGS);
-	if (nseg <= 0 || (strcmp(seg[0], "api") && strcmp(seg[0], "apis"))) {
+	if (nseg <= 0 || (strcmp(seg[0], "api") != 0 && strcmp(seg[0], "apis") != 0)) {
 		not_found(resp);
 		for (long i = 0; i < nseg; i++)
 			free(seg[i]);
@@ -427,8 +431,8 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req, struct s
 		free(seg[i]);
 }
 
-bool sim_api_authorize_path(struct sim_api *api, const struct sim_identity *who,
-			    const char *verb, const char *path, struct sim_response *resp)
+bool sim_api_authorize_path(struct sim_api *api, const struct sim_identity *who, const char *verb,
+			    const char *path, struct sim_response *resp)
 {
 	struct sim_authz a = {.verb = verb, .path = path};
 	pthread_mutex_lock(&api->mu);
@@ -500,8 +504,8 @@ int sim_api_create(struct sim_api *api, json_t *obj, char **cause)
 	return rc;
 }
 
-json_t *sim_api_get(struct sim_api *api, const char *group, const char *resource,
-		    const char *ns, const char *name)
+json_t *sim_api_get(struct sim_api *api, const char *group, const char *resource, const char *ns,
+		    const char *name)
 {
 	json_t *r = NULL;
 	pthread_mutex_lock(&api->mu);

@@ -68,7 +68,7 @@ struct sim_coll {
 };
 
 struct sim_rtype {
-	char *group;    /* "" for the core group */
+	char *group;	/* "" for the core group */
 	char *resource; /* plural */
 	char *singular;
 	char *kind;
@@ -81,14 +81,14 @@ struct sim_rtype {
 	bool namespaced;
 	bool has_status;
 	bool has_scale;
-	bool crd;        /* defined by a CustomResourceDefinition */
-	bool smp;        /* strategic merge patch supported (built-in types) */
+	bool crd;		       /* defined by a CustomResourceDefinition */
+	bool smp;		       /* strategic merge patch supported (built-in types) */
 	const char *const *extra_subs; /* other subresources: "log", "eviction", ... */
 	enum sim_name_rule name_rule;
 	enum sim_status_rule status_rule;
-	char *scale_spec_path;   /* CRD scale: ".spec.replicas" */
+	char *scale_spec_path;	 /* CRD scale: ".spec.replicas" */
 	char *scale_status_path; /* CRD scale: ".status.replicas" */
-	json_t *columns;         /* CRD additionalPrinterColumns, or NULL */
+	json_t *columns;	 /* CRD additionalPrinterColumns, or NULL */
 	struct sim_coll coll;
 };
 
@@ -141,7 +141,7 @@ struct sim_event {
 
 struct sim_evlog {
 	struct sim_event *ring; /* SIM_EVENT_WINDOW slots */
-	uint64_t first_seq;     /* oldest kept */
+	uint64_t first_seq;	/* oldest kept */
 	uint64_t next_seq;
 };
 
@@ -155,8 +155,8 @@ struct sim_ctl_item {
 struct sim_api {
 	pthread_mutex_t mu;
 	pthread_cond_t changed; /* broadcast on every commit */
-	uint64_t rv;            /* last resourceVersion given out */
-	uint64_t window_rv;     /* a watch may resume from any rv >= this */
+	uint64_t rv;		/* last resourceVersion given out */
+	uint64_t window_rv;	/* a watch may resume from any rv >= this */
 	uint64_t rng;
 	struct sim_registry reg;
 	struct sim_evlog log;
@@ -269,9 +269,9 @@ struct sim_authz {
 	const char *group;
 	const char *resource;
 	const char *subresource; /* NULL or "" */
-	const char *ns;          /* NULL or "" for cluster scope */
-	const char *name;        /* NULL or "" */
-	const char *path;        /* non-resource requests: the path; resource NULL */
+	const char *ns;		 /* NULL or "" for cluster scope */
+	const char *name;	 /* NULL or "" */
+	const char *path;	 /* non-resource requests: the path; resource NULL */
 };
 /* True when who may do a (api->mu held). */
 bool sim_rbac_allowed(struct sim_api *api, const struct sim_identity *who,
@@ -289,7 +289,7 @@ struct sim_call {
 	struct sim_rtype *rt;
 	const char *group;
 	const char *version;
-	const char *ns;   /* NULL: not namespaced in the URL */
+	const char *ns;	  /* NULL: not namespaced in the URL */
 	const char *name; /* NULL: collection */
 	const char *sub;  /* NULL: main resource */
 	bool watch;

@@ -30,8 +30,8 @@ static char *lower(const char *s)
 	return r;
 }
 
-static json_t *condition(const char *type, const char *status, const char *reason,
-			 const char *msg, const char *now)
+static json_t *condition(const char *type, const char *status, const char *reason, const char *msg,
+			 const char *now)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", type, "status", status,
 			 "lastTransitionTime", now, "reason", reason, "message", msg);
@@ -53,7 +53,7 @@ int sim_crd_prepare(struct sim_api *api, json_t *crd, const json_t *old, struct 
 		return crd_invalid(resp, name, "spec.names.plural", "Required value"), -1;
 	if (!kind || !*kind)
 		return crd_invalid(resp, name, "spec.names.kind", "Required value"), -1;
-	if (!scope || (strcmp(scope, "Namespaced") && strcmp(scope, "Cluster")))
+	if (!scope || (strcmp(scope, "Namespaced") != 0 && strcmp(scope, "Cluster") != 0))
 		return crd_invalid(resp, name, "spec.scope",
 				   "Unsupported value: must be Namespaced or Cluster"),
 		       -1;
@@ -67,8 +67,7 @@ int sim_crd_prepare(struct sim_api *api, json_t *crd, const json_t *old, struct 
 	size_t storage = 0, i;
 	json_t *v;
 	const char *storage_name = NULL;
-	json_array_foreach(versions, i, v)
-	{
+	json_array_foreach(versions, i, v) {
 		if (!str_at(v, "name", NULL))
 			return crd_invalid(resp, name, "spec.versions", "Required value: name"), -1;
 		if (json_is_true(json_object_get(v, "storage"))) {
@@ -101,31 +100,28 @@ int sim_crd_prepare(struct sim_api *api, json_t *crd, const json_t *old, struct 
 	sim_store_now(now);
 	json_t *stored = json_array();
 	json_t *ost = json_object_get(json_object_get(old, "status"), "storedVersions");
-	json_array_foreach(ost, i, v)
-	{
+	json_array_foreach(ost, i, v) {
 		json_array_append(stored, v);
 	}
 	bool have = false;
-	json_array_foreach(stored, i, v)
-	{
-		have = have || !strcmp(json_string_value(v) ? json_string_value(v) : "",
-				       storage_name);
+	json_array_foreach(stored, i, v) {
+		have =
+		    have || !strcmp(json_string_value(v) ? json_string_value(v) : "", storage_name);
 	}
 	if (!have)
 		json_array_append_new(stored, json_string(storage_name));
 	json_t *conds = json_array();
 	if (conflict) {
 		json_array_append_new(conds, condition("NamesAccepted", "False", "NameConflict",
-						       "the resource name is already in use",
-						       now));
+						       "the resource name is already in use", now));
 		json_array_append_new(conds, condition("Established", "False", "NotAccepted",
 						       "not all names are accepted", now));
 	} else {
 		json_array_append_new(conds, condition("NamesAccepted", "True", "NoConflicts",
 						       "no conflicts found", now));
-		json_array_append_new(conds, condition("Established", "True",
-						       "InitialNamesAccepted",
-						       "the initial names have been accepted", now));
+		json_array_append_new(conds,
+				      condition("Established", "True", "InitialNamesAccepted",
+						"the initial names have been accepted", now));
 	}
 	json_object_set_new(crd, "status",
 			    json_pack("{s:o, s:o, s:o}", "conditions", conds, "acceptedNames", acc,
@@ -138,8 +134,7 @@ static char **strv_from(const json_t *arr)
 	char **v = xcalloc(json_array_size(arr) + 1, sizeof(*v));
 	size_t i, n = 0;
 	json_t *x;
-	json_array_foreach(arr, i, x)
-	{
+	json_array_foreach(arr, i, x) {
 		if (json_is_string(x))
 			v[n++] = xstrdup(json_string_value(x));
 	}
@@ -162,8 +157,7 @@ static void fill_versions(struct sim_rtype *rt, const json_t *versions)
 	free(rt->scale_status_path);
 	rt->scale_spec_path = rt->scale_status_path = NULL;
 	for (int pass = 0; pass < 2; pass++) {
-		json_array_foreach(versions, i, v)
-		{
+		json_array_foreach(versions, i, v) {
 			bool storage = json_is_true(json_object_get(v, "storage"));
 			if (!json_is_true(json_object_get(v, "served")) || storage != (pass == 0))
 				continue;
@@ -173,8 +167,8 @@ static void fill_versions(struct sim_rtype *rt, const json_t *versions)
 				rt->has_status = true;
 			if (pass == 0 || !rt->columns) {
 				json_decref(rt->columns);
-				rt->columns = json_incref(
-				    json_object_get(v, "additionalPrinterColumns"));
+				rt->columns =
+				    json_incref(json_object_get(v, "additionalPrinterColumns"));
 			}
 			json_t *scale = json_object_get(subs, "scale");
 			if (scale && !rt->has_scale) {
@@ -186,8 +180,7 @@ static void fill_versions(struct sim_rtype *rt, const json_t *versions)
 			}
 			size_t j;
 			json_t *f;
-			json_array_foreach(json_object_get(v, "selectableFields"), j, f)
-			{
+			json_array_foreach(json_object_get(v, "selectableFields"), j, f) {
 				const char *p = str_at(f, "jsonPath", NULL);
 				if (!p)
 					continue;
@@ -240,7 +233,7 @@ void sim_crd_apply(struct sim_api *api, const json_t *crd)
 	sim_strv_free(rt->categories);
 	rt->categories = strv_from(json_object_get(names, "categories"));
 	const char *scope = str_at(spec, "scope", NULL);
-	rt->namespaced = !scope || strcmp(scope, "Cluster");
+	rt->namespaced = !scope || strcmp(scope, "Cluster") != 0;
 	fill_versions(rt, json_object_get(spec, "versions"));
 	if (fresh)
 		sim_registry_add(&api->reg, rt);

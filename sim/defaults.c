@@ -46,11 +46,10 @@ static void pod_spec_defaults(json_t *spec)
 	for (size_t l = 0; lists[l]; l++) {
 		size_t i;
 		json_t *c;
-		json_array_foreach(json_object_get(spec, lists[l]), i, c)
-		{
+		json_array_foreach(json_object_get(spec, lists[l]), i, c) {
 			const char *img = json_string_value(json_object_get(c, "image"));
 			const char *tag = img ? strrchr(img, ':') : NULL;
-			bool latest = !img || strchr(img, '@') ? false
+			bool latest = !img || strchr(img, '@')	 ? false
 				      : !tag || strchr(tag, '/') ? true
 								 : !strcmp(tag, ":latest");
 			set_default(c, "imagePullPolicy",
@@ -67,14 +66,14 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 	json_t *spec = spec_of(obj);
 	set_default(spec, "type", json_string("ClusterIP"));
 	const char *type = json_string_value(json_object_get(spec, "type"));
-	if (type && strcmp(type, "ExternalName")) {
+	if (type && strcmp(type, "ExternalName") != 0) {
 		set_default(spec, "sessionAffinity", json_string("None"));
 		if (!json_object_get(spec, "clusterIP")) {
 			char suffix[8];
 			sim_store_random(api, suffix, 2);
 			char ip[32];
-			snprintf(ip, sizeof(ip), "10.96.%u.%u", (unsigned char)suffix[0],
-				 (unsigned char)suffix[1] % 250 + 2);
+			snprintf(ip, sizeof(ip), "10.96.%u.%u", (unsigned)(unsigned char)suffix[0],
+				 (unsigned)((unsigned char)suffix[1] % 250 + 2));
 			json_object_set_new(spec, "clusterIP", json_string(ip));
 		}
 		set_default(spec, "clusterIPs",
@@ -84,8 +83,7 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 	}
 	size_t i;
 	json_t *p;
-	json_array_foreach(json_object_get(spec, "ports"), i, p)
-	{
+	json_array_foreach(json_object_get(spec, "ports"), i, p) {
 		set_default(p, "protocol", json_string("TCP"));
 		json_t *port = json_object_get(p, "port");
 		if (port)
@@ -96,7 +94,7 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 static void workload_defaults(const struct sim_rtype *rt, json_t *obj)
 {
 	json_t *spec = spec_of(obj);
-	if (strcmp(rt->resource, "daemonsets"))
+	if (strcmp(rt->resource, "daemonsets") != 0)
 		set_default(spec, "replicas", json_integer(1));
 	set_default(spec, "revisionHistoryLimit", json_integer(10));
 	if (!strcmp(rt->resource, "deployments")) {
@@ -141,7 +139,7 @@ void sim_defaults_apply(struct sim_api *api, const struct sim_rtype *rt, json_t 
 		} else if (!strcmp(r, "replicationcontrollers")) {
 			set_default(spec_of(obj), "replicas", json_integer(1));
 		}
-	} else if (!strcmp(rt->group, "apps") && strcmp(r, "controllerrevisions")) {
+	} else if (!strcmp(rt->group, "apps") && strcmp(r, "controllerrevisions") != 0) {
 		workload_defaults(rt, obj);
 	} else if (!strcmp(rt->group, "batch") && !strcmp(r, "jobs")) {
 		job_defaults(obj);

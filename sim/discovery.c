@@ -44,7 +44,7 @@ static const char **group_versions(struct sim_api *api, const char *group)
 	const char **v = xcalloc(cap + 1, sizeof(*v));
 	for (size_t t = 0; t < api->reg.n; t++) {
 		struct sim_rtype *rt = api->reg.types[t];
-		if (strcmp(rt->group, group))
+		if (strcmp(rt->group, group) != 0)
 			continue;
 		for (char **p = rt->versions; *p; p++) {
 			bool have = false;
@@ -136,8 +136,8 @@ static size_t subresources(const struct sim_rtype *rt, struct subinfo *out)
 	if (rt->has_status)
 		out[n++] = (struct subinfo){"status", NULL, NULL, NULL, "get,patch,update"};
 	if (rt->has_scale)
-		out[n++] = (struct subinfo){"scale", "autoscaling", "v1", "Scale",
-					    "get,patch,update"};
+		out[n++] =
+		    (struct subinfo){"scale", "autoscaling", "v1", "Scale", "get,patch,update"};
 	if (!strcmp(rt->resource, "namespaces") && !*rt->group)
 		out[n++] = (struct subinfo){"finalize", NULL, NULL, NULL, "update"};
 	for (size_t i = 0; rt->extra_subs && rt->extra_subs[i] && n < 8; i++) {
@@ -145,8 +145,8 @@ static size_t subresources(const struct sim_rtype *rt, struct subinfo *out)
 		if (!strcmp(s, "log"))
 			out[n++] = (struct subinfo){"log", NULL, NULL, NULL, "get"};
 		else if (!strcmp(s, "eviction"))
-			out[n++] = (struct subinfo){"eviction", "policy", "v1", "Eviction",
-						    "create"};
+			out[n++] =
+			    (struct subinfo){"eviction", "policy", "v1", "Eviction", "create"};
 		else if (!strcmp(s, "binding"))
 			out[n++] = (struct subinfo){"binding", NULL, NULL, "Binding", "create"};
 	}
@@ -166,7 +166,7 @@ static json_t *resource_list(struct sim_api *api, const char *group, const char 
 	json_t *res = json_array();
 	for (size_t t = 0; t < api->reg.n; t++) {
 		struct sim_rtype *rt = api->reg.types[t];
-		if (strcmp(rt->group, group) || !sim_rtype_serves(rt, version))
+		if (strcmp(rt->group, group) != 0 || !sim_rtype_serves(rt, version))
 			continue;
 		json_t *r = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", rt->resource,
 				      "singularName", rt->singular, "namespaced", rt->namespaced,
@@ -197,8 +197,8 @@ static json_t *resource_list(struct sim_api *api, const char *group, const char 
 		return NULL;
 	}
 	char *gv = sim_api_version_str(group, version);
-	json_t *l = json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList", "apiVersion",
-			      "v1", "groupVersion", gv, "resources", res);
+	json_t *l = json_pack("{s:s, s:s, s:s, s:o}", "kind", "APIResourceList", "apiVersion", "v1",
+			      "groupVersion", gv, "resources", res);
 	free(gv);
 	return l;
 }
@@ -212,8 +212,8 @@ static json_t *response_kind(const char *group, const char *version, const char 
 
 static json_t *agg_resource(const struct sim_rtype *rt, const char *version)
 {
-	json_t *r = json_pack("{s:s, s:o, s:s, s:s, s:o}", "resource", rt->resource,
-			      "responseKind", response_kind(rt->group, version, rt->kind), "scope",
+	json_t *r = json_pack("{s:s, s:o, s:s, s:s, s:o}", "resource", rt->resource, "responseKind",
+			      response_kind(rt->group, version, rt->kind), "scope",
 			      rt->namespaced ? "Namespaced" : "Cluster", "singularResource",
 			      rt->singular, "verbs", verbs_of(rt->verbs));
 	if (rt->short_names[0])
@@ -249,9 +249,9 @@ static json_t *agg_group(struct sim_api *api, const char *group)
 			if (!strcmp(rt->group, group) && sim_rtype_serves(rt, vs[i]))
 				json_array_append_new(res, agg_resource(rt, vs[i]));
 		}
-		json_array_append_new(versions, json_pack("{s:s, s:o, s:s}", "version", vs[i],
-							  "resources", res, "freshness",
-							  "Current"));
+		json_array_append_new(versions,
+				      json_pack("{s:s, s:o, s:s}", "version", vs[i], "resources",
+						res, "freshness", "Current"));
 	}
 	free(vs);
 	json_t *md = json_pack("{s:n}", "creationTimestamp");
@@ -272,7 +272,8 @@ static const char *aggregated_version(const char *accept)
 		while (*p == ' ')
 			p++;
 		bool json = !strncmp(p, "application/json", 16);
-		bool agg = strstr(p, "g=apidiscovery.k8s.io") && strstr(p, "as=APIGroupDiscoveryList");
+		bool agg =
+		    strstr(p, "g=apidiscovery.k8s.io") && strstr(p, "as=APIGroupDiscoveryList");
 		if (json && agg && strstr(p, "v=v2beta1"))
 			found = "v2beta1";
 		else if (json && agg && strstr(p, "v=v2"))
@@ -293,8 +294,7 @@ static void answer(struct sim_response *resp, json_t *v, const char *agg)
 					       agg);
 }
 
-static void aggregated(struct sim_api *api, bool core, const char *agg,
-		       struct sim_response *resp)
+static void aggregated(struct sim_api *api, bool core, const char *agg, struct sim_response *resp)
 {
 	json_t *items = json_array();
 	if (core) {
@@ -329,8 +329,9 @@ bool sim_discovery_handle(struct sim_api *api, const char *const *seg, size_t ns
 		} else if (core) {
 			answer(resp,
 			       json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions",
-					 "versions", "v1", "serverAddressByClientCIDRs", "clientCIDR",
-					 "0.0.0.0/0", "serverAddress", "127.0.0.1:6443"),
+					 "versions", "v1", "serverAddressByClientCIDRs",
+					 "clientCIDR", "0.0.0.0/0", "serverAddress",
+					 "127.0.0.1:6443"),
 			       NULL);
 		} else {
 			json_t *groups = json_array();

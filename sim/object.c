@@ -31,8 +31,8 @@ static void invalid(struct sim_response *resp, const struct sim_rtype *rt, const
 	sim_status_error(resp, 422, "Invalid", rt->group, rt->kind, name,
 			 "%s \"%s\" is invalid: %s: %s", qkind, name ? name : "", field, detail);
 	json_t *st = json_loads(resp->body, 0, NULL);
-	json_t *cause = json_pack("{s:s, s:s, s:s}", "reason", reason, "message", detail, "field",
-				  field);
+	json_t *cause =
+	    json_pack("{s:s, s:s, s:s}", "reason", reason, "message", detail, "field", field);
 	json_object_set_new(json_object_get(st, "details"), "causes", json_pack("[o]", cause));
 	sim_respond_json(resp, 422, st);
 	free(qkind);
@@ -56,7 +56,8 @@ static const char *name_problem(enum sim_name_rule rule, const char *name)
 		if (!dns_label(name, n))
 			return "a lowercase RFC 1123 label must consist of lower case alphanumeric "
 			       "characters or '-', and must start and end with an alphanumeric "
-			       "character (e.g. 'my-name',  or '123-abc', regex used for validation "
+			       "character (e.g. 'my-name',  or '123-abc', regex used for "
+			       "validation "
 			       "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 		return NULL;
 	case SIM_NAME_SUBDOMAIN: {
@@ -68,10 +69,13 @@ static const char *name_problem(enum sim_name_rule rule, const char *name)
 			size_t len = dot ? (size_t)(dot - p) : strlen(p);
 			if (!dns_label(p, len))
 				return "a lowercase RFC 1123 subdomain must consist of lower case "
-				       "alphanumeric characters, '-' or '.', and must start and end "
-				       "with an alphanumeric character (e.g. 'example.com', regex used "
+				       "alphanumeric characters, '-' or '.', and must start and "
+				       "end "
+				       "with an alphanumeric character (e.g. 'example.com', regex "
+				       "used "
 				       "for validation is "
-				       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+				       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-"
+				       "9])?)*')";
 			if (!dot)
 				return NULL;
 			p = dot + 1;
@@ -252,10 +256,14 @@ static void keep_immutables(const json_t *old, json_t *obj)
 {
 	json_t *md = sim_meta(obj);
 	json_t *omd = json_object_get(old, "metadata");
-	static const char *const keys[] = {"name",		"namespace",
-					   "uid",		"creationTimestamp",
-					   "deletionTimestamp", "deletionGracePeriodSeconds",
-					   "generation",	NULL};
+	static const char *const keys[] = {"name",
+					   "namespace",
+					   "uid",
+					   "creationTimestamp",
+					   "deletionTimestamp",
+					   "deletionGracePeriodSeconds",
+					   "generation",
+					   NULL};
 	for (size_t i = 0; keys[i]; i++) {
 		json_t *v = json_object_get(omd, keys[i]);
 		if (v)
@@ -296,13 +304,14 @@ int sim_obj_update(struct sim_api *api, struct sim_rtype *rt, long idx, json_t *
 	const char *name = rt->coll.v[idx].name;
 	const char *orv = sim_meta_str(old, "resourceVersion");
 	const char *rv = sim_meta_str(obj, "resourceVersion");
-	if (rv && *rv && orv && strcmp(rv, orv)) {
+	if (rv && *rv && orv && strcmp(rv, orv) != 0) {
 		char *q = sim_rtype_qualified(rt);
-		sim_status_error(resp, 409, "Conflict", rt->group, rt->resource, name,
-				 "Operation cannot be fulfilled on %s \"%s\": the object has been "
-				 "modified; please apply your changes to the latest version and try "
-				 "again",
-				 q, name);
+		sim_status_error(
+		    resp, 409, "Conflict", rt->group, rt->resource, name,
+		    "Operation cannot be fulfilled on %s \"%s\": the object has been "
+		    "modified; please apply your changes to the latest version and try "
+		    "again",
+		    q, name);
 		free(q);
 		json_decref(obj);
 		return -1;
@@ -369,18 +378,16 @@ static void orphan_dependents(struct sim_api *api, const char *uid)
 	for (size_t t = 0; t < api->reg.n; t++) {
 		struct sim_rtype *rt = api->reg.types[t];
 		for (size_t i = 0; i < rt->coll.n; i++) {
-			json_t *refs = json_object_get(json_object_get(rt->coll.v[i].obj,
-								       "metadata"),
-						       "ownerReferences");
+			json_t *refs = json_object_get(
+			    json_object_get(rt->coll.v[i].obj, "metadata"), "ownerReferences");
 			if (!json_array_size(refs))
 				continue;
 			json_t *keep = json_array();
 			size_t j;
 			json_t *r;
-			json_array_foreach(refs, j, r)
-			{
+			json_array_foreach(refs, j, r) {
 				const char *u = json_string_value(json_object_get(r, "uid"));
-				if (!u || strcmp(u, uid))
+				if (!u || strcmp(u, uid) != 0)
 					json_array_append(keep, r);
 			}
 			if (json_array_size(keep) == json_array_size(refs)) {
@@ -472,8 +479,7 @@ static bool orphaned(const json_t *obj, const struct hmap *deleted, const struct
 	bool hit = false;
 	size_t i;
 	json_t *r;
-	json_array_foreach(refs, i, r)
-	{
+	json_array_foreach(refs, i, r) {
 		const char *u = json_string_value(json_object_get(r, "uid"));
 		if (!u)
 			continue;

@@ -13,8 +13,7 @@ static void merge_into(json_t *t, const json_t *p)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)p, k, v)
-	{
+	json_object_foreach((json_t *)p, k, v) {
 		if (json_is_null(v)) {
 			json_object_del(t, k);
 		} else if (json_is_object(v)) {
@@ -142,8 +141,8 @@ static int jp_add(json_t **doc, char **toks, size_t n, json_t *val, const char *
 		}
 	}
 	json_decref(val);
-	return jp_fail(e, 422, xasprintf("add operation does not apply: doc is missing path: \"%s\"",
-					 path));
+	return jp_fail(
+	    e, 422, xasprintf("add operation does not apply: doc is missing path: \"%s\"", path));
 }
 
 static int jp_remove(json_t *doc, char **toks, size_t n, const char *path, struct jp_err *e)
@@ -161,13 +160,13 @@ static int jp_remove(json_t *doc, char **toks, size_t n, const char *path, struc
 			return 0;
 		}
 	}
-	return jp_fail(e, 422,
-		       xasprintf("remove operation does not apply: doc is missing path: \"%s\"",
-				 path));
+	return jp_fail(
+	    e, 422,
+	    xasprintf("remove operation does not apply: doc is missing path: \"%s\"", path));
 }
 
-static int jp_pointer(const json_t *op, const char *field, char ***toks, size_t *n,
-		      const char **s, struct jp_err *e)
+static int jp_pointer(const json_t *op, const char *field, char ***toks, size_t *n, const char **s,
+		      struct jp_err *e)
 {
 	*s = json_string_value(json_object_get(op, field));
 	if (!*s)
@@ -190,7 +189,8 @@ static int jp_apply_one(json_t **doc, const json_t *op, struct jp_err *e)
 	if (jp_pointer(op, "path", &toks, &n, &path, e) < 0)
 		return -1;
 	json_t *value = json_object_get(op, "value");
-	bool needs_value = !strcmp(name, "add") || !strcmp(name, "replace") || !strcmp(name, "test");
+	bool needs_value =
+	    !strcmp(name, "add") || !strcmp(name, "replace") || !strcmp(name, "test");
 	if (needs_value && !value) {
 		jp_fail(e, 400, xasprintf("%s operation is missing a value", name));
 		goto out;
@@ -201,9 +201,10 @@ static int jp_apply_one(json_t **doc, const json_t *op, struct jp_err *e)
 		rc = jp_remove(*doc, toks, n, path, e);
 	} else if (!strcmp(name, "replace")) {
 		if (n && !jp_get(*doc, toks, n)) {
-			jp_fail(e, 422, xasprintf("replace operation does not apply: doc is missing "
-						  "key: %s",
-						  path));
+			jp_fail(e, 422,
+				xasprintf("replace operation does not apply: doc is missing "
+					  "key: %s",
+					  path));
 			goto out;
 		}
 		if (n && jp_remove(*doc, toks, n, path, e) < 0)
@@ -219,16 +220,18 @@ static int jp_apply_one(json_t **doc, const json_t *op, struct jp_err *e)
 			goto out;
 		json_t *src = jp_get(*doc, from, nfrom);
 		if (!src) {
-			jp_fail(e, 422, xasprintf("%s operation does not apply: doc is missing from "
-						  "path: %s",
-						  name, fpath));
+			jp_fail(e, 422,
+				xasprintf("%s operation does not apply: doc is missing from "
+					  "path: %s",
+					  name, fpath));
 			goto out;
 		}
 		bool move = !strcmp(name, "move");
 		size_t fl = strlen(fpath);
 		if (move && !strncmp(path, fpath, fl) && path[fl] == '/') {
-			jp_fail(e, 422, xasprintf("move operation cannot move %s into its own child",
-						  fpath));
+			jp_fail(
+			    e, 422,
+			    xasprintf("move operation cannot move %s into its own child", fpath));
 			goto out;
 		}
 		json_t *val = json_deep_copy(src);
@@ -250,22 +253,21 @@ json_t *sim_patch_json(const json_t *target, const json_t *patch, char **cause, 
 {
 	struct jp_err e = {cause, code};
 	if (!json_is_array(patch)) {
-		jp_fail(&e, 400, xstrdup("json: cannot unmarshal object into Go value of type "
-					 "jsonpatch.Patch"));
+		jp_fail(&e, 400,
+			xstrdup("json: cannot unmarshal object into Go value of type "
+				"jsonpatch.Patch"));
 		return NULL;
 	}
 	size_t i;
 	json_t *op;
-	json_array_foreach(patch, i, op)
-	{
+	json_array_foreach(patch, i, op) {
 		if (!json_is_object(op)) {
 			jp_fail(&e, 400, xstrdup("json patch operations must be objects"));
 			return NULL;
 		}
 	}
 	json_t *doc = json_deep_copy(target);
-	json_array_foreach(patch, i, op)
-	{
+	json_array_foreach(patch, i, op) {
 		if (jp_apply_one(&doc, op, &e) < 0) {
 			json_decref(doc);
 			return NULL;
@@ -279,10 +281,9 @@ json_t *sim_patch_json(const json_t *target, const json_t *patch, char **cause, 
 /* The merge key of a list field, or NULL for lists that are replaced whole. */
 static const char *merge_key(const char *field, const json_t *patch_list)
 {
-	static const char *const by_name[] = {"containers",	  "initContainers",
-					      "ephemeralContainers", "volumes",
-					      "env",		  "imagePullSecrets",
-					      "resourceClaims",	  NULL};
+	static const char *const by_name[] = {
+	    "containers", "initContainers",   "ephemeralContainers", "volumes",
+	    "env",	  "imagePullSecrets", "resourceClaims",	     NULL};
 	for (size_t i = 0; by_name[i]; i++)
 		if (!strcmp(field, by_name[i]))
 			return "name";
@@ -299,8 +300,7 @@ static const char *merge_key(const char *field, const json_t *patch_list)
 	if (!strcmp(field, "ports")) {
 		size_t i;
 		json_t *e;
-		json_array_foreach(patch_list, i, e)
-		{
+		json_array_foreach(patch_list, i, e) {
 			if (json_object_get(e, "containerPort"))
 				return "containerPort";
 		}
@@ -322,8 +322,7 @@ static json_t *smp_clean(const json_t *v)
 		json_t *r = json_object();
 		const char *k;
 		json_t *x;
-		json_object_foreach((json_t *)v, k, x)
-		{
+		json_object_foreach((json_t *)v, k, x) {
 			if (!is_directive(k) && !json_is_null(x))
 				json_object_set_new(r, k, smp_clean(x));
 		}
@@ -333,8 +332,7 @@ static json_t *smp_clean(const json_t *v)
 		json_t *r = json_array();
 		size_t i;
 		json_t *x;
-		json_array_foreach(v, i, x)
-		{
+		json_array_foreach(v, i, x) {
 			if (json_is_object(x) && json_object_get(x, "$patch"))
 				continue;
 			json_array_append_new(r, smp_clean(x));
@@ -355,8 +353,7 @@ static int smp_list(json_t *t, const json_t *p, const char *key, char **cause, i
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(p, i, e)
-	{
+	json_array_foreach(p, i, e) {
 		const char *d = directive(e);
 		if (d && !strcmp(d, "replace")) {
 			json_t *c = smp_clean(p);
@@ -366,8 +363,7 @@ static int smp_list(json_t *t, const json_t *p, const char *key, char **cause, i
 			return 0;
 		}
 	}
-	json_array_foreach(p, i, e)
-	{
+	json_array_foreach(p, i, e) {
 		json_t *kv = json_object_get(e, key);
 		if (!json_is_object(e) || !kv) {
 			json_array_append_new(t, smp_clean(e));
@@ -405,8 +401,7 @@ static void remove_values(json_t *list, const json_t *values)
 		bool hit = false;
 		size_t j;
 		json_t *v;
-		json_array_foreach(values, j, v)
-		{
+		json_array_foreach(values, j, v) {
 			hit = hit || json_equal(x, v);
 		}
 		if (hit)
@@ -420,13 +415,11 @@ static void union_values(json_t *list, const json_t *values)
 {
 	size_t j;
 	json_t *v;
-	json_array_foreach(values, j, v)
-	{
+	json_array_foreach(values, j, v) {
 		bool have = false;
 		size_t i;
 		json_t *x;
-		json_array_foreach(list, i, x)
-		{
+		json_array_foreach(list, i, x) {
 			have = have || json_equal(x, v);
 		}
 		if (!have)
@@ -467,7 +460,7 @@ static int smp_field(json_t *t, const char *k, const json_t *v, char **cause, in
 static int smp_object(json_t *t, const json_t *p, char **cause, int *code)
 {
 	const char *d = directive(p);
-	if (d && strcmp(d, "replace") && strcmp(d, "merge") && strcmp(d, "delete")) {
+	if (d && strcmp(d, "replace") != 0 && strcmp(d, "merge") != 0 && strcmp(d, "delete") != 0) {
 		*cause = xasprintf("unknown patch type found: \"%s\"", d);
 		*code = 400;
 		return -1;
@@ -479,12 +472,12 @@ static int smp_object(json_t *t, const json_t *p, char **cause, int *code)
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)p, k, v)
-	{
+	json_object_foreach((json_t *)p, k, v) {
 		if (!strncmp(k, "$deleteFromPrimitiveList/", 25)) {
 			if (!json_is_array(v)) {
-				*cause = xstrdup("invalid patch: $deleteFromPrimitiveList must be a "
-						 "list");
+				*cause =
+				    xstrdup("invalid patch: $deleteFromPrimitiveList must be a "
+					    "list");
 				*code = 400;
 				return -1;
 			}
@@ -499,14 +492,13 @@ static int smp_object(json_t *t, const json_t *p, char **cause, int *code)
 	json_t *retain = json_object_get(p, "$retainKeys");
 	if (json_is_array(retain)) {
 		void *tmp;
-		json_object_foreach_safe(t, tmp, k, v)
-		{
+		json_object_foreach_safe(t, tmp, k, v) {
 			bool keep = false;
 			size_t i;
 			json_t *r;
-			json_array_foreach(retain, i, r)
-			{
-				keep = keep || (json_is_string(r) && !strcmp(json_string_value(r), k));
+			json_array_foreach(retain, i, r) {
+				keep =
+				    keep || (json_is_string(r) && !strcmp(json_string_value(r), k));
 			}
 			if (!keep)
 				json_object_del(t, k);

@@ -18,8 +18,7 @@ static bool has_str(const json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		const char *x = json_string_value(v);
 		if (x && !strcmp(x, s))
 			return true;
@@ -37,13 +36,12 @@ static bool resource_ok(const json_t *rule, const struct sim_authz *a)
 {
 	json_t *res = json_object_get(rule, "resources");
 	bool sub = a->subresource && *a->subresource;
-	char *combined = sub ? xasprintf("%s/%s", a->resource, a->subresource)
-			     : xstrdup(a->resource);
+	char *combined =
+	    sub ? xasprintf("%s/%s", a->resource, a->subresource) : xstrdup(a->resource);
 	bool ok = false;
 	size_t i;
 	json_t *v;
-	json_array_foreach(res, i, v)
-	{
+	json_array_foreach(res, i, v) {
 		const char *r = json_string_value(v);
 		if (!r)
 			continue;
@@ -60,8 +58,7 @@ static bool path_ok(const json_t *rule, const char *path)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(rule, "nonResourceURLs"), i, v)
-	{
+	json_array_foreach(json_object_get(rule, "nonResourceURLs"), i, v) {
 		const char *u = json_string_value(v);
 		if (!u)
 			continue;
@@ -127,8 +124,7 @@ static bool binding_allows(struct sim_api *api, const json_t *b, const struct su
 	bool match = false;
 	size_t i;
 	json_t *s;
-	json_array_foreach(json_object_get(b, "subjects"), i, s)
-	{
+	json_array_foreach(json_object_get(b, "subjects"), i, s) {
 		match = match || subject_ok(s, who, ns);
 	}
 	if (!match)
@@ -138,12 +134,11 @@ static bool binding_allows(struct sim_api *api, const json_t *b, const struct su
 	const char *name = json_string_value(json_object_get(ref, "name"));
 	if (!kind || !name)
 		return false;
-	const json_t *role = !strcmp(kind, "ClusterRole") ? lookup(api, "clusterroles", "", name)
+	const json_t *role = !strcmp(kind, "ClusterRole")  ? lookup(api, "clusterroles", "", name)
 			     : !strcmp(kind, "Role") && ns ? lookup(api, "roles", ns, name)
 							   : NULL;
 	json_t *r;
-	json_array_foreach(json_object_get(role, "rules"), i, r)
-	{
+	json_array_foreach(json_object_get(role, "rules"), i, r) {
 		if (rule_allows(r, a))
 			return true;
 	}
@@ -161,8 +156,8 @@ static char **effective_groups(const struct sim_identity *who)
 	for (size_t i = 0; i < n; i++)
 		g[k++] = xstrdup(who->groups[i]);
 	const char *user = who->user ? who->user : "system:anonymous";
-	const char *extra = !strcmp(user, "system:anonymous") ? "system:unauthenticated"
-							      : "system:authenticated";
+	const char *extra =
+	    !strcmp(user, "system:anonymous") ? "system:unauthenticated" : "system:authenticated";
 	if (!sim_strv_has(g, extra))
 		g[k++] = xstrdup(extra);
 	const char *sa = "system:serviceaccount:";
@@ -245,8 +240,8 @@ static void seed_pair(struct sim_api *api, const char *name, json_t *rules, cons
 	seed(api, "clusterroles",
 	     json_pack("{s:s, s:s, s:{s:s}, s:o}", "apiVersion", RBAC "/v1", "kind", "ClusterRole",
 		       "metadata", "name", name, "rules", rules));
-	json_t *subjects = json_pack("[{s:s, s:s, s:s}]", "apiGroup", RBAC, "kind", "Group",
-				     "name", group);
+	json_t *subjects =
+	    json_pack("[{s:s, s:s, s:s}]", "apiGroup", RBAC, "kind", "Group", "name", group);
 	if (group2)
 		json_array_append_new(subjects, json_pack("{s:s, s:s, s:s}", "apiGroup", RBAC,
 							  "kind", "Group", "name", group2));

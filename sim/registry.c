@@ -6,12 +6,12 @@
 #include "api_internal.h"
 #include "util/xmalloc.h"
 
-const char *const sim_verb_names[8] = {"get",    "list",  "watch",  "create",
+const char *const sim_verb_names[8] = {"get",	 "list",  "watch",  "create",
 				       "update", "patch", "delete", "deletecollection"};
 
 /* Flags of the built-in table. */
 enum {
-	B_NS = 1 << 0,     /* namespaced */
+	B_NS = 1 << 0,	   /* namespaced */
 	B_STATUS = 1 << 1, /* status subresource */
 	B_SCALE = 1 << 2,  /* scale subresource */
 	B_LABEL = 1 << 3,  /* names are DNS labels */
@@ -69,16 +69,16 @@ static const struct builtin builtins[] = {
     {"apps", "v1", "controllerrevisions", "ControllerRevision", B_NS, NULL, NULL, NULL},
     {"batch", "v1", "jobs", "Job", B_NS | B_STATUS | B_CLEAR, NULL, "status.successful", "all"},
     {"batch", "v1", "cronjobs", "CronJob", B_NS | B_STATUS | B_CLEAR, "cj", NULL, "all"},
-    {"autoscaling", "v2,v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler",
-     B_NS | B_STATUS, "hpa", NULL, "all"},
+    {"autoscaling", "v2,v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", B_NS | B_STATUS,
+     "hpa", NULL, "all"},
     {"policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", B_NS | B_STATUS, "pdb", NULL,
      NULL},
     {"rbac.authorization.k8s.io", "v1", "roles", "Role", B_NS | B_PATH, NULL, NULL, NULL},
     {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", B_NS | B_PATH, NULL, NULL,
      NULL},
     {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", B_PATH, NULL, NULL, NULL},
-    {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", B_PATH,
-     NULL, NULL, NULL},
+    {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", B_PATH, NULL,
+     NULL, NULL},
     {"storage.k8s.io", "v1", "storageclasses", "StorageClass", 0, "sc", NULL, NULL},
     {"storage.k8s.io", "v1", "csidrivers", "CSIDriver", 0, NULL, NULL, NULL},
     {"storage.k8s.io", "v1", "csinodes", "CSINode", 0, NULL, NULL, NULL},
@@ -91,12 +91,11 @@ static const struct builtin builtins[] = {
     {"resource.k8s.io", NULL, "deviceclasses", "DeviceClass", B_DRA, NULL, NULL, NULL},
     {"resource.k8s.io", NULL, "resourceclaims", "ResourceClaim", B_DRA | B_NS | B_STATUS, NULL,
      NULL, NULL},
-    {"resource.k8s.io", NULL, "resourceclaimtemplates", "ResourceClaimTemplate", B_DRA | B_NS,
-     NULL, NULL, NULL},
+    {"resource.k8s.io", NULL, "resourceclaimtemplates", "ResourceClaimTemplate", B_DRA | B_NS, NULL,
+     NULL, NULL},
     {"resource.k8s.io", NULL, "resourceslices", "ResourceSlice", B_DRA, NULL,
      "spec.nodeName,spec.driver", NULL},
-    {"resource.k8s.io", "v1alpha3", "devicetaintrules", "DeviceTaintRule", B_DRA, NULL, NULL,
-     NULL},
+    {"resource.k8s.io", "v1alpha3", "devicetaintrules", "DeviceTaintRule", B_DRA, NULL, NULL, NULL},
     {"apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
      B_STATUS, "crd,crds", NULL, "api-extensions"},
     {"apiregistration.k8s.io", "v1", "apiservices", "APIService", B_STATUS | B_PATH, NULL, NULL,
@@ -296,7 +295,7 @@ void sim_registry_add(struct sim_registry *reg, struct sim_rtype *rt)
 {
 	if (reg->n == reg->cap) {
 		reg->cap = reg->cap ? reg->cap * 2 : 64;
-		reg->types = xreallocarray(reg->types, reg->cap, sizeof(*reg->types));
+		reg->types = xreallocarray(reg->types, reg->cap, sizeof(struct sim_rtype *));
 	}
 	reg->types[reg->n++] = rt;
 	char *k = key2(rt->group, rt->resource);
@@ -320,7 +319,7 @@ void sim_registry_remove(struct sim_registry *reg, struct sim_rtype *rt)
 	for (size_t i = 0; i < reg->n; i++) {
 		if (reg->types[i] == rt) {
 			memmove(&reg->types[i], &reg->types[i + 1],
-				(reg->n - i - 1) * sizeof(*reg->types));
+				(reg->n - i - 1) * sizeof(struct sim_rtype *));
 			reg->n--;
 			break;
 		}

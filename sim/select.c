@@ -86,8 +86,8 @@ static int parse_set(struct lexer *lx, char ***out, char **cause)
 		char *v = read_word(lx);
 		skip_ws(lx);
 		if (!valid_value(v)) {
-			*cause = xasprintf("unable to parse requirement: invalid label value: \"%s\"",
-					   v);
+			*cause = xasprintf(
+			    "unable to parse requirement: invalid label value: \"%s\"", v);
 			free(v);
 			sim_strv_free(vals);
 			return -1;
@@ -166,8 +166,8 @@ static int parse_one(struct lexer *lx, struct sim_selector *sel, char **cause)
 			ok = *v && !*end;
 		}
 		if (!ok) {
-			*cause = xasprintf("unable to parse requirement: invalid label value: \"%s\"",
-					   v);
+			*cause = xasprintf(
+			    "unable to parse requirement: invalid label value: \"%s\"", v);
 			free(v);
 			free(key);
 			return -1;
@@ -227,7 +227,8 @@ int sim_fieldsel_parse(const char *s, const struct sim_rtype *rt, struct sim_sel
 		} else if ((eq = strchr(term, '='))) {
 			skip = 1;
 		} else {
-			*cause = xasprintf("invalid selector: '%s'; can't understand '%s'", s, term);
+			*cause =
+			    xasprintf("invalid selector: '%s'; can't understand '%s'", s, term);
 			goto fail;
 		}
 		char *key = xstrndup(term, (size_t)(eq - term));
@@ -269,7 +270,7 @@ static bool req_match(const struct sim_req *r, const char *v)
 	case SEL_EQ:
 		return v && !strcmp(v, r->values[0]);
 	case SEL_NE:
-		return !v || strcmp(v, r->values[0]);
+		return !v || strcmp(v, r->values[0]) != 0;
 	case SEL_IN:
 		return v && sim_strv_has(r->values, v);
 	case SEL_NOTIN:
@@ -321,7 +322,8 @@ char *sim_field_value(const json_t *obj, const char *path)
 		p = dot ? dot + 1 : p + n;
 	}
 	if (!v || json_is_null(v)) {
-		bool flag = !strcmp(path, "spec.unschedulable") || !strcmp(path, "spec.hostNetwork");
+		bool flag =
+		    !strcmp(path, "spec.unschedulable") || !strcmp(path, "spec.hostNetwork");
 		return xstrdup(flag ? "false" : "");
 	}
 	if (json_is_string(v))

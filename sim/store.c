@@ -13,7 +13,9 @@ const char *const sim_event_names[3] = {"ADDED", "MODIFIED", "DELETED"};
 static int obj_cmp(const char *ns1, const char *n1, const char *ns2, const char *n2)
 {
 	int r = strcmp(ns1, ns2);
-	return r ? r : strcmp(n1, n2);
+	if (r != 0)
+		return r;
+	return strcmp(n1, n2);
 }
 
 size_t sim_coll_lower(const struct sim_coll *c, const char *ns, const char *name)
@@ -104,7 +106,8 @@ static void enqueue_controllers(struct sim_api *api, const struct sim_rtype *rt,
 {
 	for (size_t i = 0; sim_controllers[i]; i++) {
 		const struct sim_controller *c = sim_controllers[i];
-		if (!c->on_change || strcmp(c->group, rt->group) || strcmp(c->resource, rt->resource))
+		if (!c->on_change || strcmp(c->group, rt->group) != 0 ||
+		    strcmp(c->resource, rt->resource) != 0)
 			continue;
 		struct sim_ctl_item *it = xcalloc(1, sizeof(*it));
 		it->c = c;
@@ -214,7 +217,7 @@ void sim_store_remove_range(struct sim_api *api, struct sim_rtype *rt, size_t lo
 		hi = c->n;
 	if (lo >= hi)
 		return;
-	json_t **olds = xcalloc(hi - lo, sizeof(*olds));
+	json_t **olds = xcalloc(hi - lo, sizeof(json_t *));
 	for (size_t i = lo; i < hi; i++)
 		olds[i - lo] = c->v[i].obj;
 	memmove(&c->v[lo], &c->v[hi], (c->n - hi) * sizeof(*c->v));

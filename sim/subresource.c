@@ -52,8 +52,8 @@ static json_t *scale_of(const struct sim_rtype *rt, const json_t *obj)
 {
 	json_t *md = json_object_get(obj, "metadata");
 	json_t *smd = json_object();
-	static const char *const keys[] = {"name", "namespace", "uid", "resourceVersion",
-					   "creationTimestamp", NULL};
+	static const char *const keys[] = {
+	    "name", "namespace", "uid", "resourceVersion", "creationTimestamp", NULL};
 	for (size_t i = 0; keys[i]; i++)
 		if (json_object_get(md, keys[i]))
 			json_object_set(smd, keys[i], json_object_get(md, keys[i]));
@@ -64,8 +64,7 @@ static json_t *scale_of(const struct sim_rtype *rt, const json_t *obj)
 		struct buf b = BUF_INIT;
 		const char *k;
 		json_t *v;
-		json_object_foreach(ml, k, v)
-		{
+		json_object_foreach(ml, k, v) {
 			buf_addf(&b, "%s%s=%s", b.len ? "," : "", k, json_string_value(v));
 		}
 		json_object_set_new(st, "selector", json_string(b.data));
@@ -96,8 +95,8 @@ static void scale_write(struct sim_call *c, long i, struct sim_response *resp)
 		char *cause = NULL;
 		int code = 400;
 		next = strstr(ct, "json-patch+json") ? sim_patch_json(scale, body, &cause, &code)
-		       : strstr(ct, "strategic")      ? sim_patch_strategic(scale, body, &cause, &code)
-						      : sim_patch_merge(scale, body);
+		       : strstr(ct, "strategic") ? sim_patch_strategic(scale, body, &cause, &code)
+						 : sim_patch_merge(scale, body);
 		json_decref(body);
 		if (!next) {
 			sim_status_error(resp, code, code == 422 ? "Invalid" : "BadRequest", NULL,
@@ -111,10 +110,11 @@ static void scale_write(struct sim_call *c, long i, struct sim_response *resp)
 	json_t *replicas = json_object_get(json_object_get(next, "spec"), "replicas");
 	if (!json_is_integer(replicas) || json_integer_value(replicas) < 0) {
 		json_decref(next);
-		sim_status_error(resp, 422, "Invalid", "autoscaling", "Scale", c->name,
-				 "Scale.autoscaling \"%s\" is invalid: spec.replicas: Invalid value: "
-				 "must be greater than or equal to 0",
-				 c->name);
+		sim_status_error(
+		    resp, 422, "Invalid", "autoscaling", "Scale", c->name,
+		    "Scale.autoscaling \"%s\" is invalid: spec.replicas: Invalid value: "
+		    "must be greater than or equal to 0",
+		    c->name);
 		return;
 	}
 	const char *rv = sim_meta_str(next, "resourceVersion");
@@ -138,8 +138,8 @@ static json_t *success(int code)
 static void pod_binding(struct sim_call *c, long i, struct sim_response *resp)
 {
 	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, NULL);
-	const char *node = json_string_value(
-	    json_object_get(json_object_get(body, "target"), "name"));
+	const char *node =
+	    json_string_value(json_object_get(json_object_get(body, "target"), "name"));
 	if (!node) {
 		json_decref(body);
 		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
@@ -147,8 +147,8 @@ static void pod_binding(struct sim_call *c, long i, struct sim_response *resp)
 		return;
 	}
 	const json_t *pod = c->rt->coll.v[i].obj;
-	const char *cur = json_string_value(
-	    json_object_get(json_object_get(pod, "spec"), "nodeName"));
+	const char *cur =
+	    json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
 	if (cur && *cur) {
 		sim_status_error(resp, 409, "Conflict", "", "pods", c->name,
 				 "Operation cannot be fulfilled on pods/binding \"%s\": pod %s is "

@@ -89,8 +89,7 @@ static json_t *node_row(const json_t *o)
 	const char *ready = "Unknown";
 	size_t i;
 	json_t *c;
-	json_array_foreach(at(o, "status.conditions"), i, c)
-	{
+	json_array_foreach(at(o, "status.conditions"), i, c) {
 		if (!strcmp(str(c, "type", ""), "Ready"))
 			ready = !strcmp(str(c, "status", ""), "True") ? "Ready" : "NotReady";
 	}
@@ -100,15 +99,13 @@ static json_t *node_row(const json_t *o)
 		buf_adds(&status, ",SchedulingDisabled");
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)at(o, "metadata.labels"), k, v)
-	{
+	json_object_foreach((json_t *)at(o, "metadata.labels"), k, v) {
 		const char *pre = "node-role.kubernetes.io/";
 		if (!strncmp(k, pre, strlen(pre)) && k[strlen(pre)])
 			buf_addf(&roles, "%s%s", roles.len ? "," : "", k + strlen(pre));
 	}
 	const char *internal = "<none>", *external = "<none>";
-	json_array_foreach(at(o, "status.addresses"), i, c)
-	{
+	json_array_foreach(at(o, "status.addresses"), i, c) {
 		if (!strcmp(str(c, "type", ""), "InternalIP"))
 			internal = str(c, "address", "<none>");
 		if (!strcmp(str(c, "type", ""), "ExternalIP"))
@@ -131,8 +128,7 @@ static json_t *pod_row(const json_t *o)
 	json_int_t restarts = 0;
 	const char *reason = str(o, "status.reason", str(o, "status.phase", "Unknown"));
 	json_t *c;
-	json_array_foreach(at(o, "status.containerStatuses"), i, c)
-	{
+	json_array_foreach(at(o, "status.containerStatuses"), i, c) {
 		restarts += num(c, "restartCount");
 		if (json_is_true(json_object_get(c, "ready")))
 			ready++;
@@ -147,8 +143,8 @@ static json_t *pod_row(const json_t *o)
 		reason = "Terminating";
 	char readys[32];
 	snprintf(readys, sizeof(readys), "%zu/%zu", ready, total);
-	return json_pack("[s, s, s, I, o, s, s, s, s]", str(o, "metadata.name", ""), readys,
-			 reason, restarts, age_cell(o), str(o, "status.podIP", "<none>"),
+	return json_pack("[s, s, s, I, o, s, s, s, s]", str(o, "metadata.name", ""), readys, reason,
+			 restarts, age_cell(o), str(o, "status.podIP", "<none>"),
 			 str(o, "spec.nodeName", "<none>"),
 			 str(o, "status.nominatedNodeName", "<none>"), "<none>");
 }
@@ -158,8 +154,7 @@ static json_t *service_row(const json_t *o)
 	struct buf ports = BUF_INIT;
 	size_t i;
 	json_t *p;
-	json_array_foreach(at(o, "spec.ports"), i, p)
-	{
+	json_array_foreach(at(o, "spec.ports"), i, p) {
 		buf_addf(&ports, "%s%lld", ports.len ? "," : "", (long long)num(p, "port"));
 		if (num(p, "nodePort"))
 			buf_addf(&ports, ":%lld", (long long)num(p, "nodePort"));
@@ -171,9 +166,10 @@ static json_t *service_row(const json_t *o)
 		ext = str(ing, "ip", str(ing, "hostname", "<none>"));
 	else if (!strcmp(str(o, "spec.type", ""), "LoadBalancer"))
 		ext = "<pending>";
-	json_t *row = json_pack("[s, s, s, s, s, o]", str(o, "metadata.name", ""),
-				str(o, "spec.type", "ClusterIP"), str(o, "spec.clusterIP", "<none>"),
-				ext, ports.len ? ports.data : "<none>", age_cell(o));
+	json_t *row =
+	    json_pack("[s, s, s, s, s, o]", str(o, "metadata.name", ""),
+		      str(o, "spec.type", "ClusterIP"), str(o, "spec.clusterIP", "<none>"), ext,
+		      ports.len ? ports.data : "<none>", age_cell(o));
 	buf_release(&ports);
 	return row;
 }
@@ -190,9 +186,10 @@ static json_t *deployment_row(const json_t *o)
 
 static json_t *data_row(const json_t *o, bool secret)
 {
-	json_int_t n = (json_int_t)(json_object_size(json_object_get(o, "data")) +
-				    json_object_size(json_object_get(o, "binaryData")) +
-				    json_object_size(json_object_get(o, "stringData")));
+	size_t count = json_object_size(json_object_get(o, "data")) +
+		       json_object_size(json_object_get(o, "binaryData")) +
+		       json_object_size(json_object_get(o, "stringData"));
+	json_int_t n = (json_int_t)count;
 	if (secret)
 		return json_pack("[s, s, I, o]", str(o, "metadata.name", ""),
 				 str(o, "type", "Opaque"), n, age_cell(o));
@@ -236,8 +233,8 @@ static enum kind kind_of(const struct sim_rtype *rt)
 	static const struct {
 		const char *r;
 		enum kind k;
-	} core[] = {{"nodes", K_NODE},	    {"pods", K_POD},	   {"services", K_SVC},
-		    {"configmaps", K_CM},   {"secrets", K_SECRET}, {"namespaces", K_NS},
+	} core[] = {{"nodes", K_NODE},	  {"pods", K_POD},	 {"services", K_SVC},
+		    {"configmaps", K_CM}, {"secrets", K_SECRET}, {"namespaces", K_NS},
 		    {NULL, K_GENERIC}};
 	for (size_t i = 0; core[i].r; i++)
 		if (!strcmp(rt->resource, core[i].r))
@@ -256,21 +253,20 @@ static json_t *columns(const struct sim_rtype *rt, enum kind k)
 				 col("OS-Image", "string", 1), col("Kernel-Version", "string", 1),
 				 col("Container-Runtime", "string", 1));
 	case K_POD:
-		return json_pack("[o,o,o,o,o,o,o,o,o]", col("Name", "string", 0),
-				 col("Ready", "string", 0), col("Status", "string", 0),
-				 col("Restarts", "integer", 0), col("Age", "string", 0),
-				 col("IP", "string", 1), col("Node", "string", 1),
-				 col("Nominated Node", "string", 1),
-				 col("Readiness Gates", "string", 1));
+		return json_pack(
+		    "[o,o,o,o,o,o,o,o,o]", col("Name", "string", 0), col("Ready", "string", 0),
+		    col("Status", "string", 0), col("Restarts", "integer", 0),
+		    col("Age", "string", 0), col("IP", "string", 1), col("Node", "string", 1),
+		    col("Nominated Node", "string", 1), col("Readiness Gates", "string", 1));
 	case K_SVC:
 		return json_pack("[o,o,o,o,o,o]", col("Name", "string", 0),
 				 col("Type", "string", 0), col("Cluster-IP", "string", 0),
 				 col("External-IP", "string", 0), col("Port(s)", "string", 0),
 				 col("Age", "string", 0));
 	case K_DEPLOY:
-		return json_pack("[o,o,o,o,o]", col("Name", "string", 0),
-				 col("Ready", "string", 0), col("Up-to-date", "integer", 0),
-				 col("Available", "integer", 0), col("Age", "string", 0));
+		return json_pack("[o,o,o,o,o]", col("Name", "string", 0), col("Ready", "string", 0),
+				 col("Up-to-date", "integer", 0), col("Available", "integer", 0),
+				 col("Age", "string", 0));
 	case K_CM:
 		return json_pack("[o,o,o]", col("Name", "string", 0), col("Data", "integer", 0),
 				 col("Age", "string", 0));
@@ -284,8 +280,7 @@ static json_t *columns(const struct sim_rtype *rt, enum kind k)
 		json_t *cols = json_pack("[o]", col("Name", "string", 0));
 		size_t i;
 		json_t *c;
-		json_array_foreach(rt->columns, i, c)
-		{
+		json_array_foreach(rt->columns, i, c) {
 			json_t *d = col(str(c, "name", ""), str(c, "type", "string"),
 					(int)num(c, "priority"));
 			if (!strcmp(str(c, "type", ""), "date"))
@@ -321,8 +316,7 @@ static json_t *cells(const struct sim_rtype *rt, enum kind k, const json_t *o)
 		json_t *r = json_pack("[s]", str(o, "metadata.name", ""));
 		size_t i;
 		json_t *c;
-		json_array_foreach(rt->columns, i, c)
-		{
+		json_array_foreach(rt->columns, i, c) {
 			json_array_append_new(r, crd_cell(o, c));
 		}
 		return r;

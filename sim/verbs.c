@@ -79,7 +79,8 @@ static json_t *decode_body(struct sim_call *c, struct sim_response *resp, bool w
 		v = json_loadb(r->body ? r->body : "", r->body_len, JSON_DECODE_ANY, &err);
 		if (!v) {
 			sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-					 "couldn't get version/kind; json parse error: %s", err.text);
+					 "couldn't get version/kind; json parse error: %s",
+					 err.text);
 			return NULL;
 		}
 	} else {
@@ -105,10 +106,10 @@ static int check_type(struct sim_call *c, json_t *obj, struct sim_response *resp
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	char *want = sim_api_version_str(c->group, c->version);
 	int rc = 0;
-	if (av && *av && strcmp(av, want)) {
+	if (av && *av && strcmp(av, want) != 0) {
 		const char *slash = strrchr(av, '/');
 		bool same_group = slash ? (size_t)(slash - av) == strlen(rt->group) &&
-						  !strncmp(av, rt->group, strlen(rt->group))
+					      !strncmp(av, rt->group, strlen(rt->group))
 					: !*rt->group;
 		if (!same_group || !sim_rtype_serves(rt, slash ? slash + 1 : av)) {
 			sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
@@ -117,7 +118,7 @@ static int check_type(struct sim_call *c, json_t *obj, struct sim_response *resp
 					 av, want);
 			rc = -1;
 		}
-	} else if (kind && *kind && strcmp(kind, rt->kind)) {
+	} else if (kind && *kind && strcmp(kind, rt->kind) != 0) {
 		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
 				 "the object provided is unrecognized (must be of type %s): "
 				 "kind %s",
@@ -136,7 +137,7 @@ static int check_names(struct sim_call *c, json_t *obj, struct sim_response *res
 		const char *ns = json_string_value(json_object_get(md, "namespace"));
 		if (!ns || !*ns) {
 			json_object_set_new(md, "namespace", json_string(c->ns));
-		} else if (strcmp(ns, c->ns)) {
+		} else if (strcmp(ns, c->ns) != 0) {
 			sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
 					 "the namespace of the provided object does not match the "
 					 "namespace sent on the request");
@@ -147,7 +148,7 @@ static int check_names(struct sim_call *c, json_t *obj, struct sim_response *res
 		const char *name = json_string_value(json_object_get(md, "name"));
 		if (!name || !*name) {
 			json_object_set_new(md, "name", json_string(c->name));
-		} else if (strcmp(name, c->name)) {
+		} else if (strcmp(name, c->name) != 0) {
 			sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
 					 "the name of the object (%s) does not match the name on "
 					 "the URL (%s)",
@@ -162,7 +163,8 @@ void sim_call_get(struct sim_call *c, struct sim_response *resp)
 {
 	long i = find_target(c, resp);
 	if (i >= 0)
-		sim_call_answer(c, 200, sim_obj_for_version(c->rt, c->rt->coll.v[i].obj, c->version));
+		sim_call_answer(c, 200,
+				sim_obj_for_version(c->rt, c->rt->coll.v[i].obj, c->version));
 }
 
 /* ---- continue tokens: base64url(JSON {"rv":N,"ns":..,"name":..}) ---- */
@@ -241,14 +243,15 @@ static json_t *parse_continue(const char *tok, uint64_t window_rv, struct sim_re
 	}
 	if ((uint64_t)json_integer_value(json_object_get(t, "rv")) < window_rv) {
 		json_decref(t);
-		sim_status_error(resp, 410, "Expired", NULL, NULL, NULL,
-				 "The provided continue parameter is too old to display a "
-				 "consistent list result. You can start a new list without the "
-				 "continue parameter, or use the continue token in this response to "
-				 "retrieve the remainder of the results. Continuing with the "
-				 "provided token results in an inconsistent list - objects that "
-				 "were created, modified, or deleted between the time the first "
-				 "chunk was returned and now may show up in the list.");
+		sim_status_error(
+		    resp, 410, "Expired", NULL, NULL, NULL,
+		    "The provided continue parameter is too old to display a "
+		    "consistent list result. You can start a new list without the "
+		    "continue parameter, or use the continue token in this response to "
+		    "retrieve the remainder of the results. Continuing with the "
+		    "provided token results in an inconsistent list - objects that "
+		    "were created, modified, or deleted between the time the first "
+		    "chunk was returned and now may show up in the list.");
 		return NULL;
 	}
 	return t;
@@ -295,8 +298,7 @@ static void ns_range(struct sim_call *c, size_t *lo, size_t *hi)
 	}
 }
 
-static bool matches(const struct sim_selector *ls, const struct sim_selector *fs,
-		    const json_t *obj)
+static bool matches(const struct sim_selector *ls, const struct sim_selector *fs, const json_t *obj)
 {
 	return sim_labelsel_match(ls, obj) && sim_fieldsel_match(fs, obj);
 }
@@ -594,7 +596,7 @@ static int delete_options(struct sim_call *c, const json_t *obj, const char **pr
 	const char *rv = json_string_value(json_object_get(pre, "resourceVersion"));
 	const char *ouid = sim_meta_str(obj, "uid"), *orv = sim_meta_str(obj, "resourceVersion");
 	int rc = 0;
-	if ((uid && ouid && strcmp(uid, ouid)) || (rv && orv && strcmp(rv, orv))) {
+	if ((uid && ouid && strcmp(uid, ouid) != 0) || (rv && orv && strcmp(rv, orv) != 0)) {
 		sim_status_error(resp, 409, "Conflict", c->rt->group, c->rt->resource, c->name,
 				 "Precondition failed: %s in precondition: %s, %s in object meta: "
 				 "%s",

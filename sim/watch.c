@@ -24,7 +24,7 @@ struct sim_watch {
 	long long deadline_ms, last_bookmark_ms;
 	bool ended;
 	bool final_bookmark; /* the bookmark before the timeout was sent */
-	char *error_line; /* an ERROR event to send, then end */
+	char *error_line;    /* an ERROR event to send, then end */
 };
 
 static long long now_ms(void)
@@ -66,7 +66,7 @@ static bool obj_visible(const struct sim_watch *w, const json_t *obj)
 		return false;
 	if (w->ns) {
 		const char *ns = sim_meta_str(obj, "namespace");
-		if (!ns || strcmp(ns, w->ns))
+		if (!ns || strcmp(ns, w->ns) != 0)
 			return false;
 	}
 	return sim_labelsel_match(&w->ls, obj) && sim_fieldsel_match(&w->fs, obj);
@@ -143,8 +143,7 @@ static char *bookmark_line(struct sim_watch *w, uint64_t rv, bool end, size_t *l
 	if (end)
 		json_object_set_new(md, "annotations",
 				    json_pack("{s:s}", "k8s.io/initial-events-end", "true"));
-	json_t *o = json_pack("{s:s, s:s, s:o}", "kind", w->kind, "apiVersion", av, "metadata",
-			      md);
+	json_t *o = json_pack("{s:s, s:s, s:o}", "kind", w->kind, "apiVersion", av, "metadata", md);
 	free(av);
 	char *line = event_line("BOOKMARK", o, len);
 	json_decref(o);
@@ -157,7 +156,7 @@ static char *object_line(struct sim_watch *w, const char *type, json_t *obj, siz
 	char *av = sim_api_version_str(w->group, w->version);
 	json_t *o = obj;
 	const char *cur = json_string_value(json_object_get(obj, "apiVersion"));
-	if (!cur || strcmp(cur, av)) {
+	if (!cur || strcmp(cur, av) != 0) {
 		o = json_copy(obj);
 		json_object_set_new(o, "apiVersion", json_string(av));
 	} else {
@@ -182,7 +181,7 @@ static char *next_from_log(struct sim_watch *w, size_t *len)
 	while (w->next_seq < l->next_seq) {
 		struct sim_event *e = &l->ring[w->next_seq % SIM_EVENT_WINDOW];
 		w->next_seq++;
-		if (strcmp(e->group, w->group) || strcmp(e->resource, w->resource))
+		if (strcmp(e->group, w->group) != 0 || strcmp(e->resource, w->resource) != 0)
 			continue;
 		bool now = obj_visible(w, e->obj);
 		const char *type = NULL;
@@ -192,7 +191,10 @@ static char *next_from_log(struct sim_watch *w, size_t *len)
 			type = now ? "DELETED" : NULL;
 		} else {
 			bool before = obj_visible(w, e->old);
-			type = now && before ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : NULL;
+			type = now && before ? "MODIFIED"
+			       : now	     ? "ADDED"
+			       : before	     ? "DELETED"
+					     : NULL;
 		}
 		if (type)
 			return object_line(w, type, e->obj, len);
