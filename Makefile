@@ -7,7 +7,7 @@ BUILD    ?= build
 SAN      ?=
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 PKGS     := libcurl jansson yaml-0.1 openssl libarchive
-SIMPKGS  := $(PKGS) libmicrohttpd
+SIMPKGS  := $(PKGS) libmicrohttpd gnutls
 
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -pthread \
 	-Isrc -Isim -DKAIC_VERSION='"$(VERSION)"'

@@ -33,8 +33,8 @@ static void add_url(struct buf *b, const char *url)
 	}
 }
 
-void sim_accesslog_write(struct sim_accesslog *l, const char *method, const char *url,
-			 int status, uint64_t bytes, double ms)
+void sim_accesslog_write(struct sim_accesslog *l, const char *method, const char *url, int status,
+			 uint64_t bytes, double ms)
 {
 	struct buf line = BUF_INIT;
 

@@ -167,15 +167,9 @@ void sim_api_free(struct sim_api *api)
 
 /* ---- routing ---- */
 
-static int hexval(char c)
-{
-	if (isdigit((unsigned char)c))
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Splits path into percent-decoded segments; returns the count, or -1 when too many. */
+/* Splits an already percent-decoded path (the server decodes it once) into at most max
+ * segments (caller frees each). Returns the count, or -1 when there are more (nothing is
+ * left allocated then). */
 static long split_path(const char *path, char **seg, size_t max)
 {
 	size_t n = 0;
@@ -187,21 +181,12 @@ static long split_path(const char *path, char **seg, size_t max)
 			break;
 		const char *end = strchr(p, '/');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (n == max)
+		if (n == max) {
+			while (n > 0)
+				free(seg[--n]);
 			return -1;
-		char *s = xmalloc(len + 1), *o = s;
-		for (size_t i = 0; i < len; i++) {
-			int h, l;
-			if (p[i] == '%' && i + 2 < len && (h = hexval(p[i + 1])) >= 0 &&
-			    (l = hexval(p[i + 2])) >= 0) {
-				*o++ = (char)(h * 16 + l);
-				i += 2;
-			} else {
-				*o++ = p[i];
-			}
 		}
-		*o = '\0';
-		seg[n++] = s;
+		seg[n++] = xstrndup(p, len);
 		p += len;
 	}
 	return (long)n;

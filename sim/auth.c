@@ -53,8 +53,7 @@ static const char *bearer(const char *authorization, size_t *len)
 	return *len ? p : NULL;
 }
 
-static const struct sim_token *find_token(const struct sim_settings *s, const char *tok,
-					  size_t len)
+static const struct sim_token *find_token(const struct sim_settings *s, const char *tok, size_t len)
 {
 	const struct sim_token *found = NULL;
 

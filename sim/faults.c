@@ -35,8 +35,8 @@ static bool under(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
-	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
-						 (n > 0 && prefix[n - 1] == '/'));
+	return strncmp(path, prefix, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/' || (n > 0 && prefix[n - 1] == '/'));
 }
 
 static bool in_scope(const struct sim_faults *f, const char *path)

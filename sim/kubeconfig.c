@@ -25,14 +25,14 @@ static json_t *config(const struct sim_tls *t, int port)
 {
 	char *server = xasprintf("https://127.0.0.1:%d", port);
 	char *ca = b64(t->ca_pem), *cert = b64(t->admin_cert_pem), *key = b64(t->admin_key_pem);
-	json_t *c = json_pack(
-	    "{s:s, s:s, s:[{s:s, s:{s:s, s:s}}], s:[{s:s, s:{s:s, s:s}}], "
-	    "s:[{s:s, s:{s:s, s:s}}], s:s, s:{}}",
-	    "apiVersion", "v1", "kind", "Config", "clusters", "name", "kaic-sim", "cluster",
-	    "server", server, "certificate-authority-data", ca, "users", "name",
-	    "kubernetes-admin", "user", "client-certificate-data", cert, "client-key-data", key,
-	    "contexts", "name", "kaic-sim", "context", "cluster", "kaic-sim", "user",
-	    "kubernetes-admin", "current-context", "kaic-sim", "preferences");
+	json_t *c = json_pack("{s:s, s:s, s:[{s:s, s:{s:s, s:s}}], s:[{s:s, s:{s:s, s:s}}], "
+			      "s:[{s:s, s:{s:s, s:s}}], s:s, s:{}}",
+			      "apiVersion", "v1", "kind", "Config", "clusters", "name", "kaic-sim",
+			      "cluster", "server", server, "certificate-authority-data", ca,
+			      "users", "name", "kubernetes-admin", "user",
+			      "client-certificate-data", cert, "client-key-data", key, "contexts",
+			      "name", "kaic-sim", "context", "cluster", "kaic-sim", "user",
+			      "kubernetes-admin", "current-context", "kaic-sim", "preferences");
 
 	OPENSSL_cleanse(key, strlen(key));
 	free(key);

@@ -17,8 +17,7 @@ struct large_params {
 	const char *driver;
 };
 
-static int param(const json_t *large, const char *key, long def, long max, long *out,
-		 char **cause)
+static int param(const json_t *large, const char *key, long def, long max, long *out, char **cause)
 {
 	const json_t *v = json_object_get(large, key);
 
@@ -26,24 +25,23 @@ static int param(const json_t *large, const char *key, long def, long max, long 
 	if (!v)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max) {
-		*cause = xasprintf("scenario.yaml: large.%s: want an integer from 0 to %ld", key,
-				   max);
+		*cause =
+		    xasprintf("scenario.yaml: large.%s: want an integer from 0 to %ld", key, max);
 		return -1;
 	}
 	*out = (long)json_integer_value(v);
 	return 0;
 }
 
-static const char *const known[] = {"nodes",	  "slices", "devicesPerSlice", "pods",
-				    "namespaces", "driver", NULL};
+static const char *const known[] = {"nodes",  "slices", "devicesPerSlice", "pods", "namespaces",
+				    "driver", NULL};
 
 static int params(const json_t *large, struct large_params *p, char **cause)
 {
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)large, key, v)
-	{
+	json_object_foreach((json_t *)large, key, v) {
 		size_t i = 0;
 
 		while (known[i] && strcmp(known[i], key) != 0)
@@ -98,7 +96,7 @@ static int create(struct sim_api *api, json_t *obj, char **cause)
 
 static json_t *node(long i, const char *version, const char *now, long gpus)
 {
-	char name[32], ip[32], gpu[24];
+	char name[32], ip[80], gpu[24];
 
 	snprintf(name, sizeof(name), "node-%05ld", i);
 	snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", (i >> 16) & 255, (i >> 8) & 255, i & 255);
@@ -113,23 +111,22 @@ static json_t *node(long i, const char *version, const char *now, long gpus)
 	    "amd64", "node.kubernetes.io/instance-type", "gpu-large", "nvidia.com/gpu.present",
 	    "true", "spec", "providerID", "sim://large", "status", "capacity", "cpu", "64",
 	    "memory", "512Gi", "pods", "110", "nvidia.com/gpu", gpu, "allocatable", "cpu", "63",
-	    "memory", "500Gi", "pods", "110", "nvidia.com/gpu", gpu, "conditions", "type",
-	    "Ready", "status", "True", "reason", "KubeletReady", "message",
-	    "kubelet is posting ready status", "lastHeartbeatTime", now, "lastTransitionTime",
-	    now, "addresses", "type", "InternalIP", "address", ip, "type", "Hostname", "address",
-	    name, "nodeInfo", "kubeletVersion", version, "containerRuntimeVersion",
-	    "containerd://1.7.27", "osImage", "Ubuntu 24.04.2 LTS", "kernelVersion",
-	    "6.8.0-60-generic", "operatingSystem", "linux", "architecture", "amd64",
-	    "kubeProxyVersion", version);
+	    "memory", "500Gi", "pods", "110", "nvidia.com/gpu", gpu, "conditions", "type", "Ready",
+	    "status", "True", "reason", "KubeletReady", "message",
+	    "kubelet is posting ready status", "lastHeartbeatTime", now, "lastTransitionTime", now,
+	    "addresses", "type", "InternalIP", "address", ip, "type", "Hostname", "address", name,
+	    "nodeInfo", "kubeletVersion", version, "containerRuntimeVersion", "containerd://1.7.27",
+	    "osImage", "Ubuntu 24.04.2 LTS", "kernelVersion", "6.8.0-60-generic", "operatingSystem",
+	    "linux", "architecture", "amd64", "kubeProxyVersion", version);
 }
 
 /* v1 and v1beta2 put attributes and capacity on the device, v1beta1 under "basic". */
 static json_t *device(long d, const char *api_version)
 {
-	char name[24];
-	json_t *attrs = json_pack("{s:{s:s}, s:{s:I}, s:{s:s}}", "productName", "string",
-				  "Example GPU 80GB", "index", "int", (json_int_t)d,
-				  "driverVersion", "version", "1.0.0");
+	char name[32];
+	json_t *attrs =
+	    json_pack("{s:{s:s}, s:{s:I}, s:{s:s}}", "productName", "string", "Example GPU 80GB",
+		      "index", "int", (json_int_t)d, "driverVersion", "version", "1.0.0");
 	json_t *cap = json_pack("{s:{s:s}}", "memory", "value", "80Gi");
 
 	snprintf(name, sizeof(name), "gpu-%ld", d);
@@ -148,38 +145,38 @@ static json_t *slice(long i, const char *api_version, const struct large_params 
 	snprintf(name, sizeof(name), "%s-%s", node, p->driver);
 	for (long d = 0; d < p->devices; d++)
 		json_array_append_new(devices, device(d, api_version));
-	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s, s:i, s:i}, s:o}}",
-			 "apiVersion", api_version, "kind", "ResourceSlice", "metadata", "name",
-			 name, "spec", "driver", p->driver, "nodeName", node, "pool", "name",
-			 node, "generation", 1, "resourceSliceCount", 1, "devices", devices);
+	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s, s:i, s:i}, s:o}}", "apiVersion",
+			 api_version, "kind", "ResourceSlice", "metadata", "name", name, "spec",
+			 "driver", p->driver, "nodeName", node, "pool", "name", node, "generation",
+			 1, "resourceSliceCount", 1, "devices", devices);
 }
 
 static json_t *pod(long k, const char *ns, const struct large_params *p, const char *now)
 {
-	char name[32], node[32], ip[32], shard[24];
+	char name[32], node[32], ip[80], shard[24];
 
 	snprintf(name, sizeof(name), "pod-%06ld", k);
 	snprintf(node, sizeof(node), "node-%05ld", k % p->nodes);
 	snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", 128 + ((k >> 16) & 127), (k >> 8) & 255,
 		 k & 255);
 	snprintf(shard, sizeof(shard), "%ld", k % 10);
-	return json_pack(
-	    "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, "
-	    "s:{s:s, s:[{s:s, s:s, s:{s:{s:s, s:s}}}], s:s, s:s}, "
-	    "s:{s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}}",
-	    "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace", ns,
-	    "labels", "app", "load", "shard", shard, "spec", "nodeName", node, "containers",
-	    "name", "main", "image", "registry.example.com/load:1.0", "resources", "requests",
-	    "cpu", "100m", "memory", "128Mi", "restartPolicy", "Always", "schedulerName",
-	    "default-scheduler", "status", "phase", "Running", "podIP", ip, "hostIP", "10.0.0.1",
-	    "startTime", now, "conditions", "type", "Ready", "status", "True", "type",
-	    "PodScheduled", "status", "True");
+	return json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, "
+			 "s:{s:s, s:[{s:s, s:s, s:{s:{s:s, s:s}}}], s:s, s:s}, "
+			 "s:{s:s, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}}",
+			 "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
+			 ns, "labels", "app", "load", "shard", shard, "spec", "nodeName", node,
+			 "containers", "name", "main", "image", "registry.example.com/load:1.0",
+			 "resources", "requests", "cpu", "100m", "memory", "128Mi", "restartPolicy",
+			 "Always", "schedulerName", "default-scheduler", "status", "phase",
+			 "Running", "podIP", ip, "hostIP", "10.0.0.1", "startTime", now,
+			 "conditions", "type", "Ready", "status", "True", "type", "PodScheduled",
+			 "status", "True");
 }
 
 int sim_large_generate(struct sim_api *api, const struct sim_settings *s, char **cause)
 {
-	const char *dra = s->resource_versions && s->resource_versions[0] ? s->resource_versions[0]
-									  : "v1";
+	const char *dra =
+	    s->resource_versions && s->resource_versions[0] ? s->resource_versions[0] : "v1";
 	char *slice_api = xasprintf("resource.k8s.io/%s", dra);
 	struct large_params p;
 	char now[32];
@@ -203,8 +200,8 @@ int sim_large_generate(struct sim_api *api, const struct sim_settings *s, char *
 		snprintf(ns, sizeof(ns), "load-%03ld", n);
 		rc = create(api,
 			    json_pack("{s:s, s:s, s:{s:s, s:{s:s}}}", "apiVersion", "v1", "kind",
-				      "Namespace", "metadata", "name", ns, "labels", "kaic.io/large",
-				      "true"),
+				      "Namespace", "metadata", "name", ns, "labels",
+				      "kaic.io/large", "true"),
 			    cause);
 		for (long j = 0; rc == 0 && j < count; j++, k++)
 			rc = create(api, pod(k, ns, &p, now), cause);

@@ -62,27 +62,47 @@ static bool number(const char *s, unsigned long max, unsigned long *out)
 /* Returns 0 to go on, 1 after --help, 2 on bad flags (message printed). */
 static int parse(int argc, char **argv, struct options *o)
 {
-	static const struct option longs[] = {
-	    {"scenario", required_argument, NULL, 's'}, {"port", required_argument, NULL, 'p'},
-	    {"kubeconfig-out", required_argument, NULL, 'k'},
-	    {"seed", required_argument, NULL, 'S'}, {"log", required_argument, NULL, 'l'},
-	    {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
-	    {"openapi", required_argument, NULL, 'o'}, {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option longs[] = {{"scenario", required_argument, NULL, 's'},
+					      {"port", required_argument, NULL, 'p'},
+					      {"kubeconfig-out", required_argument, NULL, 'k'},
+					      {"seed", required_argument, NULL, 'S'},
+					      {"log", required_argument, NULL, 'l'},
+					      {"tls-cert", required_argument, NULL, 'c'},
+					      {"tls-key", required_argument, NULL, 'K'},
+					      {"openapi", required_argument, NULL, 'o'},
+					      {"verbose", no_argument, NULL, 'v'},
+					      {"help", no_argument, NULL, 'h'},
+					      {NULL, 0, NULL, 0}};
 	unsigned long n;
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hv", longs, NULL)) != -1) {
 		switch (c) {
-		case 's': o->scenario = optarg; break;
-		case 'k': o->kubeconfig_out = optarg; break;
-		case 'l': o->log_path = optarg; break;
-		case 'c': o->tls_cert = optarg; break;
-		case 'K': o->tls_key = optarg; break;
-		case 'o': o->openapi = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h': fputs(usage, stdout); return 1;
+		case 's':
+			o->scenario = optarg;
+			break;
+		case 'k':
+			o->kubeconfig_out = optarg;
+			break;
+		case 'l':
+			o->log_path = optarg;
+			break;
+		case 'c':
+			o->tls_cert = optarg;
+			break;
+		case 'K':
+			o->tls_key = optarg;
+			break;
+		case 'o':
+			o->openapi = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
 		case 'p':
 			if (!number(optarg, 65535, &n))
 				return bad("invalid port \"%s\"", optarg);
@@ -94,8 +114,10 @@ static int parse(int argc, char **argv, struct options *o)
 			o->seed = n;
 			o->seed_set = true;
 			break;
-		case ':': return bad("option \"%s\" needs a value", argv[optind - 1]);
-		default: return bad("unknown option \"%s\"", argv[optind - 1]);
+		case ':':
+			return bad("option \"%s\" needs a value", argv[optind - 1]);
+		default:
+			return bad("unknown option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -1,6 +1,8 @@
 /* openapi.c: /openapi/v3 for kaic-sim: the index and the documents of a directory laid
- * out like the server's own (api/v1.json, apis/GROUP/VERSION.json), or a minimal built-in
- * document that tells kubectl the server validates fields itself. */
+ * out like the server's own (api/v1.json, apis/GROUP/VERSION.json), or, without one,
+ * minimal documents generated from discovery: one PATCH operation per resource with its
+ * group-version-kind and the fieldValidation parameter, which is what kubectl looks for
+ * before it lets the server validate fields. */
 #include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -16,32 +18,14 @@
 
 struct sim_openapi_doc {
 	char *key;  /* "api/v1", "apis/apps/v1" */
-	char *file; /* absolute file, or NULL for built-in text */
-	char *text; /* built-in document */
+	char *file; /* absolute file */
 };
 
 struct sim_openapi {
-	struct sim_openapi_doc *docs;
+	struct sim_openapi_doc *docs; /* none: generated from discovery */
 	size_t ndocs;
-	char *index; /* JSON of the index */
+	char *index; /* JSON of the index of the files */
 };
-
-/* A built-in document: the CRD PATCH operation with fieldValidation is what kubectl's
- * field-validation check looks for, for CRDs and for every group not listed. */
-static const char builtin_crd_doc[] =
-    "{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\"unversioned\"},"
-    "\"paths\":{\"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}\":{"
-    "\"parameters\":[{\"name\":\"name\",\"in\":\"path\",\"required\":true,"
-    "\"schema\":{\"type\":\"string\",\"uniqueItems\":true}}],"
-    "\"patch\":{\"tags\":[\"apiextensions_v1\"],"
-    "\"operationId\":\"patchApiextensionsV1CustomResourceDefinition\","
-    "\"parameters\":[{\"name\":\"fieldValidation\",\"in\":\"query\","
-    "\"schema\":{\"type\":\"string\",\"uniqueItems\":true}}],"
-    "\"responses\":{\"200\":{\"description\":\"OK\"}},"
-    "\"x-kubernetes-action\":\"patch\","
-    "\"x-kubernetes-group-version-kind\":{\"group\":\"apiextensions.k8s.io\","
-    "\"version\":\"v1\",\"kind\":\"CustomResourceDefinition\"}}}},"
-    "\"components\":{\"schemas\":{}}}";
 
 static char *hash_hex(const void *data, size_t len)
 {
@@ -107,7 +91,6 @@ static int walk(struct sim_openapi *o, const char *dir, const char *rel, char **
 			o->docs = xreallocarray(o->docs, o->ndocs + 1, sizeof(*o->docs));
 			o->docs[o->ndocs].key = xstrndup(sub, strlen(sub) - 5);
 			o->docs[o->ndocs].file = xstrdup(full);
-			o->docs[o->ndocs].text = NULL;
 			o->ndocs++;
 		}
 		free(full);
@@ -118,6 +101,17 @@ static int walk(struct sim_openapi *o, const char *dir, const char *rel, char **
 	return rc;
 }
 
+/* Adds key's entry, pointing at the document text with its hash, to an index. */
+static void index_add(json_t *paths, const char *key, const struct buf *text)
+{
+	char *hash = hash_hex(text->data, text->len);
+	char *url = xasprintf(OPENAPI_PREFIX "/%s?hash=%s", key, hash);
+
+	json_object_set_new(paths, key, json_pack("{s:s}", "serverRelativeURL", url));
+	free(url);
+	free(hash);
+}
+
 static int build_index(struct sim_openapi *o, char **cause)
 {
 	json_t *paths = json_object(), *index = json_object();
@@ -126,21 +120,11 @@ static int build_index(struct sim_openapi *o, char **cause)
 	for (size_t i = 0; rc == 0 && i < o->ndocs; i++) {
 		struct sim_openapi_doc *d = &o->docs[i];
 		struct buf text = BUF_INIT;
-		char *hash, *url;
 
 		buf_init(&text);
-		if (d->file)
-			rc = read_all(d->file, &text, cause);
-		else
-			buf_adds(&text, d->text);
-		if (rc == 0) {
-			hash = hash_hex(text.data, text.len);
-			url = xasprintf(OPENAPI_PREFIX "/%s?hash=%s", d->key, hash);
-			json_object_set_new(paths, d->key,
-					    json_pack("{s:s}", "serverRelativeURL", url));
-			free(url);
-			free(hash);
-		}
+		rc = read_all(d->file, &text, cause);
+		if (rc == 0)
+			index_add(paths, d->key, &text);
 		buf_release(&text);
 	}
 	json_object_set_new(index, "paths", paths);
@@ -153,20 +137,15 @@ struct sim_openapi *sim_openapi_load(const char *dir, char **cause)
 {
 	struct sim_openapi *o = xcalloc(1, sizeof(*o));
 
-	if (dir) {
-		if (walk(o, dir, "", cause) < 0)
-			goto fail;
-		if (o->ndocs == 0) {
-			*cause = xasprintf("\"%s\" holds no OpenAPI documents (*.json)", dir);
-			goto fail;
-		}
-		qsort(o->docs, o->ndocs, sizeof(*o->docs), by_key);
-	} else {
-		o->docs = xcalloc(1, sizeof(*o->docs));
-		o->docs[0].key = xstrdup("apis/apiextensions.k8s.io/v1");
-		o->docs[0].text = xstrdup(builtin_crd_doc);
-		o->ndocs = 1;
+	if (!dir)
+		return o;
+	if (walk(o, dir, "", cause) < 0)
+		goto fail;
+	if (o->ndocs == 0) {
+		*cause = xasprintf("\"%s\" holds no OpenAPI documents (*.json)", dir);
+		goto fail;
 	}
+	qsort(o->docs, o->ndocs, sizeof(*o->docs), by_key);
 	if (build_index(o, cause) < 0)
 		goto fail;
 	return o;
@@ -182,7 +161,6 @@ void sim_openapi_free(struct sim_openapi *o)
 	for (size_t i = 0; i < o->ndocs; i++) {
 		free(o->docs[i].key);
 		free(o->docs[i].file);
-		free(o->docs[i].text);
 	}
 	free(o->docs);
 	free(o->index);
@@ -197,15 +175,152 @@ static void set_body(struct sim_response *resp, char *body, size_t len)
 	resp->len = len;
 }
 
-void sim_openapi_handle(const struct sim_openapi *o, const char *path, struct sim_response *resp)
+/* ---- documents generated from discovery ---- */
+
+/* GET path from the API as the server itself; a new JSON value or NULL. */
+static json_t *api_get(struct sim_api *api, const char *path)
+{
+	const char *groups[] = {"system:masters", NULL};
+	struct sim_identity internal = {"system:apiserver", groups};
+	struct sim_request req = {0};
+	struct sim_response resp = {0};
+	json_t *v = NULL;
+
+	req.method = "GET";
+	req.path = path;
+	req.query = json_object();
+	req.accept = "application/json";
+	req.who = &internal;
+	sim_api_handle(api, &req, &resp);
+	if (resp.status == 200 && resp.body)
+		v = json_loadb(resp.body, resp.len, 0, NULL);
+	if (resp.watch)
+		sim_watch_free(resp.watch);
+	resp.watch = NULL;
+	sim_response_release(&resp);
+	json_decref(req.query);
+	return v;
+}
+
+/* "api/v1", "apis/apps/v1", ... as discovery lists them. */
+static json_t *served_keys(struct sim_api *api)
+{
+	json_t *keys = json_array(), *core = api_get(api, "/api"), *groups = api_get(api, "/apis");
+	json_t *v, *g, *gv;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(core, "versions"), i, v) {
+		if (json_is_string(v))
+			json_array_append_new(keys, json_sprintf("api/%s", json_string_value(v)));
+	}
+	json_array_foreach(json_object_get(groups, "groups"), i, g) {
+		json_array_foreach(json_object_get(g, "versions"), j, gv) {
+			const char *s = json_string_value(json_object_get(gv, "groupVersion"));
+
+			if (s)
+				json_array_append_new(keys, json_sprintf("apis/%s", s));
+		}
+	}
+	json_decref(core);
+	json_decref(groups);
+	return keys;
+}
+
+static json_t *patch_path(const char *group, const char *version, const json_t *res)
+{
+	const char *kind = json_string_value(json_object_get(res, "kind"));
+	json_t *param = json_pack("{s:s, s:s, s:{s:s, s:b}}", "name", "fieldValidation", "in",
+				  "query", "schema", "type", "string", "uniqueItems", 1);
+	json_t *op =
+	    json_pack("{s:s, s:[o], s:{s:{s:s}}, s:s, s:{s:s, s:s, s:s}}", "operationId", "patch",
+		      "parameters", param, "responses", "200", "description", "OK",
+		      "x-kubernetes-action", "patch", "x-kubernetes-group-version-kind", "group",
+		      group, "version", version, "kind", kind ? kind : "");
+
+	return json_pack("{s:o}", "patch", op);
+}
+
+/* A minimal OpenAPI v3 document for one group version, or NULL if it is not served. */
+static char *generated_doc(struct sim_api *api, const char *key, size_t *len)
+{
+	char *path = xasprintf("/%s", key);
+	json_t *list = api_get(api, path), *paths, *doc, *res;
+	const char *gv = json_string_value(json_object_get(list, "groupVersion"));
+	const char *slash = gv ? strchr(gv, '/') : NULL;
+	char *group = slash ? xstrndup(gv, (size_t)(slash - gv)) : xstrdup("");
+	const char *version = slash ? slash + 1 : gv;
+	char *out = NULL;
+	size_t i;
+
+	free(path);
+	if (!list || !gv) {
+		json_decref(list);
+		free(group);
+		return NULL;
+	}
+	paths = json_object();
+	json_array_foreach(json_object_get(list, "resources"), i, res) {
+		const char *name = json_string_value(json_object_get(res, "name"));
+		bool ns = json_is_true(json_object_get(res, "namespaced"));
+		char *p;
+
+		if (!name || strchr(name, '/'))
+			continue;
+		p = xasprintf("/%s/%s%s/{name}", key, ns ? "namespaces/{namespace}/" : "", name);
+		json_object_set_new(paths, p, patch_path(group, version, res));
+		free(p);
+	}
+	doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:{s:{}}}", "openapi", "3.0.0", "info", "title",
+			"Kubernetes", "version", "unversioned", "paths", paths, "components",
+			"schemas");
+	out = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	*len = strlen(out);
+	json_decref(doc);
+	json_decref(list);
+	free(group);
+	return out;
+}
+
+static char *generated_index(struct sim_api *api, size_t *len)
+{
+	json_t *keys = served_keys(api), *paths = json_object(), *index, *k;
+	char *out;
+	size_t i;
+
+	json_array_foreach(keys, i, k) {
+		size_t n = 0;
+		char *doc = generated_doc(api, json_string_value(k), &n);
+		struct buf text = {doc, n, n + 1};
+
+		if (doc)
+			index_add(paths, json_string_value(k), &text);
+		free(doc);
+	}
+	index = json_pack("{s:o}", "paths", paths);
+	out = json_dumps(index, JSON_COMPACT);
+	*len = strlen(out);
+	json_decref(index);
+	json_decref(keys);
+	return out;
+}
+
+void sim_openapi_handle(const struct sim_openapi *o, struct sim_api *api, const char *path,
+			struct sim_response *resp)
 {
 	const char *rest;
+	char *doc;
+	size_t len = 0;
 
 	if (!o || strncmp(path, OPENAPI_PREFIX, strlen(OPENAPI_PREFIX)) != 0)
 		goto notfound;
 	rest = path + strlen(OPENAPI_PREFIX);
 	if (*rest == '\0' || strcmp(rest, "/") == 0) {
-		set_body(resp, xstrdup(o->index), strlen(o->index));
+		if (o->ndocs)
+			set_body(resp, xstrdup(o->index), strlen(o->index));
+		else if (api && (doc = generated_index(api, &len)) != NULL)
+			set_body(resp, doc, len);
+		else
+			goto notfound;
 		return;
 	}
 	if (*rest != '/')
@@ -215,20 +330,23 @@ void sim_openapi_handle(const struct sim_openapi *o, const char *path, struct si
 		const struct sim_openapi_doc *d = &o->docs[i];
 		struct buf text = BUF_INIT;
 		char *cause = NULL;
-		size_t len;
 
 		if (strcmp(d->key, rest) != 0)
 			continue;
 		buf_init(&text);
-		if (d->file && read_all(d->file, &text, &cause) < 0) {
+		if (read_all(d->file, &text, &cause) < 0) {
 			sim_status_error(resp, 500, "InternalError", NULL, NULL, NULL, "%s", cause);
 			free(cause);
 			buf_release(&text);
 			return;
 		}
-		if (!d->file)
-			buf_adds(&text, d->text);
-		set_body(resp, buf_detach(&text, &len), len);
+		doc = buf_detach(&text, &len);
+		set_body(resp, doc, len);
+		return;
+	}
+	if (!o->ndocs && api && (strncmp(rest, "api/", 4) == 0 || strncmp(rest, "apis/", 5) == 0) &&
+	    (doc = generated_doc(api, rest, &len)) != NULL) {
+		set_body(resp, doc, len);
 		return;
 	}
 notfound:

@@ -1,6 +1,7 @@
 /* proxy.c: the API server's service and pod proxy (GET
- * /api/v1/namespaces/NS/{services,pods}/NAME[:PORT]/proxy/PATH), answered from the
- * scenario's proxy list; unknown targets get the real server's errors. */
+ * /api/v1/namespaces/NS/{services,pods}/NAME[:PORT]/proxy/PATH), answered by the dynamic
+ * proxy hooks of the simulated controllers (sim_proxy_hooks), then from the scenario's
+ * proxy list; unknown targets get the real server's errors. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,13 @@ static void answer(const struct sim_proxy_answer *a, struct sim_response *resp)
 void sim_proxy_handle(struct sim_api *api, const struct sim_settings *s, const char *method,
 		      const char *path, struct sim_response *resp)
 {
+	sim_proxy_handle_query(api, s, method, path, NULL, resp);
+}
+
+void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s,
+			    const char *method, const char *path, const json_t *query,
+			    struct sim_response *resp)
+{
 	char *copy = NULL, *seg[8], *name;
 	bool service;
 	json_t *obj;
@@ -86,6 +94,12 @@ void sim_proxy_handle(struct sim_api *api, const struct sim_settings *s, const c
 				 "the server does not allow this method on the requested resource");
 		free(copy);
 		return;
+	}
+	for (size_t i = 0; sim_proxy_hooks[i]; i++) {
+		if (sim_proxy_hooks[i](api, method, path, query, resp)) {
+			free(copy);
+			return;
+		}
 	}
 	for (size_t i = 0; s && i < s->nproxy; i++) {
 		if (strcmp(s->proxy[i].path, path) == 0) {

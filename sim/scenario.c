@@ -52,8 +52,7 @@ static int strings(const json_t *v, char ***out)
 	if (!json_is_array(v))
 		return -1;
 	*out = xcalloc(json_array_size(v) + 1, sizeof(char *));
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach(v, i, e) {
 		if (!json_is_string(e)) {
 			strv_free(*out);
 			*out = NULL;
@@ -96,8 +95,7 @@ static int parse_tokens(const json_t *v, struct sim_settings *s, char **cause)
 		return -1;
 	}
 	s->tokens = xcalloc(json_array_size(v) + 1, sizeof(*s->tokens));
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach(v, i, e) {
 		struct sim_token *t = &s->tokens[i];
 		const json_t *groups = json_object_get(e, "groups");
 
@@ -149,8 +147,7 @@ static int parse_proxy(const json_t *v, const char *dir, struct sim_settings *s,
 		return -1;
 	}
 	s->proxy = xcalloc(json_array_size(v) + 1, sizeof(*s->proxy));
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach(v, i, e) {
 		struct sim_proxy_answer *p = &s->proxy[i];
 		const char *path = json_string_value(json_object_get(e, "path"));
 		const char *file = json_string_value(json_object_get(e, "file"));
@@ -167,12 +164,13 @@ static int parse_proxy(const json_t *v, const char *dir, struct sim_settings *s,
 		if ((ct && !json_is_string(ct)) ||
 		    (st && (!json_is_integer(st) || json_integer_value(st) < 100 ||
 			    json_integer_value(st) > 599))) {
-			*cause = xasprintf("proxy[%zu]: contentType is a string, status 100-599", i);
+			*cause =
+			    xasprintf("proxy[%zu]: contentType is a string, status 100-599", i);
 			return -1;
 		}
 		p->path = xstrdup(path);
-		p->content_type =
-		    xstrdup(ct ? json_string_value(ct) : "text/plain; version=0.0.4; charset=utf-8");
+		p->content_type = xstrdup(ct ? json_string_value(ct)
+					     : "text/plain; version=0.0.4; charset=utf-8");
 		p->status = st ? (int)json_integer_value(st) : 200;
 		full = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", dir, file);
 		rc = read_file(full, &p->body, &p->len, cause);
@@ -193,8 +191,7 @@ static int parse_faults(const json_t *v, struct sim_faults *f, char **cause)
 		*cause = xstrdup("faults: want a mapping");
 		return -1;
 	}
-	json_object_foreach((json_t *)v, key, e)
-	{
+	json_object_foreach((json_t *)v, key, e) {
 		char *what = xasprintf("faults.%s", key);
 		int rc = 0;
 
@@ -312,8 +309,7 @@ int sim_scenario_settings(const char *dir, struct sim_settings *s, char **cause)
 		rc = -1;
 	}
 	if (rc == 0 && doc) {
-		json_object_foreach(doc, key, v)
-		{
+		json_object_foreach(doc, key, v) {
 			if ((rc = parse_field(key, v, dir, s, &why)) < 0)
 				break;
 		}
@@ -355,8 +351,8 @@ void sim_settings_release(struct sim_settings *s)
 struct manifest {
 	json_t *obj;
 	const char *file; /* points into the file list */
-	size_t doc;       /* 1-based document number */
-	size_t item;      /* 1-based item of a List, 0 when not from a List */
+	size_t doc;	  /* 1-based document number */
+	size_t item;	  /* 1-based item of a List, 0 when not from a List */
 };
 
 struct manifests {
@@ -431,8 +427,7 @@ static char *where(const char *file, size_t doc, size_t item)
 		    : xasprintf("\"%s\": document %zu", file, doc);
 }
 
-static int check_object(const json_t *o, const char *file, size_t doc, size_t item,
-			char **cause)
+static int check_object(const json_t *o, const char *file, size_t doc, size_t item, char **cause)
 {
 	const char *why = NULL;
 	char *w;
@@ -471,8 +466,7 @@ static int add_doc(struct manifests *m, json_t *o, const char *file, size_t doc,
 		push(m, o, file, doc, 0);
 		return 0;
 	}
-	json_array_foreach(json_object_get(o, "items"), i, item)
-	{
+	json_array_foreach(json_object_get(o, "items"), i, item) {
 		if (check_object(item, file, doc, i + 1, cause) < 0)
 			return -1;
 		push(m, item, file, doc, i + 1);
@@ -502,8 +496,7 @@ static int parse_file(struct manifests *m, const char *file, char **cause)
 		free(why);
 		return -1;
 	}
-	json_array_foreach(docs, i, d)
-	{
+	json_array_foreach(docs, i, d) {
 		if ((rc = add_doc(m, d, file, i + 1, cause)) < 0)
 			break;
 	}
@@ -539,8 +532,8 @@ static enum phase phase_of(const json_t *o)
 /* Namespaces the server creates itself (default, kube-system) may appear in a scenario. */
 static bool namespace_exists(struct sim_api *api, const json_t *o)
 {
-	const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"),
-							      "name"));
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
 	json_t *got = name ? sim_api_get(api, "", "namespaces", NULL, name) : NULL;
 
 	json_decref(got);
@@ -576,7 +569,7 @@ int sim_scenario_load(struct sim_api *api, const char *dir, const struct sim_set
 	struct manifests m = {0};
 	int rc = collect(&m, dir, "", cause);
 
-	if (rc == 0)
+	if (rc == 0 && m.nfiles > 1)
 		qsort(m.files, m.nfiles, sizeof(char *), by_name);
 	for (size_t i = 0; rc == 0 && i < m.nfiles; i++)
 		rc = parse_file(&m, m.files[i], cause);

@@ -2,7 +2,7 @@
  * bodies, authentication, fault injection, the access log, watch streaming, and the
  * routing of /version, health, OpenAPI, proxy and API paths. */
 #include <arpa/inet.h>
-#include <dlfcn.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -25,15 +25,6 @@ struct sim_server {
 	struct sim_accesslog log;
 	int port;
 	atomic_bool stopping;
-	/* gnutls_certificate_get_peers, found at run time in the TLS library that
-	 * libmicrohttpd loads, so that kaic-sim needs no link against it */
-	const void *(*get_peers)(void *session, unsigned int *n);
-};
-
-/* gnutls_datum_t */
-struct tls_datum {
-	unsigned char *data;
-	unsigned int size;
 };
 
 /* What one request needs from its first line to its completion. */
@@ -204,9 +195,8 @@ static bool path_is(const char *path, const char *prefix)
 
 bool sim_route_is_public(const char *path)
 {
-	return path_is(path, "/healthz") || path_is(path, "/readyz") ||
-	       path_is(path, "/livez") || strcmp(path, "/version") == 0 ||
-	       strcmp(path, "/version/") == 0;
+	return path_is(path, "/healthz") || path_is(path, "/readyz") || path_is(path, "/livez") ||
+	       strcmp(path, "/version") == 0 || strcmp(path, "/version/") == 0;
 }
 
 static void set_text(struct sim_response *resp, int status, const char *type, const char *text)
@@ -239,14 +229,14 @@ static void version(const struct sim_settings *s, struct sim_response *resp)
 	snprintf(maj, sizeof(maj), "%ld", major);
 	snprintf(min, sizeof(min), "%ld", minor);
 	snprintf(compat, sizeof(compat), "%ld", minor > 0 ? minor - 1 : 0);
-	set_json(resp, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-				 "s:s}",
-				 "major", maj, "minor", min, "emulationMajor", maj,
-				 "emulationMinor", min, "minCompatibilityMajor", maj,
-				 "minCompatibilityMinor", compat, "gitVersion", v, "gitCommit",
-				 "0000000000000000000000000000000000000000", "gitTreeState",
-				 "clean", "buildDate", "2025-01-01T00:00:00Z", "goVersion",
-				 "go1.24.6", "compiler", "gc", "platform", "linux/amd64"));
+	set_json(resp,
+		 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+			   "s:s}",
+			   "major", maj, "minor", min, "emulationMajor", maj, "emulationMinor", min,
+			   "minCompatibilityMajor", maj, "minCompatibilityMinor", compat,
+			   "gitVersion", v, "gitCommit", "0000000000000000000000000000000000000000",
+			   "gitTreeState", "clean", "buildDate", "2025-01-01T00:00:00Z",
+			   "goVersion", "go1.24.6", "compiler", "gc", "platform", "linux/amd64"));
 }
 
 static void root_paths(struct sim_response *resp)
@@ -255,8 +245,7 @@ static void root_paths(struct sim_response *resp)
 				 "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"));
 }
 
-void sim_route(const struct sim_router *r, const struct sim_request *req,
-	       struct sim_response *resp)
+void sim_route(const struct sim_router *r, const struct sim_request *req, struct sim_response *resp)
 {
 	const char *p = req->path;
 
@@ -268,9 +257,9 @@ void sim_route(const struct sim_router *r, const struct sim_request *req,
 	else if (strcmp(p, "/") == 0)
 		root_paths(resp);
 	else if (path_is(p, "/openapi/v3"))
-		sim_openapi_handle(r->openapi, p, resp);
+		sim_openapi_handle(r->openapi, r->api, p, resp);
 	else if (sim_proxy_is_proxy_path(p))
-		sim_proxy_handle(r->api, r->settings, req->method, p, resp);
+		sim_proxy_handle_query(r->api, r->settings, req->method, p, req->query, resp);
 	else if (path_is(p, "/api") || path_is(p, "/apis"))
 		sim_api_handle(r->api, req, resp);
 	else
@@ -410,9 +399,10 @@ static int identify(struct sim_server *srv, struct MHD_Connection *c, struct sim
 	const unsigned char *der[8];
 	size_t lens[8], n = 0;
 
-	if (ci && ci->tls_session && srv->get_peers) {
+	if (ci && ci->tls_session) {
 		unsigned int count = 0;
-		const struct tls_datum *peers = srv->get_peers(ci->tls_session, &count);
+		const gnutls_datum_t *peers =
+		    gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &count);
 
 		for (unsigned int i = 0; peers && i < count && n < 8; i++, n++) {
 			der[n] = peers[i].data;
@@ -462,11 +452,12 @@ static bool answer(struct sim_server *srv, struct MHD_Connection *c, struct req_
 				 "invalid request URI encoding");
 		return true;
 	}
-	if (rc->too_large) {
+	/* as upstream: authentication first, then the body's size */
+	if (!sim_route_is_public(path) && identify(srv, c, &who) < 0) {
+		sim_status_error(resp, 401, "Unauthorized", NULL, NULL, NULL, "Unauthorized");
+	} else if (rc->too_large) {
 		sim_status_error(resp, 413, "RequestEntityTooLarge", NULL, NULL, NULL,
 				 "Request entity too large: limit is %u", SIM_MAX_BODY);
-	} else if (!sim_route_is_public(path) && identify(srv, c, &who) < 0) {
-		sim_status_error(resp, 401, "Unauthorized", NULL, NULL, NULL, "Unauthorized");
 	} else {
 		sim_faults_plan(&srv->faults, path, plan);
 		if (plan->kind == SIM_FAULT_DROP) {
@@ -564,8 +555,7 @@ static struct MHD_Response *make_response(struct sim_server *srv, struct MHD_Con
 	return r;
 }
 
-static enum MHD_Result respond(struct sim_server *srv, struct MHD_Connection *c,
-			       struct req_ctx *rc)
+static enum MHD_Result respond(struct sim_server *srv, struct MHD_Connection *c, struct req_ctx *rc)
 {
 	struct sim_response resp = {0};
 	struct sim_fault_plan plan;
@@ -597,8 +587,8 @@ static enum MHD_Result respond(struct sim_server *srv, struct MHD_Connection *c,
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload, size_t *upload_size, void **con_cls)
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
 {
 	struct sim_server *srv = cls;
 	struct req_ctx *rc = *con_cls;
@@ -607,8 +597,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!rc)
 		*con_cls = rc = on_uri(NULL, url, c);
 	if (!rc->started) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *cl =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 		rc->started = true;
 		rc->method = xstrdup(method);
@@ -652,7 +642,6 @@ struct sim_server *sim_server_start(const struct sim_server_config *cfg, char **
 	struct sim_server *srv = xcalloc(1, sizeof(*srv));
 	struct sockaddr_in sin = {0};
 	const union MHD_DaemonInfo *info;
-	void *sym;
 
 	srv->router.api = cfg->api;
 	srv->router.settings = cfg->settings;
@@ -660,8 +649,6 @@ struct sim_server *sim_server_start(const struct sim_server_config *cfg, char **
 	srv->settings = cfg->settings;
 	srv->tls = cfg->tls;
 	atomic_init(&srv->stopping, false);
-	sym = dlsym(RTLD_DEFAULT, "gnutls_certificate_get_peers");
-	memcpy(&srv->get_peers, &sym, sizeof(sym));
 	if (sim_accesslog_open(&srv->log, cfg->log_path, cause) < 0) {
 		free(srv);
 		return NULL;

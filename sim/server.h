@@ -16,10 +16,10 @@
 
 /* ---- tls.c: certificates ---- */
 struct sim_tls {
-	char *ca_pem;          /* what clients trust (kubeconfig certificate-authority-data) */
+	char *ca_pem;	       /* what clients trust (kubeconfig certificate-authority-data) */
 	char *server_cert_pem; /* server certificate (chain) */
 	char *server_key_pem;
-	char *client_ca_pem; /* CA that signs client certificates (always generated) */
+	char *client_ca_pem;  /* CA that signs client certificates (always generated) */
 	char *admin_cert_pem; /* CN=kubernetes-admin, O=system:masters */
 	char *admin_key_pem;
 	void *client_store; /* X509_STORE * holding the client CA */
@@ -56,7 +56,7 @@ void sim_who_release(struct sim_who *who);
 /* ---- faults.c: seeded fault injection ---- */
 enum sim_fault_kind {
 	SIM_FAULT_NONE = 0,
-	SIM_FAULT_DROP,     /* close the connection without an answer */
+	SIM_FAULT_DROP,	    /* close the connection without an answer */
 	SIM_FAULT_ERROR,    /* 500 InternalError */
 	SIM_FAULT_THROTTLE, /* 429 TooManyRequests with Retry-After */
 	SIM_FAULT_TRUNCATE, /* send half of the body, then close */
@@ -64,7 +64,7 @@ enum sim_fault_kind {
 
 struct sim_fault_plan {
 	enum sim_fault_kind kind;
-	long slow_ms;      /* pause before the body */
+	long slow_ms;	   /* pause before the body */
 	long watch_cut_ms; /* cut a watch stream after this long; 0 = never */
 };
 
@@ -89,8 +89,8 @@ struct sim_accesslog {
 /* Opens path for appending (NULL path: logging disabled). Returns 0, or -1 with *cause. */
 int sim_accesslog_open(struct sim_accesslog *l, const char *path, char **cause);
 /* Writes "METHOD URL STATUS BYTES MS" as one line; thread-safe. */
-void sim_accesslog_write(struct sim_accesslog *l, const char *method, const char *url,
-			 int status, uint64_t bytes, double ms);
+void sim_accesslog_write(struct sim_accesslog *l, const char *method, const char *url, int status,
+			 uint64_t bytes, double ms);
 void sim_accesslog_close(struct sim_accesslog *l);
 
 /* ---- proxy.c: API-server proxy answers ---- */
@@ -100,16 +100,23 @@ bool sim_proxy_is_proxy_path(const char *path);
  * or pod does not exist, 503 when it exists but has no answer. */
 void sim_proxy_handle(struct sim_api *api, const struct sim_settings *s, const char *method,
 		      const char *path, struct sim_response *resp);
+/* Like sim_proxy_handle, with the request's query (may be NULL) for the dynamic proxy
+ * hooks (sim_proxy_hooks), which are consulted first. */
+void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s,
+			    const char *method, const char *path, const json_t *query,
+			    struct sim_response *resp);
 
 /* ---- openapi.c: /openapi/v3 ---- */
 struct sim_openapi;
 
-/* Indexes the OpenAPI v3 documents of dir (api/v1.json, apis/GROUP/VERSION.json), or
- * builds a minimal built-in set when dir is NULL. Returns NULL with *cause on error. */
+/* Indexes the OpenAPI v3 documents of dir (api/v1.json, apis/GROUP/VERSION.json); with dir
+ * NULL, documents are generated from discovery on request. Returns NULL with *cause. */
 struct sim_openapi *sim_openapi_load(const char *dir, char **cause);
 void sim_openapi_free(struct sim_openapi *o);
-/* Answers GET /openapi/v3 (the index) and /openapi/v3/PATH (one document). */
-void sim_openapi_handle(const struct sim_openapi *o, const char *path, struct sim_response *resp);
+/* Answers GET /openapi/v3 (the index) and /openapi/v3/PATH (one document); api serves
+ * the discovery that generated documents come from. Never fails: errors are Statuses. */
+void sim_openapi_handle(const struct sim_openapi *o, struct sim_api *api, const char *path,
+			struct sim_response *resp);
 
 /* ---- server.c: routing and the HTTPS server ---- */
 struct sim_router {
@@ -137,7 +144,7 @@ struct sim_server_config {
 	const struct sim_tls *tls;
 	const struct sim_openapi *openapi;
 	const char *log_path; /* access log or NULL */
-	int port;             /* 0: any free port */
+	int port;	      /* 0: any free port */
 };
 
 /* Starts serving HTTPS on 127.0.0.1. Returns the server, or NULL with *cause. */

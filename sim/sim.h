@@ -136,6 +136,16 @@ extern const struct sim_controller *const sim_controllers[];
 /* Settings the scenario gave for a controller (object or NULL); borrowed. */
 const json_t *sim_api_controller_settings(struct sim_api *api, const char *name);
 
+/* A dynamic answer for the API server's service and pod proxy (GET
+ * /api/v1/namespaces/NS/{services,pods}/NAME[:PORT]/proxy/PATH; path decoded, query the
+ * parsed query object or NULL). Fills resp and returns true when it answers; false
+ * leaves the request to the next hook and then the scenario's static answers. Runs on
+ * the server's threads: must be thread-safe. */
+typedef bool (*sim_proxy_hook)(struct sim_api *api, const char *method, const char *path,
+			       const json_t *query, struct sim_response *resp);
+/* NULL-terminated table of the proxy hooks, consulted in order (controllers/registry.c). */
+extern const sim_proxy_hook sim_proxy_hooks[];
+
 /* ---- scenarios (scenario.c, large.c) ---- */
 /* Reads DIR/scenario.yaml (optional) into s; defaults when absent. -1 with *cause. */
 int sim_scenario_settings(const char *dir, struct sim_settings *s, char **cause);

@@ -151,8 +151,8 @@ static int check_pem(const char *pem, bool key, const char *path, char **cause)
 	BIO_free(b);
 	if (!obj) {
 		ERR_clear_error();
-		*cause = xasprintf("\"%s\" holds no PEM %s", path,
-				   key ? "private key" : "certificate");
+		*cause =
+		    xasprintf("\"%s\" holds no PEM %s", path, key ? "private key" : "certificate");
 		return -1;
 	}
 	if (key)
@@ -178,16 +178,33 @@ static int load_server_files(struct sim_tls *t, const char *cert_file, const cha
 	return 0;
 }
 
-static const char *const ca_exts[] = {"basicConstraints", "critical,CA:TRUE",
-				      "keyUsage", "critical,keyCertSign,cRLSign,digitalSignature",
-				      "subjectKeyIdentifier", "hash", NULL};
-static const char *const server_exts[] = {
-    "basicConstraints", "critical,CA:FALSE", "keyUsage", "critical,digitalSignature,keyEncipherment",
-    "extendedKeyUsage", "serverAuth", "subjectAltName", "IP:127.0.0.1,DNS:localhost",
-    "authorityKeyIdentifier", "keyid", NULL};
-static const char *const client_exts[] = {
-    "basicConstraints", "critical,CA:FALSE", "keyUsage", "critical,digitalSignature,keyEncipherment",
-    "extendedKeyUsage", "clientAuth", "authorityKeyIdentifier", "keyid", NULL};
+static const char *const ca_exts[] = {"basicConstraints",
+				      "critical,CA:TRUE",
+				      "keyUsage",
+				      "critical,keyCertSign,cRLSign,digitalSignature",
+				      "subjectKeyIdentifier",
+				      "hash",
+				      NULL};
+static const char *const server_exts[] = {"basicConstraints",
+					  "critical,CA:FALSE",
+					  "keyUsage",
+					  "critical,digitalSignature,keyEncipherment",
+					  "extendedKeyUsage",
+					  "serverAuth",
+					  "subjectAltName",
+					  "IP:127.0.0.1,DNS:localhost",
+					  "authorityKeyIdentifier",
+					  "keyid",
+					  NULL};
+static const char *const client_exts[] = {"basicConstraints",
+					  "critical,CA:FALSE",
+					  "keyUsage",
+					  "critical,digitalSignature,keyEncipherment",
+					  "extendedKeyUsage",
+					  "clientAuth",
+					  "authorityKeyIdentifier",
+					  "keyid",
+					  NULL};
 
 int sim_tls_init(struct sim_tls *t, const char *cert_file, const char *key_file, char **cause)
 {

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib.sh: shell functions for integration tests that run kaic-sim. Source it, don't run it:
 #
 #   . "$TOP/tests/integration/lib.sh"

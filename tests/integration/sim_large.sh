@@ -8,7 +8,7 @@ command -v kubectl >/dev/null || skip "kubectl is not installed"
 start=$(date +%s%N)
 sim_start "$TOP/sim/scenarios/large" || fail "kaic-sim did not start"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-rss=$(sed -n 's/^VmRSS: *//p' "/proc/$SIM_PID/status")
+rss=$(sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$SIM_PID/status")
 echo "large scenario: ready in $ms ms, VmRSS $rss"
 limit=${SIM_LARGE_LIMIT_MS:-10000}
 [ "$ms" -lt "$limit" ] || fail "started in $ms ms, want < $limit ms"
@@ -28,6 +28,6 @@ pass "5000 ResourceSlices with 8 devices"
 n=$(sim_curl "$SIM_URL/api/v1/pods?limit=1" | jq -r '.metadata.remainingItemCount')
 [ "$n" -eq 19999 ] || fail "pods: remainingItemCount $n after 1, want 19999"
 pass "20000 pods"
-rss=$(sed -n 's/^VmRSS: *//p' "/proc/$SIM_PID/status")
+rss=$(sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$SIM_PID/status")
 echo "large scenario: VmRSS after listing $rss"
 sim_stop || fail "kaic-sim did not stop cleanly"

@@ -32,12 +32,14 @@ pass "$n CRD files applied"
 # every CRD in the server: its resource is served and listed
 kubectl get crds -o 'jsonpath={range .items[*]}{.spec.names.plural}.{.spec.group}{"\n"}{end}' \
 	>"$SIM_DIR/crds" || fail "get crds"
-m=0
-for r in $(grep -v '^widgets\.example\.com$' "$SIM_DIR/crds"); do
+grep -v '^widgets\.example\.com$' "$SIM_DIR/crds" >"$SIM_DIR/listed"
+while read -r r; do
 	kubectl get "$r" -A >"$SIM_DIR/out" 2>&1 || fail "kubectl get $r: $(cat "$SIM_DIR/out")"
-	m=$((m + 1))
-done
+done <"$SIM_DIR/listed"
+m=$(wc -l <"$SIM_DIR/listed")
+# shellcheck disable=SC2086 # one word per file
 want=$(cat $files | grep -c '^kind: CustomResourceDefinition')
+# shellcheck disable=SC2086
 distinct=$(cat $files | awk '/^kind: CustomResourceDefinition/{c=1} c && /^  name: /{print $2; c=0}' |
 	sort -u | wc -l)
 [ "$m" -eq "$distinct" ] || fail "$m CRDs in the server, want $distinct (of $want documents)"

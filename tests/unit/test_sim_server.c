@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server.h"
@@ -29,8 +30,7 @@ static void test_url_split(void **state)
 			 0);
 	assert_string_equal(path, "/api/v1/pods");
 	assert_string_equal(json_string_value(json_object_get(q, "limit")), "7");
-	assert_string_equal(json_string_value(json_object_get(q, "labelSelector")),
-			    "a=b,c in (x)");
+	assert_string_equal(json_string_value(json_object_get(q, "labelSelector")), "a=b,c in (x)");
 	assert_string_equal(json_string_value(json_object_get(q, "watch")), "");
 	assert_null(json_object_get(q, "bad")); /* dropped like Go's ParseQuery */
 	free(path);
@@ -225,8 +225,7 @@ static void test_tls_and_auth(void **state)
 	assert_string_equal(who.id.groups[0], "g1");
 	assert_string_equal(who.id.groups[1], "system:authenticated");
 	sim_who_release(&who);
-	assert_int_equal(sim_auth_identify(&t, &s, NULL, NULL, 0, "Bearer secret-token", &who),
-			 -1);
+	assert_int_equal(sim_auth_identify(&t, &s, NULL, NULL, 0, "Bearer secret-token", &who), -1);
 	assert_int_equal(sim_auth_identify(&t, &s, NULL, NULL, 0, "Basic c2VjcmV0", &who), -1);
 	assert_int_equal(sim_auth_identify(&t, &s, NULL, NULL, 0, NULL, &who), -1);
 
@@ -336,11 +335,11 @@ static void test_kubeconfig(void **state)
 	assert_int_equal(yaml_load_file(path, &docs, &cause), 0);
 	kc = json_array_get(docs, 0);
 	assert_string_equal(json_string_value(json_object_get(kc, "current-context")), "kaic-sim");
-	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(json_array_get(json_object_get(kc, "clusters"), 0),
-						"cluster"),
-				"server")),
-			    "https://127.0.0.1:6443");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_array_get(json_object_get(kc, "clusters"), 0), "cluster"),
+		"server")),
+	    "https://127.0.0.1:6443");
 	json_decref(docs);
 	free(path);
 	path = xasprintf("%s/no/such/dir/kc", dir);
@@ -355,13 +354,110 @@ static void test_kubeconfig(void **state)
 	free(dir);
 }
 
+static size_t count_of(struct sim_api *api, const char *group, const char *resource)
+{
+	json_t *all = sim_api_list(api, group, resource);
+	size_t n = json_array_size(all);
+
+	json_decref(all);
+	return n;
+}
+
+static void test_scenario_load(void **state)
+{
+	char *dir = scratch_dir(), *cause = NULL, *cmd, *sub;
+	struct sim_settings s;
+	struct sim_api *api;
+	json_t *o;
+
+	(void)state;
+	/* the custom resource's file sorts before its CRD's, the ConfigMap before its
+	 * Namespace: loading must still order CRDs, then Namespaces, then the rest */
+	write_file(dir, "a-widget.yaml",
+		   "apiVersion: example.com/v1\nkind: Widget\n"
+		   "metadata: {name: w1, namespace: team}\nspec: {size: 2}\n");
+	write_file(dir, "b-team.yaml",
+		   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c1, namespace: team}\n"
+		   "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n---\n"
+		   "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n");
+	write_file(dir, "list.json",
+		   "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": ["
+		   "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": "
+		   "{\"name\": \"c2\", \"namespace\": \"team\"}},"
+		   "{\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": "
+		   "{\"name\": \"n1\"}, \"status\": {\"capacity\": {\"cpu\": \"4\"}}}]}");
+	write_file(dir, "z-crd.yml",
+		   "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+		   "metadata: {name: widgets.example.com}\nspec:\n  group: example.com\n"
+		   "  scope: Namespaced\n  names: {plural: widgets, singular: widget, kind: "
+		   "Widget, listKind: WidgetList}\n  versions:\n  - name: v1\n    served: true\n"
+		   "    storage: true\n    schema:\n      openAPIV3Schema: {type: object, "
+		   "x-kubernetes-preserve-unknown-fields: true}\n");
+	sub = xasprintf("%s/files", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	write_file(sub, "not-a-manifest.yaml", "this: [is not loaded\n");
+	free(sub);
+	write_file(dir, "scenario.yaml",
+		   "large: {nodes: 2, devicesPerSlice: 3, pods: 5, namespaces: 2}\n");
+
+	assert_int_equal(sim_scenario_settings(dir, &s, &cause), 0);
+	api = sim_api_new(&s);
+	assert_int_equal(sim_scenario_load(api, dir, &s, &cause), 0);
+	o = sim_api_get(api, "example.com", "widgets", "team", "w1");
+	assert_non_null(o);
+	json_decref(o);
+	o = sim_api_get(api, "", "configmaps", "team", "c2");
+	assert_non_null(o);
+	json_decref(o);
+	o = sim_api_get(api, "", "nodes", NULL, "n1");
+	assert_non_null(o); /* scenario objects keep their status */
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_object_get(o, "status"), "capacity"), "cpu")),
+			    "4");
+	json_decref(o);
+	/* large: 2 generated nodes besides n1, one slice of 3 devices each, 5 pods */
+	assert_int_equal(count_of(api, "", "nodes"), 3);
+	assert_int_equal(count_of(api, "resource.k8s.io", "resourceslices"), 2);
+	o = sim_api_get(api, "resource.k8s.io", "resourceslices", NULL,
+			"node-00001-gpu.example.com");
+	assert_non_null(o);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(o, "spec"), "devices")),
+			 3);
+	json_decref(o);
+	assert_int_equal(count_of(api, "", "pods"), 5);
+	o = sim_api_get(api, "", "pods", "load-001", "pod-000003");
+	assert_non_null(o);
+	json_decref(o);
+	sim_api_free(api);
+	sim_settings_release(&s);
+
+	/* an unknown kind names the file and the document */
+	write_file(dir, "c-bad.yaml",
+		   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, "
+		   "namespace: team}\n---\napiVersion: example.com/v1\n"
+		   "kind: Gadget\nmetadata: {name: g, namespace: team}\n");
+	assert_int_equal(sim_scenario_settings(dir, &s, &cause), 0);
+	api = sim_api_new(&s);
+	assert_int_equal(sim_scenario_load(api, dir, &s, &cause), -1);
+	assert_non_null(strstr(cause, "c-bad.yaml\": document 2"));
+	assert_null(strchr(cause, '\n'));
+	free(cause);
+	sim_api_free(api);
+	sim_settings_release(&s);
+
+	cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_url_split),	 cmocka_unit_test(test_public_paths),
+	    cmocka_unit_test(test_url_split),	  cmocka_unit_test(test_public_paths),
 	    cmocka_unit_test(test_route_non_api), cmocka_unit_test(test_faults),
-	    cmocka_unit_test(test_tls_and_auth),	 cmocka_unit_test(test_settings),
-	    cmocka_unit_test(test_kubeconfig),
+	    cmocka_unit_test(test_tls_and_auth),  cmocka_unit_test(test_settings),
+	    cmocka_unit_test(test_kubeconfig),	  cmocka_unit_test(test_scenario_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
