@@ -87,16 +87,35 @@ test-integration: build
 demo: build
 	./scripts/demo.sh
 
-# Fuzz targets: clang's libFuzzer with ASan/UBSan, linking the same sources.
-FUZZ_CFLAGS := $(CFLAGS_COMMON) $(shell pkg-config --cflags $(SIMPKGS)) -O1 -fsanitize=fuzzer,address,undefined
-fuzz:
-	@mkdir -p build-fuzz
-	@for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); \
-	  echo "fuzz  $$n"; \
-	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $(filter-out src/main.c,$(KAIC_SRC)) \
-	    $$(case $$n in fuzz_sim*) echo $(SIM_SRC);; esac) $(SIMLIBS) || exit 1; \
-	done
+# Fuzz targets: clang's libFuzzer with ASan/UBSan. The sources are compiled once into
+# $(FUZZDIR)/obj and archived; each fuzz/fuzz_NAME.c links them (fuzz_sim* with kaic-sim).
+FUZZDIR     ?= build-fuzz
+FUZZ_CFLAGS := $(CFLAGS_COMMON) $(shell pkg-config --cflags $(SIMPKGS) 2>/dev/null) -O1 \
+	-fsanitize=fuzzer-no-link,address,undefined
+FUZZ_BIN    := $(FUZZ_SRC:fuzz/%.c=$(FUZZDIR)/%)
+FUZZ_KAIC   := $(KAIC_SRC:%.c=$(FUZZDIR)/obj/%.o)
+FUZZ_SIM    := $(SIM_SRC:%.c=$(FUZZDIR)/obj/%.o)
+
+fuzz: $(FUZZ_BIN)
+
+$(FUZZDIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "clang $<"
+	@clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZDIR)/libkaic.a: $(FUZZ_KAIC)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZDIR)/libkaicsim.a: $(FUZZ_SIM)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZDIR)/fuzz_sim%: fuzz/fuzz_sim%.c $(FUZZDIR)/libkaicsim.a $(FUZZDIR)/libkaic.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ $^ $(SIMLIBS)
+
+$(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libkaic.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ $^ $(SIMLIBS)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -121,4 +140,4 @@ format:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZDIR) -name '*.d' 2>/dev/null)

@@ -172,6 +172,8 @@ struct sim_api {
 	bool stopping;
 	pthread_cond_t ctl_wake;
 	struct sim_ctl_item *q_head, *q_tail;
+	/* the simulated controllers' scan marks (controllers/ctl.h: ctl_scan) */
+	uint64_t ctl_marks[4];
 };
 
 /* Index of (ns, name) in c, or -1. */

@@ -1,48 +1,462 @@
-/* active.c: placeholder until the active-test framework lands: creates nothing. */
+/* active.c: the active-test framework: the labelled run namespace, creating objects with
+ * kaic's labels, and the cleanup registry that deletes them all (newest first, then the
+ * namespace) with requests that a cancelled run still sends. */
 #include "active.h"
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "check.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
-struct active {
-	int unused;
+#define CLEANUP_WAIT_MIN_MS 30000  /* how long the cleanup waits for deletions, at least */
+#define CLEANUP_WAIT_MAX_MS 120000 /* and at most */
+#define DELETE_TIMEOUT_MS 15000	   /* per delete request */
+#define CREATE_ATTEMPTS 5
+#define CREATE_BACKOFF_MS 200 /* doubled after each failed attempt */
+
+struct entry {
+	char *path; /* the object's path */
+	char *what; /* "Pod kaic-x/name" */
+	bool namespaced;
 };
+
+struct active {
+	struct kube_client *client;	/* borrowed: creates, reads, waits */
+	struct kube_client *del_client; /* owned, never cancelled: the deletes; or NULL */
+	const struct run_opts *opts;
+	char *run_id;
+	char *ns;
+	pthread_mutex_t lock;
+	bool ns_created;
+	bool ns_attempted; /* a create was sent: the cleanup deletes it */
+	struct entry *v;
+	size_t n;
+	bool cleaned;
+};
+
+/* ---- builders ---- */
+
+char *active_namespace_name(const char *run_id)
+{
+	return xasprintf("kaic-%s", run_id);
+}
+
+void active_label(json_t *obj, const char *run_id)
+{
+	json_t *md = json_object_get(obj, "metadata");
+	if (!json_is_object(md)) {
+		md = json_object();
+		json_object_set_new(obj, "metadata", md);
+	}
+	json_t *labels = json_object_get(md, "labels");
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		json_object_set_new(md, "labels", labels);
+	}
+	json_object_set_new(labels, KAIC_LABEL_MANAGED_BY, json_string("kaic"));
+	json_object_set_new(labels, KAIC_LABEL_RUN_ID, json_string(run_id));
+}
+
+json_t *active_namespace_object(const char *run_id)
+{
+	char *name = active_namespace_name(run_id);
+	json_t *ns = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s, s:s}}}", "apiVersion", "v1",
+			       "kind", "Namespace", "metadata", "name", name, "labels",
+			       "pod-security.kubernetes.io/enforce", "restricted",
+			       "pod-security.kubernetes.io/enforce-version", "latest",
+			       "pod-security.kubernetes.io/audit", "restricted",
+			       "pod-security.kubernetes.io/warn", "restricted");
+	free(name);
+	active_label(ns, run_id);
+	return ns;
+}
+
+/* ---- a second client for the deletes ---- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static char *dup_mem(const char *s, size_t n)
+{
+	if (s == NULL)
+		return NULL;
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char **dup_vec(char *const *v)
+{
+	if (v == NULL)
+		return NULL;
+	size_t n = 0;
+	while (v[n] != NULL)
+		n++;
+	char **out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+/* A deep copy of cfg (the client takes the copy over). */
+static void config_copy(struct kube_config *dst, const struct kube_config *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->source = dup_or_null(src->source);
+	dst->context_name = dup_or_null(src->context_name);
+	dst->cluster_name = dup_or_null(src->cluster_name);
+	dst->user_name = dup_or_null(src->user_name);
+	dst->namespace = dup_or_null(src->namespace);
+	dst->server = dup_or_null(src->server);
+	dst->ca_pem = dup_mem(src->ca_pem, src->ca_len);
+	dst->ca_len = src->ca_len;
+	dst->cert_pem = dup_mem(src->cert_pem, src->cert_len);
+	dst->cert_len = src->cert_len;
+	dst->key_pem = dup_mem(src->key_pem, src->key_len);
+	dst->key_len = src->key_len;
+	dst->token = dup_or_null(src->token);
+	dst->token_file = dup_or_null(src->token_file);
+	dst->insecure = src->insecure;
+	dst->tls_server_name = dup_or_null(src->tls_server_name);
+	dst->proxy_url = dup_or_null(src->proxy_url);
+	if (src->exec != NULL) {
+		struct kube_exec *e = xcalloc(1, sizeof(*e));
+		e->command = dup_or_null(src->exec->command);
+		e->args = dup_vec(src->exec->args);
+		e->env = dup_vec(src->exec->env);
+		e->api_version = dup_or_null(src->exec->api_version);
+		e->interactive_mode = dup_or_null(src->exec->interactive_mode);
+		e->provide_cluster_info = src->exec->provide_cluster_info;
+		dst->exec = e;
+	}
+}
+
+/* A client like c that no cancel flag stops: a second Ctrl-C aborts the cleanup's wait
+ * but the deletes still go out. NULL when it cannot be made (c is used then). */
+static struct kube_client *delete_client(struct kube_client *c)
+{
+	struct kube_config cfg;
+	config_copy(&cfg, kube_client_config(c));
+	struct kube_client_opts o = {.request_timeout_ms = DELETE_TIMEOUT_MS, .max_retries = 3};
+	char *cause = NULL;
+	struct kube_client *d = kube_client_new(&cfg, &o, &cause);
+	if (d == NULL) {
+		log_warn("cleanup uses the run's client: %s", cause ? cause : "unknown error");
+		free(cause);
+		kube_config_release(&cfg);
+	}
+	return d;
+}
+
+/* ---- the run ---- */
 
 struct active *active_new(struct kube_client *c, const char *run_id, const struct run_opts *opts)
 {
-	(void)c;
-	(void)run_id;
-	(void)opts;
-	return xcalloc(1, sizeof(struct active));
+	struct active *a = xcalloc(1, sizeof(*a));
+	a->client = c;
+	a->opts = opts;
+	a->run_id = xstrdup(run_id);
+	a->ns = active_namespace_name(run_id);
+	pthread_mutex_init(&a->lock, NULL);
+	if (c != NULL)
+		a->del_client = delete_client(c);
+	return a;
 }
+
+const char *active_run_id(const struct active *a)
+{
+	return a->run_id;
+}
+
+struct kube_client *active_client(const struct active *a)
+{
+	return a->client;
+}
+
+static int create_retrying(struct active *a, const char *path, const json_t *obj, json_t **out,
+			   struct kube_error *err);
 
 const char *active_namespace(struct active *a, struct kube_error *err)
 {
-	(void)a;
-	kube_error_set(err, 0, "NotImplemented", "active tests are not implemented yet");
-	return NULL;
+	pthread_mutex_lock(&a->lock);
+	if (!a->ns_created && a->client != NULL && !a->cleaned) {
+		json_t *ns = active_namespace_object(a->run_id);
+		a->ns_attempted = true;
+		if (create_retrying(a, "/api/v1/namespaces", ns, NULL, err) == 0)
+			a->ns_created = true;
+		json_decref(ns);
+	} else if (!a->ns_created) {
+		kube_error_set(err, 0, a->cleaned ? "Gone" : "NoClient",
+			       a->cleaned ? "the run is cleaned up" : "no cluster client");
+	}
+	const char *ns = a->ns_created ? a->ns : NULL;
+	pthread_mutex_unlock(&a->lock);
+	return ns;
+}
+
+/* "Pod kaic-x/name" from the object and the collection path. */
+static char *describe(const json_t *obj, const char *path)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *name = json_string_value(json_object_get(md, "name"));
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	if (ns == NULL && strstr(path, "/namespaces/") != NULL) {
+		const char *p = strstr(path, "/namespaces/") + strlen("/namespaces/");
+		const char *e = strchr(p, '/');
+		if (e != NULL)
+			return xasprintf("%s %.*s/%s", kind ? kind : "object", (int)(e - p), p,
+					 name ? name : "?");
+	}
+	if (ns != NULL)
+		return xasprintf("%s %s/%s", kind ? kind : "object", ns, name ? name : "?");
+	return xasprintf("%s %s", kind ? kind : "object", name ? name : "?");
+}
+
+static void registry_add(struct active *a, const char *path, const json_t *obj)
+{
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	pthread_mutex_lock(&a->lock);
+	a->v = xreallocarray(a->v, a->n + 1, sizeof(*a->v));
+	a->v[a->n].path = xasprintf("%s/%s", path, name);
+	a->v[a->n].what = describe(obj, path);
+	a->v[a->n].namespaced = strstr(path, "/namespaces/") != NULL;
+	a->n++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* After 409 AlreadyExists: our own earlier attempt (a retry after a lost answer) when the
+ * object there carries this run's label. */
+static int adopt_existing(struct active *a, const char *path, const char *name, json_t **out,
+			  struct kube_error *err)
+{
+	char *p = xasprintf("%s/%s", path, name);
+	json_t *cur = NULL;
+	struct kube_error gerr = {0};
+	int rc = -1;
+	if (kube_get(a->client, p, &cur, &gerr) == 0) {
+		const json_t *labels = json_object_get(json_object_get(cur, "metadata"), "labels");
+		const char *rid = json_string_value(json_object_get(labels, KAIC_LABEL_RUN_ID));
+		if (rid != NULL && strcmp(rid, a->run_id) == 0) {
+			rc = 0;
+			if (out != NULL)
+				*out = json_incref(cur);
+		}
+	}
+	if (rc != 0)
+		log_debug("cannot adopt \"%s\": %s", p, err->message);
+	json_decref(cur);
+	free(p);
+	return rc;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* A failure a retry may cure: no answer, throttling, server errors (not cancellation). */
+static bool retryable(const struct kube_error *e)
+{
+	return strcmp(e->reason, "Cancelled") != 0 &&
+	       (e->http_code == 0 || e->http_code == 429 || e->http_code >= 500);
+}
+
+/* POSTs obj, retrying transient failures (the client retries no POST itself): names are
+ * unique to the run, so a retry after an answer that got lost finds 409 and adopts the
+ * object its earlier attempt created. */
+static int create_retrying(struct active *a, const char *path, const json_t *obj, json_t **out,
+			   struct kube_error *err)
+{
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	for (int attempt = 0;; attempt++) {
+		if (kube_create(a->client, path, obj, out, err) == 0)
+			return 0;
+		if (err->http_code == 409 && adopt_existing(a, path, name, out, err) == 0)
+			return 0;
+		if (!retryable(err) || attempt + 1 >= CREATE_ATTEMPTS)
+			return -1;
+		sleep_ms(CREATE_BACKOFF_MS << attempt);
+	}
 }
 
 int active_create(struct active *a, const char *path, json_t *obj, json_t **out,
 		  struct kube_error *err)
 {
-	(void)a;
-	(void)path;
-	(void)obj;
-	(void)out;
-	kube_error_set(err, 0, "NotImplemented", "active tests are not implemented yet");
-	return -1;
+	if (out != NULL)
+		*out = NULL;
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	if (a->client == NULL || name == NULL) {
+		kube_error_set(err, 0, a->client ? "Invalid" : "NoClient",
+			       a->client ? "object without metadata.name" : "no cluster client");
+		return -1;
+	}
+	pthread_mutex_lock(&a->lock);
+	bool cleaned = a->cleaned;
+	pthread_mutex_unlock(&a->lock);
+	if (cleaned) {
+		kube_error_set(err, 0, "Gone", "the run is cleaned up");
+		return -1;
+	}
+	active_label(obj, a->run_id);
+	registry_add(a, path, obj); /* first: a create whose answer is lost is deleted too */
+	return create_retrying(a, path, obj, out, err);
+}
+
+/* ---- cleanup ---- */
+
+static void add_note(char ***notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_note(char ***notes, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	size_t n = 0;
+	while (*notes != NULL && (*notes)[n] != NULL)
+		n++;
+	*notes = xreallocarray(*notes, n + 2, sizeof(**notes));
+	(*notes)[n] = s;
+	(*notes)[n + 1] = NULL;
+}
+
+/* Sends one delete. Returns 0 when it was accepted or the object is gone. */
+static int delete_one(struct active *a, const char *path, const char *what, char ***notes)
+{
+	struct kube_client *c = a->del_client ? a->del_client : a->client;
+	char *full = xasprintf("%s?propagationPolicy=Background", path);
+	struct kube_error err = {0};
+	int rc = kube_delete(c, full, &err);
+	free(full);
+	if (rc != 0 && err.http_code != 404) {
+		add_note(notes, "cannot delete %s: %s", what, err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the object at path is gone (404). *cancelled when the wait was aborted. */
+static bool gone(struct active *a, const char *path, bool *cancelled)
+{
+	json_t *o = NULL;
+	struct kube_error err = {0};
+	int rc = kube_get(a->client, path, &o, &err);
+	json_decref(o);
+	if (rc != 0 && strcmp(err.reason, "Cancelled") == 0)
+		*cancelled = true;
+	return rc != 0 && err.http_code == 404;
+}
+
+/* Waits until every object in paths (n, NULL entries already gone) is gone. */
+static int wait_gone(struct active *a, char **paths, char **whats, size_t n, char ***notes)
+{
+	long budget = a->opts && a->opts->timeout_s > 0 ? a->opts->timeout_s * 1000L : 0;
+	if (budget < CLEANUP_WAIT_MIN_MS)
+		budget = CLEANUP_WAIT_MIN_MS;
+	if (budget > CLEANUP_WAIT_MAX_MS)
+		budget = CLEANUP_WAIT_MAX_MS;
+	long long deadline = now_ms() + budget;
+	long delay = 100;
+	for (;;) {
+		size_t left = 0;
+		bool cancelled = false;
+		for (size_t i = 0; i < n; i++) {
+			if (paths[i] == NULL)
+				continue;
+			if (gone(a, paths[i], &cancelled))
+				paths[i] = NULL;
+			else
+				left++;
+			if (cancelled)
+				break;
+		}
+		if (left == 0 && !cancelled)
+			return 0;
+		if (cancelled || now_ms() >= deadline) {
+			for (size_t i = 0; i < n; i++)
+				if (paths[i] != NULL)
+					add_note(notes, "%s %s", whats[i],
+						 cancelled
+						     ? "deleted, not waited for (interrupted)"
+						     : "still there after the cleanup's wait");
+			add_note(notes, "remove what is left with \"kaic cleanup --run-id %s\"",
+				 a->run_id);
+			return -1;
+		}
+		sleep_ms(delay);
+		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+	}
 }
 
 int active_cleanup(struct active *a, char ***notes)
 {
-	(void)a;
-	(void)notes;
-	return 0;
+	pthread_mutex_lock(&a->lock);
+	if (a->cleaned || a->client == NULL) {
+		a->cleaned = true;
+		pthread_mutex_unlock(&a->lock);
+		return 0;
+	}
+	a->cleaned = true;
+	bool ns = a->ns_attempted;
+	pthread_mutex_unlock(&a->lock);
+
+	int rc = 0;
+	size_t n = 0;
+	char **paths = xcalloc(a->n + 2, sizeof(*paths));
+	char **whats = xcalloc(a->n + 2, sizeof(*whats));
+	for (size_t i = a->n; i-- > 0;) {
+		struct entry *e = &a->v[i];
+		if (delete_one(a, e->path, e->what, notes) != 0)
+			rc = -1;
+		else if (!e->namespaced || !ns) {
+			paths[n] = e->path;
+			whats[n++] = e->what;
+		}
+	}
+	char *ns_path = xasprintf("/api/v1/namespaces/%s", a->ns);
+	char *ns_what = xasprintf("Namespace %s", a->ns);
+	if (ns) {
+		if (delete_one(a, ns_path, ns_what, notes) != 0)
+			rc = -1;
+		else {
+			paths[n] = ns_path;
+			whats[n++] = ns_what;
+		}
+	}
+	if (wait_gone(a, paths, whats, n, notes) != 0)
+		rc = -1;
+	free(ns_path);
+	free(ns_what);
+	free(paths);
+	free(whats);
+	return rc;
 }
 
 void active_free(struct active *a)
 {
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].path);
+		free(a->v[i].what);
+	}
+	free(a->v);
+	kube_client_free(a->del_client);
+	pthread_mutex_destroy(&a->lock);
+	free(a->run_id);
+	free(a->ns);
 	free(a);
 }

@@ -5,6 +5,7 @@
 #define KAIC_ACTIVE_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "kube/kube.h"
@@ -29,5 +30,49 @@ int active_create(struct active *a, const char *path, json_t *obj, json_t **out,
  * on what could not be deleted are appended to *notes (NULL-terminated, caller frees). */
 int active_cleanup(struct active *a, char ***notes);
 void active_free(struct active *a);
+
+/* ---- additions: builders that need no cluster ---- */
+
+/* "kaic-<run-id>" (caller frees). */
+char *active_namespace_name(const char *run_id);
+/* Sets kaic's two labels on obj's metadata.labels (creating them as needed). */
+void active_label(json_t *obj, const char *run_id);
+/* The run namespace object: kaic's labels and the Pod Security Standard "restricted"
+ * (enforce, audit, warn). New reference. */
+json_t *active_namespace_object(const char *run_id);
+
+/* ---- additions: reading back and waiting ---- */
+
+/* The run ID (borrowed). */
+const char *active_run_id(const struct active *a);
+/* The client checks use (borrowed). */
+struct kube_client *active_client(const struct active *a);
+
+/* What active_wait's predicate answers: keep waiting, or stop (the caller looks at the
+ * object to tell success from failure). */
+enum active_wait_answer { ACTIVE_WAIT_MORE = 0, ACTIVE_WAIT_DONE = 1 };
+typedef enum active_wait_answer (*active_wait_pred)(const json_t *obj, void *arg);
+
+/* Waits until pred answers DONE for the object name in the collection path
+ * ("/api/v1/namespaces/NS/pods"): reads it, then watches it from its resourceVersion
+ * (fieldSelector metadata.name), falling back to polling with backoff when watch fails.
+ * pred also sees a missing object as NULL. Returns 0 with *out (new reference, may be
+ * NULL when out is NULL or the object is gone) when pred said DONE; -1 with *err on an
+ * API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed and
+ * "Cancelled" when *cancel became non-zero; *out then holds the last object seen (or
+ * NULL). */
+int active_wait(struct active *a, const char *path, const char *name, active_wait_pred pred,
+		void *arg, long long deadline_ms, volatile sig_atomic_t *cancel, json_t **out,
+		struct kube_error *err);
+/* GET pods/NAME/log of namespace ns (last 64 KiB): new string, or NULL with *err. */
+char *active_pod_log(struct active *a, const char *ns, const char *pod, struct kube_error *err);
+/* The termination message of the pod's first container (state or lastState), borrowed
+ * from pod, or NULL. */
+const char *active_termination_message(const json_t *pod);
+/* The max most recent Events of namespace ns (Warnings first) about objects named
+ * prefix or "prefix-..." (NULL: every object), each formatted as
+ * "Warning FailedScheduling pod/x: message", as a new NULL-terminated array (caller
+ * frees each and the array); NULL when there are none or they cannot be read. */
+char **active_events(struct active *a, const char *ns, const char *prefix, size_t max);
 
 #endif

@@ -14,17 +14,30 @@ pass=0 fail=0 skip=0 failed=""
 logdir="$BUILD/test-logs"
 mkdir -p "$logdir"
 
+# Sanitizer reports of every process a test starts (kaic-sim in the background, a kaic
+# expected to fail) go to $logdir/NAME.san.PID; any such file fails the test.
 run_one() { # name, command...
 	name=$1
 	shift
 	start=$(date +%s)
-	"$@" >"$logdir/$name.log" 2>&1
+	case $logdir in /*) san=$logdir/$name.san ;; *) san=$PWD/$logdir/$name.san ;; esac
+	rm -f "$san".*
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san" \
+	UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san" \
+		"$@" >"$logdir/$name.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
+	why="exit $rc"
+	for f in "$san".*; do
+		[ -f "$f" ] || continue
+		echo "--- sanitizer report $(basename "$f")" >>"$logdir/$name.log"
+		cat "$f" >>"$logdir/$name.log"
+		rc=1 why="sanitizer report in $f"
+	done
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
 	77) skip=$((skip + 1)); echo "SKIP  $name: $(tail -n 1 "$logdir/$name.log")" ;;
-	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAIL  $name (exit $rc)"
+	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAIL  $name ($why)"
 	   tail -n 30 "$logdir/$name.log" | sed 's/^/    /' ;;
 	esac
 }

@@ -23,9 +23,8 @@ static void finalize(struct sim_api *api, const char *name)
 	json_t *kept = json_array();
 	size_t j;
 	json_t *f;
-	json_array_foreach(json_object_get(spec, "finalizers"), j, f)
-	{
-		if (!json_is_string(f) || strcmp(json_string_value(f), "kubernetes"))
+	json_array_foreach(json_object_get(spec, "finalizers"), j, f) {
+		if (!json_is_string(f) || strcmp(json_string_value(f), "kubernetes") != 0)
 			json_array_append(kept, f);
 	}
 	json_object_set_new(spec, "finalizers", kept);

@@ -1,12 +1,35 @@
 /* registry.c: the table of simulated controllers. A controller file defines one
- * `const struct sim_controller sim_controller_NAME`; list it here to enable it. */
+ * `const struct sim_controller sim_controller_NAME`; list it here to enable it. For one
+ * event, controllers run in table order (the DRA claim controller before the scheduler,
+ * so that a pod's generated claims exist when it is scheduled). Also the table of
+ * dynamic proxy hooks. */
 #include <stddef.h>
 
+#include "controllers/ctl.h"
 #include "sim.h"
 
 extern const struct sim_controller sim_controller_namespace;
+extern const struct sim_controller sim_controller_dra_pods;
+extern const struct sim_controller sim_controller_dra_claims;
+extern const struct sim_controller sim_controller_scheduler;
+extern const struct sim_controller sim_controller_kubelet;
+extern const struct sim_controller sim_controller_storage_pvcs;
+extern const struct sim_controller sim_controller_storage_snapshots;
+extern const struct sim_controller sim_controller_gateway_classes;
+extern const struct sim_controller sim_controller_gateway_gateways;
+extern const struct sim_controller sim_controller_gateway_routes;
+extern const struct sim_controller sim_controller_agenttool;
 
 const struct sim_controller *const sim_controllers[] = {
-    &sim_controller_namespace,
+    &sim_controller_namespace,	       &sim_controller_dra_pods,
+    &sim_controller_dra_claims,	       &sim_controller_storage_pvcs,
+    &sim_controller_storage_snapshots, &sim_controller_kubelet,
+    &sim_controller_scheduler,	       &sim_controller_gateway_classes,
+    &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
+    &sim_controller_agenttool,	       NULL,
+};
+
+const sim_proxy_hook sim_proxy_hooks[] = {
+    ctl_prometheus_proxy,
     NULL,
 };

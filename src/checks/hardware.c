@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/active.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "prom/prom.h"
@@ -769,6 +770,7 @@ static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
 static const struct check hw_dra = {
     .id = "HW-1.1",
     .passive = hw_dra_passive,
+    .active = active_hw11_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 

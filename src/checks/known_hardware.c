@@ -116,7 +116,7 @@ const struct known_exporter known_exporters[] = {
 	.extra_families = LIST("habanalabs_temperature_onchip", "habanalabs_power_mW",
 			       "habanalabs_nic_port_status"),
     },
-    {NULL},
+    {.name = NULL},
 };
 
 const char *const known_device_id_labels[] = {

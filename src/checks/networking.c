@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/active.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"
@@ -319,6 +320,7 @@ static void net_nics_passive(struct check_ctx *ctx, struct check_result *res)
 static const struct check net_gateway = {
     .id = "NET-3.1",
     .passive = net_gateway_passive,
+    .active = active_net31_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 

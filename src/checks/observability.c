@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "checks/active.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "inventory.h"
@@ -335,7 +336,8 @@ static void obs_tracing_passive(struct check_ctx *ctx, struct check_result *res)
 static const struct check obs_metrics = {
     .id = "OBS-6.1",
     .passive = obs_metrics_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_obs61_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check obs_tracing = {
     .id = "OBS-6.2",

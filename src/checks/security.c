@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "check.h"
+#include "checks/active.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "inventory.h"
@@ -622,7 +623,8 @@ static void sec_signature_passive(struct check_ctx *ctx, struct check_result *re
 static const struct check sec_netpol = {
     .id = "SEC-5.1",
     .passive = sec_netpol_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec51_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_identity = {
     .id = "SEC-5.2",

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "checks/active.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "inventory.h"
@@ -315,7 +316,8 @@ static void sto_gds_passive(struct check_ctx *ctx, struct check_result *res)
 static const struct check sto_csi = {
     .id = "STO-4.1",
     .passive = sto_csi_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sto41_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 static const struct check sto_gds = {

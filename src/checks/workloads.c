@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "checks/active.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "util/buf.h"
@@ -436,6 +437,7 @@ static void wl_topology_passive(struct check_ctx *ctx, struct check_result *res)
 static const struct check wl_crds = {
     .id = "WL-2.1",
     .passive = wl_crds_passive,
+    .active = active_wl21_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 

@@ -102,7 +102,7 @@ static int fs_verify(const char *path, const char *content, json_t *res)
 	}
 	if (fd >= 0)
 		close(fd);
-	bool match = err == NULL && got == len && memcmp(data, content, len) == 0;
+	bool match = err == NULL && data != NULL && got == len && memcmp(data, content, len) == 0;
 	json_object_set_new(res, "match", json_boolean(match));
 	if (err == NULL)
 		json_object_set_new(res, "actual_bytes", json_integer((json_int_t)st.st_size));

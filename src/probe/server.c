@@ -420,11 +420,21 @@ int probe_server_open(struct probe_server *s, const char *bind_addr, int port,
 		s->listen_fd = -1;
 		return -1;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	getsockname(s->listen_fd, (struct sockaddr *)&ss, &sl);
-	s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						 : ((struct sockaddr_in *)&ss)->sin_port);
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_storage ss;
+	} a = {.ss = {0}};
+	socklen_t sl = sizeof a;
+	if (getsockname(s->listen_fd, &a.sa, &sl) < 0) {
+		*cause = xasprintf("cannot read the listening address: %s", strerror(errno));
+		close(s->stop_fd);
+		close(s->listen_fd);
+		s->listen_fd = s->stop_fd = -1;
+		return -1;
+	}
+	s->port = ntohs(a.sa.sa_family == AF_INET6 ? a.in6.sin6_port : a.in.sin_port);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	return 0;

@@ -209,6 +209,8 @@ static size_t prom_map_slot(const struct prom_map *m, const struct prom_family *
 
 static long prom_map_get(const struct prom_parser *ps, const char *name, size_t n)
 {
+	if (ps->map.used == 0)
+		return -1;
 	bool found;
 	size_t i = prom_map_slot(&ps->map, ps->doc->families, name, n, &found);
 	return found ? (long)ps->map.slots[i] - 1 : -1;
@@ -531,7 +533,7 @@ static long prom_family_add(struct prom_parser *ps, const char *name, size_t n, 
 		prom_fail(ps, "more than %d metric families", PROM_MAX_FAMILIES);
 		return -1;
 	}
-	if (doc->nfamilies == ps->family_alloc) {
+	if (doc->nfamilies >= ps->family_alloc) {
 		ps->family_alloc = ps->family_alloc ? ps->family_alloc * 2 : 16;
 		doc->families =
 		    xreallocarray(doc->families, ps->family_alloc, sizeof *doc->families);
@@ -731,7 +733,7 @@ static int prom_parse_sample(struct prom_parser *ps, const char *p, const char *
 	}
 	p = prom_skip_blanks(p, e);
 	const char *t = prom_token_end(p, e);
-	double value, ts = 0;
+	double value = 0, ts = 0;
 	bool has_ts = false;
 	if (prom_parse_float(ps, p, (size_t)(t - p), "value", &value) < 0)
 		goto out;

@@ -1,0 +1,329 @@
+/* kubelet.c: the simulated kubelets. Every tick (100 ms) a pod bound to an existing node
+ * whose PersistentVolumeClaims are bound and whose RuntimeClass exists becomes Running
+ * (conditions, podIP from the node's podCIDR, hostIP, containerStatuses). On the next
+ * tick a pod whose first container runs a one-shot `kaic probe NAME` (every probe but
+ * echo and metrics) is "run" by the probe models (probe_models.c): it ends Succeeded or
+ * Failed with the probe's JSON as termination message and log (restartPolicy Always:
+ * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
+ * metrics) and any other image keep running. The log of a pod is kept in the
+ * annotation kaic-sim/log that the pods/log subresource serves.
+ * controllers.kubelet.enabled: false leaves every pod Pending. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controllers/ctl.h"
+#include "util/xmalloc.h"
+
+#define KUBELET_LOG_ANNOTATION "kaic-sim/log"
+
+/* Whether the first container's argv starts with a program called kaic (cheap). */
+static bool runs_kaic(const json_t *pod)
+{
+	json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);
+	json_t *cmd = json_object_get(c, "command");
+	const char *a0 = json_string_value(json_array_get(cmd, 0));
+	if (!json_array_size(cmd))
+		a0 = json_string_value(json_array_get(json_object_get(c, "args"), 0));
+	if (!a0)
+		return false;
+	const char *base = strrchr(a0, '/');
+	return !strcmp(base ? base + 1 : a0, "kaic");
+}
+
+static bool one_shot(const char *probe)
+{
+	return probe && strcmp(probe, "echo") != 0 && strcmp(probe, "metrics") != 0;
+}
+
+/* Pods needing the kubelet: bound and Pending, or Running a probe not yet run. */
+static bool kubelet_keep(const json_t *pod, void *arg)
+{
+	(void)arg;
+	if (!*ctl_s(pod, "spec.nodeName") || sim_meta_str(pod, "deletionTimestamp"))
+		return false;
+	const char *phase = ctl_pod_phase(pod);
+	if (!strcmp(phase, "Pending"))
+		return true;
+	if (strcmp(phase, "Running") != 0 || !runs_kaic(pod))
+		return false;
+	json_t *cs = json_array_get(ctl_at(pod, "status.containerStatuses"), 0);
+	return json_object_get(ctl_at(cs, "state"), "running") &&
+	       !json_integer_value(json_object_get(cs, "restartCount"));
+}
+
+static bool same_node(const json_t *pod, void *arg)
+{
+	return !strcmp(ctl_s(pod, "spec.nodeName"), (const char *)arg) &&
+	       ctl_str(pod, "status.podIP");
+}
+
+/* A free pod IP on node: the podCIDR's network with a host part from the pod's uid. */
+static char *pod_ip(struct sim_api *api, const json_t *pod, const json_t *node)
+{
+	unsigned long a = 10, b = 244, c = ctl_hash(ctl_s(node, "metadata.name")) % 250;
+	const char *cidr = ctl_str(node, "spec.podCIDR");
+	struct in_addr net;
+	char buf[32];
+	const char *slash = cidr ? strchr(cidr, '/') : NULL;
+	if (slash && (size_t)(slash - cidr) < sizeof(buf)) {
+		memcpy(buf, cidr, (size_t)(slash - cidr));
+		buf[slash - cidr] = '\0';
+		if (inet_pton(AF_INET, buf, &net) == 1) {
+			unsigned long v = ntohl(net.s_addr);
+			a = v >> 24;
+			b = (v >> 16) & 255;
+			c = (v >> 8) & 255;
+		}
+	}
+	json_t *used =
+	    ctl_list_filter(api, "", "pods", same_node, (void *)ctl_s(node, "metadata.name"));
+	uint64_t h = ctl_hash(ctl_s(pod, "metadata.uid"));
+	char *ip = NULL;
+	for (unsigned k = 0; k < 250; k++) {
+		free(ip);
+		ip = xasprintf("%lu.%lu.%lu.%u", a, b, c, (unsigned)((h + k) % 250) + 2);
+		bool taken = false;
+		size_t i;
+		json_t *p;
+		json_array_foreach(used, i, p) {
+			taken = taken || !strcmp(ctl_s(p, "status.podIP"), ip);
+		}
+		if (!taken)
+			break;
+	}
+	json_decref(used);
+	return ip;
+}
+
+static const char *node_ip(const json_t *node)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(ctl_at(node, "status.addresses"), i, a) {
+		if (!strcmp(ctl_s(a, "type"), "InternalIP"))
+			return ctl_s(a, "address");
+	}
+	return "10.0.0.1";
+}
+
+/* Whether the pod's volumes and RuntimeClass let it start. */
+static bool can_start(struct sim_api *api, const json_t *pod)
+{
+	const char *ns = ctl_s(pod, "metadata.namespace");
+	size_t i;
+	json_t *v;
+	json_array_foreach(ctl_at(pod, "spec.volumes"), i, v) {
+		const char *claim = ctl_str(v, "persistentVolumeClaim.claimName");
+		if (!claim)
+			continue;
+		json_t *pvc = ctl_get(api, "", "persistentvolumeclaims", ns, claim);
+		bool bound = !strcmp(ctl_s(pvc, "status.phase"), "Bound");
+		json_decref(pvc);
+		if (!bound)
+			return false;
+	}
+	const char *rc = ctl_str(pod, "spec.runtimeClassName");
+	if (rc) {
+		json_t *o = ctl_get(api, "node.k8s.io", "runtimeclasses", NULL, rc);
+		json_decref(o);
+		if (!o)
+			return false;
+	}
+	return true;
+}
+
+static json_t *hex_id(const char *prefix, const json_t *pod, const char *container)
+{
+	char key[600];
+	snprintf(key, sizeof(key), "%s/%s", ctl_s(pod, "metadata.uid"), container);
+	uint64_t h = ctl_hash(key);
+	char hex[65];
+	for (int i = 0; i < 4; i++) {
+		unsigned long long part = h * (uint64_t)(2 * i + 1) + (uint64_t)i;
+		snprintf(hex + 16 * i, 17, "%016llx", part);
+	}
+	return json_sprintf("%s%s", prefix, hex);
+}
+
+static json_t *container_status(const json_t *pod, const json_t *c, json_t *state, bool ready)
+{
+	const char *name = ctl_s(c, "name");
+	json_t *cs = json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:i, s:o}", "name", name, "image",
+			       ctl_s(c, "image"), "imageID", hex_id("sha256:", pod, name),
+			       "containerID", hex_id("containerd://", pod, name), "ready", ready,
+			       "started", ready, "restartCount", 0, "state", state);
+	return cs;
+}
+
+static void set_log(json_t *pod, const char *text)
+{
+	json_t *md = json_object_get(pod, "metadata");
+	json_t *ann = json_object_get(md, "annotations");
+	if (!json_is_object(ann)) {
+		ann = json_object();
+		json_object_set_new(md, "annotations", ann);
+	}
+	json_object_set_new(ann, KUBELET_LOG_ANNOTATION, json_string(text));
+}
+
+static void start_pod(struct sim_api *api, const json_t *pod)
+{
+	json_t *node = ctl_get(api, "", "nodes", NULL, ctl_s(pod, "spec.nodeName"));
+	if (!node || !can_start(api, pod)) {
+		json_decref(node);
+		return;
+	}
+	json_t *next = json_deep_copy(pod);
+	json_t *st = json_object_get(next, "status");
+	if (!json_is_object(st)) {
+		st = json_object();
+		json_object_set_new(next, "status", st);
+	}
+	char now[32];
+	ctl_now(now);
+	const char *hip = node_ip(node);
+	char *ip =
+	    json_is_true(ctl_at(pod, "spec.hostNetwork")) ? xstrdup(hip) : pod_ip(api, pod, node);
+	json_object_set_new(st, "phase", json_string("Running"));
+	json_object_set_new(st, "hostIP", json_string(hip));
+	json_object_set_new(st, "hostIPs", json_pack("[{s:s}]", "ip", hip));
+	json_object_set_new(st, "podIP", json_string(ip));
+	json_object_set_new(st, "podIPs", json_pack("[{s:s}]", "ip", ip));
+	json_object_set_new(st, "startTime", json_string(now));
+	json_object_set_new(st, "qosClass", json_string("BestEffort"));
+	static const char *const conds[] = {"PodReadyToStartContainers",
+					    "Initialized",
+					    "ContainersReady",
+					    "Ready",
+					    "PodScheduled",
+					    NULL};
+	for (size_t i = 0; conds[i]; i++)
+		ctl_condition(st, conds[i], "True", "", "", -1);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(st, "conditions"), i, c) {
+		json_object_del(c, "reason");
+		json_object_del(c, "message");
+	}
+	json_t *statuses = json_array();
+	json_array_foreach(ctl_at(pod, "spec.containers"), i, c) {
+		json_t *state = json_pack("{s:{s:s}}", "running", "startedAt", now);
+		json_array_append_new(statuses, container_status(pod, c, state, true));
+	}
+	json_object_set_new(st, "containerStatuses", statuses);
+	json_t *inits = json_array();
+	json_array_foreach(ctl_at(pod, "spec.initContainers"), i, c) {
+		json_t *state =
+		    json_pack("{s:{s:i, s:s, s:s, s:s}}", "terminated", "exitCode", 0, "reason",
+			      "Completed", "startedAt", now, "finishedAt", now);
+		json_array_append_new(inits, container_status(pod, c, state, false));
+	}
+	if (json_array_size(inits))
+		json_object_set_new(st, "initContainerStatuses", inits);
+	else
+		json_decref(inits);
+	json_t *args = NULL;
+	const char *probe = ctl_pod_probe(pod, &args);
+	if (probe && !one_shot(probe)) {
+		char *line =
+		    !strcmp(probe, "echo")
+			? xasprintf("kaic probe echo: serving as \"%s\" on port %s\n",
+				    ctl_s(pod, "metadata.name"),
+				    ctl_arg(args, "port") ? ctl_arg(args, "port") : "8080")
+			: xasprintf("kaic probe metrics: serving /metrics on port %s\n",
+				    ctl_arg(args, "port") ? ctl_arg(args, "port") : "9090");
+		set_log(next, line);
+		free(line);
+	}
+	json_decref(args);
+	free(ip);
+	json_decref(node);
+	if (ctl_replace(api, "", "pods", next) == 0)
+		ctl_event(api, pod, "Pod", "Normal", "Started", "Started container");
+}
+
+/* Ends the probe container with the model's output. */
+static void run_probe(struct sim_api *api, const json_t *pod)
+{
+	json_t *args = NULL;
+	const char *probe = ctl_pod_probe(pod, &args);
+	if (!one_shot(probe)) {
+		json_decref(args);
+		return;
+	}
+	json_t *out = NULL;
+	int code = ctl_probe_run(api, pod, probe, args, &out);
+	json_decref(args);
+	char *text = out ? json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+	char *log = text ? xasprintf("%s\n", text) : xasprintf("kaic probe %s: failed\n", probe);
+	json_decref(out);
+	char now[32];
+	ctl_now(now);
+	json_t *next = json_deep_copy(pod);
+	json_t *st = json_object_get(next, "status");
+	json_t *cs0 = json_array_get(json_object_get(st, "containerStatuses"), 0);
+	const char *started = ctl_s(cs0, "state.running.startedAt");
+	json_t *term = json_pack("{s:i, s:s, s:s, s:s, s:s}", "exitCode", code, "reason",
+				 code ? "Error" : "Completed", "message", text ? text : "",
+				 "startedAt", *started ? started : now, "finishedAt", now);
+	json_object_set_new(term, "containerID", json_incref(json_object_get(cs0, "containerID")));
+	bool always = !strcmp(ctl_s(pod, "spec.restartPolicy"), "Always");
+	if (always) {
+		json_object_set_new(cs0, "lastState", json_pack("{s:o}", "terminated", term));
+		json_object_set_new(cs0, "state",
+				    json_pack("{s:{s:s, s:s}}", "waiting", "reason",
+					      "CrashLoopBackOff", "message",
+					      "back-off 10s restarting failed container"));
+		json_object_set_new(cs0, "restartCount", json_integer(1));
+		json_object_set_new(cs0, "ready", json_false());
+		json_object_set_new(cs0, "started", json_false());
+		ctl_condition(st, "Ready", "False", "ContainersNotReady",
+			      "containers with unready status", -1);
+		ctl_condition(st, "ContainersReady", "False", "ContainersNotReady",
+			      "containers with unready status", -1);
+	} else {
+		size_t i;
+		json_t *cs;
+		json_array_foreach(json_object_get(st, "containerStatuses"), i, cs) {
+			json_t *t =
+			    i == 0 ? json_incref(term)
+				   : json_pack("{s:i, s:s, s:s, s:s}", "exitCode", 0, "reason",
+					       "Completed", "startedAt", now, "finishedAt", now);
+			json_object_set_new(cs, "state", json_pack("{s:o}", "terminated", t));
+			json_object_set_new(cs, "ready", json_false());
+			json_object_set_new(cs, "started", json_false());
+		}
+		json_decref(term);
+		json_object_set_new(st, "phase", json_string(code ? "Failed" : "Succeeded"));
+		ctl_condition(st, "Ready", "False", "PodCompleted", "", -1);
+		ctl_condition(st, "ContainersReady", "False", "PodCompleted", "", -1);
+	}
+	set_log(next, log);
+	free(log);
+	free(text);
+	ctl_replace(api, "", "pods", next);
+}
+
+static void kubelet_tick(struct sim_api *api)
+{
+	json_t *pods = ctl_scan(api, "", "pods", kubelet_keep, NULL, CTL_SCAN_KUBELET);
+	size_t i;
+	json_t *pod;
+	json_array_foreach(pods, i, pod) {
+		if (!strcmp(ctl_pod_phase(pod), "Pending"))
+			start_pod(api, pod);
+		else
+			run_probe(api, pod);
+	}
+	json_decref(pods);
+}
+
+const struct sim_controller sim_controller_kubelet = {
+    .name = "kubelet",
+    .group = "",
+    .resource = "pods",
+    .on_change = NULL,
+    .tick = kubelet_tick,
+};

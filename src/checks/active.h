@@ -1,0 +1,147 @@
+/* active.h (checks): the active tests of the MUST requirements. Each test is one file,
+ * active_<id>.c, with a builder that returns every object the test creates (needing no
+ * cluster: namespace, run ID, image and what the cluster offers are parameters, so that
+ * `kaic manifests` prints exactly what a run creates) and the test itself, which the
+ * domain tables plug in as the check's active part. active_build.c holds the shared
+ * builders, active_run.c what the tests share at run time. */
+#ifndef KAIC_CHECKS_ACTIVE_H
+#define KAIC_CHECKS_ACTIVE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../active.h" /* the framework (src/active.h), not this file */
+#include "check.h"
+#include "kube/kube.h"
+
+/* What a builder needs. Cluster-specific values are discovered at run time; `kaic
+ * manifests` fills them with the ACTIVE_PLACEHOLDER_* values. */
+struct active_params {
+	const char *run_id;
+	const char *ns;		       /* kaic-<run-id> */
+	const char *image;	       /* the test pods' image */
+	const char *device_class;      /* HW-1.1: DeviceClass of the accelerators */
+	const char *gateway_class;     /* NET-3.1: an accepted GatewayClass */
+	const char *gateway_address;   /* NET-3.1: the Gateway's address (after it is programmed) */
+	long requests;		       /* NET-3.1: requests of the weighted-split load */
+	const char *storage_class;     /* STO-4.1 */
+	const char *snapshot_class;    /* STO-4.1: VolumeSnapshotClass of the same driver */
+	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
+	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
+};
+
+#define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
+#define ACTIVE_PLACEHOLDER_GATEWAY_CLASS "example-gateway-class"
+#define ACTIVE_PLACEHOLDER_GATEWAY_ADDRESS "GATEWAY_ADDRESS"
+#define ACTIVE_PLACEHOLDER_STORAGE_CLASS "example-storage-class"
+#define ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS "example-snapshot-class"
+
+#define ACTIVE_DEFAULT_REQUESTS 400
+#define ACTIVE_AGENTTOOL_GROUP "agents.kaic.io"
+#define ACTIVE_AGENTTOOL_VERSION "v1alpha1"
+
+/* Fills p with the run's identity and the placeholders (requests from load_requests, or
+ * the default when it is not positive). */
+void active_params_init(struct active_params *p, const char *run_id, const char *ns,
+			const char *image, long load_requests);
+
+/* One active test: its requirement, its builder (a new array of objects in creation
+ * order) and the test. */
+struct active_test {
+	const char *id;
+	const char *tag; /* every object the test creates is named TAG or TAG-... */
+	json_t *(*objects)(const struct active_params *p);
+	void (*run)(struct check_ctx *ctx, struct check_result *res);
+};
+/* Every active test, in catalogue order, ending with a zeroed entry. */
+extern const struct active_test active_tests[];
+
+json_t *active_hw11_objects(const struct active_params *p);
+void active_hw11_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl21_objects(const struct active_params *p);
+void active_wl21_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_net31_objects(const struct active_params *p);
+void active_net31_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sto41_objects(const struct active_params *p);
+void active_sto41_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sec51_objects(const struct active_params *p);
+void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_obs61_objects(const struct active_params *p);
+void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
+
+/* ---- active_build.c: objects ---- */
+
+/* {apiVersion, kind, metadata: {name, namespace (unless ns NULL), labels: kaic's}}. */
+json_t *active_build_object(const struct active_params *p, const char *api_version,
+			    const char *kind, const char *name, bool namespaced);
+/* A pod running `kaic probe PROBE ARGS...` (args: a new array, stolen) that meets the
+ * restricted Pod Security Standard; one-shot pods have restartPolicy Never. The label
+ * kaic.io/app=NAME is set; POD_NAME comes from the downward API. */
+json_t *active_build_pod(const struct active_params *p, const char *name, const char *probe,
+			 json_t *args, bool one_shot);
+/* A ClusterIP Service NAME selecting kaic.io/app=app on port -> target_port. */
+json_t *active_build_service(const struct active_params *p, const char *name, const char *app,
+			     int port, int target_port);
+/* Adds label key=value to obj's metadata.labels. */
+void active_build_label(json_t *obj, const char *key, const char *value);
+/* The collection path an object is created at (from apiVersion, kind and namespace), or
+ * NULL for a kind whose plural is unknown. Caller frees. */
+char *active_build_path(const json_t *obj);
+/* The object of that kind and name in objs, borrowed, or NULL. */
+json_t *active_build_find(const json_t *objs, const char *kind, const char *name);
+
+/* ---- active_run.c: running the tests ---- */
+
+/* The earlier of the check's deadline and now + ms. */
+long long active_run_deadline(const struct check_ctx *ctx, long ms);
+/* Creates (a deep copy of) obj through the framework. On failure records the evidence
+ * "cannot create KIND NAME: ..." and the Error verdict; returns -1. */
+int active_run_create(struct check_ctx *ctx, struct check_result *res, const json_t *obj,
+		      json_t **out);
+/* Creates every object of objs of that kind/name (NULL kind: all), in order. */
+int active_run_create_all(struct check_ctx *ctx, struct check_result *res, const json_t *objs,
+			  const char *const *names);
+
+enum active_pod_want { ACTIVE_POD_READY, ACTIVE_POD_DONE };
+/* Waits for pod name of the run namespace: READY (Running and Ready, or finished) or
+ * DONE (Succeeded or Failed); also stops when it cannot start (image pull errors). 0
+ * with *pod (new reference) when reached; -1 with *err (Timeout, Cancelled, API error)
+ * and *pod the last state seen (may be NULL). */
+int active_run_wait_pod(struct check_ctx *ctx, const char *name, enum active_pod_want want,
+			long long deadline_ms, json_t **pod, struct kube_error *err);
+/* Why a pod cannot start ("ErrImagePull: ...") or is unschedulable, borrowed, or NULL. */
+const char *active_run_pod_stuck(const json_t *pod);
+/* The message of condition PodScheduled=False, borrowed, or NULL. */
+const char *active_run_unschedulable(const json_t *pod);
+/* status.phase, or "" */
+const char *active_run_phase(const json_t *pod);
+
+/* A one-shot probe pod's outcome. */
+struct active_probe_result {
+	json_t *out;   /* the probe's JSON (termination message, else log), or NULL */
+	int exit_code; /* -1 unknown */
+	json_t *pod;   /* the final pod */
+};
+void active_probe_result_release(struct active_probe_result *r);
+/* Creates the pod and waits until it finishes, then reads its JSON. Returns 0 (r filled;
+ * r->out may still be NULL when the pod wrote nothing readable), or -1 after recording
+ * the evidence and the Error verdict (creation failed, timeout, cannot start). */
+int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json_t *pod_obj,
+		     struct active_probe_result *r);
+
+/* Records "WHAT: reason" from err as evidence, the recent Events of the run namespace,
+ * and the Error verdict (Timeout: "timed out after N s ..."). */
+void active_run_error(struct check_ctx *ctx, struct check_result *res, const char *what,
+		      const struct kube_error *err);
+/* Adds up to five recent Events of the run namespace about the check's objects (those
+ * named with its test's tag) as "event: ..." evidence lines. */
+void active_run_events(struct check_ctx *ctx, struct check_result *res);
+/* The active test could not run: evidence "active test not run: WHY"; a passive Full
+ * becomes Partial. The verdict stays passive. */
+void active_run_not_run(struct check_result *res, const char *why, const char *hint);
+/* Sets the verdict decided by the active test (mode active). */
+void active_run_decide(struct check_result *res, enum verdict v, const char *hint);
+/* The parameters of this run: identity from ctx, placeholders elsewhere. */
+void active_run_params(const struct check_ctx *ctx, struct active_params *p);
+
+#endif

@@ -1,0 +1,182 @@
+/* active_sec51.c: the active test of SEC-5.1 (network policies with agent egress
+ * control): a client pod reaches a server; after a default-deny egress policy (DNS
+ * allowed) it cannot; after a policy allowing egress to the server's label it can again.
+ * Each step is one `kaic probe connect` pod. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks/active.h"
+#include "checks/util.h"
+#include "util/xmalloc.h"
+
+#define NP_API "networking.k8s.io/v1"
+#define PORT 8080
+#define ATTEMPTS 3 /* policies take a moment to be programmed */
+#define ATTEMPT_PAUSE_MS 2000
+#define ROLE "kaic.io/role"
+
+static json_t *client(const struct active_params *p, const char *name, bool expect_open)
+{
+	json_t *pod = active_build_pod(p, name, "connect",
+				       json_pack("[s,s,s,s,s,s,s,s]", "--host", "np-server",
+						 "--port", "8080", "--timeout", "3s", "--expect",
+						 expect_open ? "open" : "closed"),
+				       true);
+	active_build_label(pod, ROLE, "client");
+	return pod;
+}
+
+static json_t *policy(const struct active_params *p, const char *name, json_t *egress)
+{
+	json_t *np = active_build_object(p, NP_API, "NetworkPolicy", name, true);
+	json_object_set_new(np, "spec",
+			    json_pack("{s:{s:{s:s}}, s:[s], s:o}", "podSelector", "matchLabels",
+				      ROLE, "client", "policyTypes", "Egress", "egress", egress));
+	return np;
+}
+
+json_t *active_sec51_objects(const struct active_params *p)
+{
+	json_t *server =
+	    active_build_pod(p, "np-server", "echo", json_pack("[s,s]", "--port", "8080"), false);
+	active_build_label(server, ROLE, "server");
+	json_t *deny = policy(p, "np-deny-egress",
+			      json_pack("[{s:[{s:s, s:i}, {s:s, s:i}]}]", "ports", "protocol",
+					"UDP", "port", 53, "protocol", "TCP", "port", 53));
+	json_t *allow = policy(p, "np-allow-server",
+			       json_pack("[{s:[{s:{s:{s:s}}}], s:[{s:s, s:i}]}]", "to",
+					 "podSelector", "matchLabels", ROLE, "server", "ports",
+					 "protocol", "TCP", "port", PORT));
+	return json_pack("[o,o,o,o,o,o,o]", server,
+			 active_build_service(p, "np-server", "np-server", PORT, PORT),
+			 client(p, "np-client-reach", true), deny,
+			 client(p, "np-client-denied", false), allow,
+			 client(p, "np-client-allowed", true));
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Runs client pod base (attempt n gets "-n" after the first) until connected matches
+ * want or the attempts are used up. Returns 1 when it matched, 0 when not, -1 after
+ * deciding Error. *how gets the last outcome (caller frees). */
+static int attempt(struct check_ctx *ctx, struct check_result *res, const json_t *objs,
+		   const char *base, bool want, char **how)
+{
+	*how = NULL;
+	for (int n = 1; n <= ATTEMPTS; n++) {
+		json_t *pod = json_deep_copy(active_build_find(objs, "Pod", base));
+		if (n > 1) {
+			char *name = xasprintf("%s-%d", base, n);
+			json_object_set_new(json_object_get(pod, "metadata"), "name",
+					    json_string(name));
+			free(name);
+			pause_ms(ATTEMPT_PAUSE_MS);
+		}
+		struct active_probe_result r;
+		int rc = active_run_probe(ctx, res, pod, &r);
+		json_decref(pod);
+		if (rc != 0)
+			return -1;
+		if (r.out == NULL) {
+			active_probe_result_release(&r);
+			check_evidence(res, "pod %s wrote no readable result", base);
+			active_run_decide(res, VERDICT_ERROR, "check the test pods' logs");
+			return -1;
+		}
+		bool connected = json_is_true(json_object_get(r.out, "connected"));
+		const char *reason = json_string_value(json_object_get(r.out, "reason"));
+		const char *error = json_string_value(json_object_get(r.out, "error"));
+		free(*how);
+		*how = connected
+			   ? xasprintf("connected to %s",
+				       json_string_value(json_object_get(r.out, "address"))
+					   ? json_string_value(json_object_get(r.out, "address"))
+					   : "np-server")
+			   : xasprintf("not connected (%s%s%s)", reason ? reason : "failed",
+				       error ? ": " : "", error ? error : "");
+		active_probe_result_release(&r);
+		if (connected == want)
+			return 1;
+		if (ctx->cancel && *ctx->cancel)
+			break;
+	}
+	return 0;
+}
+
+void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
+{
+	struct active_params p;
+	active_run_params(ctx, &p);
+	json_t *objs = active_sec51_objects(&p);
+	char *how = NULL;
+	static const char *const server[] = {"np-server", NULL};
+	if (active_run_create_all(ctx, res, objs, server) != 0)
+		goto out;
+	res->mode = MODE_ACTIVE;
+	json_t *pod = NULL;
+	struct kube_error err = {0};
+	int rc =
+	    active_run_wait_pod(ctx, "np-server", ACTIVE_POD_READY, ctx->deadline_ms, &pod, &err);
+	json_decref(pod);
+	if (rc != 0) {
+		active_run_error(ctx, res, "pod np-server", &err);
+		goto out;
+	}
+	rc = attempt(ctx, res, objs, "np-client-reach", true, &how);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		check_evidence(res, "without any policy the client cannot reach np-server:%d: %s",
+			       PORT, how);
+		active_run_events(ctx, res);
+		active_run_decide(res, VERDICT_ERROR,
+				  "pods of the test namespace cannot reach each other even without "
+				  "a policy: check the cluster network");
+		goto out;
+	}
+	check_evidence(res, "without a policy: client %s:%d", how, PORT);
+	static const char *const deny[] = {"np-deny-egress", NULL};
+	if (active_run_create_all(ctx, res, objs, deny) != 0)
+		goto out;
+	rc = attempt(ctx, res, objs, "np-client-denied", false, &how);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		check_evidence(res,
+			       "policy accepted but not enforced: with default-deny egress "
+			       "(DNS allowed) the client still %s:%d",
+			       how, PORT);
+		active_run_decide(res, VERDICT_NO,
+				  "NetworkPolicy egress rules are accepted but not enforced: "
+				  "install a policy-enforcing CNI (Cilium, Calico, Antrea)");
+		goto out;
+	}
+	check_evidence(res, "default-deny egress (DNS allowed): denied connection, client %s", how);
+	static const char *const allow[] = {"np-allow-server", NULL};
+	if (active_run_create_all(ctx, res, objs, allow) != 0)
+		goto out;
+	rc = attempt(ctx, res, objs, "np-client-allowed", true, &how);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		check_evidence(res,
+			       "a policy allowing egress to the server's label did not restore "
+			       "the connection: %s",
+			       how);
+		active_run_events(ctx, res);
+		active_run_decide(res, VERDICT_PARTIAL,
+				  "egress deny is enforced but allow rules are not: check the "
+				  "CNI's NetworkPolicy support");
+		goto out;
+	}
+	check_evidence(res, "allow egress to label %s=server: client %s again", ROLE, how);
+	active_run_decide(res, VERDICT_FULL, NULL);
+out:
+	free(how);
+	json_decref(objs);
+}

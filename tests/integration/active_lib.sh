@@ -1,0 +1,65 @@
+# active_lib.sh: shell functions shared by the active-test integration tests (source it
+# after lib.sh; not a test itself, so not executable).
+#
+# active_need_sim          exits 77 unless kaic-sim has the simulated controllers the
+#                          active tests need and the reference scenario configures them.
+# active_leftovers         prints every object labelled app.kubernetes.io/managed-by=kaic
+#                          in kaic-sim (all listable resource types), one "kind/name" a
+#                          line; retries kubectl a few times (fault-injecting scenarios).
+# active_wait_clean SECS   waits until active_leftovers prints nothing; 1 when it never does.
+# active_results FILE      runs the Python snippet on stdin with `doc` = results.json FILE
+#                          and `req` = {ID: requirement} (and os, sys); shell values
+#                          reach it through the environment; exit status is the snippet's.
+
+active_need_sim() {
+	for c in kubelet scheduler dra storage gateway prometheus agenttool; do
+		[ -f "$TOP/sim/controllers/$c.c" ] ||
+			skip "kaic-sim has no simulated $c controller yet (sim/controllers/$c.c): the active tests cannot run against it"
+	done
+	grep -q '^controllers:' "$TOP/sim/scenarios/reference/scenario.yaml" ||
+		skip "sim/scenarios/reference/scenario.yaml configures no controllers yet"
+	command -v kubectl >/dev/null 2>&1 || skip "kubectl is not installed"
+	command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+}
+
+active_leftovers() {
+	tries=0
+	while :; do
+		types=$(kubectl api-resources --verbs=list -o name 2>/dev/null | paste -sd, -)
+		if [ -n "$types" ] &&
+			out=$(kubectl get "$types" -A -l app.kubernetes.io/managed-by=kaic \
+				--ignore-not-found -o name 2>&1); then
+			[ -n "$out" ] && echo "$out"
+			return 0
+		fi
+		tries=$((tries + 1))
+		if [ "$tries" -ge 8 ]; then
+			echo "kubectl failed: $out"
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+active_wait_clean() {
+	waited=0
+	while :; do
+		left=$(active_leftovers)
+		[ -z "$left" ] && return 0
+		waited=$((waited + 1))
+		if [ "$waited" -gt $(($1 * 2)) ]; then
+			echo "$left"
+			return 1
+		fi
+		sleep 0.5
+	done
+}
+
+active_results() {
+	python3 -c '
+import json, os, sys
+doc = json.load(open(sys.argv[1]))
+req = {r["id"]: r for r in doc["requirements"]}
+exec(sys.stdin.read())
+' "$1"
+}

@@ -1,0 +1,269 @@
+/* test_active.c: the active tests' object builders (kaic's labels on every object,
+ * namespaced objects in the run namespace, the restricted Pod Security Standard on every
+ * pod, names and paths) and the framework's parts that need no cluster. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/active.h"
+#include "checks/util.h"
+#include "util/xmalloc.h"
+
+#define RUN "0a1b2c3d"
+#define NS "kaic-" RUN
+
+static void params(struct active_params *p)
+{
+	active_params_init(p, RUN, NS, "registry.example/kaic:1", 0);
+}
+
+static void assert_labels(const json_t *obj)
+{
+	const char *m = cutil_label(obj, KAIC_LABEL_MANAGED_BY);
+	const char *r = cutil_label(obj, KAIC_LABEL_RUN_ID);
+	assert_non_null(m);
+	assert_non_null(r);
+	assert_string_equal(m, "kaic");
+	assert_string_equal(r, RUN);
+}
+
+/* The restricted profile, for the pod and each container. */
+static void assert_restricted(const json_t *pod)
+{
+	const json_t *spec = json_object_get(pod, "spec");
+	assert_true(cutil_true(spec, "securityContext.runAsNonRoot"));
+	assert_string_equal(cutil_str(spec, "securityContext.seccompProfile.type"),
+			    "RuntimeDefault");
+	assert_false(cutil_true(spec, "hostNetwork"));
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(spec, "containers"), i, c) {
+		const json_t *sc = json_object_get(c, "securityContext");
+		assert_true(json_is_false(json_object_get(sc, "allowPrivilegeEscalation")));
+		assert_true(cutil_true(sc, "runAsNonRoot"));
+		const json_t *drop = cutil_get(sc, "capabilities.drop");
+		assert_int_equal(json_array_size(drop), 1);
+		assert_string_equal(json_string_value(json_array_get(drop, 0)), "ALL");
+		assert_null(cutil_get(sc, "capabilities.add"));
+		assert_true(json_is_false(json_object_get(sc, "privileged")) ||
+			    json_object_get(sc, "privileged") == NULL);
+		assert_string_equal(cutil_str(sc, "seccompProfile.type"), "RuntimeDefault");
+		assert_string_equal(json_string_value(json_object_get(c, "image")),
+				    "registry.example/kaic:1");
+		const json_t *cmd = json_object_get(c, "command");
+		assert_string_equal(json_string_value(json_array_get(cmd, 0)), "kaic");
+		assert_string_equal(json_string_value(json_array_get(cmd, 1)), "probe");
+	}
+	const json_t *v;
+	json_array_foreach(json_object_get(spec, "volumes"), i, v) {
+		assert_null(json_object_get(v, "hostPath"));
+	}
+}
+
+static void test_every_object(void **state)
+{
+	(void)state;
+	struct active_params p;
+	params(&p);
+	size_t tests = 0, pods = 0;
+	for (const struct active_test *t = active_tests; t->id != NULL; t++, tests++) {
+		json_t *objs = t->objects(&p);
+		assert_true(json_array_size(objs) > 0);
+		size_t i;
+		json_t *o;
+		size_t tl = strlen(t->tag);
+		json_array_foreach(objs, i, o) {
+			assert_labels(o);
+			/* named with the test's tag, so that its Events can be told apart */
+			const char *name = cutil_name(o);
+			assert_true(strncmp(name, t->tag, tl) == 0 &&
+				    (name[tl] == '\0' || name[tl] == '-'));
+			/* every object the tests create is namespaced, in the run namespace */
+			assert_string_equal(cutil_ns(o), NS);
+			char *path = active_build_path(o);
+			assert_non_null(path);
+			assert_non_null(strstr(path, "/namespaces/" NS "/"));
+			free(path);
+			if (strcmp(json_string_value(json_object_get(o, "kind")), "Pod") == 0) {
+				assert_restricted(o);
+				pods++;
+			}
+		}
+		json_decref(objs);
+	}
+	assert_int_equal(tests, 6);
+	assert_true(pods >= 10);
+}
+
+static void test_namespace(void **state)
+{
+	(void)state;
+	json_t *ns = active_namespace_object(RUN);
+	assert_string_equal(cutil_name(ns), NS);
+	assert_labels(ns);
+	assert_string_equal(cutil_label(ns, "pod-security.kubernetes.io/enforce"), "restricted");
+	json_decref(ns);
+	char *n = active_namespace_name("x");
+	assert_string_equal(n, "kaic-x");
+	free(n);
+}
+
+static void test_paths(void **state)
+{
+	(void)state;
+	struct active_params p;
+	params(&p);
+	static const struct {
+		const char *api, *kind, *want;
+	} t[] = {
+	    {"v1", "Pod", "/api/v1/namespaces/" NS "/pods"},
+	    {"networking.k8s.io/v1", "NetworkPolicy",
+	     "/apis/networking.k8s.io/v1/namespaces/" NS "/networkpolicies"},
+	    {"gateway.networking.k8s.io/v1", "HTTPRoute",
+	     "/apis/gateway.networking.k8s.io/v1/namespaces/" NS "/httproutes"},
+	    {"v1", "PersistentVolumeClaim", "/api/v1/namespaces/" NS "/persistentvolumeclaims"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		json_t *o = active_build_object(&p, t[i].api, t[i].kind, "x", true);
+		char *path = active_build_path(o);
+		assert_string_equal(path, t[i].want);
+		free(path);
+		json_decref(o);
+	}
+	json_t *o = active_build_object(&p, "scheduling.k8s.io/v1", "PriorityClass",
+					"kaic-" RUN "-x", false);
+	char *path = active_build_path(o);
+	assert_string_equal(path, "/apis/scheduling.k8s.io/v1/priorityclasses");
+	assert_null(cutil_get(o, "metadata.namespace"));
+	free(path);
+	json_decref(o);
+}
+
+/* What the tests send the workloads: the HW-1.1 negative claim, the NET-3.1 weights and
+ * header rule, the SEC-5.1 policies, STO-4.1's restore source. */
+static void test_contents(void **state)
+{
+	(void)state;
+	struct active_params p;
+	params(&p);
+	p.device_class = "gpu.example.com";
+	p.gateway_address = "10.96.0.7";
+	p.requests = 250;
+	json_t *hw = active_hw11_objects(&p);
+	json_t *nm = active_build_find(hw, "ResourceClaimTemplate", "dra-no-match");
+	const json_t *req = json_array_get(cutil_get(nm, "spec.spec.devices.requests"), 0);
+	assert_string_equal(cutil_str(req, "exactly.deviceClassName"), "gpu.example.com");
+	assert_non_null(json_array_get(cutil_get(req, "exactly.selectors"), 0));
+	assert_non_null(active_build_find(hw, "Pod", "dra"));
+	json_decref(hw);
+
+	json_t *net = active_net31_objects(&p);
+	json_t *route = active_build_find(net, "HTTPRoute", "gw-route");
+	const json_t *rules = cutil_get(route, "spec.rules");
+	assert_int_equal(json_array_size(rules), 2);
+	const json_t *split = json_object_get(json_array_get(rules, 1), "backendRefs");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(split, 0), "weight")),
+			 80);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(split, 1), "weight")),
+			 20);
+	json_t *load = active_build_find(net, "Pod", "gw-load-split");
+	const json_t *args =
+	    json_object_get(json_array_get(cutil_get(load, "spec.containers"), 0), "args");
+	assert_string_equal(json_string_value(json_array_get(args, 1)), "http://10.96.0.7/");
+	assert_string_equal(json_string_value(json_array_get(args, 3)), "250");
+	assert_string_equal(cutil_str(load, "spec.restartPolicy"), "Never");
+	json_decref(net);
+
+	json_t *sec = active_sec51_objects(&p);
+	json_t *deny = active_build_find(sec, "NetworkPolicy", "np-deny-egress");
+	assert_string_equal(
+	    json_string_value(json_array_get(cutil_get(deny, "spec.policyTypes"), 0)), "Egress");
+	const json_t *ports =
+	    json_object_get(json_array_get(cutil_get(deny, "spec.egress"), 0), "ports");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ports, 0), "port")), 53);
+	assert_non_null(active_build_find(sec, "NetworkPolicy", "np-allow-server"));
+	json_decref(sec);
+
+	json_t *sto = active_sto41_objects(&p);
+	json_t *restored = active_build_find(sto, "PersistentVolumeClaim", "csi-restored");
+	assert_string_equal(cutil_str(restored, "spec.dataSource.kind"), "VolumeSnapshot");
+	json_decref(sto);
+	p.snapshot_class = NULL; /* no VolumeSnapshotClass: provisioning objects only */
+	sto = active_sto41_objects(&p);
+	assert_int_equal(json_array_size(sto), 2);
+	json_decref(sto);
+
+	json_t *wl = active_wl21_objects(&p);
+	json_t *tool = active_build_find(wl, "AgentTool", "tool");
+	assert_string_equal(json_string_value(json_object_get(tool, "apiVersion")),
+			    "agents.kaic.io/v1alpha1");
+	json_decref(wl);
+}
+
+static void test_termination_message(void **state)
+{
+	(void)state;
+	json_t *pod = json_loads("{\"status\":{\"containerStatuses\":[{\"state\":{\"terminated\":"
+				 "{\"exitCode\":0,\"message\":\"{\\\"probe\\\":\\\"fs\\\"}\"}}}]}}",
+				 0, NULL);
+	assert_non_null(pod);
+	assert_string_equal(active_termination_message(pod), "{\"probe\":\"fs\"}");
+	json_decref(pod);
+	json_t *none = json_pack("{s:{}}", "status");
+	assert_null(active_termination_message(none));
+	json_decref(none);
+}
+
+static void test_pod_stuck(void **state)
+{
+	(void)state;
+	json_t *pod = json_loads("{\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":"
+				 "\"PodScheduled\",\"status\":\"False\",\"message\":\"0/3 nodes "
+				 "are available\"}]}}",
+				 0, NULL);
+	assert_string_equal(active_run_pod_stuck(pod), "0/3 nodes are available");
+	assert_string_equal(active_run_phase(pod), "Pending");
+	json_decref(pod);
+	pod = json_loads("{\"status\":{\"containerStatuses\":[{\"state\":{\"waiting\":{\"reason\":"
+			 "\"ImagePullBackOff\"}}}]}}",
+			 0, NULL);
+	assert_string_equal(active_run_pod_stuck(pod), "ImagePullBackOff");
+	json_decref(pod);
+}
+
+/* Without a cluster the framework creates nothing and cleans up nothing. */
+static void test_no_client(void **state)
+{
+	(void)state;
+	struct active *a = active_new(NULL, RUN, NULL);
+	struct kube_error err = {0};
+	assert_null(active_namespace(a, &err));
+	json_t *o = json_pack("{s:{s:s}}", "metadata", "name", "x");
+	assert_int_equal(active_create(a, "/api/v1/namespaces/" NS "/configmaps", o, NULL, &err),
+			 -1);
+	json_decref(o);
+	char **notes = NULL;
+	assert_int_equal(active_cleanup(a, &notes), 0);
+	assert_int_equal(active_cleanup(a, &notes), 0);
+	assert_null(notes);
+	assert_string_equal(active_run_id(a), RUN);
+	active_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_every_object),
+	    cmocka_unit_test(test_namespace),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_contents),
+	    cmocka_unit_test(test_termination_message),
+	    cmocka_unit_test(test_pod_stuck),
+	    cmocka_unit_test(test_no_client),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
