@@ -5,7 +5,8 @@
 #                          active tests need and the reference scenario configures them.
 # active_leftovers         prints every object labelled app.kubernetes.io/managed-by=kaic
 #                          in kaic-sim (all listable resource types), one "kind/name" a
-#                          line; retries kubectl a few times (fault-injecting scenarios).
+#                          line; retries kubectl (fault-injecting scenarios); 1 when it
+#                          cannot list them.
 # active_wait_clean SECS   waits until active_leftovers prints nothing; 1 when it never does.
 # active_results FILE      runs the Python snippet on stdin with `doc` = results.json FILE
 #                          and `req` = {ID: requirement} (and os, sys); shell values
@@ -22,23 +23,34 @@ active_need_sim() {
 	command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 }
 
-active_leftovers() {
+# kubectl with up to 6 tries (fault-injecting scenarios answer some requests with errors)
+active_kubectl() {
 	tries=0
-	while :; do
-		types=$(kubectl api-resources --verbs=list -o name 2>/dev/null | paste -sd, -)
-		if [ -n "$types" ] &&
-			out=$(kubectl get "$types" -A -l app.kubernetes.io/managed-by=kaic \
-				--ignore-not-found -o name 2>&1); then
-			[ -n "$out" ] && echo "$out"
-			return 0
-		fi
+	until out=$(kubectl "$@" 2>&1); do
 		tries=$((tries + 1))
-		if [ "$tries" -ge 8 ]; then
-			echo "kubectl failed: $out"
+		if [ "$tries" -ge 6 ]; then
+			echo "kubectl $*: $out" >&2
 			return 1
 		fi
-		sleep 0.5
+		sleep 0.3
 	done
+	printf '%s' "$out"
+}
+
+active_leftovers() {
+	types=$(active_kubectl api-resources --verbs=list -o name) || return 1
+	sel=app.kubernetes.io/managed-by=kaic
+	# one request per type in a single kubectl when it gets through, else type by type
+	if out=$(kubectl get "$(echo "$types" | paste -sd, -)" -A -l "$sel" --ignore-not-found \
+		-o name 2>/dev/null); then
+		[ -n "$out" ] && echo "$out"
+		return 0
+	fi
+	for t in $types; do
+		out=$(active_kubectl get "$t" -A -l "$sel" --ignore-not-found -o name) || return 1
+		[ -n "$out" ] && echo "$out"
+	done
+	return 0
 }
 
 active_wait_clean() {
