@@ -16,6 +16,7 @@
 #define CLEANUP_WAIT_MIN_MS 30000  /* how long the cleanup waits for deletions, at least */
 #define CLEANUP_WAIT_MAX_MS 120000 /* and at most */
 #define DELETE_TIMEOUT_MS 15000	   /* per delete request */
+#define DELETE_THREADS 8
 #define CREATE_ATTEMPTS 5
 #define CREATE_BACKOFF_MS 200 /* doubled after each failed attempt */
 
@@ -225,9 +226,16 @@ static void registry_add(struct active *a, const char *path, const json_t *obj)
 {
 	const char *name =
 	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	char *full = xasprintf("%s/%s", path, name);
 	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].path, full) == 0) { /* registered already */
+			pthread_mutex_unlock(&a->lock);
+			free(full);
+			return;
+		}
 	a->v = xreallocarray(a->v, a->n + 1, sizeof(*a->v));
-	a->v[a->n].path = xasprintf("%s/%s", path, name);
+	a->v[a->n].path = full;
 	a->v[a->n].what = describe(obj, path);
 	a->v[a->n].namespaced = strstr(path, "/namespaces/") != NULL;
 	a->n++;
@@ -401,6 +409,59 @@ static int wait_gone(struct active *a, char **paths, char **whats, size_t n, cha
 	}
 }
 
+/* The registered objects' deletes, shared by a few threads: taken newest first. */
+struct delete_pool {
+	struct active *a;
+	pthread_mutex_t mu;
+	size_t next; /* entries left: the next one taken is next - 1 */
+	bool *failed;
+	char ***notes;
+};
+
+static void *delete_worker(void *arg)
+{
+	struct delete_pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		if (p->next == 0) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		size_t i = --p->next;
+		pthread_mutex_unlock(&p->mu);
+		struct entry *e = &p->a->v[i];
+		char **mine = NULL;
+		if (delete_one(p->a, e->path, e->what, &mine) != 0) {
+			pthread_mutex_lock(&p->mu);
+			p->failed[i] = true;
+			for (size_t k = 0; mine[k] != NULL; k++)
+				add_note(p->notes, "%s", mine[k]);
+			pthread_mutex_unlock(&p->mu);
+		}
+		for (size_t k = 0; mine != NULL && mine[k] != NULL; k++)
+			free(mine[k]);
+		free(mine);
+	}
+}
+
+/* Sends the deletes of every registered object, newest first, from up to
+ * DELETE_THREADS threads; failed[i] is set for the entries that could not be deleted. */
+static void delete_registered(struct active *a, bool *failed, char ***notes)
+{
+	struct delete_pool p = {.a = a, .next = a->n, .failed = failed, .notes = notes};
+	pthread_mutex_init(&p.mu, NULL);
+	size_t nt = a->n < DELETE_THREADS ? a->n : DELETE_THREADS;
+	pthread_t t[DELETE_THREADS];
+	size_t started = 0;
+	for (; started < nt; started++)
+		if (pthread_create(&t[started], NULL, delete_worker, &p) != 0)
+			break;
+	delete_worker(&p); /* this thread helps (and does it all without threads) */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+}
+
 int active_cleanup(struct active *a, char ***notes)
 {
 	pthread_mutex_lock(&a->lock);
@@ -417,15 +478,18 @@ int active_cleanup(struct active *a, char ***notes)
 	size_t n = 0;
 	char **paths = xcalloc(a->n + 2, sizeof(*paths));
 	char **whats = xcalloc(a->n + 2, sizeof(*whats));
+	bool *failed = xcalloc(a->n + 1, sizeof(*failed));
+	delete_registered(a, failed, notes);
 	for (size_t i = a->n; i-- > 0;) {
 		struct entry *e = &a->v[i];
-		if (delete_one(a, e->path, e->what, notes) != 0)
+		if (failed[i])
 			rc = -1;
 		else if (!e->namespaced || !ns) {
 			paths[n] = e->path;
 			whats[n++] = e->what;
 		}
 	}
+	free(failed);
 	char *ns_path = xasprintf("/api/v1/namespaces/%s", a->ns);
 	char *ns_what = xasprintf("Namespace %s", a->ns);
 	if (ns) {

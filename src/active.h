@@ -69,10 +69,11 @@ char *active_pod_log(struct active *a, const char *ns, const char *pod, struct k
 /* The termination message of the pod's first container (state or lastState), borrowed
  * from pod, or NULL. */
 const char *active_termination_message(const json_t *pod);
-/* The max most recent Events of namespace ns (Warnings first) about objects named
- * prefix or "prefix-..." (NULL: every object), each formatted as
- * "Warning FailedScheduling pod/x: message", as a new NULL-terminated array (caller
- * frees each and the array); NULL when there are none or they cannot be read. */
+/* The max most recent Warning Events of namespace ns (when there is none, the two most
+ * recent others) about objects named prefix or "prefix-..." (NULL: every object), each
+ * formatted as "Warning FailedScheduling pod/x: message", as a new NULL-terminated
+ * array (caller frees each and the array); NULL when there are none or they cannot be
+ * read. */
 char **active_events(struct active *a, const char *ns, const char *prefix, size_t max);
 
 #endif

@@ -14,6 +14,7 @@
 #define POLL_MIN_MS 200
 #define POLL_MAX_MS 2000
 #define LOG_LIMIT 65536
+#define NORMAL_EVENTS_MAX 2 /* shown when there is no Warning */
 
 struct wait_state {
 	active_wait_pred pred;
@@ -221,10 +222,15 @@ static const char *event_time(const json_t *ev)
 	return t ? t : "";
 }
 
+/* An event of the list, for sorting (borrowed). */
+struct event_ref {
+	const json_t *ev;
+};
+
 static int by_time_desc(const void *x, const void *y)
 {
-	const json_t *a = *(const json_t *const *)x, *b = *(const json_t *const *)y;
-	return strcmp(event_time(b), event_time(a));
+	const struct event_ref *a = x, *b = y;
+	return strcmp(event_time(b->ev), event_time(a->ev));
 }
 
 static char *event_line(const json_t *ev)
@@ -247,6 +253,12 @@ static char *event_line(const json_t *ev)
 			    name ? name : "?", msg ? msg : "");
 	free(lk);
 	return s;
+}
+
+static bool warning(const json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	return type != NULL && strcmp(type, "Warning") == 0;
 }
 
 /* Whether the event is about an object named prefix or "prefix-...". */
@@ -274,11 +286,11 @@ char **active_events(struct active *a, const char *ns, const char *prefix, size_
 		json_decref(items);
 		return NULL;
 	}
-	const json_t **v = xcalloc(n, sizeof(*v));
+	struct event_ref *v = xcalloc(n, sizeof(*v));
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (about(json_array_get(items, i), prefix))
-			v[m++] = json_array_get(items, i);
+			v[m++].ev = json_array_get(items, i);
 	n = m;
 	if (n == 0) {
 		free(v);
@@ -288,13 +300,12 @@ char **active_events(struct active *a, const char *ns, const char *prefix, size_
 	qsort(v, n, sizeof(*v), by_time_desc);
 	char **out = xcalloc(max + 1, sizeof(*out));
 	size_t k = 0;
-	for (int pass = 0; pass < 2 && k < max; pass++)
-		for (size_t i = 0; i < n && k < max; i++) {
-			const char *type = json_string_value(json_object_get(v[i], "type"));
-			bool warning = type != NULL && strcmp(type, "Warning") == 0;
-			if (warning == (pass == 0))
-				out[k++] = event_line(v[i]);
-		}
+	for (size_t i = 0; i < n && k < max; i++)
+		if (warning(v[i].ev))
+			out[k++] = event_line(v[i].ev);
+	/* no Warning: the latest few others say how far things got */
+	for (size_t i = 0; k == 0 && i < n && i < NORMAL_EVENTS_MAX && i < max; i++)
+		out[i] = event_line(v[i].ev);
 	free(v);
 	json_decref(items);
 	return out;

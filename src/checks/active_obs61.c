@@ -327,10 +327,9 @@ void active_obs61_run(struct check_ctx *ctx, struct check_result *res)
 	p.monitor_labels = cutil_get(q.prom, "spec.podMonitorSelector.matchLabels");
 	json_t *objs = active_obs61_objects(&p);
 	bool monitors = inventory_served(ctx->inv, MON_GROUP, "v1", "podmonitors");
-	static const char *const pod[] = {"metrics", NULL};
 	json_t *po = NULL;
 	struct kube_error err = {0};
-	if (active_run_create_all(ctx, res, objs, pod) != 0)
+	if (active_run_create(ctx, res, active_build_find(objs, "Pod", "metrics"), NULL) != 0)
 		goto out;
 	res->mode = MODE_ACTIVE;
 	if (monitors && active_run_create(

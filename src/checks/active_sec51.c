@@ -63,10 +63,11 @@ static void pause_ms(long ms)
 
 /* Runs client pod base (attempt n gets "-n" after the first) until connected matches
  * want or the attempts are used up. Returns 1 when it matched, 0 when not, -1 after
- * deciding Error. *how gets the last outcome (caller frees). */
+ * deciding Error. *how (freed first) gets the last outcome (caller frees). */
 static int attempt(struct check_ctx *ctx, struct check_result *res, const json_t *objs,
 		   const char *base, bool want, char **how)
 {
+	free(*how); /* the previous step's */
 	*how = NULL;
 	for (int n = 1; n <= ATTEMPTS; n++) {
 		json_t *pod = json_deep_copy(active_build_find(objs, "Pod", base));

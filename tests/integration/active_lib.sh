@@ -26,14 +26,17 @@ active_need_sim() {
 # kubectl with up to 6 tries (fault-injecting scenarios answer some requests with errors)
 active_kubectl() {
 	tries=0
-	until out=$(kubectl "$@" 2>&1); do
+	errf=$(mktemp "${TMPDIR:-/tmp}/kaic-kubectl.XXXXXX") || return 1
+	until out=$(kubectl "$@" 2>"$errf"); do
 		tries=$((tries + 1))
 		if [ "$tries" -ge 6 ]; then
-			echo "kubectl $*: $out" >&2
+			echo "kubectl $*: $(tail -n 1 "$errf")"
+			rm -f "$errf"
 			return 1
 		fi
 		sleep 0.3
 	done
+	rm -f "$errf"
 	printf '%s' "$out"
 }
 
