@@ -6,6 +6,7 @@
 
 #include "active.h"
 #include "cmd/cmd.h"
+#include "util/log.h"
 #include "util/xmalloc.h"
 
 struct target {
@@ -21,7 +22,7 @@ struct cleanup {
 	struct target *t;
 	size_t n;
 	json_t *seen; /* uid -> true: one object served by two groups is deleted once */
-	unsigned deleted, failed, unlisted;
+	unsigned deleted, failed, unlisted, forbidden;
 };
 
 /* True for the one version of each group/resource that is listed: the preferred one,
@@ -74,7 +75,11 @@ static void collect(struct cleanup *c, const char *query)
 		json_t *items = NULL;
 		struct kube_error err = {0};
 		if (kube_list(c->client, path, query, &items, NULL, &err) != 0) {
-			if (err.http_code != 404 && err.http_code != 405) {
+			if (err.http_code == 403) {
+				/* least privilege: a role for kaic's own kinds lists no others */
+				c->forbidden++;
+				log_info("cleanup: not allowed to list \"%s\"", path);
+			} else if (err.http_code != 404 && err.http_code != 405) {
 				fprintf(stderr, "kaic cleanup: cannot list \"%s\": %s\n", path,
 					err.message);
 				c->unlisted++;
@@ -152,6 +157,11 @@ static int report(const struct cleanup *c)
 	if (c->unlisted > 0)
 		fprintf(stderr, "kaic cleanup: %u resource type%s could not be listed\n",
 			c->unlisted, c->unlisted == 1 ? "" : "s");
+	if (c->forbidden > 0)
+		fprintf(stderr,
+			"kaic cleanup: %u resource type%s not searched: listing forbidden to this "
+			"user (-v names them)\n",
+			c->forbidden, c->forbidden == 1 ? "" : "s");
 	return c->failed > 0 ? 1 : 0;
 }
 
