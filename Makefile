@@ -112,10 +112,12 @@ $(FUZZDIR)/libkaicsim.a: $(FUZZ_SIM)
 	@ar rcs $@ $^
 
 $(FUZZDIR)/fuzz_sim%: fuzz/fuzz_sim%.c $(FUZZDIR)/libkaicsim.a $(FUZZDIR)/libkaic.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ $^ $(SIMLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ \
+	    $(filter %.c %.a,$^) $(SIMLIBS)
 
 $(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libkaic.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ $^ $(SIMLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ \
+	    $(filter %.c %.a,$^) $(SIMLIBS)
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

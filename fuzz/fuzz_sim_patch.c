@@ -26,7 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *doc = (const char *)data + 1;
 	size_t len = size - 1;
 	if (mode >= 3) {
-		char *s = strndup(doc, len);
+		/* a copy with a terminator (strndup would read the input as a C string) */
+		char *s = malloc(len + 1);
+		if (s == NULL)
+			return 0;
+		memcpy(s, doc, len);
+		s[len] = '\0';
 		struct sim_selector sel;
 		char *cause = NULL;
 		int rc = mode == 3 ? sim_labelsel_parse(s, &sel, &cause)

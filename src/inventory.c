@@ -344,21 +344,30 @@ static bool fixture_selected(const json_t *obj, const char *ns, const char *sele
 	return ok;
 }
 
-/* Fixture answer for a key not in the fixture: the whole list filtered (lock held). */
-static const json_t *fixture_list(struct inventory *inv, const struct kube_resource *r,
-				  const char *key, const char *ns, const char *selector)
+/* Fixture answer for a key not in the fixture: the whole list filtered, or the whole
+ * list's error (lock held). Returns 1 with *out set, or -1 with err set. */
+static int fixture_list(struct inventory *inv, const struct kube_resource *r, const char *key,
+			const char *ns, const char *selector, const json_t **out,
+			struct kube_error *err)
 {
-	json_t *out = json_array();
 	char *base = xasprintf("%s/%s/%s", r->group, r->version, r->resource);
+	json_t *e = json_object_get(inv->errors, base);
+	if (e != NULL) {
+		free(base);
+		error_from_json(err, e);
+		return -1;
+	}
+	json_t *l = json_array();
 	size_t i;
 	json_t *o;
 	json_array_foreach(json_object_get(inv->lists, base), i, o) {
 		if (fixture_selected(o, ns, selector))
-			json_array_append(out, o);
+			json_array_append(l, o);
 	}
 	free(base);
-	json_object_set_new(inv->lists, key, out);
-	return out;
+	json_object_set_new(inv->lists, key, l);
+	*out = l;
+	return 1;
 }
 
 /* The cache key of a (possibly narrowed) list. */
@@ -406,7 +415,7 @@ const json_t *inventory_list_selected(struct inventory *inv, const char *group,
 		pthread_cond_wait(&inv->fetched, &inv->lock);
 	if (hit != 0 || inv->client == NULL) {
 		if (hit == 0) /* fixture without that list: served, filtered or empty */
-			out = fixture_list(inv, r, key, ns, selector);
+			hit = fixture_list(inv, r, key, ns, selector, &out, err);
 		pthread_mutex_unlock(&inv->lock);
 		free(key);
 		return hit < 0 ? NULL : out;

@@ -240,6 +240,10 @@ static int kc_fail(char **cause, const char *file, const char *fmt, ...)
 	va_end(ap);
 	*cause = xasprintf("kubeconfig \"%s\": %s", file, msg);
 	free(msg);
+	/* names quoted from the file may hold control characters: keep the cause one line */
+	for (char *p = *cause; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

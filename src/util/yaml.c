@@ -136,6 +136,14 @@ static json_t *parse_children(struct yctx *y, bool mapping, int depth)
 			json_decref(out);
 			return NULL;
 		}
+		/* JSON keys are strings: a mapping or sequence as a key has none (and its
+		 * text nested as keys of keys grows exponentially with the escaping). */
+		if (mapping && (json_is_object(k) || json_is_array(k))) {
+			set_cause(y, "a YAML mapping key is a mapping or sequence");
+			json_decref(k);
+			json_decref(out);
+			return NULL;
+		}
 		if (!mapping) {
 			json_array_append_new(out, k);
 			continue;

@@ -285,10 +285,20 @@ static void test_metrics_found_by_port(void **state)
 {
 	(void)state;
 	json_t *fx = load();
+	/* neither the DaemonSet nor its pod has a known name or label: port 9400 tells */
+	json_t *ds = json_array_get(list(fx, "apps/v1/daemonsets"), 1);
+	json_t *spec = json_object_get(ds, "spec");
 	json_t *pod = json_array_get(list(fx, "/v1/pods"), 0);
-	json_t *md = json_object_get(pod, "metadata");
-	json_object_del(md, "labels");
-	json_object_set_new(md, "name", json_string("gpu-telemetry-a"));
+	json_t *label = json_pack("{s:s}", "app", "gpu-telemetry");
+	json_object_set_new(json_object_get(ds, "metadata"), "name", json_string("gpu-telemetry"));
+	json_object_set(json_object_get(ds, "metadata"), "labels", label);
+	json_object_set(json_object_get(spec, "selector"), "matchLabels", label);
+	json_object_set(json_object_get(json_object_get(spec, "template"), "metadata"), "labels",
+			label);
+	json_object_set(json_object_get(pod, "metadata"), "labels", label);
+	json_decref(label);
+	json_object_set_new(json_object_get(pod, "metadata"), "name",
+			    json_string("gpu-telemetry-a"));
 	set_proxy(fx, "/api/v1/namespaces/gpu-operator/pods/gpu-telemetry-a:9400/proxy/metrics",
 		  json_string_value(json_object_get(json_object_get(fx, "proxy"), METRICS_PATH)));
 	struct check_result r;
@@ -315,7 +325,8 @@ static void test_metrics_pods_unreadable(void **state)
 	set_error(fx, "/v1/services", 500, "InternalError");
 	struct check_result r;
 	run("HW-1.2", fx, NULL, &r);
-	expect(&r, VERDICT_ERROR, "cannot list pods: 500 InternalError", NULL);
+	expect(&r, VERDICT_ERROR,
+	       "cannot list pods of gpu-operator/nvidia-dcgm-exporter: 500 InternalError", NULL);
 }
 
 static void test_metrics_endpoint_option(void **state)

@@ -244,17 +244,18 @@ static void test_observability_metrics(void **state)
 	       "deploy a collector", "0 Prometheuses", "no collector found", NULL);
 	expect("observability", "annotations", "OBS-6.1", VERDICT_PARTIAL, "active test",
 	       "Prometheus: Deployment monitoring/prometheus-server",
-	       "prometheus.io/scrape=true on 1 pod and 0 Services", NULL);
+	       "prometheus.io/scrape=true on 1 workload pod template and 0 Services", NULL);
 	expect("observability", "annotations-no-collector", "OBS-6.1", VERDICT_NO,
-	       "Prometheus Operator", "on 0 pods and 1 Service", "no metrics collector", NULL);
+	       "Prometheus Operator", "on 0 workload pod templates and 1 Service",
+	       "no metrics collector", NULL);
 	expect("observability", "gmp", "OBS-6.1", VERDICT_PARTIAL, NULL,
 	       "Google Managed Prometheus: 0 PodMonitorings (managed collection)", NULL);
 	expect("observability", "otel-prometheus", "OBS-6.1", VERDICT_PARTIAL, NULL,
 	       "OpenTelemetryCollector observability/metrics with a prometheus receiver", NULL);
 	expect("observability", "nothing", "OBS-6.1", VERDICT_NO, "Prometheus Operator",
 	       "no metrics collector", NULL);
-	expect("observability", "pods-forbidden", "OBS-6.1", VERDICT_ERROR, NULL,
-	       "cannot list pods: 403 Forbidden", NULL);
+	expect("observability", "deployments-forbidden", "OBS-6.1", VERDICT_ERROR, NULL,
+	       "cannot list apps/deployments: 403 Forbidden", NULL);
 }
 
 static void test_observability_tracing(void **state)

@@ -224,6 +224,9 @@ static void test_context_errors(void **state)
 {
 	(void)state;
 	expect_fail(BASIC, "nope", "context \"nope\" not found");
+	/* a name with a line break (a block scalar) is still quoted on one line */
+	expect_fail("current-context: |\n  two\n  lines\n", NULL,
+		    "context \"two?lines?\" not found");
 	expect_fail(BASIC "users: []\n", NULL, "user \"u\" (of context \"a\") not found");
 	expect_fail("current-context: a\ncontexts:\n- name: a\n  context: {cluster: x}\n", NULL,
 		    "cluster \"x\" (of context \"a\") not found");

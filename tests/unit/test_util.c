@@ -68,6 +68,24 @@ static void test_yaml_error(void **state)
 	free(cause);
 }
 
+/* A mapping as a key has no JSON form: an error, also when nested deep as keys of keys. */
+static void test_yaml_complex_key(void **state)
+{
+	(void)state;
+	const char *inputs[] = {
+	    "{a: 1}: x\n", "? [1, 2]\n: x\n",
+	    "k: {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{a: b}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}"
+	    "}}}}}}}}\n"};
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		json_t *docs = NULL;
+		char *cause = NULL;
+		assert_int_equal(yaml_to_json(inputs[i], strlen(inputs[i]), &docs, &cause), -1);
+		assert_null(docs);
+		assert_non_null(strstr(cause, "mapping key is a mapping or sequence"));
+		free(cause);
+	}
+}
+
 static void test_yaml_roundtrip(void **state)
 {
 	(void)state;
@@ -92,6 +110,7 @@ int main(void)
 	    cmocka_unit_test(test_redact),
 	    cmocka_unit_test(test_yaml_types),
 	    cmocka_unit_test(test_yaml_error),
+	    cmocka_unit_test(test_yaml_complex_key),
 	    cmocka_unit_test(test_yaml_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
