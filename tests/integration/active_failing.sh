@@ -17,7 +17,7 @@ for exp in "$TOP"/sim/scenarios/*/expected-active.txt; do
 	[ -n "$ids" ] || fail "$name: expected-active.txt names no requirement"
 	sim_start "$dir" || fail "$name: kaic-sim did not start"
 	out=$SIM_DIR/results
-	"$KAIC" run --focus "$ids" --output-dir "$out" --timeout 20s --parallel 8 --no-color \
+	"$KAIC" run --focus "$ids" --output-dir "$out" --timeout 10s --parallel 8 --no-color \
 		>"$SIM_DIR/run.log" 2>&1
 	rc=$?
 	[ -f "$out/results.json" ] || fail "$name: no results.json (exit $rc): $(tail -n 20 "$SIM_DIR/run.log")"
