@@ -43,7 +43,7 @@ grep -qE '^agenttools +atool +agents.kaic.io/v1alpha1 +true +AgentTool' "$out" |
 	fail "agenttools not served as expected: $(cat "$out")"
 pass "CRD applied and served: $(tr -s ' ' <"$out")"
 
-kubectl apply -f "$TOP/deploy/examples/agenttool.yaml" >"$out" 2>&1 ||
+kubectl apply -f "$TOP/docs/examples/agenttool.yaml" >"$out" 2>&1 ||
 	fail "kubectl apply the examples: $(cat "$out")"
 [ "$(kubectl get atool -n default --no-headers 2>/dev/null | wc -l)" -eq 2 ] ||
 	fail "kubectl get atool: $(kubectl get atool -n default 2>&1)"

@@ -6,7 +6,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$TOP" || exit 1
 command -v python3 >/dev/null 2>&1 || { echo "python3 is not installed"; exit 77; }
 cmp=scripts/compare-baseline.sh
-base=deploy/ci/baseline-results.json
+base=.github/baseline-results.json
 work=$(mktemp -d "${TMPDIR:-/tmp}/kaic-compare.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 fails=0

@@ -25,10 +25,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 fail=0
 
 # Manifests: YAML files under deploy/ except the Sonobuoy plugin definition (not a
-# Kubernetes object), CI data, and the examples (custom resources of deploy/crds).
-manifests=$(find deploy -name '*.yaml' ! -path 'deploy/sonobuoy/*' ! -path 'deploy/ci/*' \
-	! -path 'deploy/examples/*' | sort)
-examples=$(find deploy/examples -name '*.yaml' 2>/dev/null | sort)
+# Kubernetes object); the examples in docs/examples are custom resources of deploy/crds.
+manifests=$(find deploy -name '*.yaml' ! -path 'deploy/sonobuoy/*' | sort)
+examples=$(find docs/examples -name '*.yaml' 2>/dev/null | sort)
 [ -n "$manifests" ] || { echo "FAIL: no manifests under deploy/"; exit 1; }
 
 # The plugin's container, wrapped in a Pod (the validator checks whole objects).

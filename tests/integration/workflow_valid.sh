@@ -61,8 +61,8 @@ for where, name in downloads:
     if name not in uploads:
         errors.append(f"{where}: downloads artifact {name!r} that no job uploads")
 reg = " ".join(s.get("run", "") for s in jobs.get("regression", {}).get("steps", []))
-if "compare-baseline.sh deploy/ci/baseline-results.json" not in reg:
-    errors.append("regression: does not compare against deploy/ci/baseline-results.json")
+if "compare-baseline.sh .github/baseline-results.json" not in reg:
+    errors.append("regression: does not compare against .github/baseline-results.json")
 conf = " ".join(s.get("run", "") for s in jobs.get("conformance", {}).get("steps", []))
 for must in ("kind load image-archive", "sonobuoy run", "kaic run", "dra-example-driver",
              "gateway", "jobset", "kueue"):
