@@ -117,17 +117,7 @@ void inventory_free(struct inventory *inv)
 	json_decref(inv->errors);
 	json_decref(inv->proxy);
 	json_decref(inv->fetching);
-	if (inv->client != NULL)
-		kube_discovery_release(&inv->disc);
-	else {
-		for (size_t i = 0; i < inv->disc.n; i++) {
-			free(inv->disc.items[i].group);
-			free(inv->disc.items[i].version);
-			free(inv->disc.items[i].resource);
-			free(inv->disc.items[i].kind);
-		}
-		free(inv->disc.items);
-	}
+	kube_discovery_release(&inv->disc);
 	pthread_mutex_destroy(&inv->lock);
 	pthread_cond_destroy(&inv->fetched);
 	free(inv);

@@ -39,6 +39,7 @@ struct mon_seen {
 	size_t collectors; /* scrapers found (objects, managed service, workloads) */
 	size_t targets;	   /* monitors and annotated pods/Services */
 	size_t apis;	   /* monitoring APIs served */
+	const json_t *workloads[3]; /* Deployments, StatefulSets, DaemonSets (borrowed) */
 };
 
 static void monitoring_apis(struct check_ctx *ctx, struct check_result *res, struct mon_seen *s,
@@ -115,6 +116,7 @@ static void collector_workloads(struct check_ctx *ctx, struct check_result *res,
 					       {"daemonsets", "DaemonSet"}};
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		const json_t *items = cutil_list(ctx->inv, "apps", "v1", kinds[k][0], res, errors);
+		s->workloads[k] = items;
 		size_t i;
 		const json_t *w;
 		json_array_foreach(items, i, w) {
@@ -155,20 +157,17 @@ static size_t annotated_templates(const json_t *items, const char *key)
 	return n;
 }
 
-/* Scrape annotations on Services and on the pod templates of workloads (the declared
- * intent; reading every pod of a large cluster would cost far more for the same fact). */
+/* Scrape annotations on Services and on the pod templates of the workloads
+ * collector_workloads listed (the declared intent; reading every pod of a large cluster
+ * would cost far more for the same fact). Runs after collector_workloads. */
 static void scrape_annotations(struct check_ctx *ctx, struct check_result *res, struct mon_seen *s,
 			       int *errors)
 {
-	static const char *const workloads[] = {"deployments", "daemonsets", "statefulsets"};
 	const json_t *svcs = cutil_list(ctx->inv, "", "v1", "services", res, errors);
-	const json_t *w[3];
-	for (size_t k = 0; k < 3; k++)
-		w[k] = cutil_list(ctx->inv, "apps", "v1", workloads[k], res, errors);
 	for (const char *const *a = known_scrape_annotations; *a; a++) {
 		size_t p = 0, v = annotated(svcs, *a);
 		for (size_t k = 0; k < 3; k++)
-			p += annotated_templates(w[k], *a);
+			p += annotated_templates(s->workloads[k], *a);
 		if (p + v == 0)
 			continue;
 		s->targets += p + v;

@@ -361,10 +361,11 @@ static size_t runtime_classes(struct check_result *res, const json_t *rcs, const
 		if (!(k->flags & RUNTIME_NO_TEE))
 			(*tee)++;
 		char where[120] = "";
-		if (cutil_get(rc, "scheduling.nodeSelector") && nodes)
-			snprintf(where, sizeof(where), "; nodeSelector matches %zu node%s",
-				 matching_nodes(rc, nodes),
-				 cutil_plural(matching_nodes(rc, nodes)));
+		if (cutil_get(rc, "scheduling.nodeSelector") && nodes) {
+			size_t m = matching_nodes(rc, nodes);
+			snprintf(where, sizeof(where), "; nodeSelector matches %zu node%s", m,
+				 cutil_plural(m));
+		}
 		check_evidence(res, "RuntimeClass \"%s\" (handler %s: %s%s)", cutil_name(rc), h,
 			       k->product, where);
 	}
