@@ -30,10 +30,10 @@ run_one() { # name, command...
 	rc=$?
 	secs=$(($(date +%s) - start))
 	why="exit $rc"
+	reports=""
 	for f in "$san".*; do
 		[ -f "$f" ] || continue
-		echo "--- sanitizer report $(basename "$f")" >>"$logdir/$name.log"
-		cat "$f" >>"$logdir/$name.log"
+		reports="$reports $f"
 		[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] && rc=1
 		why="$why, sanitizer report in $f"
 	done
@@ -41,8 +41,19 @@ run_one() { # name, command...
 	0) pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
 	77) skip=$((skip + 1)); echo "SKIP  $name: $(tail -n 1 "$logdir/$name.log")" ;;
 	*) fail=$((fail + 1)); failed="$failed $name"; echo "FAIL  $name ($why)"
-	   tail -n 30 "$logdir/$name.log" | sed 's/^/    /' ;;
+	   # the test's own failure lines, then the head of each sanitizer report (its
+	   # first error and first stack are what explain it)
+	   grep -E 'ERROR|FAIL|LINE|not ok|error' "$logdir/$name.log" | head -n 12 | sed 's/^/    /'
+	   tail -n 15 "$logdir/$name.log" | sed 's/^/    /'
+	   for f in $reports; do
+		echo "    --- sanitizer report $(basename "$f")"
+		grep -v '^$' "$f" | head -n 25 | sed 's/^/    /'
+	   done ;;
 	esac
+	for f in $reports; do
+		echo "--- sanitizer report $(basename "$f")" >>"$logdir/$name.log"
+		cat "$f" >>"$logdir/$name.log"
+	done
 }
 
 if [ "$what" = all ] || [ "$what" = unit ]; then

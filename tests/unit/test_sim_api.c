@@ -18,9 +18,16 @@
 	"\",\"labels\":" labels                                                                    \
 	"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\"}]}}"
 
+/* REST semantics: every controller but the namespace one (its cascade is API behaviour)
+ * is off, so none changes an object, and its resourceVersion, between two requests. */
 static int setup(void **state)
 {
-	*state = sim_api_new(NULL);
+	struct sim_settings s = {.controllers = json_object()};
+	for (size_t i = 0; sim_controllers[i]; i++)
+		if (strcmp(sim_controllers[i]->name, "namespace"))
+			json_object_set_new(s.controllers, sim_controllers[i]->name, json_false());
+	*state = sim_api_new(&s);
+	json_decref(s.controllers);
 	return 0;
 }
 
