@@ -101,6 +101,20 @@ static int read_object(struct active *a, const char *path, const char *name, str
 	return rc;
 }
 
+/* The deadline passed. Only when the server's latest answer was read is that a
+ * "Timeout" (the object never got there); after an unanswered read it is that error, so
+ * that a check reports it as an error rather than as the platform's failure. */
+static void deadline_error(struct kube_error *err, const char *name, const struct kube_error *last)
+{
+	if (last == NULL) {
+		kube_error_set(err, 0, "Timeout", "waiting for \"%s\": deadline passed", name);
+		return;
+	}
+	kube_error_set(err, last->http_code, last->http_code == 0 ? "NoAnswer" : last->reason,
+		       "waiting for \"%s\": no answer before the deadline: %s", name,
+		       last->message);
+}
+
 static int finish(struct wait_state *w, json_t **out, int rc)
 {
 	if (out != NULL)
@@ -118,6 +132,8 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 	struct wait_state w = {.pred = pred, .arg = arg, .cancel = cancel};
 	char *query = xasprintf("fieldSelector=metadata.name%%3D%s", name);
 	bool need_read = true, use_watch = true;
+	bool failing = false; /* the latest read got no answer: last holds why */
+	struct kube_error last = {0};
 	int watch_failures = 0;
 	long delay = POLL_MIN_MS;
 	int rc = -1;
@@ -127,14 +143,16 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 			break;
 		}
 		if (now_ms() >= deadline_ms) {
-			kube_error_set(err, 0, "Timeout", "waiting for \"%s\": deadline passed",
-				       name);
+			deadline_error(err, name, failing ? &last : NULL);
 			break;
 		}
 		if (need_read) {
+			failing = false;
 			if (read_object(a, path, name, &w, err) != 0) {
 				if (!transient(err))
 					break;
+				failing = true;
+				last = *err;
 				nap(delay, deadline_ms, cancel); /* the loop's top decides */
 				delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;
 				continue;

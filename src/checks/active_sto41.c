@@ -233,7 +233,7 @@ static void snapshot_restore(struct check_ctx *ctx, struct check_result *res, co
 	free(path);
 	if (rc != 0 || !cutil_true(s, "status.readyToUse")) {
 		const char *msg = cutil_str(s, "status.error.message");
-		if (rc != 0 && strcmp(err.reason, "Cancelled") == 0) {
+		if (rc != 0 && strcmp(err.reason, "Timeout") != 0) {
 			active_run_error(ctx, res, "VolumeSnapshot csi-snapshot", &err);
 		} else {
 			check_evidence(res, "provisioning only: VolumeSnapshot csi-snapshot %s%s",

@@ -31,6 +31,16 @@ pass() {
 
 fail() {
 	echo "FAIL: $*"
+	if [ -n "${SIM_PID:-}" ] && ! kill -0 "$SIM_PID" 2>/dev/null; then
+		wait "$SIM_PID"
+		rc=$?
+		SIM_PID=
+		if [ "$rc" -gt 128 ]; then
+			echo "kaic-sim died of signal $((rc - 128))"
+		else
+			echo "kaic-sim exited with $rc while the test ran"
+		fi
+	fi
 	if [ -n "${SIM_STDERR:-}" ] && [ -s "$SIM_STDERR" ]; then
 		echo "--- kaic-sim stderr (last 20 lines)"
 		tail -n 20 "$SIM_STDERR"
