@@ -120,13 +120,29 @@ static json_t *node(long i, const char *version, const char *now, long gpus)
 	    "linux", "architecture", "amd64", "kubeProxyVersion", version);
 }
 
+/* The attributes a GPU DRA driver publishes: per-device ones (uuid unique in the
+ * cluster; index, minor and PCI address repeating from node to node, as on identical
+ * servers) and ones every device of the model shares. */
+static json_t *device_attributes(long node, long d)
+{
+	char uuid[64], bus[32];
+	snprintf(uuid, sizeof(uuid), "GPU-%08lx-%04lx-4000-8000-%012lx", (unsigned long)node,
+		 (unsigned long)d, (unsigned long)(node * 131 + d));
+	snprintf(bus, sizeof(bus), "0000:%02lx:00.0", (unsigned long)(0x18 + d * 0x10) & 0xff);
+	return json_pack("{s:{s:s}, s:{s:s}, s:{s:I}, s:{s:I}, s:{s:s}, s:{s:s}, s:{s:s},"
+			 " s:{s:s}, s:{s:s}, s:{s:s}}",
+			 "type", "string", "gpu", "uuid", "string", uuid, "index", "int",
+			 (json_int_t)d, "minor", "int", (json_int_t)d, "pcieBusID", "string", bus,
+			 "productName", "string", "Example GPU 80GB", "brand", "string", "Example",
+			 "architecture", "string", "Hopper", "cudaComputeCapability", "version",
+			 "9.0.0", "driverVersion", "version", "1.0.0");
+}
+
 /* v1 and v1beta2 put attributes and capacity on the device, v1beta1 under "basic". */
-static json_t *device(long d, const char *api_version)
+static json_t *device(long node, long d, const char *api_version)
 {
 	char name[32];
-	json_t *attrs =
-	    json_pack("{s:{s:s}, s:{s:I}, s:{s:s}}", "productName", "string", "Example GPU 80GB",
-		      "index", "int", (json_int_t)d, "driverVersion", "version", "1.0.0");
+	json_t *attrs = device_attributes(node, d);
 	json_t *cap = json_pack("{s:{s:s}}", "memory", "value", "80Gi");
 
 	snprintf(name, sizeof(name), "gpu-%ld", d);
@@ -144,7 +160,7 @@ static json_t *slice(long i, const char *api_version, const struct large_params 
 	snprintf(node, sizeof(node), "node-%05ld", i);
 	snprintf(name, sizeof(name), "%s-%s", node, p->driver);
 	for (long d = 0; d < p->devices; d++)
-		json_array_append_new(devices, device(d, api_version));
+		json_array_append_new(devices, device(i, d, api_version));
 	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s, s:i, s:i}, s:o}}", "apiVersion",
 			 api_version, "kind", "ResourceSlice", "metadata", "name", name, "spec",
 			 "driver", p->driver, "nodeName", node, "pool", "name", node, "generation",

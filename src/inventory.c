@@ -7,7 +7,11 @@
 
 #include <curl/curl.h>
 
+#include "util/jintern.h"
 #include "util/xmalloc.h"
+
+/* Values up to this many bytes serialized are shared between the items of one list. */
+#define INTERN_MAX 512
 
 /* curl_easy_escape without a handle, as a string the caller frees with free(). */
 static char *curl_escape_dup(const char *s)
@@ -248,9 +252,8 @@ static void prune_meta(json_t *meta)
 
 /* Drops what no check reads from one listed object (pods and nodes are pruned to the
  * fields checks use: they are the lists that grow with the cluster). */
-static void prune(json_t *item, void *arg)
+static void prune(json_t *item, const struct kube_resource *r)
 {
-	const struct kube_resource *r = arg;
 	prune_meta(json_object_get(item, "metadata"));
 	json_t *spec = json_object_get(item, "spec");
 	json_t *status = json_object_get(item, "status");
@@ -277,6 +280,19 @@ static void prune(json_t *item, void *arg)
 		keep_only(json_object_get(status, "nodeInfo"), node_info_keep);
 		keep_only_each(json_object_get(status, "conditions"), condition_keep);
 	}
+}
+
+struct list_fetch {
+	const struct kube_resource *r;
+	struct jintern *shared;
+};
+
+/* Per listed item: drop what no check reads, then share what repeats between items. */
+static void take_item(json_t *item, void *arg)
+{
+	struct list_fetch *f = arg;
+	prune(item, f->r);
+	jintern_tree(f->shared, item);
 }
 
 static void error_from_json(struct kube_error *err, json_t *e)
@@ -380,7 +396,9 @@ static int fetch_list(struct inventory *inv, const struct kube_resource *r, cons
 		query = xasprintf("labelSelector=%s", esc);
 		free(esc);
 	}
-	int rc = kube_list_each(inv->client, path, query, prune, (void *)r, items, NULL, err);
+	struct list_fetch f = {r, jintern_new(INTERN_MAX)};
+	int rc = kube_list_each(inv->client, path, query, take_item, &f, items, NULL, err);
+	jintern_free(f.shared);
 	free(query);
 	free(path);
 	return rc;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/jintern.h"
 #include "util/log.h"
 #include "util/yaml.h"
 
@@ -103,6 +104,67 @@ static void test_yaml_roundtrip(void **state)
 	buf_release(&out);
 }
 
+static json_t *load(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, 0, &e);
+	assert_non_null(v);
+	return v;
+}
+
+/* Equal small values inside a list end up as one shared instance; the list still reads
+ * exactly as before. */
+static void test_jintern_shares(void **state)
+{
+	(void)state;
+	json_t *items = load("[{\"a\":{\"string\":\"x\"},\"b\":{\"int\":1},\"c\":[1,2]},"
+			     "{\"b\":{\"int\":1},\"a\":{\"string\":\"x\"},\"c\":[1,2]},"
+			     "{\"a\":{\"string\":\"y\"},\"b\":{\"real\":1.0},\"c\":[2,1]}]");
+	json_t *copy = json_deep_copy(items);
+	struct jintern *t = jintern_new(512);
+	for (size_t i = 0; i < json_array_size(items); i++)
+		jintern_tree(t, json_array_get(items, i));
+	assert_true(json_equal(items, copy));
+	json_t *i0 = json_array_get(items, 0), *i1 = json_array_get(items, 1);
+	json_t *i2 = json_array_get(items, 2);
+	/* the second item is the first with its members in another order */
+	assert_ptr_equal(json_object_get(i0, "a"), json_object_get(i1, "a"));
+	assert_ptr_equal(json_object_get(i0, "b"), json_object_get(i1, "b"));
+	assert_ptr_equal(json_object_get(i0, "c"), json_object_get(i1, "c"));
+	/* different values, types or orders of array elements are not merged */
+	assert_ptr_not_equal(json_object_get(i0, "a"), json_object_get(i2, "a"));
+	assert_ptr_not_equal(json_object_get(i0, "c"), json_object_get(i2, "c"));
+	assert_true(jintern_shared(t) >= 3);
+	jintern_free(t);
+	/* the shared values outlive the table */
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(i1, "a"), "string")), "x");
+	json_decref(copy);
+	json_decref(items);
+}
+
+/* Integers, reals and strings of the same text stay apart; values over the size limit
+ * are not shared. */
+static void test_jintern_limits(void **state)
+{
+	(void)state;
+	json_t *items = load("[[1, 1.0, \"1\", 1, \"1\"],"
+			     "{\"big\":\"0123456789012345678901234567890123456789\"},"
+			     "{\"big\":\"0123456789012345678901234567890123456789\"}]");
+	struct jintern *t = jintern_new(16);
+	jintern_tree(t, items);
+	json_t *a = json_array_get(items, 0);
+	assert_ptr_not_equal(json_array_get(a, 0), json_array_get(a, 1));
+	assert_ptr_not_equal(json_array_get(a, 0), json_array_get(a, 2));
+	assert_ptr_equal(json_array_get(a, 0), json_array_get(a, 3));
+	assert_ptr_equal(json_array_get(a, 2), json_array_get(a, 4));
+	assert_true(json_is_real(json_array_get(a, 1)));
+	assert_ptr_not_equal(json_object_get(json_array_get(items, 1), "big"),
+			     json_object_get(json_array_get(items, 2), "big"));
+	jintern_free(t);
+	json_decref(items);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +174,8 @@ int main(void)
 	    cmocka_unit_test(test_yaml_error),
 	    cmocka_unit_test(test_yaml_complex_key),
 	    cmocka_unit_test(test_yaml_roundtrip),
+	    cmocka_unit_test(test_jintern_shares),
+	    cmocka_unit_test(test_jintern_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
