@@ -340,6 +340,6 @@ void sim_defaults_apply(struct sim_api *api, const struct sim_rtype *rt, json_t 
 
 /* metadata helpers */
 const char *sim_meta_str(const json_t *obj, const char *key);
-json_t *sim_meta(json_t *obj); /* metadata object, created when missing */
+json_t *sim_meta(json_t *obj); /* metadata object, created when missing, copied when shared */
 
 #endif

@@ -19,6 +19,11 @@ json_t *sim_meta(json_t *obj)
 	if (!json_is_object(md)) {
 		md = json_object();
 		json_object_set_new(obj, "metadata", md);
+	} else if (md->refcount > 1) {
+		/* shared with a stored object (obj is a shallow copy of it), which other
+		 * threads may be serializing: copy before the caller writes */
+		md = json_copy(md);
+		json_object_set_new(obj, "metadata", md);
 	}
 	return md;
 }
