@@ -15,6 +15,10 @@ ifeq ($(SAN),1)
 BUILD    := build-san
 CFLAGS_COMMON += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN    := -fsanitize=address,undefined
+else ifeq ($(SAN),thread)
+BUILD    := build-tsan
+CFLAGS_COMMON += -O1 -fno-omit-frame-pointer -fsanitize=thread
+LDSAN    := -fsanitize=thread
 else
 CFLAGS_COMMON += -O2
 endif

@@ -5,7 +5,7 @@
 #define KAIC_ACTIVE_H
 
 #include <jansson.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "kube/kube.h"
@@ -62,7 +62,7 @@ typedef enum active_wait_answer (*active_wait_pred)(const json_t *obj, void *arg
  * "Cancelled" when *cancel became non-zero; *out then holds the last object seen (or
  * NULL). */
 int active_wait(struct active *a, const char *path, const char *name, active_wait_pred pred,
-		void *arg, long long deadline_ms, volatile sig_atomic_t *cancel, json_t **out,
+		void *arg, long long deadline_ms, atomic_int *cancel, json_t **out,
 		struct kube_error *err);
 /* GET pods/NAME/log of namespace ns (last 64 KiB): new string, or NULL with *err. */
 char *active_pod_log(struct active *a, const char *ns, const char *pod, struct kube_error *err);

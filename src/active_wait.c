@@ -1,6 +1,7 @@
 /* active_wait.c: what the active tests read back from the cluster: waiting for an object
  * through watch (polling with backoff when watch fails), pod logs, termination messages
  * and the run namespace's Events. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,7 +20,7 @@
 struct wait_state {
 	active_wait_pred pred;
 	void *arg;
-	volatile sig_atomic_t *cancel;
+	atomic_int *cancel;
 	json_t *last;
 	char *rv;
 	bool done;
@@ -60,7 +61,7 @@ static int on_event(const char *type, const json_t *obj, void *arg)
 }
 
 /* Sleeps ms in short steps; false when cancelled or past the deadline. */
-static bool nap(long ms, long long deadline_ms, volatile sig_atomic_t *cancel)
+static bool nap(long ms, long long deadline_ms, atomic_int *cancel)
 {
 	long long until = now_ms() + ms;
 	if (until > deadline_ms)
@@ -126,7 +127,7 @@ static int finish(struct wait_state *w, json_t **out, int rc)
 }
 
 int active_wait(struct active *a, const char *path, const char *name, active_wait_pred pred,
-		void *arg, long long deadline_ms, volatile sig_atomic_t *cancel, json_t **out,
+		void *arg, long long deadline_ms, atomic_int *cancel, json_t **out,
 		struct kube_error *err)
 {
 	struct wait_state w = {.pred = pred, .arg = arg, .cancel = cancel};

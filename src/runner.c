@@ -19,7 +19,7 @@ struct runner {
 	pthread_mutex_t lock;
 	size_t next;		     /* next catalogue index to take */
 	struct active *act;	     /* created by the first active part */
-	volatile sig_atomic_t never; /* the stop flag when there is no runner_signals */
+	atomic_int never; /* the stop flag when there is no runner_signals */
 };
 
 int runner_new_run_id(char id[9], char **cause)
@@ -42,7 +42,7 @@ int runner_new_run_id(char id[9], char **cause)
 	return 0;
 }
 
-static volatile sig_atomic_t *stop_flag(struct runner *r)
+static atomic_int *stop_flag(struct runner *r)
 {
 	return r->cfg->sig != NULL ? &r->cfg->sig->stop : &r->never;
 }

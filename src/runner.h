@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "check.h"
@@ -22,12 +23,12 @@
  * the run like a first signal when the run deadline passes (timed_out), so that the
  * client itself never refuses the cleanup's requests for being late. */
 struct runner_signals {
-	volatile sig_atomic_t stop;	     /* the checks' cancel flag */
-	volatile sig_atomic_t client_cancel; /* the kube client's cancel flag */
-	volatile sig_atomic_t count;	     /* signals received */
-	volatile sig_atomic_t timed_out;     /* the run deadline passed */
-	volatile sig_atomic_t cleanup_phase;
-	volatile sig_atomic_t done;
+	atomic_int stop;	     /* the checks' cancel flag */
+	atomic_int client_cancel; /* the kube client's cancel flag */
+	atomic_int count;	     /* signals received */
+	atomic_int timed_out;     /* the run deadline passed */
+	atomic_int cleanup_phase;
+	atomic_int done;
 	long long deadline_ms; /* absolute CLOCK_MONOTONIC ms, 0 = none */
 	const char *run_id;    /* named in the message of a hard exit */
 	sigset_t old_mask;

@@ -26,6 +26,7 @@ run_one() { # name, command...
 	rm -f "$san".*
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$san" \
 	UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san" \
+	TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}log_path=$san:suppressions=$TOP/tests/tsan.supp" \
 		"$@" >"$logdir/$name.log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))

@@ -83,7 +83,7 @@ struct kube_client {
 	long timeout_ms;
 	int max_retries;
 	char *user_agent;
-	volatile sig_atomic_t *cancel;
+	atomic_int *cancel;
 	long long deadline_ms;
 	size_t body_limit; /* KUBE_BODY_LIMIT; tests lower it */
 	long backoff_ms;   /* first retry delay; doubles per attempt */

@@ -11,7 +11,7 @@
 #define KAIC_KUBE_H
 
 #include <jansson.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -79,7 +79,7 @@ struct kube_client_opts {
 	long request_timeout_ms;   /* per request; 0 = 30 s */
 	int max_retries;           /* on 429/5xx and resets; 0 = 5 */
 	const char *user_agent;    /* NULL = "kaic/VERSION" */
-	volatile sig_atomic_t *cancel; /* when non-zero, requests in flight fail fast */
+	atomic_int *cancel; /* when non-zero, requests in flight fail fast */
 	long long deadline_ms;     /* absolute CLOCK_MONOTONIC ms for the whole run; 0 = none */
 };
 

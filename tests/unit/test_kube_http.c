@@ -523,14 +523,14 @@ static void *cancel_later(void *arg)
 {
 	struct timespec ts = {0, 300 * 1000 * 1000};
 	nanosleep(&ts, NULL);
-	*(volatile sig_atomic_t *)arg = 1;
+	atomic_store((atomic_int *)arg, 1);
 	return NULL;
 }
 
 static void test_cancel(void **state)
 {
 	(void)state;
-	static volatile sig_atomic_t cancel;
+	static atomic_int cancel;
 	cancel = 0;
 	struct kube_config cfg;
 	base_cfg(&cfg, "ca.crt");
