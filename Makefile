@@ -144,6 +144,6 @@ format:
 	clang-format -i $$(find src sim tests fuzz -name '*.[ch]')
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(shell find $(BUILD)/obj $(FUZZDIR) -name '*.d' 2>/dev/null)

@@ -22,9 +22,9 @@ for t in runc umoci skopeo mmdebstrap python3; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
 done
 [ -x "$KAIC" ] || fail "\"$KAIC\" is missing"
-# A sanitizer build links libasan/libubsan, which the image does not carry; the normal
+# A sanitizer build links libasan, libubsan or libtsan, which the image does not carry; the normal
 # build's run of this test covers the image.
-if ldd "$KAIC" 2>/dev/null | grep -qE 'lib(asan|ubsan)\.'; then
+if ldd "$KAIC" 2>/dev/null | grep -qE 'lib(asan|ubsan|tsan)\.'; then
 	skip "\"$KAIC\" is a sanitizer build; the image is tested with the normal build"
 fi
 version=$(cat VERSION)
