@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 SAN      ?=
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-PKGS     := libcurl jansson yaml-0.1 openssl libarchive
+PKGS     := libcurl jansson yaml-0.1 openssl zlib
 SIMPKGS  := $(PKGS) libmicrohttpd gnutls
 
 CFLAGS_COMMON := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -g -pthread \
@@ -27,7 +27,7 @@ CFLAGS_COMMON += -O2
 MALLOCPKG := jemalloc
 endif
 CFLAGS   := $(CFLAGS_COMMON) $(shell pkg-config --cflags $(SIMPKGS) 2>/dev/null) $(EXTRA_CFLAGS)
-LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ltar -lpthread -lm
 MALLOCLIB := $(if $(MALLOCPKG),$(shell pkg-config --libs $(MALLOCPKG) 2>/dev/null))
 SIMLIBS  := $(shell pkg-config --libs $(SIMPKGS) 2>/dev/null) -lpthread -lm
 TESTLIBS := -lcmocka
@@ -52,7 +52,7 @@ all: build
 build: deps-check $(BUILD)/kaic $(BUILD)/kaic-sim
 
 deps-check:
-	@pkg-config --exists $(SIMPKGS) $(MALLOCPKG) && test -f /usr/include/cmocka.h || ./scripts/install-deps.sh
+	@pkg-config --exists $(SIMPKGS) $(MALLOCPKG) && test -f /usr/include/cmocka.h && test -f /usr/include/libtar.h || ./scripts/install-deps.sh
 
 deps:
 	./scripts/install-deps.sh

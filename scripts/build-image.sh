@@ -43,7 +43,7 @@ rootfs="$work/rootfs"
 # kaic's runtime libraries, the CA certificates, and nothing else: the "extract" variant
 # unpacks these packages and their dependencies without running maintainer scripts, so
 # no shell, dpkg or apt ends up in the image.
-pkgs="libcurl4,libjansson4,libyaml-0-2,libssl3,libarchive13,libjemalloc2,ca-certificates"
+pkgs="libcurl4,libjansson4,libyaml-0-2,libssl3,libtar0,zlib1g,libjemalloc2,ca-certificates"
 echo "build-image: root filesystem (Debian bookworm: $pkgs)"
 mmdebstrap --quiet --variant=extract --include="$pkgs" bookworm "$rootfs" "$MIRROR"
 

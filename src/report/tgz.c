@@ -1,22 +1,22 @@
-/* tgz.c: a gzip-compressed tar archive of a directory's regular files, written with
- * libarchive. */
+/* tgz.c: a gzip-compressed tar archive of a directory's regular files: the tar written
+ * with libtar, then compressed with zlib. */
 #include "report/tgz.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libtar.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "util/xmalloc.h"
 
 #define MAX_MEMBER (256L * 1024 * 1024)
-
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -71,14 +71,14 @@ static void free_names(char **names)
 	free(names);
 }
 
-/* Adds dir/name to a as a regular file named name (mode 0644, root-owned). */
-static int add_file(struct archive *a, const char *dir, const char *name, char **cause)
+/* Appends dir/name to t as a regular file named name (mode 0644, owned by 0:0, the
+ * file's mtime). */
+static int add_file(TAR *t, const char *dir, const char *name, char **cause)
 {
 	char *p = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(p, "rb");
 	struct stat st;
 	int rc = -1;
-	if (f == NULL || fstat(fileno(f), &st) != 0) {
+	if (stat(p, &st) != 0) {
 		*cause = xasprintf("cannot read \"%s\": %s", p, strerror(errno));
 		goto out;
 	}
@@ -86,30 +86,76 @@ static int add_file(struct archive *a, const char *dir, const char *name, char *
 		*cause = xasprintf("cannot archive \"%s\": larger than 256 MiB", p);
 		goto out;
 	}
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, st.st_size);
-	archive_entry_set_mtime(e, st.st_mtime, 0);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
-		*cause = xasprintf("cannot archive \"%s\": %s", p, archive_error_string(a));
-		archive_entry_free(e);
+	memset(&t->th_buf, 0, sizeof(t->th_buf));
+	th_set_type(t, S_IFREG);
+	th_set_path(t, name);
+	th_set_mode(t, S_IFREG | 0644);
+	th_set_user(t, 0);
+	th_set_group(t, 0);
+	th_set_mtime(t, st.st_mtime);
+	th_set_size(t, st.st_size);
+	/* th_set_user/group name the owner from this system's passwd; the archive says root */
+	snprintf(t->th_buf.uname, sizeof(t->th_buf.uname), "root");
+	snprintf(t->th_buf.gname, sizeof(t->th_buf.gname), "root");
+	if (th_write(t) != 0 || tar_append_regfile(t, p) != 0) {
+		*cause = xasprintf("cannot archive \"%s\": %s", p, strerror(errno));
 		goto out;
 	}
-	archive_entry_free(e);
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+/* Writes the tar archive of dir's files names to tar_path. */
+static int write_tar(const char *dir, char **names, const char *tar_path, char **cause)
+{
+	TAR *t = NULL;
+	if (tar_open(&t, tar_path, NULL, O_WRONLY | O_CREAT | O_TRUNC, 0600, 0) != 0) {
+		*cause = xasprintf("cannot write \"%s\": %s", tar_path, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && names[i] != NULL; i++)
+		rc = add_file(t, dir, names[i], cause);
+	if (rc == 0 && tar_append_eof(t) != 0) {
+		*cause = xasprintf("cannot write \"%s\": %s", tar_path, strerror(errno));
+		rc = -1;
+	}
+	if (tar_close(t) != 0 && rc == 0) {
+		*cause = xasprintf("cannot write \"%s\": %s", tar_path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Compresses the file at from into a new gzip file at to. */
+static int gzip_file(const char *from, const char *to, char **cause)
+{
+	FILE *in = fopen(from, "rb");
+	if (in == NULL) {
+		*cause = xasprintf("cannot read \"%s\": %s", from, strerror(errno));
+		return -1;
+	}
+	gzFile out = gzopen(to, "wb9");
+	if (out == NULL) {
+		*cause = xasprintf("cannot write \"%s\": %s", to, strerror(errno));
+		fclose(in);
+		return -1;
+	}
 	char chunk[65536];
 	size_t n;
-	rc = 0;
-	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (archive_write_data(a, chunk, n) < 0) {
-			*cause = xasprintf("cannot archive \"%s\": %s", p, archive_error_string(a));
+	int rc = 0;
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		if (gzwrite(out, chunk, (unsigned)n) != (int)n)
 			rc = -1;
-		}
-out:
-	if (f != NULL)
-		fclose(f);
-	free(p);
+	if (ferror(in))
+		rc = -1;
+	if (gzclose(out) != Z_OK)
+		rc = -1;
+	fclose(in);
+	if (rc != 0)
+		*cause = xasprintf("cannot write \"%s\": %s", to, strerror(errno));
 	return rc;
 }
 
@@ -118,28 +164,19 @@ int tgz_write_dir(const char *dir, const char *path, const char *const *exclude,
 	char **names = list_files(dir, exclude, cause);
 	if (names == NULL)
 		return -1;
+	char *tar = xasprintf("%s.tar.tmp", path);
 	char *tmp = xasprintf("%s.tmp", path);
-	struct archive *a = archive_write_new();
-	int rc = 0;
-	if (archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_format_ustar(a) != ARCHIVE_OK ||
-	    archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
-		*cause = xasprintf("cannot write \"%s\": %s", tmp, archive_error_string(a));
-		rc = -1;
-	}
-	for (size_t i = 0; rc == 0 && names[i] != NULL; i++)
-		rc = add_file(a, dir, names[i], cause);
-	if (archive_write_close(a) != ARCHIVE_OK && rc == 0) {
-		*cause = xasprintf("cannot write \"%s\": %s", tmp, archive_error_string(a));
-		rc = -1;
-	}
-	archive_write_free(a);
+	int rc = write_tar(dir, names, tar, cause);
+	if (rc == 0)
+		rc = gzip_file(tar, tmp, cause);
 	if (rc == 0 && rename(tmp, path) != 0) {
 		*cause = xasprintf("cannot rename \"%s\": %s", tmp, strerror(errno));
 		rc = -1;
 	}
+	unlink(tar);
 	if (rc != 0)
 		unlink(tmp);
+	free(tar);
 	free(tmp);
 	free_names(names);
 	return rc;

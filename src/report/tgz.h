@@ -1,4 +1,4 @@
-/* tgz.h: gzip-compressed tar archives (libarchive), used to hand a directory of reports
+/* tgz.h: gzip-compressed tar archives (libtar and zlib), used to hand a directory of reports
  * to Sonobuoy's worker as one tarball. */
 #ifndef KAIC_TGZ_H
 #define KAIC_TGZ_H
