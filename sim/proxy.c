@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "controllers/ctl.h"
 #include "util/xmalloc.h"
 
 /* Splits path into up to max segments (pointers into copy). Returns the count. */
@@ -58,10 +59,15 @@ static char *target_name(const char *s)
 	return xstrdup(s);
 }
 
-static void answer(const struct sim_proxy_answer *a, struct sim_response *resp)
+/* A static answer; exporter metrics get the pod attribution of the devices pods hold. */
+static void answer(struct sim_api *api, const struct sim_proxy_answer *a,
+		   struct sim_response *resp)
 {
 	resp->status = a->status ? a->status : 200;
 	resp->content_type = xstrdup(a->content_type ? a->content_type : "text/plain");
+	resp->body = ctl_dcgm_attribute(api, a->body, a->len, &resp->len);
+	if (resp->body != NULL)
+		return;
 	resp->body = xmalloc(a->len + 1);
 	memcpy(resp->body, a->body, a->len);
 	resp->body[a->len] = '\0';
@@ -103,7 +109,7 @@ void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s,
 	}
 	for (size_t i = 0; s && i < s->nproxy; i++) {
 		if (strcmp(s->proxy[i].path, path) == 0) {
-			answer(&s->proxy[i], resp);
+			answer(api, &s->proxy[i], resp);
 			free(copy);
 			return;
 		}

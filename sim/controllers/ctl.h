@@ -154,4 +154,9 @@ int ctl_volume_write(struct sim_api *api, const char *ns, const char *claim, con
 bool ctl_prometheus_proxy(struct sim_api *api, const char *method, const char *path,
 			  const json_t *query, struct sim_response *resp);
 
+/* dcgm.c: a static exporter body (len bytes) with the pod, namespace and container
+ * labels of each device held by a running pod filled in; a new body (caller frees, its
+ * length in *out_len) or NULL when nothing is to change. */
+char *ctl_dcgm_attribute(struct sim_api *api, const char *body, size_t len, size_t *out_len);
+
 #endif

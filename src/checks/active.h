@@ -12,6 +12,7 @@
 
 #include "../active.h" /* the framework (src/active.h), not this file */
 #include "check.h"
+#include "checks/util.h"
 #include "kube/kube.h"
 
 /* What a builder needs. Cluster-specific values are discovered at run time; `kaic
@@ -58,6 +59,8 @@ extern const struct active_test active_tests[];
 
 json_t *active_hw11_objects(const struct active_params *p);
 void active_hw11_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_hw12_objects(const struct active_params *p);
+void active_hw12_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl21_objects(const struct active_params *p);
 void active_wl21_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_net31_objects(const struct active_params *p);
@@ -89,6 +92,29 @@ void active_build_label(json_t *obj, const char *key, const char *value);
 char *active_build_path(const json_t *obj);
 /* The object of that kind and name in objs, borrowed, or NULL. */
 json_t *active_build_find(const json_t *objs, const char *kind, const char *name);
+
+/* ---- active_dra.c: allocating an accelerator (HW-1.1, HW-1.2) ---- */
+
+/* The name of the claim in the pods' spec.resourceClaims and their container's claims. */
+#define ACTIVE_DRA_CLAIM "accelerator"
+/* A ResourceClaimTemplate NAME asking for exactly one device of p->device_class, with
+ * a CEL selector when cel is not NULL. */
+json_t *active_dra_claim_template(const struct active_params *p, const char *name,
+				  const char *cel);
+/* A pod NAME running `kaic probe echo` whose container holds a claim from template. */
+json_t *active_dra_claim_pod(const struct active_params *p, const char *name,
+			     const char *tmpl);
+/* The DeviceClass whose driver publishes accelerator devices among devs (borrowed name),
+ * or NULL with the reason in *why. */
+const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
+				    const char **why);
+/* The name of the claim generated for the pod's claim ACTIVE_DRA_CLAIM, or NULL. */
+const char *active_dra_generated_claim(const json_t *pod);
+/* The run namespace's ResourceClaim NAME (new reference), or NULL with *err. */
+json_t *active_dra_get_claim(struct check_ctx *ctx, const char *name, struct kube_error *err);
+/* The published device of an allocation result ({driver, pool, device}), or NULL. */
+const struct cutil_device *active_dra_published(const struct cutil_devices *devs,
+						const json_t *result);
 
 /* ---- active_run.c: running the tests ---- */
 

@@ -12,121 +12,16 @@
 
 #define DRA "resource.k8s.io"
 #define DRA_API "resource.k8s.io/v1"
-#define CLAIM "accelerator"
 #define NOMATCH "no-match"
 #define NOMATCH_CEL "device.driver == \"no-such-driver.kaic.io\""
 #define NEGATIVE_WAIT_MS 15000
 
-static json_t *claim_template(const struct active_params *p, const char *name, const char *cel)
-{
-	json_t *t = active_build_object(p, DRA_API, "ResourceClaimTemplate", name, true);
-	json_t *exactly = json_pack("{s:s, s:s, s:i}", "deviceClassName", p->device_class,
-				    "allocationMode", "ExactCount", "count", 1);
-	if (cel != NULL)
-		json_object_set_new(exactly, "selectors",
-				    json_pack("[{s:{s:s}}]", "cel", "expression", cel));
-	json_object_set_new(t, "spec",
-			    json_pack("{s:{s:{s:[{s:s, s:o}]}}}", "spec", "devices", "requests",
-				      "name", CLAIM, "exactly", exactly));
-	return t;
-}
-
-static json_t *claim_pod(const struct active_params *p, const char *name, const char *tmpl)
-{
-	json_t *pod =
-	    active_build_pod(p, name, "echo", json_pack("[s,s]", "--port", "8080"), false);
-	json_t *spec = json_object_get(pod, "spec");
-	json_object_set_new(
-	    spec, "resourceClaims",
-	    json_pack("[{s:s, s:s}]", "name", CLAIM, "resourceClaimTemplateName", tmpl));
-	json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
-	json_object_set_new(json_object_get(c, "resources"), "claims",
-			    json_pack("[{s:s}]", "name", CLAIM));
-	return pod;
-}
-
 json_t *active_hw11_objects(const struct active_params *p)
 {
-	return json_pack("[o,o,o,o]", claim_template(p, "dra-" CLAIM, NULL),
-			 claim_template(p, "dra-" NOMATCH, NOMATCH_CEL),
-			 claim_pod(p, "dra", "dra-" CLAIM),
-			 claim_pod(p, "dra-" NOMATCH, "dra-" NOMATCH));
-}
-
-/* The driver a DeviceClass selects ("device.driver == \"X\"" in a CEL selector), copied
- * into buf; false when none is named. */
-static bool class_driver(const json_t *dc, char *buf, size_t size)
-{
-	size_t i;
-	const json_t *sel;
-	json_array_foreach(cutil_get(dc, "spec.selectors"), i, sel) {
-		const char *e = cutil_str(sel, "cel.expression");
-		const char *p = e ? strstr(e, "device.driver") : NULL;
-		if (p == NULL)
-			continue;
-		p = strchr(p, '"');
-		const char *q = p ? strchr(p + 1, '"') : NULL;
-		if (q == NULL || (size_t)(q - p - 1) >= size)
-			continue;
-		memcpy(buf, p + 1, (size_t)(q - p - 1));
-		buf[q - p - 1] = '\0';
-		return true;
-	}
-	return false;
-}
-
-static bool accelerator(const char *driver)
-{
-	const struct known_dra_driver *k = known_dra_driver_find(driver);
-	return k == NULL || k->accelerator;
-}
-
-/* The DeviceClass whose driver publishes accelerator devices (borrowed name), or NULL
- * with the reason in *why. */
-static const char *pick_class(struct check_ctx *ctx, const struct cutil_devices *devs,
-			      const char **why)
-{
-	struct kube_error err = {0};
-	const json_t *classes = inventory_list(ctx->inv, DRA, "v1", "deviceclasses", &err);
-	if (json_array_size(classes) == 0) {
-		*why = "no DeviceClass";
-		return NULL;
-	}
-	size_t i;
-	const json_t *dc;
-	json_array_foreach(classes, i, dc) {
-		char drv[256];
-		if (!class_driver(dc, drv, sizeof drv) || !accelerator(drv))
-			continue;
-		for (size_t k = 0; k < devs->n; k++)
-			if (strcmp(devs->v[k].driver, drv) == 0)
-				return cutil_name(dc);
-	}
-	*why = "no DeviceClass selects the devices of an accelerator DRA driver";
-	return NULL;
-}
-
-/* The name of the claim generated for the pod's claim CLAIM, or NULL. */
-static const char *generated_claim(const json_t *pod)
-{
-	size_t i;
-	const json_t *s;
-	json_array_foreach(cutil_get(pod, "status.resourceClaimStatuses"), i, s) {
-		const char *n = cutil_str(s, "name");
-		if (n && strcmp(n, CLAIM) == 0)
-			return cutil_str(s, "resourceClaimName");
-	}
-	return NULL;
-}
-
-static json_t *get_claim(struct check_ctx *ctx, const char *name, struct kube_error *err)
-{
-	char *path = xasprintf("/apis/" DRA_API "/namespaces/%s/resourceclaims/%s", ctx->ns, name);
-	json_t *c = NULL;
-	if (kube_get(ctx->client, path, &c, err) != 0)
-		c = NULL;
-	free(path);
-	return c;
+	return json_pack("[o,o,o,o]", active_dra_claim_template(p, "dra-" ACTIVE_DRA_CLAIM, NULL),
+			 active_dra_claim_template(p, "dra-" NOMATCH, NOMATCH_CEL),
+			 active_dra_claim_pod(p, "dra", "dra-" ACTIVE_DRA_CLAIM),
+			 active_dra_claim_pod(p, "dra-" NOMATCH, "dra-" NOMATCH));
 }
 
 static bool reserved_for(const json_t *claim, const char *pod)
@@ -141,31 +36,19 @@ static bool reserved_for(const json_t *claim, const char *pod)
 	return false;
 }
 
-/* The slice device matching the allocation result, or NULL. */
-static const struct cutil_device *published(const struct cutil_devices *devs, const json_t *r)
-{
-	const char *drv = cutil_str(r, "driver"), *pool = cutil_str(r, "pool");
-	const char *dev = cutil_str(r, "device");
-	for (size_t k = 0; drv && pool && dev && k < devs->n; k++)
-		if (strcmp(devs->v[k].driver, drv) == 0 && strcmp(devs->v[k].pool, pool) == 0 &&
-		    strcmp(devs->v[k].name, dev) == 0)
-			return &devs->v[k];
-	return NULL;
-}
-
 /* Checks the running pod's claim. Returns true when allocation is demonstrated. */
 static bool check_allocation(struct check_ctx *ctx, struct check_result *res,
 			     const struct cutil_devices *devs, const json_t *pod)
 {
 	const char *node = cutil_str(pod, "spec.nodeName");
-	const char *cname = generated_claim(pod);
+	const char *cname = active_dra_generated_claim(pod);
 	if (cname == NULL) {
 		check_evidence(res, "pod dra runs but names no generated claim "
 				    "(status.resourceClaimStatuses)");
 		return false;
 	}
 	struct kube_error err = {0};
-	json_t *claim = get_claim(ctx, cname, &err);
+	json_t *claim = active_dra_get_claim(ctx, cname, &err);
 	if (claim == NULL) {
 		active_run_error(ctx, res, "cannot read the generated ResourceClaim", &err);
 		return false;
@@ -175,7 +58,7 @@ static bool check_allocation(struct check_ctx *ctx, struct check_result *res,
 	if (r == NULL) {
 		check_evidence(res, "pod dra runs but its claim %s has no allocation", cname);
 	} else {
-		const struct cutil_device *d = published(devs, r);
+		const struct cutil_device *d = active_dra_published(devs, r);
 		bool same_node = d != NULL && (d->node == NULL || (node && !strcmp(d->node, node)));
 		check_evidence(res,
 			       "allocated device %s/%s/%s on node %s (claim %s, reserved for "
@@ -221,8 +104,8 @@ static int check_negative(struct check_ctx *ctx, struct check_result *res)
 		return -1;
 	}
 	bool running = rc == 0 && strcmp(active_run_phase(pod), "Running") == 0;
-	const char *cname = generated_claim(pod);
-	json_t *claim = cname ? get_claim(ctx, cname, &err) : NULL;
+	const char *cname = active_dra_generated_claim(pod);
+	json_t *claim = cname ? active_dra_get_claim(ctx, cname, &err) : NULL;
 	if (cname != NULL && claim == NULL && err.http_code != 404) {
 		json_decref(pod);
 		active_run_error(ctx, res, "cannot read the claim of pod dra-" NOMATCH, &err);
@@ -256,7 +139,7 @@ void active_hw11_run(struct check_ctx *ctx, struct check_result *res)
 	struct cutil_devices devs = {0};
 	cutil_devices_collect(inventory_list(ctx->inv, DRA, "v1", "resourceslices", &err), &devs);
 	const char *why = NULL;
-	const char *dc = pick_class(ctx, &devs, &why);
+	const char *dc = active_dra_device_class(ctx, &devs, &why);
 	if (dc == NULL) {
 		active_run_not_run(res, why,
 				   "create a DeviceClass selecting the accelerator "

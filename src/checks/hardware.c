@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checks/active.h"
+#include "checks/hw_metrics.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "prom/prom.h"
@@ -591,6 +592,55 @@ out:
 	metrics_release(&m);
 }
 
+/* ---- HW-1.2: what the active test uses (hw_metrics.h) ---- */
+
+size_t hw_metrics_targets(struct check_ctx *ctx, struct hw_scrape **out)
+{
+	struct metrics m = {0};
+	struct check_result scratch; /* the passive part already reported what it found */
+	int errors = 0;
+	check_result_init(&scratch);
+	const char *ep = ctx->opts ? ctx->opts->metrics_endpoint : NULL;
+	if (ep != NULL && *ep != '\0')
+		(void)endpoint_target(&m, ep, &scratch);
+	else
+		find_exporters(ctx->inv, &m, &scratch, &errors);
+	check_result_release(&scratch);
+	*out = xcalloc(m.nt + 1, sizeof(**out));
+	for (size_t k = 0; k < m.nt; k++) {
+		(*out)[k] = (struct hw_scrape){m.t[k].path, m.t[k].label};
+		m.t[k].path = m.t[k].label = NULL;
+	}
+	size_t n = m.nt;
+	metrics_release(&m);
+	return n;
+}
+
+void hw_metrics_targets_free(struct hw_scrape *t, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		free(t[k].path);
+		free(t[k].label);
+	}
+	free(t);
+}
+
+enum hw_family hw_metrics_family(const char *sample_name)
+{
+	for (const struct known_exporter *e = known_exporters; e->name != NULL; e++) {
+		if (family_of(sample_name, e->util_families) != NULL)
+			return HW_FAMILY_UTIL;
+		if (family_of(sample_name, e->mem_families) != NULL)
+			return HW_FAMILY_MEM;
+	}
+	return HW_FAMILY_NONE;
+}
+
+char *hw_metrics_device_key(const struct prom_sample *s, const char *target)
+{
+	return device_key(s, target);
+}
+
 /* ---- HW-1.3: fault detection and remediation ---- */
 
 struct faults {
@@ -777,7 +827,8 @@ static const struct check hw_dra = {
 static const struct check hw_metrics = {
     .id = "HW-1.2",
     .passive = hw_metrics_passive,
-    .flags = 0,
+    .active = active_hw12_run,
+    .flags = CHECK_NEEDS_NAMESPACE,
 };
 
 static const struct check hw_faults = {

@@ -49,6 +49,10 @@ extern const char *const known_device_id_labels[];
 extern const char *const known_device_index_labels[];
 /* Sample labels that name the node of a device ("Hostname", "node", ...). */
 extern const char *const known_node_labels[];
+/* Sample labels that name the pod, and its namespace, holding a device (the exporters'
+ * kubelet pod-resources attribution). */
+extern const char *const known_holder_pod_labels[];
+extern const char *const known_holder_namespace_labels[];
 
 enum known_fault_role {
 	KNOWN_DETECT = 1 << 0,	  /* notices accelerator faults */

@@ -131,6 +131,10 @@ const char *const known_node_labels[] = {
     "Hostname", "hostname", "node", "kubernetes_node", "node_name", NULL,
 };
 
+const char *const known_holder_pod_labels[] = {"pod", "exported_pod", "pod_name", NULL};
+const char *const known_holder_namespace_labels[] = {"namespace", "exported_namespace",
+						     "pod_namespace", NULL};
+
 const struct known_fault_component known_fault_components[] = {
     {"node-problem-detector", LIST("node-problem-detector"),
      LIST("app=node-problem-detector", "app.kubernetes.io/name=node-problem-detector"),

@@ -1,8 +1,9 @@
 #!/bin/sh
 # active_reference.sh: `kaic run` (active mode) against the reference scenario reports
-# every MUST requirement Full; the six with active tests are decided active, with
-# evidence from the workloads (allocated device, measured split, snapshot restored,
-# denied connection, collected series, reconciled AgentTool); the cleanup leaves no
+# every MUST requirement Full, decided active, with evidence from the workloads
+# (allocated device, the device's series attributed to its pod, measured split,
+# snapshot restored, denied connection, collected series, reconciled AgentTool); the
+# cleanup leaves no
 # object labelled by kaic. Prints the run's wall time next to the sum of the
 # requirements' durations: checks run in parallel, so the wall time must stay near the
 # slowest one, not the sum.
@@ -21,6 +22,8 @@ wall_ms=$((($(date +%s%N) - t0) / 1000000))
 active_results "$out/results.json" <<'PY' || fail "verdicts (kaic exit $rc): $(tail -n 5 "$SIM_DIR/run.log")"
 want = {
     "HW-1.1": ["allocated device ", "negative: claim with selector"],
+    "HW-1.2": ["pod gpu-metrics holds device ", "utilization: DCGM_FI_DEV_GPU_UTIL=",
+               "memory: DCGM_FI_DEV_FB_USED=", "the series are attributed to pod kaic-"],
     "WL-2.1": ["reconciled: Registered=True"],
     "NET-3.1": ["measured split: a: ", "header rule (x-model-variant: b): 100/100 to b"],
     "STO-4.1": ["snapshot restored into PVC csi-restored and read back"],

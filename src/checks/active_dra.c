@@ -1,0 +1,129 @@
+/* active_dra.c: what the active tests that allocate an accelerator share (HW-1.1 and
+ * HW-1.2): the ResourceClaimTemplate and pod builders, the DeviceClass of the
+ * accelerators, and reading back which device a pod's claim got. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/active.h"
+#include "checks/known.h"
+#include "checks/util.h"
+#include "util/xmalloc.h"
+
+#define DRA "resource.k8s.io"
+#define DRA_API "resource.k8s.io/v1"
+
+json_t *active_dra_claim_template(const struct active_params *p, const char *name, const char *cel)
+{
+	json_t *t = active_build_object(p, DRA_API, "ResourceClaimTemplate", name, true);
+	json_t *exactly = json_pack("{s:s, s:s, s:i}", "deviceClassName", p->device_class,
+				    "allocationMode", "ExactCount", "count", 1);
+	if (cel != NULL)
+		json_object_set_new(exactly, "selectors",
+				    json_pack("[{s:{s:s}}]", "cel", "expression", cel));
+	json_object_set_new(t, "spec",
+			    json_pack("{s:{s:{s:[{s:s, s:o}]}}}", "spec", "devices", "requests",
+				      "name", ACTIVE_DRA_CLAIM, "exactly", exactly));
+	return t;
+}
+
+json_t *active_dra_claim_pod(const struct active_params *p, const char *name, const char *tmpl)
+{
+	json_t *pod =
+	    active_build_pod(p, name, "echo", json_pack("[s,s]", "--port", "8080"), false);
+	json_t *spec = json_object_get(pod, "spec");
+	json_object_set_new(
+	    spec, "resourceClaims",
+	    json_pack("[{s:s, s:s}]", "name", ACTIVE_DRA_CLAIM, "resourceClaimTemplateName", tmpl));
+	json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
+	json_object_set_new(json_object_get(c, "resources"), "claims",
+			    json_pack("[{s:s}]", "name", ACTIVE_DRA_CLAIM));
+	return pod;
+}
+
+/* The driver a DeviceClass selects ("device.driver == \"X\"" in a CEL selector), copied
+ * into buf; false when none is named. */
+static bool class_driver(const json_t *dc, char *buf, size_t size)
+{
+	size_t i;
+	const json_t *sel;
+	json_array_foreach(cutil_get(dc, "spec.selectors"), i, sel) {
+		const char *e = cutil_str(sel, "cel.expression");
+		const char *p = e ? strstr(e, "device.driver") : NULL;
+		if (p == NULL)
+			continue;
+		p = strchr(p, '"');
+		const char *q = p ? strchr(p + 1, '"') : NULL;
+		if (q == NULL || (size_t)(q - p - 1) >= size)
+			continue;
+		memcpy(buf, p + 1, (size_t)(q - p - 1));
+		buf[q - p - 1] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static bool accelerator(const char *driver)
+{
+	const struct known_dra_driver *k = known_dra_driver_find(driver);
+	return k == NULL || k->accelerator;
+}
+
+/* The DeviceClass whose driver publishes accelerator devices (borrowed name), or NULL
+ * with the reason in *why. */
+const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
+			      const char **why)
+{
+	struct kube_error err = {0};
+	const json_t *classes = inventory_list(ctx->inv, DRA, "v1", "deviceclasses", &err);
+	if (json_array_size(classes) == 0) {
+		*why = "no DeviceClass";
+		return NULL;
+	}
+	size_t i;
+	const json_t *dc;
+	json_array_foreach(classes, i, dc) {
+		char drv[256];
+		if (!class_driver(dc, drv, sizeof drv) || !accelerator(drv))
+			continue;
+		for (size_t k = 0; k < devs->n; k++)
+			if (strcmp(devs->v[k].driver, drv) == 0)
+				return cutil_name(dc);
+	}
+	*why = "no DeviceClass selects the devices of an accelerator DRA driver";
+	return NULL;
+}
+
+/* The name of the claim generated for the pod's claim ACTIVE_DRA_CLAIM, or NULL. */
+const char *active_dra_generated_claim(const json_t *pod)
+{
+	size_t i;
+	const json_t *s;
+	json_array_foreach(cutil_get(pod, "status.resourceClaimStatuses"), i, s) {
+		const char *n = cutil_str(s, "name");
+		if (n && strcmp(n, ACTIVE_DRA_CLAIM) == 0)
+			return cutil_str(s, "resourceClaimName");
+	}
+	return NULL;
+}
+
+json_t *active_dra_get_claim(struct check_ctx *ctx, const char *name, struct kube_error *err)
+{
+	char *path = xasprintf("/apis/" DRA_API "/namespaces/%s/resourceclaims/%s", ctx->ns, name);
+	json_t *c = NULL;
+	if (kube_get(ctx->client, path, &c, err) != 0)
+		c = NULL;
+	free(path);
+	return c;
+}
+
+/* The slice device matching the allocation result, or NULL. */
+const struct cutil_device *active_dra_published(const struct cutil_devices *devs, const json_t *r)
+{
+	const char *drv = cutil_str(r, "driver"), *pool = cutil_str(r, "pool");
+	const char *dev = cutil_str(r, "device");
+	for (size_t k = 0; drv && pool && dev && k < devs->n; k++)
+		if (strcmp(devs->v[k].driver, drv) == 0 && strcmp(devs->v[k].pool, pool) == 0 &&
+		    strcmp(devs->v[k].name, dev) == 0)
+			return &devs->v[k];
+	return NULL;
+}

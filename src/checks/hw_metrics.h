@@ -1,0 +1,27 @@
+/* hw_metrics.h: what HW-1.2's active test (active_hw12.c) uses of the passive check's
+ * knowledge of accelerator metrics exporters (hardware.c). */
+#ifndef KAIC_CHECKS_HW_METRICS_H
+#define KAIC_CHECKS_HW_METRICS_H
+
+#include <stddef.h>
+
+#include "check.h"
+#include "prom/prom.h"
+
+/* One metrics endpoint, scraped through the API server proxy. */
+struct hw_scrape {
+	char *path;  /* API-server proxy path */
+	char *label; /* "pod NS/NAME:PORT", for evidence */
+};
+
+/* The exporters' endpoints (or --metrics-endpoint's): the count, a new array in *out. */
+size_t hw_metrics_targets(struct check_ctx *ctx, struct hw_scrape **out);
+void hw_metrics_targets_free(struct hw_scrape *t, size_t n);
+
+enum hw_family { HW_FAMILY_NONE, HW_FAMILY_UTIL, HW_FAMILY_MEM };
+/* Which of the known families a sample belongs to. */
+enum hw_family hw_metrics_family(const char *sample_name);
+/* The device a sample is about, lower case (a UUID, or "NODE#INDEX"); caller frees. */
+char *hw_metrics_device_key(const struct prom_sample *s, const char *target);
+
+#endif
