@@ -51,7 +51,7 @@ struct check_ctx {
 	const char *run_id;
 	const char *ns;               /* the run namespace (active mode), else NULL */
 	struct active *act;           /* active-test framework (cleanup registry), or NULL */
-	atomic_int *cancel;/* non-zero: stop as soon as possible */
+	atomic_int *cancel;           /* non-zero: stop as soon as possible */
 	long long deadline_ms;        /* absolute CLOCK_MONOTONIC ms for this check */
 };
 

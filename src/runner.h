@@ -23,9 +23,9 @@
  * the run like a first signal when the run deadline passes (timed_out), so that the
  * client itself never refuses the cleanup's requests for being late. */
 struct runner_signals {
-	atomic_int stop;	     /* the checks' cancel flag */
+	atomic_int stop;          /* the checks' cancel flag */
 	atomic_int client_cancel; /* the kube client's cancel flag */
-	atomic_int count;	     /* signals received */
+	atomic_int count;         /* signals received */
 	atomic_int timed_out;     /* the run deadline passed */
 	atomic_int cleanup_phase;
 	atomic_int done;

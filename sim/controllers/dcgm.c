@@ -69,8 +69,8 @@ static void add_claim(struct holders *h, const json_t *claim, const json_t *pods
 	if (pod == NULL)
 		return;
 	json_array_foreach(ctl_at(claim, "status.allocation.devices.results"), i, r) {
-		const char *u = device_uuid(slices, ctl_s(r, "driver"), ctl_s(r, "pool"),
-					    ctl_s(r, "device"));
+		const char *u =
+		    device_uuid(slices, ctl_s(r, "driver"), ctl_s(r, "pool"), ctl_s(r, "device"));
 		if (u == NULL)
 			continue;
 		h->v = xreallocarray(h->v, h->n + 1, sizeof(*h->v));
@@ -130,8 +130,8 @@ char *ctl_dcgm_attribute(struct sim_api *api, const char *body, size_t len, size
 		return NULL;
 	json_t *claims = ctl_list(api, DRA, "resourceclaims", NULL);
 	json_t *pods = json_array_size(claims) ? ctl_list(api, "", "pods", NULL) : json_array();
-	json_t *slices = json_array_size(claims) ? ctl_list(api, DRA, "resourceslices", NULL)
-						 : json_array();
+	json_t *slices =
+	    json_array_size(claims) ? ctl_list(api, DRA, "resourceslices", NULL) : json_array();
 	struct holders h = {0};
 	size_t i;
 	const json_t *c;

@@ -99,11 +99,9 @@ json_t *active_build_find(const json_t *objs, const char *kind, const char *name
 #define ACTIVE_DRA_CLAIM "accelerator"
 /* A ResourceClaimTemplate NAME asking for exactly one device of p->device_class, with
  * a CEL selector when cel is not NULL. */
-json_t *active_dra_claim_template(const struct active_params *p, const char *name,
-				  const char *cel);
+json_t *active_dra_claim_template(const struct active_params *p, const char *name, const char *cel);
 /* A pod NAME running `kaic probe echo` whose container holds a claim from template. */
-json_t *active_dra_claim_pod(const struct active_params *p, const char *name,
-			     const char *tmpl);
+json_t *active_dra_claim_pod(const struct active_params *p, const char *name, const char *tmpl);
 /* The DeviceClass whose driver publishes accelerator devices among devs (borrowed name),
  * or NULL with the reason in *why. */
 const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,

@@ -71,7 +71,7 @@ static bool accelerator(const char *driver)
 /* The DeviceClass whose driver publishes accelerator devices (borrowed name), or NULL
  * with the reason in *why. */
 const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
-			      const char **why)
+				    const char **why)
 {
 	struct kube_error err = {0};
 	const json_t *classes = inventory_list(ctx->inv, DRA, "v1", "deviceclasses", &err);

@@ -148,8 +148,9 @@ static bool allocated_uuid(struct check_ctx *ctx, struct check_result *res,
 	if (d != NULL)
 		snprintf(shown, shown_size, "%s/%s/%s", d->driver, d->pool, d->name);
 	if (!ok)
-		check_evidence(res, "pod " TAG " holds %s, which publishes no uuid attribute: "
-				    "its series cannot be told apart",
+		check_evidence(res,
+			       "pod " TAG " holds %s, which publishes no uuid attribute: "
+			       "its series cannot be told apart",
 			       d ? shown : "no published device");
 	json_decref(claim);
 	for (char *c = key; ok && *c; c++)
@@ -171,8 +172,8 @@ static void decide(struct check_ctx *ctx, struct check_result *res, enum verdict
 	if (!*w->util || !*w->mem) {
 		check_evidence(res, "device %s allocated to pod " TAG " has no %s series", shown,
 			       !*w->util && !*w->mem ? "utilization or memory"
-			       : !*w->util	      ? "utilization"
-						      : "memory");
+			       : !*w->util	     ? "utilization"
+						     : "memory");
 		active_run_decide(res, VERDICT_PARTIAL,
 				  "make the exporter serve per-device utilization and memory "
 				  "metrics for every accelerator a workload can get");
