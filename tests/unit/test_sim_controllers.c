@@ -853,10 +853,54 @@ static void test_malformed(void **state)
 	sim_api_free(api);
 }
 
+/* The exporter model: a sample of the device a running pod holds gets the pod's labels;
+ * the other devices' samples keep empty ones; dcgm.attribute false leaves the body. */
+static void test_dcgm_attribution(void **state)
+{
+	(void)state;
+	static const char body[] =
+	    "# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n"
+	    "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-A\",container=\"\",namespace=\"\",pod=\"\"} 5\n"
+	    "DCGM_FI_DEV_GPU_UTIL{gpu=\"1\",UUID=\"GPU-B\",container=\"\",namespace=\"\",pod=\"\"} 7\n";
+	static const char slice[] =
+	    "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: {name: gpu.example.com}\n"
+	    "spec: {selectors: [{cel: {expression: 'device.driver == \"gpu.example.com\"'}}]}\n---\n"
+	    "apiVersion: resource.k8s.io/v1\nkind: ResourceSlice\nmetadata: {name: n1-gpu}\n"
+	    "spec:\n  driver: gpu.example.com\n  nodeName: n1\n"
+	    "  pool: {name: n1, generation: 1, resourceSliceCount: 1}\n  devices:\n"
+	    "  - {name: gpu-0, attributes: {uuid: {string: GPU-A}}}\n"
+	    "  - {name: gpu-1, attributes: {uuid: {string: GPU-B}}}\n---\n"
+	    "apiVersion: resource.k8s.io/v1\nkind: ResourceClaimTemplate\n"
+	    "metadata: {name: one, namespace: t}\n"
+	    "spec: {spec: {devices: {requests: [{name: gpu, exactly: {deviceClassName: "
+	    "gpu.example.com}}]}}}\n";
+	struct sim_api *api = new_api(NULL);
+	apply(api, nodes_yaml);
+	apply(api, slice);
+	size_t len = 0;
+	assert_null(ctl_dcgm_attribute(api, body, strlen(body), &len)); /* no pod holds one */
+	apply(api, "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: t}\n"
+		   "spec:\n  resourceClaims: [{name: gpu, resourceClaimTemplateName: one}]\n"
+		   "  containers: [{name: main, image: x, resources: {claims: [{name: gpu}]}}]\n");
+	json_decref(wait_for(api, "", "pods", "t", "p", "status.phase", "Running"));
+	char *out = ctl_dcgm_attribute(api, body, strlen(body), &len);
+	assert_non_null(out);
+	assert_int_equal(len, strlen(out));
+	assert_non_null(strstr(out, "UUID=\"GPU-A\",container=\"main\",namespace=\"t\",pod=\"p\"} 5\n"));
+	assert_non_null(strstr(out, "UUID=\"GPU-B\",container=\"\",namespace=\"\",pod=\"\"} 7\n"));
+	assert_non_null(strstr(out, "# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n"));
+	free(out);
+	sim_api_free(api);
+	api = new_api("{\"dcgm\": {\"attribute\": false}}");
+	assert_null(ctl_dcgm_attribute(api, body, strlen(body), &len));
+	sim_api_free(api);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_lifecycle),
+	    cmocka_unit_test(test_dcgm_attribution),
 	    cmocka_unit_test(test_http_load),
 	    cmocka_unit_test(test_gateway_not_accepted),
 	    cmocka_unit_test(test_connect_policies),
