@@ -12,6 +12,7 @@
 #define NAMES_MAX 8
 
 #define NOT_EXERCISED "not exercised: needs the active test (kaic run without --passive)"
+#define NO_ACTIVE_TEST "not exercised: kaic has no active test for it yet"
 
 static void names_of(struct cutil_set *l, const json_t *items)
 {
@@ -292,14 +293,15 @@ static void obs_tracing_decide(struct check_result *res, size_t otlp, size_t bac
 		if (backends == 0)
 			check_evidence(res, "no trace backend found (Jaeger, Tempo) to read "
 					    "traces back");
-		check_evidence(res, NOT_EXERCISED);
+		check_evidence(res, NO_ACTIVE_TEST);
 		if (backends == 0)
 			check_verdict(res, VERDICT_PARTIAL,
 				      "add a trace backend (Jaeger, Tempo) and pass its query URL "
 				      "with --trace-query-url");
 		else
 			check_verdict(res, VERDICT_PARTIAL,
-				      "run the active test to send a trace and read it back");
+				      "verify that a trace sent to the collector can be read back "
+				      "(kaic has no active test for it yet)");
 	} else if (others + backends > 0) {
 		check_evidence(res, "no Service on the OTLP ports 4317/4318");
 		check_verdict(res, VERDICT_PARTIAL,

@@ -15,6 +15,7 @@
 #define NAMES_MAX 8
 
 #define NOT_EXERCISED "not exercised: needs the active test (kaic run without --passive)"
+#define NO_ACTIVE_TEST "not exercised: kaic has no active test for it yet"
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -294,12 +295,12 @@ static void sec_identity_passive(struct check_ctx *ctx, struct check_result *res
 	describe_apis(ctx, res, known_trust_apis, "; issues no identities", &errors);
 	size_t agents = named_daemonsets(ctx, res, known_identity_daemonsets, &errors);
 	if (csi > 0) {
-		check_evidence(res, NOT_EXERCISED);
+		check_evidence(res, NO_ACTIVE_TEST);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "run the active test to obtain an X.509 SVID "
-			      "through the SPIFFE CSI driver");
+			      "verify that a pod obtains an X.509 SVID through the SPIFFE CSI "
+			      "driver (kaic has no active test for it yet)");
 	} else if (apis + agents > 0) {
-		check_evidence(res, NOT_EXERCISED);
+		check_evidence(res, NO_ACTIVE_TEST);
 		check_verdict(res, VERDICT_PARTIAL,
 			      "install the SPIFFE CSI driver (csi.spiffe.io) "
 			      "so pods can mount their SVIDs");
@@ -394,10 +395,10 @@ static void sec_sandbox_passive(struct check_ctx *ctx, struct check_result *res)
 		}
 	}
 	if (n > 0) {
-		check_evidence(res, NOT_EXERCISED);
+		check_evidence(res, NO_ACTIVE_TEST);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "run the active test to demonstrate kernel "
-			      "isolation in a sandboxed pod");
+			      "verify kernel isolation in a pod of the sandboxed RuntimeClass "
+			      "(kaic has no active test for it yet)");
 	} else if (errors) {
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else if (apis > 0) {
@@ -440,10 +441,10 @@ static void sec_confidential_passive(struct check_ctx *ctx, struct check_result 
 	size_t n = runtime_classes(res, rcs, nodes, RUNTIME_CONFIDENTIAL, &tee);
 	size_t labelled = tee_node_labels(ctx, res, &errors);
 	if (tee > 0) {
-		check_evidence(res, NOT_EXERCISED);
+		check_evidence(res, NO_ACTIVE_TEST);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "run the active test to find a TEE guest "
-			      "device in a confidential pod");
+			      "verify that a pod of the confidential RuntimeClass sees a TEE "
+			      "guest device (kaic has no active test for it yet)");
 	} else if (n > 0 || labelled > 0) {
 		check_evidence(res, n > 0 ? "only a development handler without TEE"
 					  : "TEE hardware labelled, no confidential RuntimeClass");
@@ -600,10 +601,10 @@ static void sec_signature_passive(struct check_ctx *ctx, struct check_result *re
 		describe_engine(ctx, res, k, vwcs ? vwcs : empty, &s, &errors);
 	json_decref(empty);
 	if (s.enforcing > 0) {
-		check_evidence(res, NOT_EXERCISED);
+		check_evidence(res, NO_ACTIVE_TEST);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "run the active test to show an unsigned "
-			      "image is rejected by admission");
+			      "verify that admission rejects an unsigned image (kaic has no "
+			      "active test for it yet)");
 	} else if (s.present > 0) {
 		check_verdict(res, VERDICT_PARTIAL,
 			      s.with_webhook == 0
