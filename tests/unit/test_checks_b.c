@@ -261,7 +261,7 @@ static void test_observability_metrics(void **state)
 static void test_observability_tracing(void **state)
 {
 	(void)state;
-	expect("observability", "tracing-full", "OBS-6.2", VERDICT_PARTIAL, "read it back",
+	expect("observability", "tracing-full", "OBS-6.2", VERDICT_PARTIAL, "can be read back",
 	       "1 OpenTelemetryCollector: observability/otel (OTLP receiver)",
 	       "Service observability/otel-collector: 4317 OTLP/gRPC and 4318 OTLP/HTTP",
 	       "Service observability/jaeger-query: 16686 Jaeger query", NULL);
