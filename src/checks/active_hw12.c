@@ -169,6 +169,11 @@ static void decide(struct check_ctx *ctx, struct check_result *res, enum verdict
 		check_evidence(res, "device %s utilization: %s", shown, w->util);
 	if (*w->mem)
 		check_evidence(res, "device %s memory: %s", shown, w->mem);
+	if ((!*w->util || !*w->mem) && w->failed > 0) {
+		/* the endpoint that did not answer may be the one serving the device */
+		active_run_error(ctx, res, "a metrics endpoint did not answer", &w->last);
+		return;
+	}
 	if (!*w->util || !*w->mem) {
 		check_evidence(res, "device %s allocated to pod " TAG " has no %s series", shown,
 			       !*w->util && !*w->mem ? "utilization or memory"
