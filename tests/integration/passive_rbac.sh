@@ -9,46 +9,13 @@ command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 python3 -c 'import yaml' 2>/dev/null || skip "PyYAML is not installed"
 ref=$TOP/sim/scenarios/reference
 [ -d "$ref" ] || skip "sim/scenarios/reference is absent"
-data=$TOP/tests/data/rbac-passive
+. "$TOP/tests/integration/rbac_lib.sh"
 
 # The scenario: the reference platform + the shipped RBAC objects + the test tokens.
-scen=$(mktemp -d "${TMPDIR:-/tmp}/kaic-rbac-scenario.XXXXXX")
+scen=$(rbac_scenario "$TOP/deploy/job/namespace.yaml" "$TOP/deploy/job/rbac-passive.yaml") ||
+	fail "cannot build the scenario"
 trap 'sim_cleanup; rm -rf "$scen"' EXIT
-cp -RL "$ref/." "$scen/"
-mkdir -p "$scen/zz-kaic-rbac"
-cp "$TOP/deploy/job/namespace.yaml" "$TOP/deploy/job/rbac-passive.yaml" "$scen/zz-kaic-rbac/"
-python3 - "$scen/scenario.yaml" "$data/scenario.yaml" <<'PY' || fail "cannot build the scenario"
-import sys, yaml
-path, extra = sys.argv[1], sys.argv[2]
-doc = yaml.safe_load(open(path)) or {}
-doc["tokens"] = (doc.get("tokens") or []) + yaml.safe_load(open(extra))["tokens"]
-yaml.safe_dump(doc, open(path, "w"), sort_keys=False)
-PY
 sim_start "$scen" || fail "kaic-sim did not start with the RBAC scenario"
-
-token_of() { # user
-	python3 -c 'import sys, yaml; print([t["token"] for t in yaml.safe_load(open(sys.argv[1]))["tokens"] if t["user"] == sys.argv[2]][0])' \
-		"$data/scenario.yaml" "$1"
-}
-kubeconfig_for() { # token file
-	cat >"$2" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster:
-    server: $SIM_URL
-    certificate-authority: $SIM_CA
-users:
-- name: kaic
-  user:
-    token: $1
-contexts:
-- name: kaic
-  context: {cluster: sim, user: kaic}
-current-context: kaic
-KC
-}
 
 # 1. admin run: the verdicts to match
 "$KAIC" run --passive --no-color --output-dir "$SIM_DIR/admin" >"$SIM_DIR/admin.out" 2>&1
@@ -56,7 +23,7 @@ rc_admin=$?
 case $rc_admin in 0 | 1 | 3) ;; *) fail "admin run exited $rc_admin: $(tail -n 3 "$SIM_DIR/admin.out")" ;; esac
 
 # 2. the kaic ServiceAccount, bound to kaic-passive only
-kubeconfig_for "$(token_of system:serviceaccount:kaic:kaic)" "$SIM_DIR/kaic.kubeconfig"
+rbac_kubeconfig "$(rbac_token system:serviceaccount:kaic:kaic)" "$SIM_DIR/kaic.kubeconfig"
 start=$(wc -l <"$SIM_LOG")
 "$KAIC" run --passive --no-color --kubeconfig "$SIM_DIR/kaic.kubeconfig" \
 	--output-dir "$SIM_DIR/sa" >"$SIM_DIR/sa.out" 2>&1
@@ -88,7 +55,7 @@ PY
 pass "verdicts and exit status ($rc_sa) equal the admin run's, no Error"
 
 # 3. control: a token bound to nothing gets 403s, so RBAC is really enforced
-kubeconfig_for "$(token_of system:serviceaccount:kaic:nobody)" "$SIM_DIR/nobody.kubeconfig"
+rbac_kubeconfig "$(rbac_token system:serviceaccount:kaic:nobody)" "$SIM_DIR/nobody.kubeconfig"
 start=$(wc -l <"$SIM_LOG")
 "$KAIC" run --passive --no-color --kubeconfig "$SIM_DIR/nobody.kubeconfig" \
 	--output-dir "$SIM_DIR/nobody" >"$SIM_DIR/nobody.out" 2>&1

@@ -1,8 +1,10 @@
 #!/bin/sh
 # rbac_least_privilege.sh: the kaic-passive ClusterRole grants read verbs only (no create,
 # update, patch, delete, deletecollection, escalate, bind, impersonate or wildcard) and no
-# Secrets; kaic-active grants no wildcard, no Secrets, no RBAC or impersonation; both are
-# bound to the kaic ServiceAccount only.
+# Secrets; kaic-active grants no wildcard, no Secrets, no RBAC or impersonation, and
+# create exactly on the kinds `kaic manifests` prints (what active runs create); both are
+# bound to the kaic ServiceAccount only. The deploy namespace does not carry the label
+# `kaic cleanup` deletes by.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$TOP" || exit 1
@@ -44,7 +46,7 @@ def check(name, allowed_verbs):
 
 READ = {"get", "list", "watch"}
 check("kaic-passive", READ)
-check("kaic-active", READ | {"create", "delete", "patch"})
+check("kaic-active", READ | {"create", "delete"})
 for b in binds:
     subj = b.get("subjects", [])
     if subj != [{"kind": "ServiceAccount", "name": "kaic", "namespace": "kaic"}]:
@@ -58,3 +60,38 @@ if errors:
 n = len(roles["kaic-passive"]["rules"])
 print(f"ok: kaic-passive {n} read-only rules, kaic-active {len(roles['kaic-active']['rules'])} rules")
 PY
+
+# kaic-active creates exactly what the active tests create: every kind `kaic manifests`
+# prints, and nothing else (a rule for a test that does not exist is excess privilege).
+[ -x "${KAIC:-}" ] || { echo "KAIC is not set: cannot compare with kaic manifests"; exit 77; }
+"$KAIC" manifests >"${TMPDIR:-/tmp}/kaic-manifests.$$.yaml" || { echo "FAIL: kaic manifests"; exit 1; }
+python3 - "${TMPDIR:-/tmp}/kaic-manifests.$$.yaml" deploy/job/*.yaml <<'PY'
+import sys, yaml
+
+made = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+objs = [d for p in sys.argv[2:] for d in yaml.safe_load_all(open(p)) if d]
+
+def plural(kind):
+    k = kind.lower()
+    return k[:-1] + "ies" if k.endswith("y") and k[-2] not in "aeiou" else k + "s"
+
+need = {(d["apiVersion"].rpartition("/")[0], plural(d["kind"])) for d in made}
+role = next(d for d in objs if d["kind"] == "ClusterRole" and d["metadata"]["name"] == "kaic-active")
+grants = {(g, r) for rule in role["rules"] if "create" in rule["verbs"]
+          for g in rule["apiGroups"] for r in rule["resources"]}
+errors = [f"kaic-active cannot create {r} ({g or 'core'}), which an active test creates"
+          for g, r in sorted(need - grants)]
+errors += [f"kaic-active may create {r} ({g or 'core'}), which no active test creates"
+           for g, r in sorted(grants - need)]
+ns = next(d for d in objs if d["kind"] == "Namespace")
+if (ns["metadata"].get("labels") or {}).get("app.kubernetes.io/managed-by") == "kaic":
+    errors.append(f"namespace {ns['metadata']['name']} is labelled for kaic cleanup")
+for e in errors:
+    print("FAIL:", e)
+if errors:
+    sys.exit(1)
+print(f"ok: kaic-active creates exactly the {len(need)} kinds of kaic manifests")
+PY
+rc=$?
+rm -f "${TMPDIR:-/tmp}/kaic-manifests.$$.yaml"
+exit $rc
