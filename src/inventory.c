@@ -454,6 +454,69 @@ const json_t *inventory_list(struct inventory *inv, const char *group, const cha
 	return inventory_list_selected(inv, group, version, resource, NULL, NULL, err);
 }
 
+/* A fixture's object: found in the fixture's whole list (lock held). */
+static const json_t *fixture_get(struct inventory *inv, const struct kube_resource *r,
+				 const char *ns, const char *name, struct kube_error *err)
+{
+	char *key = list_key(r, NULL, NULL);
+	const json_t *all = NULL;
+	int rc = cached(inv, key, &all, err);
+	free(key);
+	if (rc < 0)
+		return NULL;
+	size_t i;
+	const json_t *o;
+	json_array_foreach(all, i, o) {
+		const json_t *meta = json_object_get(o, "metadata");
+		const char *n = json_string_value(json_object_get(meta, "name"));
+		if (n != NULL && strcmp(n, name) == 0 && fixture_selected(o, ns, NULL))
+			return o;
+	}
+	kube_error_set(err, 404, "NotFound", "%s \"%s\" not found", r->resource, name);
+	return NULL;
+}
+
+const json_t *inventory_get(struct inventory *inv, const char *group, const char *version,
+			    const char *resource, const char *ns, const char *name,
+			    struct kube_error *err)
+{
+	pthread_mutex_lock(&inv->lock);
+	const struct kube_resource *r = find(inv, group, version, resource);
+	if (r == NULL || inv->client == NULL) {
+		const json_t *o = r ? fixture_get(inv, r, ns, name, err) : NULL;
+		if (r == NULL)
+			kube_error_set(err, 404, "NotFound", "%s is not served", resource);
+		pthread_mutex_unlock(&inv->lock);
+		return o;
+	}
+	char *path = kube_resource_path(r, r->namespaced ? ns : NULL, name);
+	const json_t *out = NULL;
+	int hit = cached(inv, path, &out, err);
+	pthread_mutex_unlock(&inv->lock);
+	if (hit != 0) {
+		free(path);
+		return hit > 0 ? out : NULL;
+	}
+	/* not deduplicated like lists: two checks asking at once cost one extra GET */
+	json_t *obj = NULL;
+	int rc = kube_get(inv->client, path, &obj, err);
+	pthread_mutex_lock(&inv->lock);
+	inv->requests++;
+	if (cached(inv, path, &out, err) == 0) {
+		if (rc == 0) {
+			json_object_set_new(inv->lists, path, obj);
+			out = obj;
+			obj = NULL;
+		} else {
+			json_object_set_new(inv->errors, path, error_to_json(err));
+		}
+	}
+	pthread_mutex_unlock(&inv->lock);
+	json_decref(obj);
+	free(path);
+	return rc == 0 ? out : NULL;
+}
+
 int inventory_proxy_get(struct inventory *inv, const char *path, const char **body, size_t *len,
 			struct kube_error *err)
 {

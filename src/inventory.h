@@ -48,6 +48,13 @@ const json_t *inventory_list_selected(struct inventory *inv, const char *group,
 				      const char *version, const char *resource, const char *ns,
 				      const char *selector, struct kube_error *err);
 
+/* One object by name (namespace ns, NULL for cluster-scoped), fetched once per run with
+ * a GET, so that a check reading a few named objects needs neither `list` rights nor
+ * the whole collection. Borrowed, or NULL with *err (404 when it does not exist). */
+const json_t *inventory_get(struct inventory *inv, const char *group, const char *version,
+			    const char *resource, const char *ns, const char *name,
+			    struct kube_error *err);
+
 /* GET through the API-server proxy, cached per path. *body borrowed. */
 int inventory_proxy_get(struct inventory *inv, const char *path, const char **body, size_t *len,
 			struct kube_error *err);

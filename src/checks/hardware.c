@@ -664,22 +664,20 @@ static bool gpu_rule(struct inventory *inv, const json_t *wl, struct check_resul
 	free(text);
 	if (found)
 		return true;
-	struct cutil_set cms = CUTIL_SET_INIT;
+	/* the mounted ConfigMaps by name: no cluster-wide list of every ConfigMap's data */
 	size_t i;
 	const json_t *v;
 	json_array_foreach(cutil_get(wl, "spec.template.spec.volumes"), i, v) {
-		cutil_set_add(&cms, cutil_str(v, "configMap.name"));
-	}
-	const json_t *all = cms.n > 0 ? cutil_list(inv, "", "v1", "configmaps", res, errors) : NULL;
-	for (size_t k = 0; !found && k < json_array_size(all); k++) {
-		const json_t *cm = json_array_get(all, k);
-		if (strcmp(cutil_ns(cm), cutil_ns(wl)) != 0 || !cutil_set_has(&cms, cutil_name(cm)))
-			continue;
-		char *data = json_dumps(json_object_get(cm, "data"), JSON_COMPACT);
+		const char *name = cutil_str(v, "configMap.name");
+		const json_t *cm = name ? cutil_get_named(inv, "", "v1", "configmaps", cutil_ns(wl),
+							  name, res, errors)
+					: NULL;
+		char *data = cm ? json_dumps(json_object_get(cm, "data"), JSON_COMPACT) : NULL;
 		found = data != NULL && has_gpu_word(data, known_gpu_rule_words);
 		free(data);
+		if (found)
+			break;
 	}
-	cutil_set_release(&cms);
 	return found;
 }
 

@@ -282,6 +282,23 @@ const json_t *cutil_list(struct inventory *inv, const char *group, const char *v
 	return NULL;
 }
 
+const json_t *cutil_get_named(struct inventory *inv, const char *group, const char *version,
+			      const char *resource, const char *ns, const char *name,
+			      struct check_result *res, int *errors)
+{
+	struct kube_error err;
+	memset(&err, 0, sizeof(err));
+	const json_t *o = inventory_get(inv, group, version, resource, ns, name, &err);
+	if (o != NULL || err.http_code == 404)
+		return o;
+	check_evidence(res, "cannot read %s%s%s %s%s%s: %ld %s%s%s", group, *group ? "/" : "",
+		       resource, ns ? ns : "", ns ? "/" : "", name, err.http_code,
+		       err.reason[0] ? err.reason : "error", err.message[0] ? ": " : "",
+		       err.message);
+	(*errors)++;
+	return NULL;
+}
+
 const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload,
 			    struct check_result *res, int *errors)
 {

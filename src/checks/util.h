@@ -91,6 +91,11 @@ const char *cutil_plural(size_t n);
  * and increments *errors. A NULL result is safe to iterate as an empty array. */
 const json_t *cutil_list(struct inventory *inv, const char *group, const char *version,
 			 const char *resource, struct check_result *res, int *errors);
+/* One object by name (inventory_get): NULL when absent (404, not an error) or after
+ * recording why it could not be read (evidence, *errors incremented). */
+const json_t *cutil_get_named(struct inventory *inv, const char *group, const char *version,
+			      const char *resource, const char *ns, const char *name,
+			      struct check_result *res, int *errors);
 /* Served versions of group/resource joined as "v1, v1beta1" (preferred first); caller
  * frees; NULL when not served. */
 /* The pods of a workload (DaemonSet, Deployment, StatefulSet), listed in its namespace
