@@ -186,6 +186,10 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 			}
 			if (werr.http_code != 410 && ++watch_failures >= 3)
 				use_watch = false;
+			if (transient(&werr)) {
+				failing = true; /* until the read below gets an answer */
+				last = werr;
+			}
 			need_read = true;
 			continue;
 		}
