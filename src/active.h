@@ -58,12 +58,16 @@ typedef enum active_wait_answer (*active_wait_pred)(const json_t *obj, void *arg
  * (fieldSelector metadata.name), falling back to polling with backoff when watch fails.
  * pred also sees a missing object as NULL. Returns 0 with *out (new reference, may be
  * NULL when out is NULL or the object is gone) when pred said DONE; -1 with *err on an
- * API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed and
- * "Cancelled" when *cancel became non-zero; *out then holds the last object seen (or
- * NULL). */
+ * API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed
+ * with the server answering, the unanswered request's error (reason "NoAnswer" without
+ * an HTTP status) when it passed while the server did not answer, and "Cancelled" when
+ * *cancel became non-zero; *out then holds the last object seen (or NULL). */
 int active_wait(struct active *a, const char *path, const char *name, active_wait_pred pred,
 		void *arg, long long deadline_ms, atomic_int *cancel, json_t **out,
 		struct kube_error *err);
+/* Sleeps ms, or until deadline_ms (absolute CLOCK_MONOTONIC ms) if that comes first, in
+ * short steps. False when *cancel became non-zero or the deadline passed. */
+bool active_nap(long ms, long long deadline_ms, atomic_int *cancel);
 /* GET pods/NAME/log of namespace ns (last 64 KiB): new string, or NULL with *err. */
 char *active_pod_log(struct active *a, const char *ns, const char *pod, struct kube_error *err);
 /* The termination message of the pod's first container (state or lastState), borrowed

@@ -60,8 +60,7 @@ static int on_event(const char *type, const json_t *obj, void *arg)
 	return w->done || (w->cancel && *w->cancel);
 }
 
-/* Sleeps ms in short steps; false when cancelled or past the deadline. */
-static bool nap(long ms, long long deadline_ms, atomic_int *cancel)
+bool active_nap(long ms, long long deadline_ms, atomic_int *cancel)
 {
 	long long until = now_ms() + ms;
 	if (until > deadline_ms)
@@ -154,7 +153,7 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 					break;
 				failing = true;
 				last = *err;
-				nap(delay, deadline_ms, cancel); /* the loop's top decides */
+				active_nap(delay, deadline_ms, cancel); /* the loop's top decides */
 				delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;
 				continue;
 			}
@@ -193,7 +192,7 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 			need_read = true;
 			continue;
 		}
-		if (!nap(delay, deadline_ms, cancel))
+		if (!active_nap(delay, deadline_ms, cancel))
 			continue;
 		delay = delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2;
 		need_read = true;

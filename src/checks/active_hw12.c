@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "checks/active.h"
 #include "checks/hw_metrics.h"
@@ -98,18 +97,6 @@ static void scrape_once(struct check_ctx *ctx, const struct hw_scrape *t, size_t
 	}
 }
 
-static bool pause_ms(struct check_ctx *ctx, long ms, long long deadline)
-{
-	long long until = now_ms() + ms;
-	while (now_ms() < until && now_ms() < deadline) {
-		if (atomic_load(ctx->cancel))
-			return false;
-		struct timespec ts = {0, 50 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	return now_ms() < deadline && !atomic_load(ctx->cancel);
-}
-
 /* Scrapes once; when both families are there for the device but not yet attributed to
  * the pod, again until they are or the attribution wait ends (exporters refresh the
  * pod mapping on their collection interval). A missing family does not appear by
@@ -122,7 +109,7 @@ static void watch_series(struct check_ctx *ctx, const struct hw_scrape *t, size_
 		scrape_once(ctx, t, nt, key, w);
 		if (w->answered == 0 || !*w->util || !*w->mem || w->attributed)
 			return;
-	} while (pause_ms(ctx, SCRAPE_PAUSE_MS, deadline));
+	} while (active_nap(SCRAPE_PAUSE_MS, deadline, ctx->cancel));
 }
 
 /* The allocated device's uuid (lower case, into key) and its name for evidence;

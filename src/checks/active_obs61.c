@@ -7,7 +7,6 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "checks/active.h"
 #include "checks/util.h"
@@ -246,18 +245,6 @@ static char *series_text(const json_t *s)
 	return buf_detach(&b, NULL);
 }
 
-static bool nap(struct check_ctx *ctx, long ms)
-{
-	long long until = active_run_deadline(ctx, ms);
-	while (now_ms() < until) {
-		if (ctx->cancel && *ctx->cancel)
-			return false;
-		struct timespec ts = {0, 50 * 1000000L};
-		nanosleep(&ts, NULL);
-	}
-	return now_ms() < ctx->deadline_ms;
-}
-
 /* Polls the query until the series shows up; decides the verdict. */
 static void poll_series(struct check_ctx *ctx, struct check_result *res, const struct query_api *q)
 {
@@ -285,7 +272,7 @@ static void poll_series(struct check_ctx *ctx, struct check_result *res, const s
 			last = err;
 			answered = false;
 		}
-		if (!nap(ctx, delay)) {
+		if (!active_nap(delay, ctx->deadline_ms, ctx->cancel)) {
 			if (ctx->cancel && *ctx->cancel) {
 				kube_error_set(&last, 0, "Cancelled", "cancelled");
 				active_run_error(ctx, res, "query", &last);
