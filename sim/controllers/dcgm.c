@@ -15,7 +15,7 @@
 
 struct holder {
 	char *uuid;
-	const char *ns, *pod, *container; /* borrowed from the listed pods */
+	const char *ns, *pod, *container; /* borrowed from the holder pods */
 };
 
 struct holders {
@@ -43,27 +43,28 @@ static const char *device_uuid(const json_t *slices, const char *driver, const c
 	return NULL;
 }
 
-/* The running pod of pods named by one of the claim's reservedFor entries, or NULL. */
-static const json_t *running_holder(const json_t *pods, const json_t *claim)
+/* The running pod named by one of the claim's reservedFor entries (read by name; kept
+ * alive in keep, whose reference it is), or NULL. */
+static const json_t *running_holder(struct sim_api *api, const json_t *claim, json_t *keep)
 {
-	size_t i, j;
-	const json_t *r, *p;
+	size_t i;
+	const json_t *r;
 	const char *ns = ctl_s(claim, "metadata.namespace");
 	json_array_foreach(ctl_at(claim, "status.reservedFor"), i, r) {
-		json_array_foreach(pods, j, p) {
-			if (strcmp(ctl_s(p, "metadata.namespace"), ns) == 0 &&
-			    strcmp(ctl_s(p, "metadata.name"), ctl_s(r, "name")) == 0 &&
-			    strcmp(ctl_pod_phase(p), "Running") == 0)
-				return p;
+		json_t *p = ctl_get(api, "", "pods", ns, ctl_s(r, "name"));
+		if (p != NULL && strcmp(ctl_pod_phase(p), "Running") == 0) {
+			json_array_append_new(keep, p);
+			return p;
 		}
+		json_decref(p);
 	}
 	return NULL;
 }
 
-static void add_claim(struct holders *h, const json_t *claim, const json_t *pods,
-		      const json_t *slices)
+static void add_claim(struct sim_api *api, struct holders *h, const json_t *claim,
+		      const json_t *slices, json_t *pods)
 {
-	const json_t *pod = running_holder(pods, claim);
+	const json_t *pod = running_holder(api, claim, pods);
 	size_t i;
 	const json_t *r;
 	if (pod == NULL)
@@ -129,14 +130,14 @@ char *ctl_dcgm_attribute(struct sim_api *api, const char *body, size_t len, size
 	    memmem(body, len, "UUID=\"", 6) == NULL)
 		return NULL;
 	json_t *claims = ctl_list(api, DRA, "resourceclaims", NULL);
-	json_t *pods = json_array_size(claims) ? ctl_list(api, "", "pods", NULL) : json_array();
+	json_t *pods = json_array(); /* the holders, read by name */
 	json_t *slices =
 	    json_array_size(claims) ? ctl_list(api, DRA, "resourceslices", NULL) : json_array();
 	struct holders h = {0};
 	size_t i;
 	const json_t *c;
 	json_array_foreach(claims, i, c) {
-		add_claim(&h, c, pods, slices);
+		add_claim(api, &h, c, slices, pods);
 	}
 	char *out = NULL;
 	if (h.n > 0) {
