@@ -26,7 +26,7 @@ struct inventory {
 	struct kube_client *client; /* NULL for a fixture */
 	json_t *version;
 	struct kube_discovery disc;
-	json_t *lists;   /* key -> array */
+	json_t *lists;   /* list key -> array; object path -> object (inventory_get) */
 	json_t *errors;  /* key -> {"code","reason","message"} */
 	json_t *proxy;   /* path -> string */
 	pthread_mutex_t lock;

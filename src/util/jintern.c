@@ -49,11 +49,6 @@ void jintern_free(struct jintern *t)
 	free(t);
 }
 
-size_t jintern_distinct(const struct jintern *t)
-{
-	return t->used;
-}
-
 size_t jintern_shared(const struct jintern *t)
 {
 	return t->shared;

@@ -20,8 +20,7 @@ void jintern_free(struct jintern *t);
 /* Replaces, inside tree (not tree itself), every small value equal to one seen before
  * by that one. */
 void jintern_tree(struct jintern *t, json_t *tree);
-/* Distinct values the table holds, and the copies it replaced so far. */
-size_t jintern_distinct(const struct jintern *t);
+/* The copies the table replaced so far. */
 size_t jintern_shared(const struct jintern *t);
 
 #endif
