@@ -8,13 +8,13 @@
 enum level { LEVEL_MUST, LEVEL_SHOULD };
 
 struct requirement {
-	const char *id;          /* "HW-1.1" */
+	const char *id; /* "HW-1.1" */
 	enum level level;
-	const char *domain;      /* "Hardware", "Workloads", ... (Appendix A order) */
-	const char *title;       /* short title as in the checklist */
-	const char *description; /* the requirement text */
-	const char *cncf_id;     /* matching id in the CNCF AIConformance YAML, or NULL */
-	const char *cncf_section;/* its section there ("accelerators", ...), or NULL */
+	const char *domain;	  /* "Hardware", "Workloads", ... (Appendix A order) */
+	const char *title;	  /* short title as in the checklist */
+	const char *description;  /* the requirement text */
+	const char *cncf_id;	  /* matching id in the CNCF AIConformance YAML, or NULL */
+	const char *cncf_section; /* its section there ("accelerators", ...), or NULL */
 };
 
 /* The table in Appendix A order; catalog_count() entries. */

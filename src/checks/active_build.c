@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "util/xmalloc.h"
 
 #define PROBE_UID 65532 /* the image's non-root user */

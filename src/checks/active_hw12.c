@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/hw_metrics.h"
 #include "checks/known.h"
 #include "checks/util.h"

@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/util.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define MON_GROUP "monitoring.coreos.com"
 #define MON_API MON_GROUP "/v1"

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define EVENTS_MAX 5
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"
 
@@ -55,12 +55,6 @@ json_t *active_sec51_objects(const struct active_params *p)
 			 client(p, "np-client-allowed", true));
 }
 
-static void pause_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* Runs client pod base (attempt n gets "-n" after the first) until connected matches
  * want or the attempts are used up. Returns 1 when it matched, 0 when not, -1 after
  * deciding Error. *how (freed first) gets the last outcome (caller frees). */
@@ -76,7 +70,8 @@ static int attempt(struct check_ctx *ctx, struct check_result *res, const json_t
 			json_object_set_new(json_object_get(pod, "metadata"), "name",
 					    json_string(name));
 			free(name);
-			pause_ms(ATTEMPT_PAUSE_MS);
+			/* cancelled or late: active_run_probe ends with that error */
+			(void)active_nap(ATTEMPT_PAUSE_MS, ctx->deadline_ms, ctx->cancel);
 		}
 		struct active_probe_result r;
 		int rc = active_run_probe(ctx, res, pod, &r);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"
 

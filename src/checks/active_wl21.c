@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"

@@ -1,14 +1,14 @@
 /* hardware.c: the checks of the Hardware domain: DRA for accelerators (HW-1.1),
  * accelerator utilization and memory metrics (HW-1.2) and automated fault detection
  * and remediation (HW-1.3). Passive parts only read the shared inventory. */
-#include "check.h"
+#include "checks/checks.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/hw_metrics.h"
 #include "checks/known.h"
 #include "checks/util.h"

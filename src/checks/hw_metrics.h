@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "check.h"
+#include "run/check.h"
 #include "prom/prom.h"
 
 /* One metrics endpoint, scraped through the API server proxy. */

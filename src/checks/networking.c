@@ -1,12 +1,12 @@
 /* networking.c: the checks of the Networking domain: Gateway API for inference traffic
  * (NET-3.1) and multi-NIC with RDMA/SR-IOV (NET-3.2). Passive parts only read the
  * shared inventory. */
-#include "check.h"
+#include "checks/checks.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "checks/active.h"
+#include "checks/checks.h"
+#include "checks/active_tests.h"
 #include "checks/known.h"
 #include "checks/util.h"
-#include "inventory.h"
+#include "kube/inventory.h"
 
 #define NAMES_MAX 8
 
@@ -37,9 +37,9 @@ static const char *kind_suffix(const char *kind, size_t n)
 /* ---- OBS-6.1 metrics ---- */
 
 struct mon_seen {
-	size_t collectors; /* scrapers found (objects, managed service, workloads) */
-	size_t targets;	   /* monitors and annotated pods/Services */
-	size_t apis;	   /* monitoring APIs served */
+	size_t collectors;	    /* scrapers found (objects, managed service, workloads) */
+	size_t targets;		    /* monitors and annotated pods/Services */
+	size_t apis;		    /* monitoring APIs served */
 	const json_t *workloads[3]; /* Deployments, StatefulSets, DaemonSets (borrowed) */
 };
 

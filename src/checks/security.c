@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "check.h"
-#include "checks/active.h"
+#include "checks/checks.h"
+#include "checks/active_tests.h"
 #include "checks/known.h"
 #include "checks/util.h"
-#include "inventory.h"
+#include "kube/inventory.h"
 
 #define NAMES_MAX 8
 

@@ -299,8 +299,8 @@ const json_t *cutil_get_named(struct inventory *inv, const char *group, const ch
 	return NULL;
 }
 
-const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload,
-			    struct check_result *res, int *errors)
+const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload, struct check_result *res,
+			    int *errors)
 {
 	const json_t *ml = cutil_get(workload, "spec.selector.matchLabels");
 	if (!json_is_object(ml) || json_object_size(ml) == 0)

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "check.h"
-#include "inventory.h"
+#include "run/check.h"
+#include "kube/inventory.h"
 
 /* ---- JSON objects ---- */
 
@@ -102,8 +102,8 @@ const json_t *cutil_get_named(struct inventory *inv, const char *group, const ch
  * through its spec.selector.matchLabels, so that no check needs the cluster's whole pod
  * list. NULL (safe to iterate) when the workload has no matchLabels, or on an API error
  * (recorded as cutil_list does). Borrowed. */
-const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload,
-			    struct check_result *res, int *errors);
+const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload, struct check_result *res,
+			    int *errors);
 char *cutil_versions(struct inventory *inv, const char *group, const char *resource);
 /* Whether any resource of group is served at version (NULL = any). */
 bool cutil_group_version_served(struct inventory *inv, const char *group, const char *version);

@@ -1,13 +1,13 @@
 /* workloads.c: the checks of the Workloads domain: AI-native workload CRDs with the
  * AgentTool (WL-2.1), JobSet (WL-2.2), Kueue (WL-2.3) and topology-aware scheduling
  * (WL-2.4). Passive parts only read the shared inventory. */
-#include "check.h"
+#include "checks/checks.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/known.h"
 #include "checks/util.h"
 #include "util/buf.h"

@@ -8,9 +8,9 @@ static int checklist_exec(const struct cmd_entry *self, int argc, char **argv)
 	optind = 0;
 	if (cmd_getopt(self->name, argc, argv, "+:", opts) == '?' ||
 	    cmd_no_args(self->name, argc, argv) != 0)
-		return 2;
+		return KAIC_EXIT_USAGE;
 	report_markdown_template(stdout);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return fflush(stdout) == 0 ? KAIC_EXIT_OK : KAIC_EXIT_NOT_CONFORMANT;
 }
 
 const struct cmd_entry cmd_checklist_entry = {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "active.h"
+#include "active/active.h"
 #include "cmd/cmd.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -162,7 +162,7 @@ static int report(const struct cleanup *c)
 			"kaic cleanup: %u resource type%s not searched: listing forbidden to this "
 			"user (-v names them)\n",
 			c->forbidden, c->forbidden == 1 ? "" : "s");
-	return c->failed > 0 ? 1 : 0;
+	return c->failed > 0 ? KAIC_EXIT_NOT_CONFORMANT : KAIC_EXIT_OK;
 }
 
 static int run_cleanup(struct cleanup *c, const char *run_id)
@@ -208,7 +208,7 @@ static int cleanup_exec(const struct cmd_entry *self, int argc, char **argv)
 	optind = 0;
 	while ((c = cmd_getopt(self->name, argc, argv, "+:v", opts)) != -1) {
 		if (c == '?')
-			return 2;
+			return KAIC_EXIT_USAGE;
 		if (c == O_KUBECONFIG)
 			kubeconfig = optarg;
 		else if (c == O_CONTEXT)
@@ -223,7 +223,7 @@ static int cleanup_exec(const struct cmd_entry *self, int argc, char **argv)
 			verbose++;
 	}
 	if (cmd_no_args(self->name, argc, argv) != 0)
-		return 2;
+		return KAIC_EXIT_USAGE;
 	if (run_id != NULL && !valid_run_id(run_id))
 		return cmd_usage_error(self->name, "invalid value \"%s\" for --run-id", run_id);
 	cmd_set_verbosity(verbose);
@@ -233,7 +233,7 @@ static int cleanup_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (cl.client == NULL) {
 		cmd_usage_error(self->name, "%s", cause);
 		free(cause);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
 	int rc = run_cleanup(&cl, run_id);
 	kube_client_free(cl.client);

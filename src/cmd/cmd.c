@@ -5,9 +5,11 @@
 #include <string.h>
 
 const struct cmd_entry *const cmd_table[] = {
-    &cmd_run_entry,	&cmd_list_entry,   &cmd_checklist_entry,
-    &cmd_cleanup_entry, &cmd_images_entry, &cmd_manifests_entry, &cmd_probe_entry,
-    &cmd_version_entry, &cmd_help_entry,   NULL,
+    &cmd_run_entry,	  &cmd_list_entry,
+    &cmd_checklist_entry, &cmd_cleanup_entry,
+    &cmd_images_entry,	  &cmd_manifests_entry,
+    &cmd_probe_entry,	  &cmd_version_entry,
+    &cmd_help_entry,	  NULL,
 };
 
 const struct cmd_entry *cmd_find(const char *name)
@@ -73,12 +75,12 @@ int cmd_main(int argc, char **argv)
 {
 	if (argc < 2) {
 		cmd_print_commands(stderr);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
 	const char *name = argv[1];
 	if (is_help(name)) {
 		cmd_print_commands(stdout);
-		return 0;
+		return KAIC_EXIT_OK;
 	}
 	if (strcmp(name, "--version") == 0)
 		name = "version";
@@ -92,11 +94,11 @@ int cmd_main(int argc, char **argv)
 		else
 			fprintf(stderr, "kaic: unknown command \"%s\" (\"kaic help\" lists them)\n",
 				name);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
 	if (wants_help(e, argc - 1, argv + 1)) {
 		cmd_print_help(e, stdout);
-		return 0;
+		return KAIC_EXIT_OK;
 	}
 	return e->exec(e, argc - 1, argv + 1);
 }

@@ -8,10 +8,8 @@
 #include <stdio.h>
 
 #include "kube/kube.h"
-
-/* The image every test pod runs and `kaic images` prints unless --image overrides it.
- * A plain name, so air-gapped users retag their mirror's copy to it (or pass --image). */
-#define KAIC_DEFAULT_IMAGE "kaic:" KAIC_VERSION
+#include "run/run_opts.h"
+#include "util/exit.h"
 
 /* The name kubectl gives the binary when it runs as the plugin `kubectl aiconformance`. */
 #define KAIC_PLUGIN_NAME "kubectl-aiconformance"
@@ -60,10 +58,6 @@ void cmd_print_commands(FILE *out);
 /* opt.c: prints "kaic NAME: MESSAGE" on stderr and returns 2 (the usage-error status). */
 int cmd_usage_error(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* opt.c: what getopt_long's answer for a bad argument ('?' or ':') means, as a message
- * such as `unknown option "--x"` (caller frees). cur is the argument getopt was looking
- * at (argv[optind] before the call); commands use the optstring prefix "+:". */
-char *cmd_opt_message(int c, const char *cur, int optopt);
 /* opt.c: the same, printed as a usage error; returns 2. */
 int cmd_getopt_error(const char *name, int c, const char *cur, int optopt);
 

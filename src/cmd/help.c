@@ -5,7 +5,7 @@ static int help_exec(const struct cmd_entry *self, int argc, char **argv)
 {
 	if (argc < 2) {
 		cmd_print_commands(stdout);
-		return 0;
+		return KAIC_EXIT_OK;
 	}
 	if (argc > 2)
 		return cmd_usage_error(self->name, "unexpected argument \"%s\"", argv[2]);
@@ -13,7 +13,7 @@ static int help_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (e == NULL)
 		return cmd_usage_error(self->name, "unknown command \"%s\"", argv[1]);
 	cmd_print_help(e, stdout);
-	return 0;
+	return KAIC_EXIT_OK;
 }
 
 const struct cmd_entry cmd_help_entry = {

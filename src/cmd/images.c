@@ -10,15 +10,15 @@ static int images_exec(const struct cmd_entry *self, int argc, char **argv)
 	optind = 0;
 	while ((c = cmd_getopt(self->name, argc, argv, "+:", opts)) != -1) {
 		if (c == '?')
-			return 2;
+			return KAIC_EXIT_USAGE;
 		if (*optarg == '\0')
 			return cmd_usage_error(self->name, "invalid value \"\" for --image");
 		image = optarg;
 	}
 	if (cmd_no_args(self->name, argc, argv) != 0)
-		return 2;
+		return KAIC_EXIT_USAGE;
 	printf("%s\n", image);
-	return 0;
+	return KAIC_EXIT_OK;
 }
 
 const struct cmd_entry cmd_images_entry = {

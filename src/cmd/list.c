@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "catalog/catalog.h"
-#include "check.h"
+#include "checks/checks.h"
 #include "cmd/cmd.h"
 
 /* "passive, active", "passive" or "-": which parts of the check exist. */
@@ -41,7 +41,7 @@ static int print_json(void)
 	int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	putchar('\n');
-	return rc == 0 ? 0 : 1;
+	return rc == 0 ? KAIC_EXIT_OK : KAIC_EXIT_NOT_CONFORMANT;
 }
 
 static int list_exec(const struct cmd_entry *self, int argc, char **argv)
@@ -52,15 +52,15 @@ static int list_exec(const struct cmd_entry *self, int argc, char **argv)
 	int c;
 	while ((c = cmd_getopt(self->name, argc, argv, "+:", opts)) != -1) {
 		if (c == '?')
-			return 2;
+			return KAIC_EXIT_USAGE;
 		json = true;
 	}
 	if (cmd_no_args(self->name, argc, argv) != 0)
-		return 2;
+		return KAIC_EXIT_USAGE;
 	if (json)
 		return print_json();
 	print_table();
-	return 0;
+	return KAIC_EXIT_OK;
 }
 
 const struct cmd_entry cmd_list_entry = {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "cmd/cmd.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
@@ -78,7 +78,7 @@ static int print_manifests(const char *focus, const char *image)
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	free(ns);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return fflush(stdout) == 0 ? KAIC_EXIT_OK : KAIC_EXIT_NOT_CONFORMANT;
 }
 
 static int manifests_exec(const struct cmd_entry *self, int argc, char **argv)
@@ -94,7 +94,7 @@ static int manifests_exec(const struct cmd_entry *self, int argc, char **argv)
 	optind = 0;
 	while ((c = cmd_getopt(self->name, argc, argv, "+:", opts)) != -1) {
 		if (c == '?')
-			return 2;
+			return KAIC_EXIT_USAGE;
 		if (*optarg == '\0')
 			return cmd_usage_error(self->name, "invalid value \"\" for --%s",
 					       c == O_FOCUS ? "focus" : "image");
@@ -104,7 +104,7 @@ static int manifests_exec(const struct cmd_entry *self, int argc, char **argv)
 			image = optarg;
 	}
 	if (cmd_no_args(self->name, argc, argv) != 0)
-		return 2;
+		return KAIC_EXIT_USAGE;
 	if (focus != NULL) {
 		char *bad = unknown_id(focus);
 		if (bad != NULL) {

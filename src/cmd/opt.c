@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "util/opt.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -17,32 +18,15 @@ int cmd_usage_error(const char *name, const char *fmt, ...)
 	fprintf(stderr, "kaic %s: %s\n", name, clean);
 	free(clean);
 	free(msg);
-	return 2;
-}
-
-char *cmd_opt_message(int c, const char *cur, int optopt)
-{
-	if (cur != NULL && strncmp(cur, "--", 2) == 0) {
-		int len = (int)strcspn(cur, "=");
-		if (c == ':')
-			return xasprintf("option \"%.*s\" needs a value", len, cur);
-		if (optopt != 0 && cur[len] == '=')
-			return xasprintf("option \"%.*s\" takes no value", len, cur);
-		return xasprintf("unknown option \"%.*s\"", len, cur);
-	}
-	if (c == ':')
-		return xasprintf("option \"-%c\" needs a value", optopt);
-	if (optopt > ' ' && optopt < 127)
-		return xasprintf("unknown option \"-%c\"", optopt);
-	return xasprintf("unknown option \"%s\"", cur ? cur : "?");
+	return KAIC_EXIT_USAGE;
 }
 
 int cmd_getopt_error(const char *name, int c, const char *cur, int optopt)
 {
-	char *msg = cmd_opt_message(c, cur, optopt);
+	char *msg = opt_message(c, cur, optopt);
 	cmd_usage_error(name, "%s", msg);
 	free(msg);
-	return 2;
+	return KAIC_EXIT_USAGE;
 }
 
 int cmd_getopt(const char *name, int argc, char **argv, const char *optstring,

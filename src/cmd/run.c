@@ -8,12 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/checks.h"
 #include "cmd/cmd.h"
-#include "inventory.h"
+#include "kube/inventory.h"
 #include "report/report.h"
-#include "runner.h"
+#include "run/runner.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 /* mkdir -p. Returns 0, or -1 with *cause. */
 static int make_dirs(const char *dir, char **cause)
@@ -147,13 +149,13 @@ static int connect_cluster(struct run_state *st)
 		snprintf(st->failure, sizeof(st->failure), "%s", cause);
 		cmd_usage_error("run", "%s", cause);
 		free(cause);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
 	struct kube_error err = {0};
 	st->inv = inventory_new(st->client, &err);
 	if (st->inv == NULL) {
 		if (st->sig.count > 0)
-			return 130;
+			return KAIC_EXIT_INTERRUPTED;
 		if (st->sig.timed_out)
 			return cmd_usage_error("run",
 					       "--run-timeout reached before the cluster at "
@@ -162,9 +164,9 @@ static int connect_cluster(struct run_state *st)
 		snprintf(st->failure, sizeof(st->failure), "cannot read the cluster at \"%s\": %s",
 			 kube_client_config(st->client)->server, err.message);
 		cmd_usage_error("run", "%s", st->failure);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
-	return 0;
+	return KAIC_EXIT_OK;
 }
 
 static int run_checks(struct run_state *st)
@@ -179,12 +181,14 @@ static int run_checks(struct run_state *st)
 	       inventory_server_version(st->inv), st->run_id, o->passive ? "passive" : "active");
 	fflush(stdout);
 	struct report_term *term = report_term_new(stdout, color, color && tall_enough());
+	struct runner_progress progress = report_term_progress(term);
 	struct runner_cfg cfg = {
 	    .opts = o,
 	    .client = st->client,
 	    .inv = st->inv,
 	    .run_id = st->run_id,
-	    .term = term,
+	    .progress = &progress,
+	    .find = checks_find,
 	    .sig = &st->sig,
 	    .deadline_ms = st->deadline_ms,
 	};
@@ -196,7 +200,7 @@ static int run_checks(struct run_state *st)
 	report_term_free(term);
 	int rc = run_result_exit_code(&res, o->strict);
 	run_result_release(&res);
-	return wrc != 0 && rc != 130 ? 2 : rc;
+	return wrc != 0 && rc != KAIC_EXIT_INTERRUPTED ? KAIC_EXIT_USAGE : rc;
 }
 
 /* As a Sonobuoy plugin, a run that could not start still reports: every requirement
@@ -231,7 +235,7 @@ static int run_main(const struct run_opts *o)
 	if (runner_new_run_id(st.run_id, &cause) != 0 || make_dirs(o->output_dir, &cause) != 0) {
 		cmd_usage_error("run", "%s", cause);
 		free(cause);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
 	if (o->run_timeout_s > 0)
 		st.deadline_ms = now_ms() + o->run_timeout_s * 1000;
@@ -241,7 +245,7 @@ static int run_main(const struct run_opts *o)
 	int rc = connect_cluster(&st);
 	if (rc == 0)
 		rc = run_checks(&st);
-	else if (rc == 2 && o->sonobuoy && st.failure[0] != '\0')
+	else if (rc == KAIC_EXIT_USAGE && o->sonobuoy && st.failure[0] != '\0')
 		report_failed_start(&st);
 	inventory_free(st.inv);
 	kube_client_free(st.client);
@@ -256,7 +260,7 @@ static int run_exec(const struct cmd_entry *self, int argc, char **argv)
 	if (run_opts_parse(&opts, argc, argv, &cause) != 0) {
 		cmd_usage_error(self->name, "%s", cause);
 		free(cause);
-		return 2;
+		return KAIC_EXIT_USAGE;
 	}
 	cmd_set_verbosity(opts.verbose);
 	int rc = run_main(&opts);

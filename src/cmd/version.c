@@ -12,15 +12,15 @@ static int version_exec(const struct cmd_entry *self, int argc, char **argv)
 	optind = 0;
 	while ((c = cmd_getopt(self->name, argc, argv, "+:", opts)) != -1) {
 		if (c == '?')
-			return 2;
+			return KAIC_EXIT_USAGE;
 		json = true;
 	}
 	if (cmd_no_args(self->name, argc, argv) != 0)
-		return 2;
+		return KAIC_EXIT_USAGE;
 	if (!json) {
 		printf("kaic %s (Kubernetes AI Conformance checklist %s)\n", KAIC_VERSION,
 		       catalog_spec_version());
-		return 0;
+		return KAIC_EXIT_OK;
 	}
 	json_t *doc = json_pack("{s:s,s:s,s:i,s:s}", "kaic_version", KAIC_VERSION, "spec_version",
 				catalog_spec_version(), "requirements", (int)catalog_count(),
@@ -28,7 +28,7 @@ static int version_exec(const struct cmd_entry *self, int argc, char **argv)
 	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(doc);
-	return 0;
+	return KAIC_EXIT_OK;
 }
 
 const struct cmd_entry cmd_version_entry = {

@@ -908,3 +908,65 @@ void kube_config_release(struct kube_config *cfg)
 	kc_exec_free(cfg->exec);
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+/* ---- copies ---- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static char *dup_mem(const char *s, size_t n)
+{
+	if (s == NULL)
+		return NULL;
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char **dup_vec(char *const *v)
+{
+	if (v == NULL)
+		return NULL;
+	size_t n = 0;
+	while (v[n] != NULL)
+		n++;
+	char **out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void kube_config_copy(struct kube_config *dst, const struct kube_config *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->source = dup_or_null(src->source);
+	dst->context_name = dup_or_null(src->context_name);
+	dst->cluster_name = dup_or_null(src->cluster_name);
+	dst->user_name = dup_or_null(src->user_name);
+	dst->namespace = dup_or_null(src->namespace);
+	dst->server = dup_or_null(src->server);
+	dst->ca_pem = dup_mem(src->ca_pem, src->ca_len);
+	dst->ca_len = src->ca_len;
+	dst->cert_pem = dup_mem(src->cert_pem, src->cert_len);
+	dst->cert_len = src->cert_len;
+	dst->key_pem = dup_mem(src->key_pem, src->key_len);
+	dst->key_len = src->key_len;
+	dst->token = dup_or_null(src->token);
+	dst->token_file = dup_or_null(src->token_file);
+	dst->insecure = src->insecure;
+	dst->tls_server_name = dup_or_null(src->tls_server_name);
+	dst->proxy_url = dup_or_null(src->proxy_url);
+	if (src->exec != NULL) {
+		struct kube_exec *e = xcalloc(1, sizeof(*e));
+		e->command = dup_or_null(src->exec->command);
+		e->args = dup_vec(src->exec->args);
+		e->env = dup_vec(src->exec->env);
+		e->api_version = dup_or_null(src->exec->api_version);
+		e->interactive_mode = dup_or_null(src->exec->interactive_mode);
+		e->provide_cluster_info = src->exec->provide_cluster_info;
+		dst->exec = e;
+	}
+}

@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 extern char **environ;
 
@@ -327,7 +328,7 @@ static int exec_collect(struct run *r, long long end, long timeout_ms, size_t li
 {
 	char chunk[16384];
 	for (;;) {
-		long long left = end - kube_now_ms();
+		long long left = end - now_ms();
 		if (left <= 0) {
 			*cause = xasprintf("exec plugin \"%s\" timed out after %ld ms",
 					   r->ex->command, timeout_ms);
@@ -363,7 +364,7 @@ static int exec_reap(struct run *r, bool killed, long long end, long timeout_ms,
 		pid_t w = waitpid(r->pid, &status, killed ? 0 : WNOHANG);
 		if (w == r->pid || (w < 0 && errno != EINTR))
 			break;
-		if (w == 0 && kube_now_ms() >= end) {
+		if (w == 0 && now_ms() >= end) {
 			*cause = xasprintf("exec plugin \"%s\" timed out after %ld ms",
 					   r->ex->command, timeout_ms);
 			kill(r->pid, SIGKILL);
@@ -423,7 +424,7 @@ static int exec_run(struct kube_exec_state *st, const struct kube_config *cfg, s
 	if (rc == 0) {
 		st->runs++;
 		log_debug("running exec plugin \"%s\"", ex->command);
-		long long end = kube_now_ms() + st->timeout_ms;
+		long long end = now_ms() + st->timeout_ms;
 		int failed = exec_collect(&r, end, st->timeout_ms, st->max_output, out, cause);
 		rc = exec_reap(&r, failed != 0, end, st->timeout_ms, cause);
 	}

@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define RETRY_AFTER_CAP_MS 30000L
 #define BACKOFF_CAP_MS 10000L
@@ -33,13 +34,6 @@ struct xfer {
 	bool cancelled;
 	bool deadline;
 };
-
-long long kube_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the shared DNS cache ---- */
 
@@ -120,7 +114,7 @@ int kube_http_init(struct kube_client *c, char **cause)
 	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	if (c->cfg.token)
 		c->token = xstrdup(c->cfg.token);
-	c->token_read_ms = kube_now_ms();
+	c->token_read_ms = now_ms();
 	return http_base(c, cause);
 }
 
@@ -176,7 +170,7 @@ static void token_reread(struct kube_client *c)
 {
 	char *data = NULL, *cause = NULL;
 	size_t len;
-	c->token_read_ms = kube_now_ms();
+	c->token_read_ms = now_ms();
 	if (kube_read_file(c->cfg.token_file, (size_t)16 << 20, &data, &len, &cause) != 0) {
 		log_debug("keeping the token: %s", cause);
 		free(cause);
@@ -212,7 +206,7 @@ static int auth_get(struct kube_client *c, bool refresh, struct kube_cred *cred,
 		return 0;
 	}
 	pthread_mutex_lock(&c->token_lock);
-	if (c->cfg.token_file && (refresh || kube_now_ms() - c->token_read_ms > TOKEN_REREAD_MS))
+	if (c->cfg.token_file && (refresh || now_ms() - c->token_read_ms > TOKEN_REREAD_MS))
 		token_reread(c);
 	cred->token = c->token ? xstrdup(c->token) : NULL;
 	pthread_mutex_unlock(&c->token_lock);
@@ -283,7 +277,7 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 		x->cancelled = true;
 		return 1;
 	}
-	if (x->c->deadline_ms && kube_now_ms() >= x->c->deadline_ms) {
+	if (x->c->deadline_ms && now_ms() >= x->c->deadline_ms) {
 		x->deadline = true;
 		return 1;
 	}
@@ -553,11 +547,11 @@ static bool retry_transport(CURLcode rc, bool idem)
 /* Sleeps ms, waking early when cancelled. Returns -1 when cancelled. */
 static int nap(struct kube_client *c, long ms)
 {
-	long long end = kube_now_ms() + ms;
+	long long end = now_ms() + ms;
 	for (;;) {
 		if (c->cancel && *c->cancel)
 			return -1;
-		long long left = end - kube_now_ms();
+		long long left = end - now_ms();
 		if (left <= 0)
 			return 0;
 		long slice = left > 50 ? 50 : (long)left;
@@ -585,7 +579,7 @@ static long attempt_timeout(struct kube_client *c, const struct kube_stream *st,
 	long t = st && st->timeout_ms > 0 ? st->timeout_ms : c->timeout_ms;
 	a->capped = false;
 	if (c->deadline_ms) {
-		long long left = c->deadline_ms - kube_now_ms();
+		long long left = c->deadline_ms - now_ms();
 		if (left <= 0)
 			return -1;
 		if (left < t) {
@@ -602,7 +596,7 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 	const char *method = req->method ? req->method : "GET";
 	bool idem = idempotent(method);
 	bool refreshed = false;
-	unsigned seed = (unsigned)kube_now_ms() ^ (unsigned)(uintptr_t)&seed;
+	unsigned seed = (unsigned)now_ms() ^ (unsigned)(uintptr_t)&seed;
 	memset(resp, 0, sizeof(*resp));
 	struct kube_cred cred;
 	if (auth_get(c, false, &cred, err) != 0)
@@ -612,7 +606,8 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 		struct xfer x;
 		a.timeout_ms = attempt_timeout(c, st, &a);
 		if (a.timeout_ms == -2) {
-			kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled", req->path);
+			kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled",
+				       req->path);
 			break;
 		}
 		if (a.timeout_ms < 0) {
@@ -622,13 +617,13 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 				       req->path);
 			break;
 		}
-		long long t0 = kube_now_ms();
+		long long t0 = now_ms();
 		int rc = attempt_once(c, req, st, &cred, &a, &x, resp);
 		bool delivered = st && st->delivered;
 		long delay = -1;
 		if (rc == 0) {
 			log_debug("%s %s: %ld (%lld ms, %zu bytes)", method, req->path, resp->code,
-				  kube_now_ms() - t0, resp->len);
+				  now_ms() - t0, resp->len);
 			if (resp->code == 401 && !refreshed && (c->cfg.exec || c->cfg.token_file)) {
 				refreshed = true;
 				kube_cred_release(&cred);
@@ -650,7 +645,7 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 				delay = backoff(c, attempt, &seed);
 		}
 		if (delay < 0 || attempt >= c->max_retries ||
-		    (c->deadline_ms && kube_now_ms() + delay >= c->deadline_ms)) {
+		    (c->deadline_ms && now_ms() + delay >= c->deadline_ms)) {
 			kube_cred_release(&cred);
 			return rc;
 		}

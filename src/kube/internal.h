@@ -124,7 +124,6 @@ void kube_http_release(struct kube_client *c);
 /* kube_request with an optional stream. */
 int kube_http_request(struct kube_client *c, const struct kube_req *req, struct kube_stream *st,
 		      struct kube_resp *resp, struct kube_error *err);
-long long kube_now_ms(void);
 
 /* Fills err from a non-2xx answer: the Status object when the body is one, else
  * "server answered CODE with a non-Status body". */

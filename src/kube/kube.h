@@ -30,29 +30,29 @@ void kube_error_set(struct kube_error *err, long code, const char *reason, const
 /* exec credential plugin (client.authentication.k8s.io/v1 and v1beta1) */
 struct kube_exec {
 	char *command;
-	char **args;  /* NULL-terminated */
-	char **env;   /* NULL-terminated "NAME=value" pairs */
+	char **args; /* NULL-terminated */
+	char **env;  /* NULL-terminated "NAME=value" pairs */
 	char *api_version;
 	char *interactive_mode; /* Never, IfAvailable, Always */
 	bool provide_cluster_info;
 };
 
 struct kube_config {
-	char *source;       /* where it came from: file path(s) or "in-cluster" */
+	char *source; /* where it came from: file path(s) or "in-cluster" */
 	char *context_name;
 	char *cluster_name;
 	char *user_name;
-	char *namespace;    /* context namespace, "default" when unset */
-	char *server;       /* https://host:port, no trailing slash */
-	char *ca_pem;       /* CA bundle (PEM), from file or data; NULL = system CAs */
+	char *namespace; /* context namespace, "default" when unset */
+	char *server;	 /* https://host:port, no trailing slash */
+	char *ca_pem;	 /* CA bundle (PEM), from file or data; NULL = system CAs */
 	size_t ca_len;
-	char *cert_pem;     /* client certificate (PEM) */
+	char *cert_pem; /* client certificate (PEM) */
 	size_t cert_len;
-	char *key_pem;      /* client key (PEM); secret */
+	char *key_pem; /* client key (PEM); secret */
 	size_t key_len;
-	char *token;        /* bearer token; secret */
-	char *token_file;   /* re-read when the token may have rotated */
-	bool insecure;      /* insecure-skip-tls-verify */
+	char *token;	  /* bearer token; secret */
+	char *token_file; /* re-read when the token may have rotated */
+	bool insecure;	  /* insecure-skip-tls-verify */
 	char *tls_server_name;
 	char *proxy_url;
 	struct kube_exec *exec;
@@ -68,6 +68,8 @@ int kube_config_load(struct kube_config *cfg, const char *path, const char *cont
  * tests (NULL = the real one). Same error contract as kube_config_load. */
 int kube_config_in_cluster(struct kube_config *cfg, const char *root, char **cause);
 void kube_config_release(struct kube_config *cfg);
+/* Fills dst with a deep copy of src (release dst with kube_config_release). */
+void kube_config_copy(struct kube_config *dst, const struct kube_config *src);
 /* Parses one kubeconfig document from memory (the parser behind kube_config_load):
  * relative file references resolve against base_dir; messages name the source as
  * "<data>"; unlike kube_config_load it does not register the token and key with
@@ -76,11 +78,11 @@ int kube_config_parse(struct kube_config *cfg, const char *text, size_t len, con
 		      const char *base_dir, char **cause);
 
 struct kube_client_opts {
-	long request_timeout_ms;   /* per request; 0 = 30 s */
-	int max_retries;           /* on 429/5xx and resets; 0 = 5 */
-	const char *user_agent;    /* NULL = "kaic/VERSION" */
-	atomic_int *cancel; /* when non-zero, requests in flight fail fast */
-	long long deadline_ms;     /* absolute CLOCK_MONOTONIC ms for the whole run; 0 = none */
+	long request_timeout_ms; /* per request; 0 = 30 s */
+	int max_retries;	 /* on 429/5xx and resets; 0 = 5 */
+	const char *user_agent;	 /* NULL = "kaic/VERSION" */
+	atomic_int *cancel;	 /* when non-zero, requests in flight fail fast */
+	long long deadline_ms;	 /* absolute CLOCK_MONOTONIC ms for the whole run; 0 = none */
 };
 
 struct kube_client;
@@ -93,7 +95,7 @@ void kube_client_free(struct kube_client *c);
 const struct kube_config *kube_client_config(const struct kube_client *c);
 
 struct kube_stats {
-	unsigned long requests;      /* HTTP requests sent, retries included */
+	unsigned long requests; /* HTTP requests sent, retries included */
 	unsigned long retries;
 	unsigned long long bytes_in; /* response bodies */
 	unsigned long long bytes_out;
@@ -109,7 +111,7 @@ struct kube_req {
 	const char *content_type; /* NULL when no body */
 	const char *body;
 	size_t body_len;
-	const char *accept;       /* NULL = application/json */
+	const char *accept; /* NULL = application/json */
 };
 struct kube_resp {
 	long code;
@@ -129,8 +131,8 @@ int kube_update(struct kube_client *c, const char *path, const json_t *obj, json
 		struct kube_error *err);
 /* patch_type: "application/merge-patch+json", "application/json-patch+json",
  * "application/strategic-merge-patch+json" */
-int kube_patch(struct kube_client *c, const char *path, const char *patch_type,
-	       const json_t *patch, json_t **out, struct kube_error *err);
+int kube_patch(struct kube_client *c, const char *path, const char *patch_type, const json_t *patch,
+	       json_t **out, struct kube_error *err);
 /* query may be NULL ("propagationPolicy=Background" etc. go in the path). */
 int kube_delete(struct kube_client *c, const char *path, struct kube_error *err);
 
@@ -176,21 +178,21 @@ enum kube_verb {
 };
 
 struct kube_resource {
-	char *group;     /* "" for core */
+	char *group; /* "" for core */
 	char *version;
-	char *resource;  /* plural, e.g. "deviceclasses"; subresources are not listed */
+	char *resource; /* plural, e.g. "deviceclasses"; subresources are not listed */
 	char *kind;
 	bool namespaced;
-	bool preferred;  /* version is the group's preferred version */
-	unsigned verbs;  /* enum kube_verb bits */
+	bool preferred;	    /* version is the group's preferred version */
+	unsigned verbs;	    /* enum kube_verb bits */
 	char **short_names; /* NULL-terminated, may be NULL */
 };
 
 struct kube_discovery {
 	struct kube_resource *items;
 	size_t n;
-	bool aggregated;     /* answered by apidiscovery.k8s.io/v2 */
-	unsigned requests;   /* discovery requests it took */
+	bool aggregated;   /* answered by apidiscovery.k8s.io/v2 */
+	unsigned requests; /* discovery requests it took */
 };
 
 /* Aggregated discovery (/api and /apis, apidiscovery.k8s.io/v2), falling back to

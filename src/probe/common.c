@@ -92,13 +92,6 @@ int probe_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-double probe_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Size of the compact JSON text of j. */
 static size_t probe_json_size(const json_t *j)
 {
@@ -124,8 +117,7 @@ char *probe_termination_text(const json_t *result)
 		const char *key, *worst = NULL;
 		size_t worst_size = 0;
 		json_t *v;
-		json_object_foreach(copy, key, v)
-		{
+		json_object_foreach(copy, key, v) {
 			if (strcmp(key, "probe") == 0 || strcmp(key, "truncated") == 0 ||
 			    strcmp(key, "omitted") == 0)
 				continue;

@@ -48,9 +48,6 @@ int probe_parse_duration(const char *s, double *seconds);
 /* Parses a decimal integer in [min, max]. Returns 0 or -1. */
 int probe_parse_long(const char *s, long min, long max, long *out);
 
-/* Seconds on the monotonic clock. */
-double probe_now(void);
-
 /* Adds "probe": name to result (which it takes over), prints it as one line of compact
  * JSON on stdout, writes it to the termination message (probe_termination_write), and
  * returns status. */

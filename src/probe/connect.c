@@ -17,6 +17,7 @@
 
 #include "probe/common.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define CONNECT_NAME "connect"
 
@@ -45,7 +46,7 @@ static void connect_try(const struct addrinfo *ai, double deadline, struct conne
 	} else {
 		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		for (;;) {
-			int ms = (int)((deadline - probe_now()) * 1000);
+			int ms = (int)((deadline - now_s()) * 1000);
 			int n = ms > 0 ? poll(&p, 1, ms) : 0;
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -123,7 +124,7 @@ int probe_connect_run(int argc, char **argv)
 	int rc = connect_parse(argc, argv, &host, &port, &timeout, &expect_open);
 	if (rc != 0)
 		return rc;
-	double t0 = probe_now(), deadline = t0 + timeout;
+	double t0 = now_s(), deadline = t0 + timeout;
 	char ps[24];
 	snprintf(ps, sizeof ps, "%ld", port);
 	struct addrinfo hints = {
@@ -140,7 +141,7 @@ int probe_connect_run(int argc, char **argv)
 		for (struct addrinfo *ai = res; ai != NULL && !o.connected; ai = ai->ai_next) {
 			if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 				continue;
-			if (probe_now() >= deadline) {
+			if (now_s() >= deadline) {
 				o.err = ETIMEDOUT;
 				break;
 			}
@@ -162,7 +163,7 @@ int probe_connect_run(int argc, char **argv)
 	json_object_set_new(j, "connected", json_boolean(o.connected));
 	json_object_set_new(j, "error", probe_json_string(error));
 	json_object_set_new(j, "reason", reason ? json_string(reason) : json_null());
-	json_object_set_new(j, "elapsed_ms", json_integer((json_int_t)((probe_now() - t0) * 1000)));
+	json_object_set_new(j, "elapsed_ms", json_integer((json_int_t)((now_s() - t0) * 1000)));
 	json_object_set_new(j, "expect", json_string(expect_open ? "open" : "closed"));
 	free(error);
 	bool ok = gai == 0 && o.connected == expect_open;

@@ -14,6 +14,7 @@
 #include "probe/common.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define LOAD_NAME "http-load"
 #define LOAD_MAX_BODY 65536
@@ -68,9 +69,9 @@ static void load_one(CURL *h, struct buf *body, struct load_result *r)
 	char errbuf[CURL_ERROR_SIZE] = "";
 	buf_reset(body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	double t0 = probe_now();
+	double t0 = now_s();
 	CURLcode rc = curl_easy_perform(h);
-	r->ms = (probe_now() - t0) * 1000.0;
+	r->ms = (now_s() - t0) * 1000.0;
 	if (rc != CURLE_OK) {
 		r->error = xstrdup(errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return;
@@ -263,7 +264,7 @@ int probe_http_load_run(int argc, char **argv)
 	ctx.results = xcalloc((size_t)o.requests, sizeof *ctx.results);
 	long nthreads = o.concurrency < o.requests ? o.concurrency : o.requests;
 	pthread_t *threads = xcalloc((size_t)nthreads, sizeof *threads);
-	double t0 = probe_now();
+	double t0 = now_s();
 	long started = 0;
 	for (; started < nthreads; started++)
 		if (pthread_create(&threads[started], NULL, load_worker, &ctx) != 0)
@@ -273,7 +274,7 @@ int probe_http_load_run(int argc, char **argv)
 	for (long i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	long errors;
-	json_t *res = load_report(&o, ctx.results, probe_now() - t0, &errors);
+	json_t *res = load_report(&o, ctx.results, now_s() - t0, &errors);
 	for (long i = 0; i < o.requests; i++) {
 		free(ctx.results[i].pod);
 		free(ctx.results[i].error);

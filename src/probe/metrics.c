@@ -13,6 +13,7 @@
 #include "probe/server.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define METRICS_NAME "metrics"
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -128,7 +129,7 @@ static void metrics_handle(const struct probe_http_request *req, struct probe_ht
 	unsigned long k = ++st->scrapes;
 	pthread_mutex_unlock(&st->lock);
 	resp->content_type = METRICS_CONTENT_TYPE;
-	metrics_render(&resp->body, st->model_label, k, probe_now() - st->start);
+	metrics_render(&resp->body, st->model_label, k, now_s() - st->start);
 }
 
 int probe_metrics_run(int argc, char **argv)
@@ -153,7 +154,7 @@ int probe_metrics_run(int argc, char **argv)
 		return probe_usage_error(METRICS_NAME, "invalid port \"%s\"", port_s);
 	if (*model == '\0')
 		return probe_usage_error(METRICS_NAME, "--model is empty");
-	struct metrics_state st = {.model_label = metrics_escape(model), .start = probe_now()};
+	struct metrics_state st = {.model_label = metrics_escape(model), .start = now_s()};
 	pthread_mutex_init(&st.lock, NULL);
 	struct probe_server srv;
 	char *cause = NULL;

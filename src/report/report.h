@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "result.h"
+#include "run/result.h"
+#include "run/runner.h"
 
 /* terminal.c: live progress (TTY) and the summary table. */
 struct report_term;
@@ -14,6 +15,8 @@ struct report_term *report_term_new(FILE *out, bool color, bool live);
 /* A requirement started / finished (thread-safe; redraws the live view). */
 void report_term_started(struct report_term *t, const struct requirement *req);
 void report_term_finished(struct report_term *t, const struct req_result *rr);
+/* The same two, as the runner's progress hooks (arg is t). */
+struct runner_progress report_term_progress(struct report_term *t);
 /* The summary table after the run. */
 void report_term_summary(struct report_term *t, const struct run_result *r);
 void report_term_free(struct report_term *t);

@@ -49,13 +49,6 @@ const char *report_sonobuoy_aggregate(const char *const *statuses, size_t n)
 	return passed ? "passed" : "skipped";
 }
 
-const char *report_sonobuoy_dir(void)
-{
-	const char *d = getenv("SONOBUOY_RESULTS_DIR");
-
-	return d && *d ? d : SONOBUOY_DEFAULT_DIR;
-}
-
 static json_t *requirement_item(const struct req_result *rr, bool strict)
 {
 	const struct requirement *req = rr->req;
@@ -198,7 +191,7 @@ int report_sonobuoy_finish(const struct run_result *r, const char *results_dir, 
 	int rc;
 
 	if (!results_dir || !*results_dir)
-		results_dir = report_sonobuoy_dir();
+		results_dir = run_opts_sonobuoy_dir();
 	if (write_results_yaml(r, results_dir, cause) != 0)
 		return -1;
 	tarball = xasprintf("%s/%s", results_dir, SONOBUOY_TARBALL);

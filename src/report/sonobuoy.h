@@ -6,14 +6,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "result.h"
+#include "run/result.h"
 
 /* Name of the results tarball and of the tree file inside the results directory. */
 #define SONOBUOY_TARBALL "kaic-results.tar.gz"
 #define SONOBUOY_RESULTS_FILE "sonobuoy_results.yaml"
 #define SONOBUOY_DONE_FILE "done"
-/* Where Sonobuoy's worker looks when SONOBUOY_RESULTS_DIR is unset. */
-#define SONOBUOY_DEFAULT_DIR "/tmp/sonobuoy/results"
 
 /* The Sonobuoy status of one requirement (docs/sonobuoy.md): "passed" for Full, and for a
  * SHOULD that is Partial/No without strict; "failed" for a MUST Partial/No (any level
@@ -25,7 +23,5 @@ const char *report_sonobuoy_aggregate(const char *const *statuses, size_t n);
 /* The results tree (a new object: name "kaic", one item per domain, one per
  * requirement under it) as written to sonobuoy_results.yaml. */
 json_t *report_sonobuoy_build(const struct run_result *r);
-/* The results directory: $SONOBUOY_RESULTS_DIR when set and non-empty, else the default. */
-const char *report_sonobuoy_dir(void);
 
 #endif

@@ -302,3 +302,19 @@ void report_term_free(struct report_term *t)
 	free(t->done);
 	free(t);
 }
+
+static void progress_started(void *arg, const struct requirement *req)
+{
+	report_term_started(arg, req);
+}
+
+static void progress_finished(void *arg, const struct req_result *rr)
+{
+	report_term_finished(arg, rr);
+}
+
+struct runner_progress report_term_progress(struct report_term *t)
+{
+	return (struct runner_progress){
+	    .started = progress_started, .finished = progress_finished, .arg = t};
+}

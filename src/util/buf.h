@@ -11,7 +11,10 @@ struct buf {
 	size_t alloc;
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void buf_init(struct buf *b);
 /* Frees the contents; the struct may be reused after buf_init. */

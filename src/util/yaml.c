@@ -205,9 +205,9 @@ static json_t *parse_node(struct yctx *y, yaml_event_t *ev, int depth)
 			set_cause(y, "unknown YAML alias");
 			return NULL;
 		}
-		y->alias_nodes += 1 + (long)(json_is_object(a) ? json_object_size(a)
-							      : json_is_array(a) ? json_array_size(a)
-										 : 0);
+		y->alias_nodes += 1 + (long)(json_is_object(a)	? json_object_size(a)
+					     : json_is_array(a) ? json_array_size(a)
+								: 0);
 		if (y->alias_nodes > YAML_MAX_ALIAS_NODES) {
 			set_cause(y, "too many YAML alias expansions");
 			return NULL;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "checks/active.h"
+#include "checks/active_tests.h"
 #include "checks/util.h"
 #include "util/xmalloc.h"
 
@@ -253,7 +253,7 @@ static void test_pod_stuck(void **state)
 static void test_no_client(void **state)
 {
 	(void)state;
-	struct active *a = active_new(NULL, RUN, NULL);
+	struct active *a = active_new(NULL, RUN, 0);
 	struct kube_error err = {0};
 	assert_null(active_namespace(a, &err));
 	json_t *o = json_pack("{s:{s:s}}", "metadata", "name", "x");

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "checks/checks.h"
 #include "checks/util.h"
-#include "inventory.h"
-#include "run_opts.h"
+#include "kube/inventory.h"
+#include "run/run_opts.h"
 
 /* ---- fixture handling ---- */
 

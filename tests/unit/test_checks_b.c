@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "inventory.h"
+#include "checks/checks.h"
+#include "kube/inventory.h"
 
 /* Loads case kase of fixture file FILE: the file's common "resources" plus the case's
  * own resources, lists and errors. */
@@ -176,8 +176,8 @@ static void test_security_netpol(void **state)
 static void test_security_identity(void **state)
 {
 	(void)state;
-	expect("security", "spire", "SEC-5.2", VERDICT_PARTIAL, "SVID",
-	       "CSIDriver csi.spiffe.io", "ClusterSPIFFEID served", "1 object: default",
+	expect("security", "spire", "SEC-5.2", VERDICT_PARTIAL, "SVID", "CSIDriver csi.spiffe.io",
+	       "ClusterSPIFFEID served", "1 object: default",
 	       "SPIRE agent: DaemonSet spire-system/spire-agent", NULL);
 	expect("security", "istio-only", "SEC-5.2", VERDICT_PARTIAL, "SPIFFE CSI driver",
 	       "security.istio.io PeerAuthentication served", NULL);
@@ -270,8 +270,7 @@ static void test_observability_tracing(void **state)
 	expect("observability", "instrumentation-only", "OBS-6.2", VERDICT_PARTIAL,
 	       "create an OpenTelemetryCollector", "1 Instrumentation: inference/python",
 	       "no Service on the OTLP ports", NULL);
-	expect("observability", "nothing", "OBS-6.2", VERDICT_NO, "OpenTelemetry operator",
-	       NULL);
+	expect("observability", "nothing", "OBS-6.2", VERDICT_NO, "OpenTelemetry operator", NULL);
 	expect("observability", "services-forbidden", "OBS-6.2", VERDICT_ERROR, NULL,
 	       "cannot list services: 403", NULL);
 }

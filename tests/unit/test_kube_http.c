@@ -23,6 +23,7 @@
 #include "kube/internal.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define TOKEN "kaic-test-token-5f2b9c"
 
@@ -132,9 +133,9 @@ static void test_retry_429(void **state)
 	struct kube_client *c = client();
 	json_t *out = NULL;
 	struct kube_error err = {0};
-	long long t0 = kube_now_ms();
+	long long t0 = now_ms();
 	assert_int_equal(kube_get(c, "/retry429?id=a&after=1", &out, &err), 0);
-	long long took = kube_now_ms() - t0;
+	long long took = now_ms() - t0;
 	assert_int_equal(json_integer_value(json_object_get(out, "attempts")), 2);
 	assert_true(took >= 900); /* Retry-After: 1 was honoured */
 	json_decref(out);
@@ -157,15 +158,15 @@ static void test_retry_deadline(void **state)
 	/* Retry-After past the run's deadline: no wait, the 429 is the answer */
 	struct kube_config cfg;
 	base_cfg(&cfg, "ca.crt");
-	struct kube_client_opts o = {.deadline_ms = kube_now_ms() + 2000};
+	struct kube_client_opts o = {.deadline_ms = now_ms() + 2000};
 	char *cause = NULL;
 	struct kube_client *c = kube_client_new(&cfg, &o, &cause);
 	assert_non_null(c);
 	json_t *out = NULL;
 	struct kube_error err = {0};
-	long long t0 = kube_now_ms();
+	long long t0 = now_ms();
 	assert_int_equal(kube_get(c, "/retry429?id=c&after=20", &out, &err), -1);
-	assert_true(kube_now_ms() - t0 < 1500);
+	assert_true(now_ms() - t0 < 1500);
 	assert_int_equal(err.http_code, 429);
 	assert_string_equal(err.reason, "TooManyRequests");
 	assert_string_equal(err.message, "slow down");
@@ -268,9 +269,8 @@ static void test_list(void **state)
 
 	/* kube_list_each sees every item, with its kind, before it is collected */
 	int seen = 0;
-	assert_int_equal(kube_list_each(c, "/api/v1/pods", NULL, count_item, &seen, &items, NULL,
-					&err),
-			 0);
+	assert_int_equal(
+	    kube_list_each(c, "/api/v1/pods", NULL, count_item, &seen, &items, NULL, &err), 0);
 	assert_int_equal(seen, 5);
 	assert_null(json_object_get(json_array_get(items, 0), "metadata"));
 	json_decref(items);
@@ -343,10 +343,10 @@ static void test_watch(void **state)
 
 	/* the server keeps the stream open: the watch ends after timeout_s */
 	struct events hang = {0};
-	long long t0 = kube_now_ms();
+	long long t0 = now_ms();
 	assert_int_equal(
 	    kube_watch(c, "/api/v1/watchpods", "hang=1", NULL, 1, on_event, &hang, &err), 0);
-	assert_true(kube_now_ms() - t0 < 5000);
+	assert_true(now_ms() - t0 < 5000);
 	assert_int_equal(hang.n, 4);
 
 	struct events none = {0};
@@ -482,9 +482,9 @@ static void test_refused(void **state)
 	struct kube_client *c = client_with(&cfg, 5000);
 	json_t *out = NULL;
 	struct kube_error err = {0};
-	long long t0 = kube_now_ms();
+	long long t0 = now_ms();
 	assert_int_equal(kube_get(c, "/hello", &out, &err), -1);
-	assert_true(kube_now_ms() - t0 < 2000);
+	assert_true(now_ms() - t0 < 2000);
 	char *want = xasprintf("cannot connect to \"https://127.0.0.1:%d\": connection refused", p);
 	assert_string_equal(err.message, want);
 	free(want);
@@ -500,20 +500,20 @@ static void test_timeouts(void **state)
 	struct kube_client *c = client_with(&cfg, 300);
 	json_t *out = NULL;
 	struct kube_error err = {0};
-	long long t0 = kube_now_ms();
+	long long t0 = now_ms();
 	assert_int_equal(kube_get(c, "/slow?ms=3000", &out, &err), -1);
-	assert_true(kube_now_ms() - t0 < 2500);
+	assert_true(now_ms() - t0 < 2500);
 	assert_non_null(strstr(err.message, "timed out after 300 ms"));
 	kube_client_free(c);
 
 	/* the run's deadline cuts a request short, and later ones are not sent */
 	base_cfg(&cfg, "ca.crt");
-	struct kube_client_opts o = {.deadline_ms = kube_now_ms() + 400};
+	struct kube_client_opts o = {.deadline_ms = now_ms() + 400};
 	char *cause = NULL;
 	c = kube_client_new(&cfg, &o, &cause);
-	t0 = kube_now_ms();
+	t0 = now_ms();
 	assert_int_equal(kube_get(c, "/slow?ms=3000", &out, &err), -1);
-	assert_true(kube_now_ms() - t0 < 2500);
+	assert_true(now_ms() - t0 < 2500);
 	assert_int_equal(kube_get(c, "/hello", &out, &err), -1);
 	assert_non_null(strstr(err.message, "deadline passed"));
 	kube_client_free(c);
@@ -541,9 +541,9 @@ static void test_cancel(void **state)
 	pthread_create(&t, NULL, cancel_later, (void *)&cancel);
 	json_t *out = NULL;
 	struct kube_error err = {0};
-	long long t0 = kube_now_ms();
+	long long t0 = now_ms();
 	assert_int_equal(kube_get(c, "/slow?ms=5000", &out, &err), -1);
-	assert_true(kube_now_ms() - t0 < 3000);
+	assert_true(now_ms() - t0 < 3000);
 	assert_non_null(strstr(err.message, "cancelled"));
 	pthread_join(t, NULL);
 	kube_client_free(c);

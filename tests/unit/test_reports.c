@@ -360,7 +360,8 @@ static int validate_keywords(const json_t *root, const json_t *s, const json_t *
 		bool any = false;
 		size_t i;
 		const json_t *e;
-		json_array_foreach(t, i, e) any = any || type_ok(json_string_value(e), v);
+		json_array_foreach(t, i, e)
+			any = any || type_ok(json_string_value(e), v);
 		if (!any)
 			n += bad(at, "wrong type");
 	}
@@ -369,7 +370,8 @@ static int validate_keywords(const json_t *root, const json_t *s, const json_t *
 		bool any = false;
 		size_t i;
 		const json_t *e;
-		json_array_foreach(en, i, e) any = any || json_equal(e, v);
+		json_array_foreach(en, i, e)
+			any = any || json_equal(e, v);
 		if (!any)
 			n += bad(at, "not in enum");
 	}
@@ -404,8 +406,7 @@ static int validate(const json_t *root, const json_t *s, const json_t *v, const 
 	int n = validate_keywords(root, s, v, at);
 	size_t i;
 	const json_t *e;
-	json_array_foreach(json_object_get(s, "required"), i, e)
-	{
+	json_array_foreach(json_object_get(s, "required"), i, e) {
 		if (json_is_object(v) && json_object_get(v, json_string_value(e)) == NULL) {
 			char *where = xasprintf("%s.%s", at, json_string_value(e));
 			n += bad(where, "missing");
@@ -414,8 +415,7 @@ static int validate(const json_t *root, const json_t *s, const json_t *v, const 
 	}
 	const char *key;
 	const json_t *sub;
-	json_object_foreach((json_t *)json_object_get(s, "properties"), key, sub)
-	{
+	json_object_foreach((json_t *)json_object_get(s, "properties"), key, sub) {
 		const json_t *pv = json_object_get(v, key);
 		if (pv != NULL && json_is_object(v)) {
 			char *where = xasprintf("%s.%s", at, key);
@@ -425,8 +425,7 @@ static int validate(const json_t *root, const json_t *s, const json_t *v, const 
 	}
 	const json_t *items = json_object_get(s, "items");
 	if (items != NULL && json_is_array(v)) {
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			char *where = xasprintf("%s[%zu]", at, i);
 			n += validate(root, items, e, where);
 			free(where);

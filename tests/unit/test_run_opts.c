@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run_opts.h"
+#include "run/run_opts.h"
 
 /* Parses the NULL-terminated words after "run"; returns the cause (caller frees) or
  * NULL on success. */

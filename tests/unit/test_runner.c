@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner.h"
+#include "report/report.h"
+#include "run/runner.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 static atomic_int active_calls;
 static atomic_int passive_calls;
@@ -105,8 +107,13 @@ static void run(struct run_opts *o, struct runner_signals *sig, struct run_resul
 {
 	struct inventory *inv = fixture();
 	struct report_term *term = term_out ? report_term_new(term_out, false, false) : NULL;
-	struct runner_cfg cfg = {
-	    .opts = o, .inv = inv, .run_id = "0a1b2c3d", .sig = sig, .term = term, .find = find};
+	struct runner_progress progress = report_term_progress(term);
+	struct runner_cfg cfg = {.opts = o,
+				 .inv = inv,
+				 .run_id = "0a1b2c3d",
+				 .sig = sig,
+				 .progress = term ? &progress : NULL,
+				 .find = find};
 	memset(out, 0, sizeof(*out));
 	out->opts = o;
 	atomic_store(&active_calls, 0);

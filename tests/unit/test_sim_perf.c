@@ -13,13 +13,7 @@
 
 #include "sim.h"
 #include "sim_test_util.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/clock.h"
 
 static void load(struct sim_api *api)
 {

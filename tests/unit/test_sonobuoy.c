@@ -259,9 +259,9 @@ static void test_default_dir(void **state)
 {
 	(void)state;
 	unsetenv("SONOBUOY_RESULTS_DIR");
-	assert_string_equal(report_sonobuoy_dir(), "/tmp/sonobuoy/results");
+	assert_string_equal(run_opts_sonobuoy_dir(), "/tmp/sonobuoy/results");
 	setenv("SONOBUOY_RESULTS_DIR", "/x/y", 1);
-	assert_string_equal(report_sonobuoy_dir(), "/x/y");
+	assert_string_equal(run_opts_sonobuoy_dir(), "/x/y");
 	unsetenv("SONOBUOY_RESULTS_DIR");
 }
 

@@ -137,8 +137,8 @@ static void test_jintern_shares(void **state)
 	assert_true(jintern_shared(t) >= 3);
 	jintern_free(t);
 	/* the shared values outlive the table */
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(i1, "a"), "string")), "x");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(i1, "a"), "string")),
+			    "x");
 	json_decref(copy);
 	json_decref(items);
 }

@@ -1,5 +1,5 @@
 /* runner.c: the check pool, the rules every verdict goes through, cleanup and signals. */
-#include "runner.h"
+#include "run/runner.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,17 +9,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "active.h"
+#include "active/active.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
+#include "util/exit.h"
 
 struct runner {
 	const struct runner_cfg *cfg;
 	struct run_result *out;
 	pthread_mutex_t lock;
-	size_t next;		     /* next catalogue index to take */
-	struct active *act;	     /* created by the first active part */
-	atomic_int never; /* the stop flag when there is no runner_signals */
+	size_t next;	    /* next catalogue index to take */
+	struct active *act; /* created by the first active part */
+	atomic_int never;   /* the stop flag when there is no runner_signals */
 };
 
 int runner_new_run_id(char id[9], char **cause)
@@ -60,7 +62,8 @@ static struct active *get_active(struct runner *r)
 {
 	pthread_mutex_lock(&r->lock);
 	if (r->act == NULL)
-		r->act = active_new(r->cfg->client, r->cfg->run_id, r->cfg->opts);
+		r->act =
+		    active_new(r->cfg->client, r->cfg->run_id, r->cfg->opts->timeout_s * 1000L);
 	struct active *a = r->act;
 	pthread_mutex_unlock(&r->lock);
 	return a;
@@ -188,10 +191,10 @@ static void run_one(struct runner *r, struct req_result *rr)
 			      "run kaic again (with a longer --run-timeout)");
 		goto done;
 	}
-	if (cfg->term != NULL)
-		report_term_started(cfg->term, rr->req);
+	if (cfg->progress != NULL)
+		cfg->progress->started(cfg->progress->arg, rr->req);
 	long long t0 = now_ms();
-	const struct check *chk = (cfg->find ? cfg->find : checks_find)(id);
+	const struct check *chk = cfg->find(id);
 	if (chk == NULL || chk->passive == NULL) {
 		check_evidence(&rr->res, "not implemented");
 		check_verdict(&rr->res, VERDICT_ERROR,
@@ -202,8 +205,8 @@ static void run_one(struct runner *r, struct req_result *rr)
 	}
 	rr->res.duration_ms = now_ms() - t0;
 done:
-	if (cfg->term != NULL)
-		report_term_finished(cfg->term, rr);
+	if (cfg->progress != NULL)
+		cfg->progress->finished(cfg->progress->arg, rr);
 }
 
 static void *worker(void *arg)
@@ -305,7 +308,7 @@ static void *signal_thread(void *arg)
 				"\nkaic: exiting; remove what is left with \"kaic cleanup "
 				"--run-id %s\"\n",
 				s->run_id ? s->run_id : "");
-			_exit(130);
+			_exit(KAIC_EXIT_INTERRUPTED);
 		}
 	}
 	return NULL;

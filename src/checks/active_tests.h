@@ -10,8 +10,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "../active.h" /* the framework (src/active.h), not this file */
-#include "check.h"
+#include "active/active.h"
+#include "run/check.h"
 #include "checks/util.h"
 #include "kube/kube.h"
 

@@ -1,7 +1,7 @@
 /* active.c: the active-test framework: the labelled run namespace, creating objects with
  * kaic's labels, and the cleanup registry that deletes them all (newest first, then the
  * namespace) with requests that a cancelled run still sends. */
-#include "active.h"
+#include "active/active.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "check.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define CLEANUP_WAIT_MIN_MS 30000  /* how long the cleanup waits for deletions, at least */
 #define CLEANUP_WAIT_MAX_MS 120000 /* and at most */
@@ -29,7 +29,7 @@ struct entry {
 struct active {
 	struct kube_client *client;	/* borrowed: creates, reads, waits */
 	struct kube_client *del_client; /* owned, never cancelled: the deletes; or NULL */
-	const struct run_opts *opts;
+	long test_timeout_ms;		/* bounds the cleanup's wait */
 	char *run_id;
 	char *ns;
 	pthread_mutex_t lock;
@@ -79,73 +79,12 @@ json_t *active_namespace_object(const char *run_id)
 
 /* ---- a second client for the deletes ---- */
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static char *dup_mem(const char *s, size_t n)
-{
-	if (s == NULL)
-		return NULL;
-	char *p = xmalloc(n + 1);
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-static char **dup_vec(char *const *v)
-{
-	if (v == NULL)
-		return NULL;
-	size_t n = 0;
-	while (v[n] != NULL)
-		n++;
-	char **out = xcalloc(n + 1, sizeof(*out));
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-/* A deep copy of cfg (the client takes the copy over). */
-static void config_copy(struct kube_config *dst, const struct kube_config *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	dst->source = dup_or_null(src->source);
-	dst->context_name = dup_or_null(src->context_name);
-	dst->cluster_name = dup_or_null(src->cluster_name);
-	dst->user_name = dup_or_null(src->user_name);
-	dst->namespace = dup_or_null(src->namespace);
-	dst->server = dup_or_null(src->server);
-	dst->ca_pem = dup_mem(src->ca_pem, src->ca_len);
-	dst->ca_len = src->ca_len;
-	dst->cert_pem = dup_mem(src->cert_pem, src->cert_len);
-	dst->cert_len = src->cert_len;
-	dst->key_pem = dup_mem(src->key_pem, src->key_len);
-	dst->key_len = src->key_len;
-	dst->token = dup_or_null(src->token);
-	dst->token_file = dup_or_null(src->token_file);
-	dst->insecure = src->insecure;
-	dst->tls_server_name = dup_or_null(src->tls_server_name);
-	dst->proxy_url = dup_or_null(src->proxy_url);
-	if (src->exec != NULL) {
-		struct kube_exec *e = xcalloc(1, sizeof(*e));
-		e->command = dup_or_null(src->exec->command);
-		e->args = dup_vec(src->exec->args);
-		e->env = dup_vec(src->exec->env);
-		e->api_version = dup_or_null(src->exec->api_version);
-		e->interactive_mode = dup_or_null(src->exec->interactive_mode);
-		e->provide_cluster_info = src->exec->provide_cluster_info;
-		dst->exec = e;
-	}
-}
-
 /* A client like c that no cancel flag stops: a second Ctrl-C aborts the cleanup's wait
  * but the deletes still go out. NULL when it cannot be made (c is used then). */
 static struct kube_client *delete_client(struct kube_client *c)
 {
 	struct kube_config cfg;
-	config_copy(&cfg, kube_client_config(c));
+	kube_config_copy(&cfg, kube_client_config(c));
 	struct kube_client_opts o = {.request_timeout_ms = DELETE_TIMEOUT_MS, .max_retries = 3};
 	char *cause = NULL;
 	struct kube_client *d = kube_client_new(&cfg, &o, &cause);
@@ -159,11 +98,11 @@ static struct kube_client *delete_client(struct kube_client *c)
 
 /* ---- the run ---- */
 
-struct active *active_new(struct kube_client *c, const char *run_id, const struct run_opts *opts)
+struct active *active_new(struct kube_client *c, const char *run_id, long test_timeout_ms)
 {
 	struct active *a = xcalloc(1, sizeof(*a));
 	a->client = c;
-	a->opts = opts;
+	a->test_timeout_ms = test_timeout_ms;
 	a->run_id = xstrdup(run_id);
 	a->ns = active_namespace_name(run_id);
 	pthread_mutex_init(&a->lock, NULL);
@@ -371,7 +310,7 @@ static bool gone(struct active *a, const char *path, bool *cancelled)
 /* Waits until every object in paths (n, NULL entries already gone) is gone. */
 static int wait_gone(struct active *a, char **paths, char **whats, size_t n, char ***notes)
 {
-	long budget = a->opts && a->opts->timeout_s > 0 ? a->opts->timeout_s * 1000L : 0;
+	long budget = a->test_timeout_ms > 0 ? a->test_timeout_ms : 0;
 	if (budget < CLEANUP_WAIT_MIN_MS)
 		budget = CLEANUP_WAIT_MIN_MS;
 	if (budget > CLEANUP_WAIT_MAX_MS)

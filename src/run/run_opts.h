@@ -5,6 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The image every test pod runs and `kaic images` prints unless --image overrides it.
+ * A plain name, so air-gapped users retag their mirror's copy to it (or pass --image). */
+#define KAIC_DEFAULT_IMAGE "kaic:" KAIC_VERSION
+
 struct run_opts {
 	const char *kubeconfig;
 	const char *context;
@@ -42,6 +46,11 @@ struct run_opts {
  * *cause (caller frees) a one-line message: `unknown option "--x"`,
  * `invalid value "abc" for --parallel`, `unknown requirement "XX-9" in --focus`. */
 int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause);
+/* Where Sonobuoy's worker looks when SONOBUOY_RESULTS_DIR is unset. */
+#define SONOBUOY_DEFAULT_DIR "/tmp/sonobuoy/results"
+/* The Sonobuoy results directory: $SONOBUOY_RESULTS_DIR when set and non-empty, else the
+ * default. */
+const char *run_opts_sonobuoy_dir(void);
 /* Frees what run_opts_parse allocated (the focus/skip arrays). */
 void run_opts_release(struct run_opts *o);
 /* "30s", "5m", "1h", "1h30m" or plain seconds, as seconds (> 0); -1 when invalid. */

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "active.h"
-#include "check.h"
+#include "active/active.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
+#include "util/clock.h"
 
 #define WAIT_WINDOW_S 10 /* longest single watch request */
 #define POLL_MIN_MS 200

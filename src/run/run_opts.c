@@ -1,16 +1,16 @@
 /* run_opts.c: the flags of `kaic run`, parsed and checked into struct run_opts. */
-#include "run_opts.h"
+#include "run/run_opts.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "catalog/catalog.h"
-#include "cmd/cmd.h"
-#include "report/sonobuoy.h"
+#include "util/opt.h"
 #include "util/xmalloc.h"
 
 #define MAX_DURATION_S (30L * 24 * 3600)
@@ -316,7 +316,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause)
 		if (c == -1)
 			break;
 		if (c == '?' || c == ':') {
-			*cause = cmd_opt_message(c, cur, optopt);
+			*cause = opt_message(c, cur, optopt);
 			goto fail;
 		}
 		if (apply(o, c, optarg, cause) != 0)
@@ -334,7 +334,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause)
 	if (sdir != NULL && *sdir != '\0')
 		o->sonobuoy = true;
 	if (o->sonobuoy)
-		o->output_dir = report_sonobuoy_dir();
+		o->output_dir = run_opts_sonobuoy_dir();
 	return 0;
 fail:
 	run_opts_release(o);
@@ -371,4 +371,11 @@ const char *run_opts_excluded(const struct run_opts *o, const char *id)
 	if (has_id(o->skip, id))
 		return "excluded by --skip";
 	return NULL;
+}
+
+const char *run_opts_sonobuoy_dir(void)
+{
+	const char *d = getenv("SONOBUOY_RESULTS_DIR");
+
+	return d && *d ? d : SONOBUOY_DEFAULT_DIR;
 }

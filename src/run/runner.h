@@ -10,10 +10,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "check.h"
-#include "inventory.h"
-#include "report/report.h"
-#include "result.h"
+#include "kube/inventory.h"
+#include "run/check.h"
+#include "run/result.h"
 
 /* SIGINT/SIGTERM handling without a signal handler: the signals are blocked in every
  * thread and one thread waits for them. The first one stops the run (stop, and
@@ -23,10 +22,10 @@
  * the run like a first signal when the run deadline passes (timed_out), so that the
  * client itself never refuses the cleanup's requests for being late. */
 struct runner_signals {
-	atomic_int stop;          /* the checks' cancel flag */
+	atomic_int stop;	  /* the checks' cancel flag */
 	atomic_int client_cancel; /* the kube client's cancel flag */
-	atomic_int count;         /* signals received */
-	atomic_int timed_out;     /* the run deadline passed */
+	atomic_int count;	  /* signals received */
+	atomic_int timed_out;	  /* the run deadline passed */
 	atomic_int cleanup_phase;
 	atomic_int done;
 	long long deadline_ms; /* absolute CLOCK_MONOTONIC ms, 0 = none */
@@ -43,15 +42,23 @@ int runner_signals_start(struct runner_signals *s, const char *run_id, long long
 /* Stops the waiting thread and restores the signal mask. Safe when start failed. */
 void runner_signals_stop(struct runner_signals *s);
 
+/* Who hears of progress (the terminal view in kaic; nothing in tests). Both are called
+ * from worker threads. */
+struct runner_progress {
+	void (*started)(void *arg, const struct requirement *req);
+	void (*finished)(void *arg, const struct req_result *rr);
+	void *arg;
+};
+
 struct runner_cfg {
 	const struct run_opts *opts;
 	struct kube_client *client; /* NULL (tests): active parts report Error */
 	struct inventory *inv;
 	const char *run_id;
-	struct report_term *term;   /* progress view, or NULL */
-	struct runner_signals *sig; /* or NULL: never interrupted */
-	long long deadline_ms;	    /* absolute CLOCK_MONOTONIC run deadline, 0 = none */
-	/* Where checks come from; NULL = checks_find (tests pass their own). */
+	const struct runner_progress *progress; /* or NULL */
+	struct runner_signals *sig;		/* or NULL: never interrupted */
+	long long deadline_ms; /* absolute CLOCK_MONOTONIC run deadline, 0 = none */
+	/* Where checks come from (kaic passes checks_find; tests their own). */
 	const struct check *(*find)(const char *id);
 };
 

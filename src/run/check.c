@@ -1,5 +1,5 @@
 /* check.c: check results (verdict, evidence, remediation) and the check registry. */
-#include "check.h"
+#include "run/check.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -69,25 +69,4 @@ void check_verdict(struct check_result *r, enum verdict v, const char *fmt, ...)
 	va_start(ap, fmt);
 	r->remediation = xvasprintf(fmt, ap);
 	va_end(ap);
-}
-
-static const struct check *const *const tables[] = {
-    checks_hardware, checks_workloads,     checks_networking,
-    checks_storage,  checks_security,      checks_observability,
-};
-
-const struct check *checks_find(const char *id)
-{
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const struct check *const *c = tables[t]; *c != NULL; c++)
-			if (strcasecmp((*c)->id, id) == 0)
-				return *c;
-	return NULL;
-}
-
-long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -1,5 +1,5 @@
 /* inventory.c: the shared cluster view of a run; each list is fetched at most once. */
-#include "inventory.h"
+#include "kube/inventory.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -26,9 +26,9 @@ struct inventory {
 	struct kube_client *client; /* NULL for a fixture */
 	json_t *version;
 	struct kube_discovery disc;
-	json_t *lists;   /* list key -> array; object path -> object (inventory_get) */
-	json_t *errors;  /* key -> {"code","reason","message"} */
-	json_t *proxy;   /* path -> string */
+	json_t *lists;	/* list key -> array; object path -> object (inventory_get) */
+	json_t *errors; /* key -> {"code","reason","message"} */
+	json_t *proxy;	/* path -> string */
 	pthread_mutex_t lock;
 	/* one fetch at a time per key: a condition for "someone is fetching" */
 	pthread_cond_t fetched;
@@ -143,46 +143,22 @@ const struct kube_discovery *inventory_discovery(struct inventory *inv)
 	return &inv->disc;
 }
 
-static const struct kube_resource *find(struct inventory *inv, const char *group,
-					const char *version, const char *resource)
-{
-	const struct kube_resource *any = NULL;
-	for (size_t i = 0; i < inv->disc.n; i++) {
-		const struct kube_resource *r = &inv->disc.items[i];
-		if (strcmp(r->group, group) != 0 || strcmp(r->resource, resource) != 0)
-			continue;
-		if (version != NULL) {
-			if (strcmp(r->version, version) == 0)
-				return r;
-			continue;
-		}
-		if (r->preferred)
-			return r;
-		if (any == NULL)
-			any = r;
-	}
-	return any;
-}
-
 bool inventory_served(struct inventory *inv, const char *group, const char *version,
 		      const char *resource)
 {
-	return find(inv, group, version, resource) != NULL;
+	return kube_discovery_find(&inv->disc, group, version, resource) != NULL;
 }
 
 bool inventory_group_served(struct inventory *inv, const char *group)
 {
-	for (size_t i = 0; i < inv->disc.n; i++)
-		if (strcmp(inv->disc.items[i].group, group) == 0)
-			return true;
-	return false;
+	return kube_discovery_has_group(&inv->disc, group);
 }
 
 const char **inventory_versions(struct inventory *inv, const char *group, const char *resource)
 {
 	const char **out = xcalloc(inv->disc.n + 1, sizeof(*out));
 	size_t n = 0;
-	const struct kube_resource *pref = find(inv, group, NULL, resource);
+	const struct kube_resource *pref = kube_discovery_find(&inv->disc, group, NULL, resource);
 	if (pref != NULL)
 		out[n++] = pref->version;
 	for (size_t i = 0; i < inv->disc.n; i++) {
@@ -195,12 +171,12 @@ const char **inventory_versions(struct inventory *inv, const char *group, const 
 
 /* ---- pruning: the inventory keeps only what checks read of the kinds that scale ---- */
 
-static const char *const meta_drop[] = {"managedFields", "uid", "resourceVersion", "generation",
-					"creationTimestamp", "selfLink", NULL};
+static const char *const meta_drop[] = {
+    "managedFields", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", NULL};
 static const char *const pod_spec_keep[] = {
-    "nodeName",		"containers",	  "initContainers",	"ephemeralContainers",
-    "runtimeClassName", "volumes",	  "hostNetwork",	"resourceClaims",
-    "nodeSelector",	"serviceAccountName", NULL};
+    "nodeName", "containers",  "initContainers", "ephemeralContainers", "runtimeClassName",
+    "volumes",	"hostNetwork", "resourceClaims", "nodeSelector",	"serviceAccountName",
+    NULL};
 static const char *const container_keep[] = {"name", "image", "command", "args", "ports", NULL};
 static const char *const pod_status_keep[] = {"phase", "conditions", NULL};
 static const char *const node_spec_keep[] = {"unschedulable", "taints", "providerID", NULL};
@@ -257,7 +233,8 @@ static void prune(json_t *item, const struct kube_resource *r)
 	prune_meta(json_object_get(item, "metadata"));
 	json_t *spec = json_object_get(item, "spec");
 	json_t *status = json_object_get(item, "status");
-	if (strcmp(r->group, "resource.k8s.io") == 0 && strcmp(r->resource, "resourceslices") == 0) {
+	if (strcmp(r->group, "resource.k8s.io") == 0 &&
+	    strcmp(r->resource, "resourceslices") == 0) {
 		size_t i;
 		json_t *dev;
 		json_array_foreach(json_object_get(spec, "devices"), i, dev) {
@@ -306,8 +283,8 @@ static void error_from_json(struct kube_error *err, json_t *e)
 
 static json_t *error_to_json(const struct kube_error *err)
 {
-	return json_pack("{s:I,s:s,s:s}", "code", (json_int_t)err->http_code, "reason",
-			 err->reason, "message", err->message);
+	return json_pack("{s:I,s:s,s:s}", "code", (json_int_t)err->http_code, "reason", err->reason,
+			 "message", err->message);
 }
 
 /* Looks key up in the caches; the lock is held. Returns 1 hit, -1 cached error. */
@@ -338,12 +315,14 @@ static bool fixture_selected(const json_t *obj, const char *ns, const char *sele
 		return true;
 	char *copy = xstrdup(selector), *save = NULL;
 	bool ok = true;
-	for (char *t = strtok_r(copy, ",", &save); t != NULL && ok; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = strtok_r(copy, ",", &save); t != NULL && ok;
+	     t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		const char *v = json_string_value(json_object_get(json_object_get(meta, "labels"), t));
+		const char *v =
+		    json_string_value(json_object_get(json_object_get(meta, "labels"), t));
 		ok = v != NULL && strcmp(v, eq + 1) == 0;
 	}
 	free(copy);
@@ -404,12 +383,12 @@ static int fetch_list(struct inventory *inv, const struct kube_resource *r, cons
 	return rc;
 }
 
-const json_t *inventory_list_selected(struct inventory *inv, const char *group,
-				      const char *version, const char *resource, const char *ns,
-				      const char *selector, struct kube_error *err)
+const json_t *inventory_list_selected(struct inventory *inv, const char *group, const char *version,
+				      const char *resource, const char *ns, const char *selector,
+				      struct kube_error *err)
 {
 	pthread_mutex_lock(&inv->lock);
-	const struct kube_resource *r = find(inv, group, version, resource);
+	const struct kube_resource *r = kube_discovery_find(&inv->disc, group, version, resource);
 	if (r == NULL) {
 		pthread_mutex_unlock(&inv->lock);
 		kube_error_set(err, 404, "NotFound", "%s%s%s/%s is not served", group,
@@ -481,7 +460,7 @@ const json_t *inventory_get(struct inventory *inv, const char *group, const char
 			    struct kube_error *err)
 {
 	pthread_mutex_lock(&inv->lock);
-	const struct kube_resource *r = find(inv, group, version, resource);
+	const struct kube_resource *r = kube_discovery_find(&inv->disc, group, version, resource);
 	if (r == NULL || inv->client == NULL) {
 		const json_t *o = r ? fixture_get(inv, r, ns, name, err) : NULL;
 		if (r == NULL)

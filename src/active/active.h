@@ -9,15 +9,15 @@
 #include <stdbool.h>
 
 #include "kube/kube.h"
-#include "run_opts.h"
 
 struct active;
 
 #define KAIC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
 #define KAIC_LABEL_RUN_ID "kaic.io/run-id"
 
-/* Borrows c and opts. */
-struct active *active_new(struct kube_client *c, const char *run_id, const struct run_opts *opts);
+/* Borrows c. test_timeout_ms (the per-test timeout, 0 = none) bounds how long the
+ * cleanup waits for deleted objects to be gone (within fixed limits). */
+struct active *active_new(struct kube_client *c, const char *run_id, long test_timeout_ms);
 /* Creates the run namespace kaic-<run-id> (labelled) once; later calls return it.
  * NULL with *err when it cannot be created. */
 const char *active_namespace(struct active *a, struct kube_error *err);

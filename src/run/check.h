@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "run_opts.h"
+#include "run/run_opts.h"
 
 struct kube_client;
 struct inventory;
@@ -44,21 +44,21 @@ void check_verdict(struct check_result *r, enum verdict v, const char *fmt, ...)
 /* What a check may use. Everything is borrowed; checks run in parallel, so nothing
  * here is written by a check except through the thread-safe APIs it names. */
 struct check_ctx {
-	const char *id;               /* requirement ID being checked */
-	struct kube_client *client;   /* thread-safe */
-	struct inventory *inv;        /* shared, fetched once per run; thread-safe */
+	const char *id;		    /* requirement ID being checked */
+	struct kube_client *client; /* thread-safe */
+	struct inventory *inv;	    /* shared, fetched once per run; thread-safe */
 	const struct run_opts *opts;
 	const char *run_id;
-	const char *ns;               /* the run namespace (active mode), else NULL */
-	struct active *act;           /* active-test framework (cleanup registry), or NULL */
-	atomic_int *cancel;           /* non-zero: stop as soon as possible */
-	long long deadline_ms;        /* absolute CLOCK_MONOTONIC ms for this check */
+	const char *ns;	       /* the run namespace (active mode), else NULL */
+	struct active *act;    /* active-test framework (cleanup registry), or NULL */
+	atomic_int *cancel;    /* non-zero: stop as soon as possible */
+	long long deadline_ms; /* absolute CLOCK_MONOTONIC ms for this check */
 };
 
 enum check_flags {
-	CHECK_NEEDS_NAMESPACE = 1 << 0, /* active part creates namespaced objects */
+	CHECK_NEEDS_NAMESPACE = 1 << 0,	  /* active part creates namespaced objects */
 	CHECK_FULL_NEEDS_ACTIVE = 1 << 1, /* passive alone tops out at Partial */
-	CHECK_OPT_IN = 1 << 2,            /* active part only with an explicit flag */
+	CHECK_OPT_IN = 1 << 2,		  /* active part only with an explicit flag */
 };
 
 struct check {
@@ -69,20 +69,5 @@ struct check {
 	void (*active)(struct check_ctx *ctx, struct check_result *res);
 	unsigned flags;
 };
-
-/* Domain tables (NULL-terminated), one per file in checks/. */
-extern const struct check *const checks_hardware[];
-extern const struct check *const checks_workloads[];
-extern const struct check *const checks_networking[];
-extern const struct check *const checks_storage[];
-extern const struct check *const checks_security[];
-extern const struct check *const checks_observability[];
-
-/* The check registered for id, or NULL (then the requirement is reported
- * "Error: not implemented"). */
-const struct check *checks_find(const char *id);
-
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long now_ms(void);
 
 #endif

@@ -1,5 +1,5 @@
 /* result.c: the run result every report is written from: release and exit status. */
-#include "result.h"
+#include "run/result.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,16 +33,16 @@ bool run_result_is_failure(const struct req_result *rr, bool strict)
 	return rr->req->level == LEVEL_MUST || strict;
 }
 
-int run_result_exit_code(const struct run_result *r, bool strict)
+enum kaic_exit run_result_exit_code(const struct run_result *r, bool strict)
 {
 	if (r->interrupted)
-		return 130;
+		return KAIC_EXIT_INTERRUPTED;
 	bool error = false;
 	for (size_t i = 0; i < r->n; i++) {
 		if (run_result_is_failure(&r->items[i], strict))
-			return 1;
+			return KAIC_EXIT_NOT_CONFORMANT;
 		if (r->items[i].res.verdict == VERDICT_ERROR)
 			error = true;
 	}
-	return error ? 3 : 0;
+	return error ? KAIC_EXIT_UNDECIDED : KAIC_EXIT_OK;
 }

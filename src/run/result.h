@@ -6,9 +6,10 @@
 #include <time.h>
 
 #include "catalog/catalog.h"
-#include "check.h"
+#include "run/check.h"
 #include "kube/kube.h"
-#include "run_opts.h"
+#include "run/run_opts.h"
+#include "util/exit.h"
 
 struct req_result {
 	const struct requirement *req; /* borrowed from the catalogue */
@@ -17,9 +18,9 @@ struct req_result {
 
 struct run_result {
 	char *run_id;
-	char *server;       /* API server URL */
-	char *k8s_version;  /* gitVersion from /version, or "unknown" */
-	char *context;      /* kubeconfig context, or "in-cluster" */
+	char *server;		 /* API server URL */
+	char *k8s_version;	 /* gitVersion from /version, or "unknown" */
+	char *context;		 /* kubeconfig context, or "in-cluster" */
 	struct timespec started; /* CLOCK_REALTIME */
 	struct timespec finished;
 	struct kube_stats stats;
@@ -28,10 +29,10 @@ struct run_result {
 	const struct run_opts *opts; /* borrowed */
 	struct req_result *items;    /* catalogue order */
 	size_t n;
-	bool cleanup_ok;             /* every object the run created was deleted */
-	char **cleanup_notes;        /* NULL-terminated, may be NULL */
-	bool interrupted;            /* SIGINT/SIGTERM stopped the run */
-	char **reports;              /* NULL-terminated paths of the reports written, may be NULL */
+	bool cleanup_ok;      /* every object the run created was deleted */
+	char **cleanup_notes; /* NULL-terminated, may be NULL */
+	bool interrupted;     /* SIGINT/SIGTERM stopped the run */
+	char **reports;	      /* NULL-terminated paths of the reports written, may be NULL */
 };
 
 /* Frees everything r owns (strings, items and their results, notes, report paths) and
@@ -40,7 +41,7 @@ void run_result_release(struct run_result *r);
 /* Exit status from the verdicts: 0 every MUST Full, 1 a MUST Partial/No (any SHOULD
  * too with strict), 3 an Error and no such failure; 130 when the run was interrupted
  * (checked first). Skipped requirements never fail a run. */
-int run_result_exit_code(const struct run_result *r, bool strict);
+enum kaic_exit run_result_exit_code(const struct run_result *r, bool strict);
 /* True when rr counts as a failure for the exit code (a MUST not Full and not
  * Error/Skipped; a SHOULD Partial/No only with strict). */
 bool run_result_is_failure(const struct req_result *rr, bool strict);

@@ -44,9 +44,9 @@ const json_t *inventory_list(struct inventory *inv, const char *group, const cha
 /* Like inventory_list, narrowed to namespace ns (NULL = all namespaces) and an
  * equality label selector ("k=v,k2=v2", NULL = none), each narrowed list fetched
  * once per run. For lists that are too large to hold whole (pods). */
-const json_t *inventory_list_selected(struct inventory *inv, const char *group,
-				      const char *version, const char *resource, const char *ns,
-				      const char *selector, struct kube_error *err);
+const json_t *inventory_list_selected(struct inventory *inv, const char *group, const char *version,
+				      const char *resource, const char *ns, const char *selector,
+				      struct kube_error *err);
 
 /* One object by name (namespace ns, NULL for cluster-scoped), fetched once per run with
  * a GET, so that a check reading a few named objects needs neither `list` rights nor
