@@ -1,12 +1,10 @@
 /* config.c: kubeconfig loading (merged KUBECONFIG list, contexts, clusters, users, files
- * or base64 data, tokens, exec plugins) and the in-cluster service-account config. */
+ * or base64 data, tokens, exec plugins), and releasing and copying a struct kube_config.
+ * The in-cluster config is in incluster.c, credential material in material.c. */
 #include "kube/internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +18,6 @@
 #include "util/yaml.h"
 
 #define KC_FILE_LIMIT ((size_t)64 << 20)
-#define KC_DATA_LIMIT ((size_t)16 << 20)
-#define SA_ROOT "/var/run/secrets/kubernetes.io/serviceaccount"
 
 /* The merged view of one or more kubeconfig files. Named entries map to
  * [body, file index]; the first file to define a name wins. */
@@ -36,154 +32,6 @@ struct kc {
 	const char *current;
 	char *source;
 };
-
-int kube_read_file(const char *path, size_t limit, char **data, size_t *len, char **cause)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		*cause = xasprintf("cannot read \"%s\": %s", path, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*cause = xasprintf("cannot read \"%s\": not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	struct buf b = BUF_INIT;
-	buf_init(&b);
-	char chunk[8192];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*cause = xasprintf("cannot read \"%s\": %s", path, strerror(errno));
-			break;
-		}
-		if (r == 0) {
-			close(fd);
-			*data = buf_detach(&b, len);
-			return 0;
-		}
-		if (b.len + (size_t)r > limit) {
-			*cause =
-			    xasprintf("cannot read \"%s\": larger than %zu MiB", path, limit >> 20);
-			break;
-		}
-		buf_add(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	buf_release(&b);
-	return -1;
-}
-
-int kube_base64_decode(const char *text, char **out, size_t *len)
-{
-	size_t n = strlen(text);
-	char *clean = xmalloc(n + 1);
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
-			clean[m++] = text[i];
-	clean[m] = '\0';
-	if (m % 4 != 0 || m > (size_t)1 << 30) {
-		free(clean);
-		return -1;
-	}
-	unsigned char *dec = xmalloc(m / 4 * 3 + 1);
-	int r = m ? EVP_DecodeBlock(dec, (const unsigned char *)clean, (int)m) : 0;
-	if (r < 0) {
-		free(clean);
-		free(dec);
-		return -1;
-	}
-	size_t pad = 0;
-	if (m >= 1 && clean[m - 1] == '=')
-		pad++;
-	if (m >= 2 && clean[m - 2] == '=')
-		pad++;
-	/* '=' anywhere but the end is invalid */
-	for (size_t i = 0; i + pad < m; i++)
-		if (clean[i] == '=') {
-			free(clean);
-			free(dec);
-			return -1;
-		}
-	free(clean);
-	*len = (size_t)r - pad;
-	dec[*len] = '\0';
-	*out = (char *)dec;
-	return 0;
-}
-
-char *kube_base64_encode(const void *data, size_t len)
-{
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
-
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
-}
-
-int kube_pem_check(const char *what, const char *pem, size_t len)
-{
-	if (len == 0 || len > INT32_MAX)
-		return -1;
-	BIO *bio = BIO_new_mem_buf(pem, (int)len);
-	if (bio == NULL)
-		return -1;
-	int ok = 0;
-	if (strcmp(what, "key") == 0) {
-		EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
-		ok = k != NULL;
-		EVP_PKEY_free(k);
-	} else {
-		X509 *x;
-		while ((x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) != NULL) {
-			ok++;
-			X509_free(x);
-			if (strcmp(what, "cert") == 0)
-				break;
-		}
-	}
-	BIO_free(bio);
-	ERR_clear_error();
-	return ok ? 0 : -1;
-}
-
-void kube_config_secrets(const struct kube_config *cfg)
-{
-	log_add_secret(cfg->token);
-	if (cfg->key_pem)
-		kube_secret_lines(cfg->key_pem);
-}
-
-void kube_secret_lines(const char *text)
-{
-	const char *p = text;
-	while (*p) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n >= 16 && strncmp(p, "-----", 5) != 0) {
-			char *line = xstrndup(p, n);
-			if (n && line[n - 1] == '\r')
-				line[n - 1] = '\0';
-			log_add_secret(line);
-			free(line);
-		}
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-}
 
 /* ---- small JSON accessors ---- */
 
@@ -812,74 +660,6 @@ int kube_config_load(struct kube_config *cfg, const char *path, const char *cont
 		return -1;
 	kube_config_secrets(cfg);
 	return 0;
-}
-
-static char *sa_read(const char *root, const char *name, bool required, char **cause)
-{
-	char *path = xasprintf("%s/%s", root, name);
-	char *data = NULL, *inner = NULL;
-	size_t len;
-	if (kube_read_file(path, KC_DATA_LIMIT, &data, &len, &inner) != 0) {
-		if (required)
-			*cause = xasprintf("in-cluster config: %s", inner);
-		free(inner);
-		free(path);
-		return NULL;
-	}
-	free(path);
-	return data;
-}
-
-int kube_config_in_cluster(struct kube_config *cfg, const char *root, char **cause)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	const char *host = getenv("KUBERNETES_SERVICE_HOST");
-	const char *port = getenv("KUBERNETES_SERVICE_PORT");
-	if (host == NULL || port == NULL || !*host || !*port) {
-		*cause = xstrdup("in-cluster config: KUBERNETES_SERVICE_HOST and "
-				 "KUBERNETES_SERVICE_PORT must be set");
-		return -1;
-	}
-	if (root == NULL)
-		root = SA_ROOT;
-	cfg->source = xstrdup("in-cluster");
-	cfg->context_name = xstrdup("in-cluster");
-	cfg->cluster_name = xstrdup("in-cluster");
-	cfg->user_name = xstrdup("serviceaccount");
-	bool v6 = strchr(host, ':') != NULL;
-	cfg->server = xasprintf("https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port);
-	cfg->token_file = xasprintf("%s/token", root);
-	cfg->token = sa_read(root, "token", true, cause);
-	if (cfg->token == NULL)
-		goto fail;
-	cfg->token[strcspn(cfg->token, "\r\n")] = '\0';
-	if (*cfg->token == '\0') {
-		*cause = xasprintf("in-cluster config: \"%s\" holds no token", cfg->token_file);
-		goto fail;
-	}
-	log_add_secret(cfg->token);
-	cfg->ca_pem = sa_read(root, "ca.crt", true, cause);
-	if (cfg->ca_pem == NULL)
-		goto fail;
-	cfg->ca_len = strlen(cfg->ca_pem);
-	if (kube_pem_check("ca", cfg->ca_pem, cfg->ca_len) != 0) {
-		*cause =
-		    xasprintf("in-cluster config: \"%s/ca.crt\" holds no PEM certificate", root);
-		goto fail;
-	}
-	char *ns = sa_read(root, "namespace", false, cause);
-	if (ns != NULL)
-		ns[strcspn(ns, "\r\n")] = '\0';
-	if (ns != NULL && *ns != '\0')
-		cfg->namespace = ns;
-	else {
-		free(ns);
-		cfg->namespace = xstrdup("default");
-	}
-	return 0;
-fail:
-	kube_config_release(cfg);
-	return -1;
 }
 
 void kube_config_release(struct kube_config *cfg)

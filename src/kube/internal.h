@@ -14,6 +14,8 @@
 
 /* ---- config.c ---- */
 
+/* Largest file of credential data (certificate, key, token) kaic reads. */
+#define KC_DATA_LIMIT ((size_t)16 << 20)
 /* Reads a regular file of at most limit bytes into new NUL-terminated storage. Returns
  * 0, or -1 with *cause like `cannot read "path": No such file or directory`. */
 int kube_read_file(const char *path, size_t limit, char **data, size_t *len, char **cause);
