@@ -15,26 +15,7 @@
 
 #include "sim.h"
 #include "util/buf.h"
-
-/* ---- hmap.c: string -> pointer hash map (open addressing) ---- */
-struct hmap_slot {
-	char *key; /* NULL: empty */
-	void *val;
-	bool dead; /* tombstone */
-};
-struct hmap {
-	struct hmap_slot *slots;
-	size_t cap, len, used;
-};
-void hmap_init(struct hmap *m);
-/* Frees the keys (not the values). */
-void hmap_release(struct hmap *m);
-/* Returns the value for key or NULL. */
-void *hmap_get(const struct hmap *m, const char *key);
-/* Sets key (copied) to val, replacing any old value. */
-void hmap_put(struct hmap *m, const char *key, void *val);
-/* Removes key; returns its old value or NULL. */
-void *hmap_del(struct hmap *m, const char *key);
+#include "util/hmap.h"
 
 /* ---- registry.c: resource types ---- */
 enum sim_verb {
