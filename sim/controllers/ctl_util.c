@@ -1,13 +1,21 @@
-/* ctl_util.c: the helpers of ctl.h shared by the simulated controllers: settings, read
+/* ctl_util.c: the helpers of ctl_util.h shared by the simulated controllers: settings, read
  * access to the store without copies, optimistic replaces, events, label selectors,
  * conditions and pod helpers. */
+
+#include "controllers/ctl_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api_internal.h"
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "base/status.h"
+#include "model/registry.h"
+#include "model/store.h"
+#include "objects/admin.h"
+#include "objects/object.h"
+#include "sim.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 

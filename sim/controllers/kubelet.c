@@ -8,12 +8,18 @@
  * metrics) and any other image keep running. The log of a pod is kept in the
  * annotation kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending. */
+
+#include "controllers/kubelet.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "controllers/ctl_util.h"
+#include "controllers/probe_models.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define KUBELET_LOG_ANNOTATION "kaic-sim/log"

@@ -6,11 +6,17 @@
  * get PodScheduled=False reason Unschedulable with the real scheduler's style of message
  * and a FailedScheduling event; they are retried every tick. The node is picked by a
  * hash of the pod's namespace and name among the feasible ones (deterministic). */
+
+#include "controllers/scheduler.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "controllers/ctl_util.h"
+#include "controllers/dra.h"
+#include "sim.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 

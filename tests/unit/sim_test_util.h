@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
+#include "base/status.h"
 #include "sim.h"
 
 static const char *sim_test_admin_groups[] = {"system:masters", "system:authenticated", NULL};

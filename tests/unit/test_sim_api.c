@@ -10,8 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "controllers/registry.h"
+#include "objects/admin.h"
+#include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
+#include "util/xmalloc.h"
 
 #define POD(name, labels)                                                                          \
 	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" name                   \

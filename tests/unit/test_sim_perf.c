@@ -11,8 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "objects/admin.h"
+#include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
+#include "util/xmalloc.h"
 
 static double now_s(void)
 {

@@ -10,8 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "objects/admin.h"
+#include "rest/watch.h"
+#include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
+#include "util/xmalloc.h"
 
 static int setup(void **state)
 {
