@@ -445,6 +445,26 @@ json_t *ctl_pod_ports(const json_t *pod, bool *any)
 	return r;
 }
 
+int ctl_pod_pvcs(struct sim_api *api, const json_t *pod,
+		 int (*fn)(struct sim_api *api, const char *claim, const json_t *pvc, void *arg),
+		 void *arg)
+{
+	const char *ns = ctl_s(pod, "metadata.namespace");
+	size_t i;
+	json_t *v;
+	json_array_foreach(ctl_at(pod, "spec.volumes"), i, v) {
+		const char *claim = ctl_str(v, "persistentVolumeClaim.claimName");
+		if (!claim)
+			continue;
+		json_t *pvc = ctl_get(api, "", "persistentvolumeclaims", ns, claim);
+		int rc = fn(api, claim, pvc, arg);
+		json_decref(pvc);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 uint64_t ctl_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;

@@ -94,6 +94,13 @@ json_t *ctl_arg_all(const json_t *args, const char *opt);
  * probe server's --port (echo 8080, metrics 9090 by default) and declared containerPorts.
  * *any is set when nothing is known about the pod (an unknown image: any port open). */
 json_t *ctl_pod_ports(const json_t *pod, bool *any);
+/* The PersistentVolumeClaim volumes of pod: calls fn with each claim's name and the
+ * stored claim (NULL when it does not exist; a reference valid during the call) in the
+ * order of spec.volumes, stopping at the first non-zero return, which it returns; 0 when
+ * every call returned 0. */
+int ctl_pod_pvcs(struct sim_api *api, const json_t *pod,
+		 int (*fn)(struct sim_api *api, const char *claim, const json_t *pvc, void *arg),
+		 void *arg);
 /* FNV-1a of s. */
 uint64_t ctl_hash(const char *s);
 

@@ -14,6 +14,7 @@
 #include "scenario/large.h"
 #include "sim.h"
 #include "util/buf.h"
+#include "util/dirwalk.h"
 #include "util/xmalloc.h"
 #include "util/yaml.h"
 
@@ -379,45 +380,22 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collects the manifest files under dir/rel, skipping scenario.yaml and files/. */
-static int collect(struct manifests *m, const char *dir, const char *rel, char **cause)
+/* Collects a manifest file met by the walk, skipping scenario.yaml, files/ and dangling
+ * links (a dirwalk_fn). */
+static int collect(const struct dirwalk_entry *e, void *arg, char **cause)
 {
-	char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int rc = 0;
-
-	if (!d) {
-		*cause = xasprintf("cannot read \"%s\": %s", path, strerror(errno));
-		free(path);
-		return -1;
+	struct manifests *m = arg;
+	(void)cause;
+	if (e->st == NULL)
+		return DIRWALK_NEXT; /* a dangling link: not a manifest */
+	if (S_ISDIR(e->st->st_mode))
+		return strcmp(e->rel, "files") != 0 ? DIRWALK_NEXT : DIRWALK_PRUNE;
+	if (strcmp(e->rel, "scenario.yaml") != 0 &&
+	    (has_suffix(e->rel, ".yaml") || has_suffix(e->rel, ".yml") || has_suffix(e->rel, ".json"))) {
+		m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(char *));
+		m->files[m->nfiles++] = xstrdup(e->path);
 	}
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		char *sub, *full;
-		struct stat st;
-
-		if (e->d_name[0] == '.')
-			continue;
-		sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
-		full = xasprintf("%s/%s", dir, sub);
-		if (stat(full, &st) < 0) {
-			; /* a dangling link: not a manifest */
-		} else if (S_ISDIR(st.st_mode)) {
-			if (strcmp(sub, "files") != 0)
-				rc = collect(m, dir, sub, cause);
-		} else if (strcmp(sub, "scenario.yaml") != 0 &&
-			   (has_suffix(sub, ".yaml") || has_suffix(sub, ".yml") ||
-			    has_suffix(sub, ".json"))) {
-			m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(char *));
-			m->files[m->nfiles++] = full;
-			full = NULL;
-		}
-		free(full);
-		free(sub);
-	}
-	closedir(d);
-	free(path);
-	return rc;
+	return DIRWALK_NEXT;
 }
 
 static void push(struct manifests *m, json_t *obj, const char *file, size_t doc, size_t item)
@@ -572,7 +550,7 @@ int sim_scenario_load(struct sim_api *api, const char *dir, const struct sim_set
 		      char **cause)
 {
 	struct manifests m = {0};
-	int rc = collect(&m, dir, "", cause);
+	int rc = dirwalk(dir, collect, &m, cause);
 
 	if (rc == 0 && m.nfiles > 1)
 		qsort(m.files, m.nfiles, sizeof(char *), by_name);

@@ -18,6 +18,7 @@
 #include "rest/watch.h"
 #include "sim.h"
 #include "util/buf.h"
+#include "util/dirwalk.h"
 #include "util/xmalloc.h"
 
 #define OPENAPI_PREFIX "/openapi/v3"
@@ -69,42 +70,20 @@ static int by_key(const void *a, const void *b)
 		      ((const struct sim_openapi_doc *)b)->key);
 }
 
-/* Adds every *.json under dir/rel to o. */
-static int walk(struct sim_openapi *o, const char *dir, const char *rel, char **cause)
+/* Adds a *.json file met by the walk to o (a dirwalk_fn). */
+static int add_doc(const struct dirwalk_entry *e, void *arg, char **cause)
 {
-	char *path = *rel ? xasprintf("%s/%s", dir, rel) : xstrdup(dir);
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int rc = 0;
-
-	if (!d) {
-		*cause = xasprintf("cannot read \"%s\": %s", path, strerror(errno));
-		free(path);
-		return -1;
+	struct sim_openapi *o = arg;
+	size_t len = strlen(e->name);
+	(void)cause;
+	if ((e->st == NULL || !S_ISDIR(e->st->st_mode)) && len > 5 &&
+	    strcmp(e->name + len - 5, ".json") == 0) {
+		o->docs = xreallocarray(o->docs, o->ndocs + 1, sizeof(*o->docs));
+		o->docs[o->ndocs].key = xstrndup(e->rel, strlen(e->rel) - 5);
+		o->docs[o->ndocs].file = xstrdup(e->path);
+		o->ndocs++;
 	}
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		char *sub, *full;
-		struct stat st;
-		size_t len = strlen(e->d_name);
-
-		if (e->d_name[0] == '.')
-			continue;
-		sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
-		full = xasprintf("%s/%s", dir, sub);
-		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			rc = walk(o, dir, sub, cause);
-		} else if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
-			o->docs = xreallocarray(o->docs, o->ndocs + 1, sizeof(*o->docs));
-			o->docs[o->ndocs].key = xstrndup(sub, strlen(sub) - 5);
-			o->docs[o->ndocs].file = xstrdup(full);
-			o->ndocs++;
-		}
-		free(full);
-		free(sub);
-	}
-	closedir(d);
-	free(path);
-	return rc;
+	return DIRWALK_NEXT;
 }
 
 /* Adds key's entry, pointing at the document text with its hash, to an index. */
@@ -145,7 +124,7 @@ struct sim_openapi *sim_openapi_load(const char *dir, char **cause)
 
 	if (!dir)
 		return o;
-	if (walk(o, dir, "", cause) < 0)
+	if (dirwalk(dir, add_doc, o, cause) < 0)
 		goto fail;
 	if (o->ndocs == 0) {
 		*cause = xasprintf("\"%s\" holds no OpenAPI documents (*.json)", dir);

@@ -27,7 +27,10 @@ struct hmap {
 	size_t used; /* live entries plus tombstones */
 	bool borrow; /* keys are the caller's */
 };
-#define HMAP_INIT {NULL, 0, 0, 0, false}
+#define HMAP_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0, 0, false                                                               \
+	}
 
 /* A map that copies its keys. */
 void hmap_init(struct hmap *m);
