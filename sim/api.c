@@ -288,4 +288,3 @@ bool sim_api_authorize_path(struct sim_api *api, const struct sim_identity *who,
 		sim_rbac_forbidden(resp, who, &a);
 	return ok;
 }
-

@@ -12,7 +12,7 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req, struct s
 /* RBAC for a non-resource path (/version, /healthz, /metrics, ...): verb is the lower-case
  * HTTP verb ("get"). Returns true when who may; otherwise false with the real 403 Status
  * in resp ("forbidden: User \"x\" cannot get path \"/version\""). who NULL = admin. */
-bool sim_api_authorize_path(struct sim_api *api, const struct sim_identity *who,
-			    const char *verb, const char *path, struct sim_response *resp);
+bool sim_api_authorize_path(struct sim_api *api, const struct sim_identity *who, const char *verb,
+			    const char *path, struct sim_response *resp);
 
 #endif

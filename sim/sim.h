@@ -19,16 +19,16 @@ struct sim_api;
 struct sim_watch;
 
 struct sim_identity {
-	const char *user;     /* "kubernetes-admin", "system:serviceaccount:ns:name" */
-	const char **groups;  /* NULL-terminated */
+	const char *user;    /* "kubernetes-admin", "system:serviceaccount:ns:name" */
+	const char **groups; /* NULL-terminated */
 };
 
 struct sim_request {
-	const char *method;       /* GET, POST, PUT, PATCH, DELETE */
-	const char *path;         /* without the query */
-	json_t *query;            /* object: name -> string value (last one wins) */
+	const char *method;	  /* GET, POST, PUT, PATCH, DELETE */
+	const char *path;	  /* without the query */
+	json_t *query;		  /* object: name -> string value (last one wins) */
 	const char *content_type; /* may be NULL */
-	const char *accept;       /* may be NULL */
+	const char *accept;	  /* may be NULL */
 	const char *body;
 	size_t body_len;
 	const struct sim_identity *who;
@@ -51,24 +51,24 @@ struct sim_token {
 	char **groups; /* NULL-terminated */
 };
 struct sim_proxy_answer {
-	char *path;         /* "/api/v1/namespaces/NS/services/NAME:PORT/proxy/metrics" */
-	char *body;         /* file contents */
+	char *path; /* "/api/v1/namespaces/NS/services/NAME:PORT/proxy/metrics" */
+	char *body; /* file contents */
 	size_t len;
 	char *content_type;
 	int status;
 };
 struct sim_faults {
-	double error_rate;       /* fraction of API requests answered 500 */
-	double throttle_rate;    /* fraction answered 429 with Retry-After */
+	double error_rate;    /* fraction of API requests answered 500 */
+	double throttle_rate; /* fraction answered 429 with Retry-After */
 	int retry_after_s;
-	double drop_rate;        /* fraction whose connection is closed without answer */
-	double truncate_rate;    /* fraction whose body is cut in half */
-	long slow_ms;            /* extra latency on every request */
-	long watch_cut_after_s;  /* close watch streams after this long; 0 = never */
-	char *only_path_prefix;  /* faults only for paths with this prefix, NULL = all */
+	double drop_rate;	/* fraction whose connection is closed without answer */
+	double truncate_rate;	/* fraction whose body is cut in half */
+	long slow_ms;		/* extra latency on every request */
+	long watch_cut_after_s; /* close watch streams after this long; 0 = never */
+	char *only_path_prefix; /* faults only for paths with this prefix, NULL = all */
 };
 struct sim_settings {
-	char *version;            /* gitVersion, default "v1.34.1" */
+	char *version;		  /* gitVersion, default "v1.34.1" */
 	char **resource_versions; /* served resource.k8s.io versions, NULL-terminated */
 	struct sim_token *tokens;
 	size_t ntokens;
@@ -77,8 +77,8 @@ struct sim_settings {
 	long latency_ms;
 	struct sim_faults faults;
 	unsigned long seed;
-	json_t *large;            /* generator parameters, or NULL */
-	json_t *controllers;      /* per-controller behaviour switches, object or NULL */
+	json_t *large;	     /* generator parameters, or NULL */
+	json_t *controllers; /* per-controller behaviour switches, object or NULL */
 };
 
 /* ---- what controllers and proxy hooks implement (tables: controllers/registry.h) ---- */

@@ -347,4 +347,3 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 	*output = res;
 	return rc;
 }
-

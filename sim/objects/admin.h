@@ -13,8 +13,8 @@
  * naming the object and the problem. */
 int sim_api_create(struct sim_api *api, json_t *obj, char **cause);
 /* A deep copy of the stored object (a new reference), or NULL when there is none. */
-json_t *sim_api_get(struct sim_api *api, const char *group, const char *resource,
-		    const char *ns, const char *name);
+json_t *sim_api_get(struct sim_api *api, const char *group, const char *resource, const char *ns,
+		    const char *name);
 /* Replaces an object (and its status) as a controller would; steals obj. Returns 0, or -1
  * with *cause (caller frees). */
 int sim_api_put(struct sim_api *api, json_t *obj, char **cause);

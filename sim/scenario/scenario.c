@@ -391,7 +391,8 @@ static int collect(const struct dirwalk_entry *e, void *arg, char **cause)
 	if (S_ISDIR(e->st->st_mode))
 		return strcmp(e->rel, "files") != 0 ? DIRWALK_NEXT : DIRWALK_PRUNE;
 	if (strcmp(e->rel, "scenario.yaml") != 0 &&
-	    (has_suffix(e->rel, ".yaml") || has_suffix(e->rel, ".yml") || has_suffix(e->rel, ".json"))) {
+	    (has_suffix(e->rel, ".yaml") || has_suffix(e->rel, ".yml") ||
+	     has_suffix(e->rel, ".json"))) {
 		m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(char *));
 		m->files[m->nfiles++] = xstrdup(e->path);
 	}

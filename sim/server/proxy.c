@@ -66,8 +66,7 @@ static char *target_name(const char *s)
 }
 
 /* A static answer; exporter metrics get the pod attribution of the devices pods hold. */
-static void answer(struct sim_api *api, const struct sim_proxy_answer *a,
-		   struct sim_response *resp)
+static void answer(struct sim_api *api, const struct sim_proxy_answer *a, struct sim_response *resp)
 {
 	resp->status = a->status ? a->status : 200;
 	resp->content_type = xstrdup(a->content_type ? a->content_type : "text/plain");
@@ -86,9 +85,8 @@ void sim_proxy_handle(struct sim_api *api, const struct sim_settings *s, const c
 	sim_proxy_handle_query(api, s, method, path, NULL, resp);
 }
 
-void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s,
-			    const char *method, const char *path, const json_t *query,
-			    struct sim_response *resp)
+void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s, const char *method,
+			    const char *path, const json_t *query, struct sim_response *resp)
 {
 	char *copy = NULL, *seg[8], *name;
 	bool service;

@@ -16,8 +16,7 @@ void sim_proxy_handle(struct sim_api *api, const struct sim_settings *s, const c
 		      const char *path, struct sim_response *resp);
 /* Like sim_proxy_handle, with the request's query (may be NULL) for the dynamic proxy
  * hooks (sim_proxy_hooks), which are consulted first. */
-void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s,
-			    const char *method, const char *path, const json_t *query,
-			    struct sim_response *resp);
+void sim_proxy_handle_query(struct sim_api *api, const struct sim_settings *s, const char *method,
+			    const char *path, const json_t *query, struct sim_response *resp);
 
 #endif
