@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_internal.h"
+#include "model/patch.h"
+#include "model/select.h"
+#include "sim.h"
+#include "util/xmalloc.h"
 
 static const char target_json[] =
     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\","

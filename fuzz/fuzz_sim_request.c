@@ -6,7 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "base/status.h"
+#include "objects/admin.h"
+#include "rest/watch.h"
+#include "runtime.h"
+#include "scenario/scenario.h"
+#include "server/auth.h"
+#include "server/openapi.h"
+#include "server/server.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 /* libFuzzer keeps one process: the scenario is built once, then renewed every so often

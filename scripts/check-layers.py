@@ -6,7 +6,8 @@ and those of the parts below it, never those above. This prints the order and fa
 (exit 1, one line per violation) on an include that points up, on an include circle
 between files, and on a project header that does not exist.
 
-Usage: scripts/check-layers.py [--root DIR] [--quiet]
+Usage: scripts/check-layers.py [--root DIR] [--quiet] [--edges]
+--edges prints the include graph ("file -> header", one a line) and exits.
 """
 import os
 import re
@@ -15,7 +16,7 @@ import sys
 # Bottom to top. A file's part is the first entry whose prefix its path starts with.
 LAYERS = [
     ("src", ["util", "kube", "prom", "probe", "catalog", "active", "run", "checks",
-             "report", "cmd", "main.c"]),
+             "report", "cmd", "main"]),
 ]
 # kaic-sim links kaic's util/ and nothing else of src/; its own parts follow.
 SIM_BELOW = ["src/util/"]
@@ -25,7 +26,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
 def sim_layers(root):
-    """sim/LAYERS: one part (a path prefix under sim/) per line, bottom first."""
+    """sim/LAYERS: one part (a folder, or a file stem) per line, bottom first."""
     path = os.path.join(root, "sim", "LAYERS")
     if not os.path.exists(path):
         return []
@@ -38,24 +39,26 @@ def sim_layers(root):
     return out
 
 
+def matches(sub, part):
+    """Whether a path below a tree belongs to part: a folder, or a file stem (its .c
+    and .h)."""
+    return sub.startswith(part + "/") or os.path.splitext(sub)[0] == part
+
+
 def part_of(rel, sims):
     """(tree, rank, name) of a file, or None for files outside the layered trees."""
     for tree, parts in LAYERS:
         if rel.startswith(tree + "/"):
             sub = rel[len(tree) + 1:]
             for i, p in enumerate(parts):
-                if sub == p or sub.startswith(p + "/"):
+                if matches(sub, p):
                     return (tree, i, p)
             return (tree, None, sub.split("/")[0])
     if rel.startswith("sim/"):
         sub = rel[4:]
-        best = None
         for i, p in enumerate(sims):
-            if sub == p or sub.startswith(p.rstrip("/") + "/") or (p.endswith(".c") or p.endswith(".h")) and sub == p:
-                if best is None or len(p) > len(sims[best]):
-                    best = i
-        if best is not None:
-            return ("sim", best, sims[best])
+            if matches(sub, p):
+                return ("sim", i, p)
         return ("sim", None, sub)
     return None
 
@@ -171,6 +174,7 @@ def circles(graph):
 def main(argv):
     root = "."
     quiet = False
+    show_edges = False
     args = list(argv)
     while args:
         a = args.pop(0)
@@ -178,10 +182,18 @@ def main(argv):
             root = args.pop(0)
         elif a == "--quiet":
             quiet = True
+        elif a == "--edges":
+            show_edges = True
         else:
             print(f"check-layers: unknown argument \"{a}\"", file=sys.stderr)
             return 2
     sims = sim_layers(root)
+    if show_edges:
+        graph, _ = edges(root)
+        for src in sorted(graph):
+            for dst in graph[src]:
+                print(f"{src} -> {dst}")
+        return 0
     if not quiet:
         for tree, parts in LAYERS:
             print(f"layers {tree}/: " + " < ".join(parts))

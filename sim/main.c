@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "runtime.h"
+#include "scenario/scenario.h"
+#include "server/kubeconfig.h"
+#include "server/openapi.h"
+#include "server/server.h"
+#include "server/tls.h"
+#include "sim.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 

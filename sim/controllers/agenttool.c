@@ -5,11 +5,17 @@
  * URL or its Service exists with a Ready pod behind that port, else False (reason
  * ServiceNotFound or NoEndpoints). A spec with neither or both of endpoint and serviceRef
  * gets Registered=False reason InvalidSpec. controllers.agenttool.enabled: false stops it. */
+
+#include "controllers/agenttool.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "controllers/ctl_util.h"
+#include "controllers/resolve.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define AT_GROUP "agents.kaic.io"

@@ -6,13 +6,16 @@
  * attribute compares with a string as that string. Errors (a missing attribute, a type
  * mismatch) follow CEL's commutative && and ||; anything outside the subset, or a
  * result that is not true, does not match. */
+
+#include "controllers/cel.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
-#include "util/xmalloc.h"
+#include "controllers/ctl_util.h"
+#include "sim.h"
 
 enum cel_type { CEL_ERR, CEL_BOOL, CEL_INT, CEL_STR, CEL_QTY, CEL_VER };
 

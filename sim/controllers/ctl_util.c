@@ -1,13 +1,21 @@
-/* ctl_util.c: the helpers of ctl.h shared by the simulated controllers: settings, read
+/* ctl_util.c: the helpers of ctl_util.h shared by the simulated controllers: settings, read
  * access to the store without copies, optimistic replaces, events, label selectors,
  * conditions and pod helpers. */
+
+#include "controllers/ctl_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "api_internal.h"
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "base/status.h"
+#include "model/registry.h"
+#include "model/store.h"
+#include "objects/admin.h"
+#include "objects/object.h"
+#include "sim.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -435,6 +443,26 @@ json_t *ctl_pod_ports(const json_t *pod, bool *any)
 	if (!probe && !json_array_size(r))
 		*any = true;
 	return r;
+}
+
+int ctl_pod_pvcs(struct sim_api *api, const json_t *pod,
+		 int (*fn)(struct sim_api *api, const char *claim, const json_t *pvc, void *arg),
+		 void *arg)
+{
+	const char *ns = ctl_s(pod, "metadata.namespace");
+	size_t i;
+	json_t *v;
+	json_array_foreach(ctl_at(pod, "spec.volumes"), i, v) {
+		const char *claim = ctl_str(v, "persistentVolumeClaim.claimName");
+		if (!claim)
+			continue;
+		json_t *pvc = ctl_get(api, "", "persistentvolumeclaims", ns, claim);
+		int rc = fn(api, claim, pvc, arg);
+		json_decref(pvc);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 uint64_t ctl_hash(const char *s)

@@ -4,10 +4,14 @@
  * metrics as static scenario files; this model rewrites them per request: a sample whose
  * UUID label names a device allocated by a ResourceClaim reserved for a running pod gets
  * that pod's labels. Settings: controllers.dcgm.attribute (default true). */
+
+#include "controllers/dcgm.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "controllers/ctl_util.h"
+#include "sim.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 

@@ -12,12 +12,17 @@
  *    [{request, driver, pool, device}] and a nodeSelector for the node; reservedFor lists
  *    the consuming pods. A claim that cannot be allocated keeps no allocation.
  * controllers.dra.allocate: false never allocates. */
+
+#include "controllers/dra.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
-#include "util/buf.h"
+#include "base/meta.h"
+#include "controllers/cel.h"
+#include "controllers/ctl_util.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define DRA_GROUP "resource.k8s.io"

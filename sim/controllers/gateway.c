@@ -9,12 +9,15 @@
  * and ResolvedRefs (False, BackendNotFound, when a backend Service is missing). Routing
  * itself is modelled by probe_http.c. Everything is reconciled on every change and tick;
  * unchanged statuses are not rewritten. */
+
+#include "controllers/gateway.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
-#include "util/xmalloc.h"
+#include "controllers/ctl_util.h"
+#include "sim.h"
 
 #define GW_GROUP "gateway.networking.k8s.io"
 

@@ -8,12 +8,18 @@
  * metrics) and any other image keep running. The log of a pod is kept in the
  * annotation kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending. */
+
+#include "controllers/kubelet.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "controllers/ctl_util.h"
+#include "controllers/probe_models.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define KUBELET_LOG_ANNOTATION "kaic-sim/log"
@@ -108,22 +114,20 @@ static const char *node_ip(const json_t *node)
 	return "10.0.0.1";
 }
 
+/* 1 when a claim of the pod is not Bound (a ctl_pod_pvcs visitor). */
+static int claim_unbound(struct sim_api *api, const char *claim, const json_t *pvc, void *arg)
+{
+	(void)api;
+	(void)claim;
+	(void)arg;
+	return strcmp(ctl_s(pvc, "status.phase"), "Bound") != 0;
+}
+
 /* Whether the pod's volumes and RuntimeClass let it start. */
 static bool can_start(struct sim_api *api, const json_t *pod)
 {
-	const char *ns = ctl_s(pod, "metadata.namespace");
-	size_t i;
-	json_t *v;
-	json_array_foreach(ctl_at(pod, "spec.volumes"), i, v) {
-		const char *claim = ctl_str(v, "persistentVolumeClaim.claimName");
-		if (!claim)
-			continue;
-		json_t *pvc = ctl_get(api, "", "persistentvolumeclaims", ns, claim);
-		bool bound = !strcmp(ctl_s(pvc, "status.phase"), "Bound");
-		json_decref(pvc);
-		if (!bound)
-			return false;
-	}
+	if (ctl_pod_pvcs(api, pod, claim_unbound, NULL) != 0)
+		return false;
 	const char *rc = ctl_str(pod, "spec.runtimeClassName");
 	if (rc) {
 		json_t *o = ctl_get(api, "node.k8s.io", "runtimeclasses", NULL, rc);

@@ -1,11 +1,21 @@
 /* namespace.c: the namespace controller: every namespace gets a "default"
  * ServiceAccount; a namespace being deleted (Terminating) loses all its objects, then
  * its "kubernetes" finalizer, and so disappears. */
+
+#include "controllers/namespace.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_internal.h"
+#include "base/meta.h"
+#include "base/status.h"
+#include "model/registry.h"
+#include "model/store.h"
+#include "objects/admin.h"
+#include "objects/object.h"
+#include "sim.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 /* Removes the contents of a terminating namespace, then the namespace (mu held). */
 static void finalize(struct sim_api *api, const char *name)

@@ -6,13 +6,16 @@
  * Named ports are resolved against B's container ports. The cluster DNS is a kube-dns
  * pod of kube-system (a real one when the scenario has it, else a virtual one) on port
  * 53. controllers.networkPolicy.enforce: false (default true) allows everything. */
+
+#include "controllers/netpol.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
-#include "util/xmalloc.h"
+#include "controllers/ctl_util.h"
+#include "sim.h"
 
 #define NETPOL_GROUP "networking.k8s.io"
 

@@ -10,6 +10,9 @@
  * split), honorHeaders=false (header matches ignored). Result keys are the real probe's:
  * {url, requests, concurrency, answered, errors, backends, status_codes, latency_ms,
  * error_samples, elapsed_ms}; exit 0 when every request got a 2xx answer. */
+
+#include "controllers/probe_http.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +20,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "controllers/ctl.h"
+#include "controllers/ctl_util.h"
+#include "controllers/netpol.h"
+#include "controllers/resolve.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define GW_GROUP "gateway.networking.k8s.io"

@@ -12,13 +12,18 @@
  * !=) are answered as an instant vector in the Prometheus HTTP API format; anything else
  * is a bad_data error. Also answered: /-/ready, /-/healthy and /api/v1/targets.
  * controllers.prometheus.scrape: false leaves every result empty. */
+
+#include "controllers/prometheus.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "controllers/ctl.h"
+#include "controllers/ctl_util.h"
+#include "controllers/resolve.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define MON_GROUP "monitoring.coreos.com"

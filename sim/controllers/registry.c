@@ -3,9 +3,19 @@
  * event, controllers run in table order (the DRA claim controller before the scheduler,
  * so that a pod's generated claims exist when it is scheduled). Also the table of
  * dynamic proxy hooks. */
+
+#include "controllers/registry.h"
+
 #include <stddef.h>
 
-#include "controllers/ctl.h"
+#include "controllers/agenttool.h"
+#include "controllers/dra.h"
+#include "controllers/gateway.h"
+#include "controllers/kubelet.h"
+#include "controllers/namespace.h"
+#include "controllers/prometheus.h"
+#include "controllers/scheduler.h"
+#include "controllers/storage.h"
 #include "sim.h"
 
 extern const struct sim_controller sim_controller_namespace;

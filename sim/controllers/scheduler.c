@@ -6,11 +6,17 @@
  * get PodScheduled=False reason Unschedulable with the real scheduler's style of message
  * and a FailedScheduling event; they are retried every tick. The node is picked by a
  * hash of the pod's namespace and name among the feasible ones (deterministic). */
+
+#include "controllers/scheduler.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "controllers/ctl_util.h"
+#include "controllers/dra.h"
+#include "sim.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
@@ -305,30 +311,32 @@ static json_t *claims_node(struct sim_api *api, const json_t *pod, const json_t 
 	return sel;
 }
 
+/* 1 with *why (a char **) when claim keeps the pod from being scheduled: missing, or
+ * unbound without WaitForFirstConsumer (a ctl_pod_pvcs visitor). */
+static int claim_blocks(struct sim_api *api, const char *claim, const json_t *pvc, void *arg)
+{
+	char **why = arg;
+	if (!pvc) {
+		*why = xasprintf("persistentvolumeclaim \"%s\" not found", claim);
+		return 1;
+	}
+	bool bound = !strcmp(ctl_s(pvc, "status.phase"), "Bound");
+	const char *cls = ctl_str(pvc, "spec.storageClassName");
+	json_t *sc = cls ? ctl_get(api, "storage.k8s.io", "storageclasses", NULL, cls) : NULL;
+	bool wait = !strcmp(ctl_s(sc, "volumeBindingMode"), "WaitForFirstConsumer");
+	json_decref(sc);
+	if (bound || wait)
+		return 0;
+	*why = xstrdup("pod has unbound immediate PersistentVolumeClaims");
+	return 1;
+}
+
 /* Whether the pod's PersistentVolumeClaims allow scheduling; NULL or a message. */
 static char *volumes_why(struct sim_api *api, const json_t *pod)
 {
-	const char *ns = ctl_s(pod, "metadata.namespace");
-	size_t i;
-	json_t *v;
-	json_array_foreach(ctl_at(pod, "spec.volumes"), i, v) {
-		const char *claim = ctl_str(v, "persistentVolumeClaim.claimName");
-		if (!claim)
-			continue;
-		json_t *pvc = ctl_get(api, "", "persistentvolumeclaims", ns, claim);
-		if (!pvc)
-			return xasprintf("persistentvolumeclaim \"%s\" not found", claim);
-		bool bound = !strcmp(ctl_s(pvc, "status.phase"), "Bound");
-		const char *cls = ctl_str(pvc, "spec.storageClassName");
-		json_t *sc =
-		    cls ? ctl_get(api, "storage.k8s.io", "storageclasses", NULL, cls) : NULL;
-		bool wait = !strcmp(ctl_s(sc, "volumeBindingMode"), "WaitForFirstConsumer");
-		json_decref(sc);
-		json_decref(pvc);
-		if (!bound && !wait)
-			return xstrdup("pod has unbound immediate PersistentVolumeClaims");
-	}
-	return NULL;
+	char *why = NULL;
+	ctl_pod_pvcs(api, pod, claim_blocks, &why);
+	return why;
 }
 
 static void schedule(struct sim_api *api, const json_t *pod)

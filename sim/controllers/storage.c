@@ -14,11 +14,17 @@
  * File contents written by the fs probe model live in the annotation kaic-sim/files of
  * the PV and the snapshot content (a JSON object: path inside the volume -> content).
  * controllers.storage: {provision: true, snapshot: true}. */
+
+#include "controllers/storage.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "controllers/ctl.h"
+#include "base/meta.h"
+#include "controllers/ctl_util.h"
+#include "objects/admin.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 
 #define SNAP_GROUP "snapshot.storage.k8s.io"

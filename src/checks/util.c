@@ -2,6 +2,7 @@
 #include "checks/util.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,41 +145,18 @@ bool cutil_pod_spec_mentions(const json_t *podspec, const char *needle)
 
 /* ---- string sets ---- */
 
-static size_t set_hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
-}
-
-/* The slot holding s, or the empty slot where it would go. nslot > 0. */
-static size_t set_find(const struct cutil_set *set, const char *s)
-{
-	size_t mask = set->nslot - 1, i = set_hash(s) & mask;
-	while (set->slot[i] != 0 && strcmp(set->v[set->slot[i] - 1], s) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Rebuilds the index for the current order of v, at least twice as large as n. */
+/* Rebuilds the index for the current order of v. */
 static void set_reindex(struct cutil_set *set)
 {
-	size_t want = 16;
-	while (want < set->n * 2 + 2)
-		want *= 2;
-	free(set->slot);
-	set->slot = xcalloc(want, sizeof(*set->slot));
-	set->nslot = want;
+	hmap_release(&set->index);
+	hmap_init_borrowed(&set->index);
 	for (size_t k = 0; k < set->n; k++)
-		set->slot[set_find(set, set->v[k])] = k + 1;
+		hmap_put(&set->index, set->v[k], (void *)(uintptr_t)(k + 1));
 }
 
 bool cutil_set_has(const struct cutil_set *set, const char *s)
 {
-	if (s == NULL || set->nslot == 0)
-		return false;
-	return set->slot[set_find(set, s)] != 0;
+	return s != NULL && hmap_get(&set->index, s) != NULL;
 }
 
 bool cutil_set_add(struct cutil_set *set, const char *s)
@@ -190,10 +168,9 @@ bool cutil_set_add(struct cutil_set *set, const char *s)
 		set->v = xreallocarray(set->v, set->alloc, sizeof(*set->v));
 	}
 	set->v[set->n++] = xstrdup(s);
-	if ((set->n + 1) * 2 > set->nslot)
-		set_reindex(set);
-	else
-		set->slot[set_find(set, s)] = set->n;
+	if (set->index.cap == 0) /* a zeroed set: its index borrows the strings of v */
+		hmap_init_borrowed(&set->index);
+	hmap_put(&set->index, set->v[set->n - 1], (void *)(uintptr_t)set->n);
 	return true;
 }
 
@@ -243,7 +220,7 @@ void cutil_set_release(struct cutil_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		free(set->v[i]);
 	free(set->v);
-	free(set->slot);
+	hmap_release(&set->index);
 	memset(set, 0, sizeof(*set));
 }
 

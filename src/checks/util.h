@@ -8,8 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "run/check.h"
 #include "kube/inventory.h"
+#include "run/check.h"
+#include "util/hmap.h"
 
 /* ---- JSON objects ---- */
 
@@ -55,12 +56,11 @@ struct cutil_set {
 	char **v;
 	size_t n;
 	size_t alloc;
-	size_t *slot; /* open-addressing index: 1 + position in v, 0 = empty */
-	size_t nslot; /* power of two, or 0 before the first add */
+	struct hmap index; /* string (borrowed from v) -> 1 + its position in v */
 };
 #define CUTIL_SET_INIT                                                                             \
 	{                                                                                          \
-		NULL, 0, 0, NULL, 0                                                                \
+		NULL, 0, 0, HMAP_INIT                                                              \
 	}
 
 /* Adds a copy of s unless present (NULL is ignored); returns true when added. */

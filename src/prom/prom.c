@@ -12,10 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "util/buf.h"
+#include "util/hmap.h"
 #include "util/xmalloc.h"
 
 #define PROM_MAX_SAMPLES 1000000
@@ -65,22 +64,15 @@ struct prom_fam_state {
 	bool has_type, has_help, has_unit, has_samples, closed;
 };
 
-/* Open addressing from family name to index; keyed SipHash so that names chosen by a
- * hostile exporter cannot force collisions. */
-struct prom_map {
-	uint32_t *slots; /* index + 1, 0 = empty */
-	size_t cap;	 /* power of two */
-	size_t used;
-	uint64_t k0, k1;
-};
-
 struct prom_parser {
 	struct prom_doc *doc;
 	bool om;
 	size_t lineno;
 	size_t sample_alloc, family_alloc;
 	struct prom_fam_state *fs;
-	struct prom_map map;
+	/* family name (borrowed from doc) -> 1 + its index; keyed SipHash, so names chosen
+	 * by a hostile exporter cannot force collisions */
+	struct hmap map;
 	long cur; /* current family, -1 none */
 	char *cause;
 };
@@ -123,115 +115,13 @@ static char *prom_quote(const char *s, size_t n)
 	return buf_detach(&b, NULL);
 }
 
-/* ---- keyed hash (SipHash-2-4) ---- */
+/* ---- family index ---- */
 
-#define PROM_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define PROM_SIPROUND                                                                              \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = PROM_ROTL(v1, 13);                                                            \
-		v1 ^= v0;                                                                          \
-		v0 = PROM_ROTL(v0, 32);                                                            \
-		v2 += v3;                                                                          \
-		v3 = PROM_ROTL(v3, 16);                                                            \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = PROM_ROTL(v3, 21);                                                            \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = PROM_ROTL(v1, 17);                                                            \
-		v1 ^= v2;                                                                          \
-		v2 = PROM_ROTL(v2, 32);                                                            \
-	} while (0)
-
-static uint64_t prom_siphash(uint64_t k0, uint64_t k1, const char *s, size_t n)
-{
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t full = n - n % 8;
-	for (size_t i = 0; i < full; i += 8) {
-		uint64_t m = 0;
-		for (int j = 7; j >= 0; j--)
-			m = (m << 8) | p[i + (size_t)j];
-		v3 ^= m;
-		PROM_SIPROUND;
-		PROM_SIPROUND;
-		v0 ^= m;
-	}
-	uint64_t last = (uint64_t)(n & 0xff) << 56;
-	for (size_t j = 0; j < n % 8; j++)
-		last |= (uint64_t)p[full + j] << (8 * j);
-	v3 ^= last;
-	PROM_SIPROUND;
-	PROM_SIPROUND;
-	v0 ^= last;
-	v2 ^= 0xff;
-	for (int r = 0; r < 4; r++)
-		PROM_SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-static void prom_map_init(struct prom_map *m)
-{
-	uint64_t key[2];
-	if (getrandom(key, sizeof key, GRND_NONBLOCK) != (ssize_t)sizeof key) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		key[0] = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)m;
-		key[1] = (uint64_t)ts.tv_sec ^ ((uint64_t)(uintptr_t)&ts << 17);
-	}
-	m->k0 = key[0];
-	m->k1 = key[1];
-	m->cap = 64;
-	m->used = 0;
-	m->slots = xcalloc(m->cap, sizeof *m->slots);
-}
-
-static size_t prom_map_slot(const struct prom_map *m, const struct prom_family *fams,
-			    const char *name, size_t n, bool *found)
-{
-	size_t i = (size_t)prom_siphash(m->k0, m->k1, name, n) & (m->cap - 1);
-	for (;;) {
-		uint32_t v = m->slots[i];
-		if (v == 0) {
-			*found = false;
-			return i;
-		}
-		const char *k = fams[v - 1].name;
-		if (strncmp(k, name, n) == 0 && k[n] == '\0') {
-			*found = true;
-			return i;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-}
-
+/* The index of the family called name[0..n), or -1. */
 static long prom_map_get(const struct prom_parser *ps, const char *name, size_t n)
 {
-	if (ps->map.used == 0)
-		return -1;
-	bool found;
-	size_t i = prom_map_slot(&ps->map, ps->doc->families, name, n, &found);
-	return found ? (long)ps->map.slots[i] - 1 : -1;
-}
-
-static void prom_map_grow(struct prom_parser *ps)
-{
-	struct prom_map *m = &ps->map;
-	uint32_t *old = m->slots;
-	size_t oldcap = m->cap;
-	m->cap *= 2;
-	m->slots = xcalloc(m->cap, sizeof *m->slots);
-	for (size_t i = 0; i < oldcap; i++) {
-		if (old[i] == 0)
-			continue;
-		const char *k = ps->doc->families[old[i] - 1].name;
-		bool found;
-		size_t j = prom_map_slot(m, ps->doc->families, k, strlen(k), &found);
-		m->slots[j] = old[i];
-	}
-	free(old);
+	void *v = hmap_getn(&ps->map, name, n);
+	return v ? (long)(uintptr_t)v - 1 : -1;
 }
 
 /* ---- lexical helpers ---- */
@@ -543,12 +433,7 @@ static long prom_family_add(struct prom_parser *ps, const char *name, size_t n, 
 	doc->families[idx] =
 	    (struct prom_family){.name = xstrndup(name, n), .type = xstrdup(prom_types[type].name)};
 	ps->fs[idx] = (struct prom_fam_state){.type = type};
-	if ((ps->map.used + 1) * 2 > ps->map.cap)
-		prom_map_grow(ps);
-	bool found;
-	size_t slot = prom_map_slot(&ps->map, doc->families, name, n, &found);
-	ps->map.slots[slot] = (uint32_t)idx + 1;
-	ps->map.used++;
+	hmap_putn(&ps->map, doc->families[idx].name, n, (void *)(uintptr_t)(idx + 1));
 	return (long)idx;
 }
 
@@ -940,7 +825,7 @@ int prom_parse(const char *text, size_t len, struct prom_doc *doc, char **cause)
 {
 	memset(doc, 0, sizeof *doc);
 	struct prom_parser ps = {.doc = doc, .cur = -1};
-	prom_map_init(&ps.map);
+	hmap_init_borrowed(&ps.map); /* keys: the families' names */
 	if (text == NULL)
 		len = 0;
 	size_t eof = prom_find_eof(text, len);
@@ -967,7 +852,7 @@ int prom_parse(const char *text, size_t len, struct prom_doc *doc, char **cause)
 			rc = prom_fail(&ps, "unexpected content after \"# EOF\"");
 		}
 	}
-	free(ps.map.slots);
+	hmap_release(&ps.map);
 	free(ps.fs);
 	if (rc < 0) {
 		prom_doc_release(doc);

@@ -2,24 +2,18 @@
  *
  * Each value gets a structural 64-bit hash, computed bottom-up in the same walk that
  * replaces children (objects hash order-independently, as json_equal compares them).
- * An open-addressing table maps hashes to canonical values; a hash match is confirmed
- * with json_equal, so a collision only costs a missed share. */
+ * A map (util/hmap.h) keyed by the hash's 8 bytes holds the canonical values; a hash
+ * match is confirmed with json_equal, so a collision only costs a missed share. */
 #include "util/jintern.h"
 
 #include <stdint.h>
 #include <string.h>
 
+#include "util/hmap.h"
 #include "util/xmalloc.h"
 
-struct slot {
-	uint64_t hash;
-	json_t *value; /* a reference; NULL = empty */
-};
-
 struct jintern {
-	struct slot *slots;
-	size_t cap; /* a power of two */
-	size_t used;
+	struct hmap values; /* 8-byte structural hash -> canonical value (a reference) */
 	size_t max;
 	size_t shared;
 };
@@ -33,19 +27,25 @@ struct shape {
 struct jintern *jintern_new(size_t max_bytes)
 {
 	struct jintern *t = xcalloc(1, sizeof(*t));
-	t->cap = 1024;
-	t->slots = xcalloc(t->cap, sizeof(*t->slots));
+	hmap_init(&t->values);
 	t->max = max_bytes;
 	return t;
+}
+
+static void drop_value(const char *key, size_t len, void *val, void *arg)
+{
+	(void)key;
+	(void)len;
+	(void)arg;
+	json_decref(val);
 }
 
 void jintern_free(struct jintern *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->cap; i++)
-		json_decref(t->slots[i].value);
-	free(t->slots);
+	hmap_each(&t->values, drop_value, NULL);
+	hmap_release(&t->values);
 	free(t);
 }
 
@@ -76,36 +76,17 @@ static size_t add_sat(size_t a, size_t b)
 	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
-static void grow(struct jintern *t)
-{
-	struct slot *old = t->slots;
-	size_t n = t->cap;
-	t->cap *= 2;
-	t->slots = xcalloc(t->cap, sizeof(*t->slots));
-	for (size_t i = 0; i < n; i++) {
-		if (old[i].value == NULL)
-			continue;
-		size_t j = old[i].hash & (t->cap - 1);
-		while (t->slots[j].value != NULL)
-			j = (j + 1) & (t->cap - 1);
-		t->slots[j] = old[i];
-	}
-	free(old);
-}
-
 /* The canonical value equal to v: v itself when it is the first (or too big to share). */
 static json_t *canonical(struct jintern *t, json_t *v, struct shape s)
 {
 	if (s.size > t->max)
 		return v;
-	size_t j = s.hash & (t->cap - 1);
-	for (; t->slots[j].value != NULL; j = (j + 1) & (t->cap - 1))
-		if (t->slots[j].hash == s.hash && json_equal(t->slots[j].value, v))
-			return t->slots[j].value;
-	t->slots[j].hash = s.hash;
-	t->slots[j].value = json_incref(v);
-	if (++t->used * 2 > t->cap)
-		grow(t);
+	char key[sizeof(s.hash)];
+	memcpy(key, &s.hash, sizeof(key));
+	json_t *c = hmap_getn(&t->values, key, sizeof(key));
+	if (c != NULL)
+		return json_equal(c, v) ? c : v;
+	hmap_putn(&t->values, key, sizeof(key), json_incref(v));
 	return v;
 }
 

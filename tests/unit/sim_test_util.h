@@ -1,5 +1,5 @@
-/* sim_test_util.h: helpers for the kaic-sim unit tests: requests straight into
- * sim_api_handle as a given identity, with the answer parsed back. */
+/* sim_test_util.h: helpers for the kaic-sim unit tests: cmocka fixtures, and requests
+ * straight into sim_api_handle as a given identity, with the answer parsed back. */
 #ifndef KAIC_SIM_TEST_UTIL_H
 #define KAIC_SIM_TEST_UTIL_H
 
@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "runtime.h"
 #include "sim.h"
 
 static const char *sim_test_admin_groups[] = {"system:masters", "system:authenticated", NULL};
@@ -75,6 +78,26 @@ static inline json_t *sim_test_call(struct sim_api *api, const char *method, con
 	else if (body)
 		ct = "application/json";
 	return sim_test_call_as(api, &sim_test_admin, method, url, ct, body, status);
+}
+
+/* cmocka fixtures: a new API with every controller in *state, and its release. */
+static inline int sim_test_setup(void **state)
+{
+	*state = sim_api_new(NULL);
+	return 0;
+}
+
+static inline int sim_test_teardown(void **state)
+{
+	sim_api_free(*state);
+	return 0;
+}
+
+/* sim_test_call on the API of a cmocka state. */
+static inline json_t *sim_test_scall(void **state, const char *method, const char *url,
+				     const char *body, int *status)
+{
+	return sim_test_call(*state, method, url, body, status);
 }
 
 static inline const char *sim_test_str(const json_t *v, const char *path)

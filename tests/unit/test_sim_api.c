@@ -10,8 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "controllers/registry.h"
+#include "objects/admin.h"
+#include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
+#include "util/xmalloc.h"
 
 #define POD(name, labels)                                                                          \
 	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" name                   \
@@ -31,17 +37,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	sim_api_free(*state);
-	return 0;
-}
-
-static json_t *call(void **state, const char *m, const char *url, const char *body, int *st)
-{
-	return sim_test_call(*state, m, url, body, st);
-}
-
 static void expect_status(json_t *v, int code, const char *reason)
 {
 	assert_non_null(v);
@@ -53,7 +48,8 @@ static void expect_status(json_t *v, int code, const char *reason)
 static void test_crud(void **state)
 {
 	int st;
-	json_t *v = call(state, "POST", "/api/v1/namespaces/default/pods", POD("p1", "{}"), &st);
+	json_t *v =
+	    sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods", POD("p1", "{}"), &st);
 	assert_int_equal(st, 201);
 	assert_string_equal(sim_test_str(v, "metadata.name"), "p1");
 	assert_string_equal(sim_test_str(v, "metadata.namespace"), "default");
@@ -63,13 +59,13 @@ static void test_crud(void **state)
 	char *rv = strdup(sim_test_str(v, "metadata.resourceVersion"));
 	json_decref(v);
 
-	v = call(state, "GET", "/api/v1/namespaces/default/pods/p1", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/pods/p1", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "kind"), "Pod");
 	assert_string_equal(sim_test_str(v, "metadata.resourceVersion"), rv);
 	json_decref(v);
 
-	v = call(state, "POST", "/api/v1/namespaces/default/pods", POD("p1", "{}"), &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods", POD("p1", "{}"), &st);
 	assert_int_equal(st, 409);
 	expect_status(v, 409, "AlreadyExists");
 	assert_string_equal(sim_test_str(v, "message"), "pods \"p1\" already exists");
@@ -84,12 +80,12 @@ static void test_crud(void **state)
 		 "\"resourceVersion\":\"%s\",\"labels\":{\"x\":\"1\"}},\"spec\":{\"containers\":"
 		 "[{\"name\":\"c\",\"image\":\"nginx:2\"}]}}",
 		 rv);
-	v = call(state, "PUT", "/api/v1/namespaces/default/pods/p1", body, &st);
+	v = sim_test_scall(state, "PUT", "/api/v1/namespaces/default/pods/p1", body, &st);
 	assert_int_equal(st, 200);
 	assert_string_not_equal(sim_test_str(v, "metadata.resourceVersion"), rv);
 	assert_string_equal(sim_test_str(v, "metadata.labels.x"), "1");
 	json_decref(v);
-	v = call(state, "PUT", "/api/v1/namespaces/default/pods/p1", body, &st);
+	v = sim_test_scall(state, "PUT", "/api/v1/namespaces/default/pods/p1", body, &st);
 	assert_int_equal(st, 409);
 	expect_status(v, 409, "Conflict");
 	assert_string_equal(sim_test_str(v, "message"),
@@ -98,22 +94,22 @@ static void test_crud(void **state)
 			    "again");
 	json_decref(v);
 	/* unconditional update */
-	v = call(state, "PUT", "/api/v1/namespaces/default/pods/p1", POD("p1", "{\"y\":\"2\"}"),
-		 &st);
+	v = sim_test_scall(state, "PUT", "/api/v1/namespaces/default/pods/p1",
+			   POD("p1", "{\"y\":\"2\"}"), &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "metadata.labels.y"), "2");
 	json_decref(v);
 
-	v = call(state, "DELETE", "/api/v1/namespaces/default/pods/p1", NULL, &st);
+	v = sim_test_scall(state, "DELETE", "/api/v1/namespaces/default/pods/p1", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "metadata.name"), "p1");
 	json_decref(v);
-	v = call(state, "GET", "/api/v1/namespaces/default/pods/p1", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/pods/p1", NULL, &st);
 	assert_int_equal(st, 404);
 	expect_status(v, 404, "NotFound");
 	assert_string_equal(sim_test_str(v, "message"), "pods \"p1\" not found");
 	json_decref(v);
-	v = call(state, "DELETE", "/api/v1/namespaces/default/pods/p1", NULL, &st);
+	v = sim_test_scall(state, "DELETE", "/api/v1/namespaces/default/pods/p1", NULL, &st);
 	assert_int_equal(st, 404);
 	json_decref(v);
 	free(rv);
@@ -124,9 +120,11 @@ static void test_generate_name(void **state)
 	int st;
 	const char *body = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
 			   "{\"generateName\":\"web-\"},\"data\":{\"a\":\"b\"}}";
-	json_t *a = call(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st);
+	json_t *a =
+	    sim_test_scall(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st);
 	assert_int_equal(st, 201);
-	json_t *b = call(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st);
+	json_t *b =
+	    sim_test_scall(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st);
 	assert_int_equal(st, 201);
 	const char *na = sim_test_str(a, "metadata.name"), *nb = sim_test_str(b, "metadata.name");
 	assert_int_equal(strlen(na), 9);
@@ -137,14 +135,15 @@ static void test_generate_name(void **state)
 	json_decref(a);
 	json_decref(b);
 	/* neither name nor generateName */
-	json_t *v = call(state, "POST", "/api/v1/namespaces/default/configmaps",
-			 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{}}", &st);
+	json_t *v =
+	    sim_test_scall(state, "POST", "/api/v1/namespaces/default/configmaps",
+			   "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{}}", &st);
 	assert_int_equal(st, 422);
 	expect_status(v, 422, "Invalid");
 	assert_non_null(strstr(sim_test_str(v, "message"), "name or generateName is required"));
 	json_decref(v);
 	/* invalid name */
-	v = call(
+	v = sim_test_scall(
 	    state, "POST", "/api/v1/namespaces/default/configmaps",
 	    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"Bad_Name\"}}",
 	    &st);
@@ -156,26 +155,28 @@ static void test_generate_name(void **state)
 static void test_bad_requests(void **state)
 {
 	int st;
-	json_t *v = call(state, "POST", "/api/v1/namespaces/nope/pods", POD("x", "{}"), &st);
+	json_t *v =
+	    sim_test_scall(state, "POST", "/api/v1/namespaces/nope/pods", POD("x", "{}"), &st);
 	assert_int_equal(st, 404);
 	assert_string_equal(sim_test_str(v, "message"), "namespaces \"nope\" not found");
 	assert_string_equal(sim_test_str(v, "details.kind"), "namespaces");
 	json_decref(v);
-	v = call(state, "POST", "/api/v1/namespaces/default/pods", "{\"apiVersion\":", &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods",
+			   "{\"apiVersion\":", &st);
 	assert_int_equal(st, 400);
 	expect_status(v, 400, "BadRequest");
 	json_decref(v);
-	v = call(state, "POST", "/api/v1/namespaces/default/pods", "[1,2]", &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods", "[1,2]", &st);
 	assert_int_equal(st, 400);
 	json_decref(v);
-	v = call(state, "POST", "/api/v1/namespaces/default/pods",
-		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}",
-		 &st);
+	v = sim_test_scall(
+	    state, "POST", "/api/v1/namespaces/default/pods",
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"}}", &st);
 	assert_int_equal(st, 400);
 	assert_non_null(strstr(sim_test_str(v, "message"), "does not match the expected"));
 	json_decref(v);
-	v = call(state, "POST", "/api/v1/namespaces/other/pods",
-		 "{\"metadata\":{\"name\":\"x\",\"namespace\":\"default\"}}", &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/other/pods",
+			   "{\"metadata\":{\"name\":\"x\",\"namespace\":\"default\"}}", &st);
 	assert_int_equal(st, 400);
 	json_decref(v);
 	/* oversized body */
@@ -183,7 +184,7 @@ static void test_bad_requests(void **state)
 	char *huge = malloc(big + 1);
 	memset(huge, ' ', big);
 	huge[big] = '\0';
-	v = call(state, "POST", "/api/v1/namespaces/default/configmaps", huge, &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/configmaps", huge, &st);
 	assert_int_equal(st, 413);
 	expect_status(v, 413, "RequestEntityTooLarge");
 	json_decref(v);
@@ -197,20 +198,20 @@ static void test_bad_requests(void **state)
 	for (int i = 0; i < 100000; i++)
 		deep.s[100000 + i] = ']';
 	deep.s[200000] = '\0';
-	v = call(state, "POST", "/api/v1/namespaces/default/configmaps", deep.s, &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/configmaps", deep.s, &st);
 	assert_int_equal(st, 400);
 	json_decref(v);
 	free(deep.s);
 	/* unknown resources and groups, methods */
-	v = call(state, "GET", "/api/v1/widgets", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1/widgets", NULL, &st);
 	assert_int_equal(st, 404);
 	assert_string_equal(sim_test_str(v, "message"),
 			    "the server could not find the requested resource");
 	json_decref(v);
-	v = call(state, "GET", "/apis/nope.example.com/v1/things", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis/nope.example.com/v1/things", NULL, &st);
 	assert_int_equal(st, 404);
 	json_decref(v);
-	v = call(state, "POST", "/api/v1/namespaces/default/pods/x", POD("x", "{}"), &st);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods/x", POD("x", "{}"), &st);
 	assert_int_equal(st, 405);
 	expect_status(v, 405, "MethodNotAllowed");
 	json_decref(v);
@@ -218,11 +219,11 @@ static void test_bad_requests(void **state)
 			     "application/vnd.kubernetes.protobuf", "xx", &st);
 	assert_int_equal(st, 415);
 	json_decref(v);
-	v = call(state, "GET", "/api/v1/namespaces/default/pods?labelSelector=a%20in%20(b", NULL,
-		 &st);
+	v = sim_test_scall(state, "GET",
+			   "/api/v1/namespaces/default/pods?labelSelector=a%20in%20(b", NULL, &st);
 	assert_int_equal(st, 400);
 	json_decref(v);
-	v = call(state, "GET", "/api/v1/pods?fieldSelector=spec.bogus%3Dx", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1/pods?fieldSelector=spec.bogus%3Dx", NULL, &st);
 	assert_int_equal(st, 400);
 	assert_string_equal(sim_test_str(v, "message"), "field label not supported: spec.bogus");
 	json_decref(v);
@@ -231,20 +232,21 @@ static void test_bad_requests(void **state)
 static void test_dry_run(void **state)
 {
 	int st;
-	json_t *v = call(state, "POST", "/api/v1/namespaces/default/pods?dryRun=All",
-			 POD("dry", "{}"), &st);
+	json_t *v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods?dryRun=All",
+				   POD("dry", "{}"), &st);
 	assert_int_equal(st, 201);
 	assert_string_equal(sim_test_str(v, "metadata.name"), "dry");
 	json_decref(v);
-	v = call(state, "GET", "/api/v1/namespaces/default/pods/dry", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/pods/dry", NULL, &st);
 	assert_int_equal(st, 404);
 	json_decref(v);
-	json_decref(call(state, "POST", "/api/v1/namespaces/default/pods", POD("dry", "{}"), &st));
+	json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods",
+				   POD("dry", "{}"), &st));
 	assert_int_equal(st, 201);
-	json_decref(
-	    call(state, "DELETE", "/api/v1/namespaces/default/pods/dry?dryRun=All", NULL, &st));
+	json_decref(sim_test_scall(state, "DELETE",
+				   "/api/v1/namespaces/default/pods/dry?dryRun=All", NULL, &st));
 	assert_int_equal(st, 200);
-	v = call(state, "GET", "/api/v1/namespaces/default/pods/dry", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/pods/dry", NULL, &st);
 	assert_int_equal(st, 200);
 	json_decref(v);
 }
@@ -258,7 +260,8 @@ static void test_patches(void **state)
 	    "{\"matchLabels\":{\"app\":\"d\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":"
 	    "\"d\"}},\"spec\":{\"containers\":[{\"name\":\"one\",\"image\":\"i:1\",\"env\":[{"
 	    "\"name\":\"E\",\"value\":\"1\"}]},{\"name\":\"two\",\"image\":\"j:1\"}]}}}}";
-	json_t *v = call(state, "POST", "/apis/apps/v1/namespaces/default/deployments", dep, &st);
+	json_t *v =
+	    sim_test_scall(state, "POST", "/apis/apps/v1/namespaces/default/deployments", dep, &st);
 	assert_int_equal(st, 201);
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 1);
@@ -274,11 +277,12 @@ static void test_patches(void **state)
 	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 1);
 	json_decref(v);
 	/* strategic merge: containers by name, env by name, $patch delete */
-	v = call(state, "PATCH", url,
-		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"one\",\"image\":"
-		 "\"i:2\",\"env\":[{\"name\":\"F\",\"value\":\"2\"}]},{\"name\":\"two\",\"$patch\":"
-		 "\"delete\"}]}}}}",
-		 &st);
+	v = sim_test_scall(
+	    state, "PATCH", url,
+	    "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"one\",\"image\":"
+	    "\"i:2\",\"env\":[{\"name\":\"F\",\"value\":\"2\"}]},{\"name\":\"two\",\"$patch\":"
+	    "\"delete\"}]}}}}",
+	    &st);
 	assert_int_equal(st, 200);
 	json_t *cs = json_object_get(
 	    json_object_get(json_object_get(json_object_get(v, "spec"), "template"), "spec"),
@@ -315,7 +319,8 @@ static void test_patches(void **state)
 	expect_status(v, 415, "UnsupportedMediaType");
 	json_decref(v);
 	/* the scale subresource */
-	v = call(state, "GET", "/apis/apps/v1/namespaces/default/deployments/d/scale", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis/apps/v1/namespaces/default/deployments/d/scale",
+			   NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "kind"), "Scale");
 	assert_int_equal(
@@ -326,7 +331,7 @@ static void test_patches(void **state)
 			     "application/merge-patch+json", "{\"spec\":{\"replicas\":5}}", &st);
 	assert_int_equal(st, 200);
 	json_decref(v);
-	v = call(state, "GET", url, NULL, &st);
+	v = sim_test_scall(state, "GET", url, NULL, &st);
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(v, "spec"), "replicas")), 5);
 	json_decref(v);
@@ -341,7 +346,8 @@ static void test_patches(void **state)
 static void test_status_subresource(void **state)
 {
 	int st;
-	json_decref(call(state, "POST", "/api/v1/namespaces/default/pods", POD("sp", "{}"), &st));
+	json_decref(
+	    sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods", POD("sp", "{}"), &st));
 	assert_int_equal(st, 201);
 	const char *url = "/api/v1/namespaces/default/pods/sp";
 	/* the main resource ignores status */
@@ -362,7 +368,7 @@ static void test_status_subresource(void **state)
 	assert_null(sim_test_str(v, "metadata.labels.q"));
 	json_decref(v);
 	/* an unchanged update keeps the resourceVersion */
-	v = call(state, "GET", url, NULL, &st);
+	v = sim_test_scall(state, "GET", url, NULL, &st);
 	char *rv = strdup(sim_test_str(v, "metadata.resourceVersion"));
 	json_decref(v);
 	v = sim_test_call_as(*state, &sim_test_admin, "PATCH", url, "application/merge-patch+json",
@@ -390,15 +396,16 @@ static void test_selectors(void **state)
 				 {"s2", "{\"app\":\"b\"}"},
 				 {"s3", "{\"app\":\"c\",\"tier\":\"db\"}"},
 				 {"s4", "{}"}};
-	json_decref(
-	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"sel\"}}", &st));
+	json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces",
+				   "{\"metadata\":{\"name\":\"sel\"}}", &st));
 	for (size_t i = 0; i < 4; i++) {
 		char body[512];
 		snprintf(body, sizeof(body),
 			 "{\"metadata\":{\"name\":\"%s\",\"labels\":%s},\"spec\":{\"nodeName\":"
 			 "\"%s\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
 			 pods[i][0], pods[i][1], i % 2 ? "n2" : "n1");
-		json_decref(call(state, "POST", "/api/v1/namespaces/sel/pods", body, &st));
+		json_decref(
+		    sim_test_scall(state, "POST", "/api/v1/namespaces/sel/pods", body, &st));
 		assert_int_equal(st, 201);
 	}
 	struct {
@@ -421,7 +428,7 @@ static void test_selectors(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char url[256];
 		snprintf(url, sizeof(url), "/api/v1/namespaces/sel/pods?%s", cases[i].q);
-		json_t *v = call(state, "GET", url, NULL, &st);
+		json_t *v = sim_test_scall(state, "GET", url, NULL, &st);
 		assert_int_equal(st, 200);
 		char got[64] = "";
 		size_t j;
@@ -435,7 +442,7 @@ static void test_selectors(void **state)
 			fail_msg("%s: got %s, want %s", cases[i].q, got, cases[i].want);
 		json_decref(v);
 	}
-	json_t *v = call(state, "GET", "/api/v1/namespaces/sel/pods", NULL, &st);
+	json_t *v = sim_test_scall(state, "GET", "/api/v1/namespaces/sel/pods", NULL, &st);
 	assert_string_equal(sim_test_str(v, "kind"), "PodList");
 	assert_string_equal(sim_test_str(v, "apiVersion"), "v1");
 	assert_non_null(sim_test_str(v, "metadata.resourceVersion"));
@@ -447,20 +454,21 @@ static void test_selectors(void **state)
 static void test_pagination(void **state)
 {
 	int st;
-	json_decref(
-	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"page\"}}", &st));
+	json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces",
+				   "{\"metadata\":{\"name\":\"page\"}}", &st));
 	for (int i = 0; i < 500; i++) {
 		char body[256];
 		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"cm-%03d\"},\"data\":{}}",
 			 i);
-		json_decref(call(state, "POST", "/api/v1/namespaces/page/configmaps", body, &st));
+		json_decref(
+		    sim_test_scall(state, "POST", "/api/v1/namespaces/page/configmaps", body, &st));
 		assert_int_equal(st, 201);
 	}
 	char url[1024] = "/api/v1/namespaces/page/configmaps?limit=50";
 	int pages = 0, seen = 0;
 	char names[500][16];
 	for (;;) {
-		json_t *v = call(state, "GET", url, NULL, &st);
+		json_t *v = sim_test_scall(state, "GET", url, NULL, &st);
 		assert_int_equal(st, 200);
 		pages++;
 		json_t *items = json_object_get(v, "items");
@@ -488,14 +496,15 @@ static void test_pagination(void **state)
 	assert_int_equal(seen, 500);
 	for (int i = 1; i < 500; i++)
 		assert_true(strcmp(names[i - 1], names[i]) < 0);
-	json_t *v = call(state, "GET", "/api/v1/namespaces/page/configmaps?limit=5&continue=junk!",
-			 NULL, &st);
+	json_t *v = sim_test_scall(
+	    state, "GET", "/api/v1/namespaces/page/configmaps?limit=5&continue=junk!", NULL, &st);
 	assert_int_equal(st, 400);
 	json_decref(v);
 	/* a selector with pagination */
-	v = call(state, "GET",
-		 "/api/v1/namespaces/page/configmaps?limit=7&fieldSelector=metadata.name%3Dcm-499",
-		 NULL, &st);
+	v = sim_test_scall(
+	    state, "GET",
+	    "/api/v1/namespaces/page/configmaps?limit=7&fieldSelector=metadata.name%3Dcm-499", NULL,
+	    &st);
 	assert_int_equal(json_array_size(json_object_get(v, "items")), 1);
 	json_decref(v);
 }
@@ -503,12 +512,12 @@ static void test_pagination(void **state)
 static void test_delete_collection_and_gc(void **state)
 {
 	int st;
-	json_t *rs =
-	    call(state, "POST", "/apis/apps/v1/namespaces/default/replicasets",
-		 "{\"metadata\":{\"name\":\"owner\"},\"spec\":{\"selector\":{"
-		 "\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{"
-		 "\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
-		 &st);
+	json_t *rs = sim_test_scall(
+	    state, "POST", "/apis/apps/v1/namespaces/default/replicasets",
+	    "{\"metadata\":{\"name\":\"owner\"},\"spec\":{\"selector\":{"
+	    "\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{"
+	    "\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
+	    &st);
 	assert_int_equal(st, 201);
 	char body[512];
 	snprintf(body, sizeof(body),
@@ -517,49 +526,52 @@ static void test_delete_collection_and_gc(void **state)
 		 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
 		 sim_test_str(rs, "metadata.uid"));
 	json_decref(rs);
-	json_decref(call(state, "POST", "/api/v1/namespaces/default/pods", body, &st));
+	json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods", body, &st));
 	assert_int_equal(st, 201);
-	json_decref(
-	    call(state, "DELETE", "/apis/apps/v1/namespaces/default/replicasets/owner", NULL, &st));
+	json_decref(sim_test_scall(
+	    state, "DELETE", "/apis/apps/v1/namespaces/default/replicasets/owner", NULL, &st));
 	assert_int_equal(st, 200);
 	int code = 200;
 	for (int i = 0; i < 100 && code == 200; i++) {
 		usleep(20000);
-		json_decref(
-		    call(state, "GET", "/api/v1/namespaces/default/pods/child", NULL, &code));
+		json_decref(sim_test_scall(state, "GET", "/api/v1/namespaces/default/pods/child",
+					   NULL, &code));
 	}
 	assert_int_equal(code, 404);
 	for (int i = 0; i < 3; i++) {
 		snprintf(body, sizeof(body),
 			 "{\"metadata\":{\"name\":\"dc%d\",\"labels\":{\"grp\":\"%s\"}}}", i,
 			 i < 2 ? "x" : "y");
-		json_decref(
-		    call(state, "POST", "/api/v1/namespaces/default/configmaps", body, &st));
+		json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces/default/configmaps",
+					   body, &st));
 	}
-	json_t *v = call(state, "DELETE",
-			 "/api/v1/namespaces/default/configmaps?labelSelector=grp%3Dx", NULL, &st);
+	json_t *v = sim_test_scall(state, "DELETE",
+				   "/api/v1/namespaces/default/configmaps?labelSelector=grp%3Dx",
+				   NULL, &st);
 	assert_int_equal(st, 200);
 	assert_int_equal(json_array_size(json_object_get(v, "items")), 2);
 	json_decref(v);
-	json_decref(call(state, "GET", "/api/v1/namespaces/default/configmaps/dc2", NULL, &st));
+	json_decref(
+	    sim_test_scall(state, "GET", "/api/v1/namespaces/default/configmaps/dc2", NULL, &st));
 	assert_int_equal(st, 200);
 }
 
 static void test_namespace_cascade(void **state)
 {
 	int st;
-	json_t *v =
-	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"doomed\"}}", &st);
+	json_t *v = sim_test_scall(state, "POST", "/api/v1/namespaces",
+				   "{\"metadata\":{\"name\":\"doomed\"}}", &st);
 	assert_int_equal(st, 201);
 	assert_string_equal(sim_test_str(v, "status.phase"), "Active");
 	json_decref(v);
 	for (int i = 0; i < 20; i++) {
 		char body[128];
 		snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"c%d\"}}", i);
-		json_decref(call(state, "POST", "/api/v1/namespaces/doomed/configmaps", body, &st));
+		json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces/doomed/configmaps",
+					   body, &st));
 		assert_int_equal(st, 201);
 	}
-	v = call(state, "DELETE", "/api/v1/namespaces/doomed", NULL, &st);
+	v = sim_test_scall(state, "DELETE", "/api/v1/namespaces/doomed", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_non_null(sim_test_str(v, "metadata.deletionTimestamp"));
 	assert_string_equal(sim_test_str(v, "status.phase"), "Terminating");
@@ -567,23 +579,24 @@ static void test_namespace_cascade(void **state)
 	int code = 200;
 	for (int i = 0; i < 100 && code == 200; i++) {
 		usleep(20000);
-		json_decref(call(state, "GET", "/api/v1/namespaces/doomed", NULL, &code));
+		json_decref(sim_test_scall(state, "GET", "/api/v1/namespaces/doomed", NULL, &code));
 	}
 	assert_int_equal(code, 404);
-	v = call(state, "GET", "/api/v1/configmaps?fieldSelector=metadata.namespace%3Ddoomed", NULL,
-		 &st);
+	v = sim_test_scall(state, "GET",
+			   "/api/v1/configmaps?fieldSelector=metadata.namespace%3Ddoomed", NULL,
+			   &st);
 	assert_int_equal(json_array_size(json_object_get(v, "items")), 0);
 	json_decref(v);
 	/* the default namespaces exist; a new one gets its default ServiceAccount */
-	json_decref(call(state, "GET", "/api/v1/namespaces/kube-system", NULL, &st));
+	json_decref(sim_test_scall(state, "GET", "/api/v1/namespaces/kube-system", NULL, &st));
 	assert_int_equal(st, 200);
-	json_decref(
-	    call(state, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"sa\"}}", &st));
+	json_decref(sim_test_scall(state, "POST", "/api/v1/namespaces",
+				   "{\"metadata\":{\"name\":\"sa\"}}", &st));
 	code = 404;
 	for (int i = 0; i < 100 && code == 404; i++) {
 		usleep(20000);
-		json_decref(call(state, "GET", "/api/v1/namespaces/sa/serviceaccounts/default",
-				 NULL, &code));
+		json_decref(sim_test_scall(
+		    state, "GET", "/api/v1/namespaces/sa/serviceaccounts/default", NULL, &code));
 	}
 	assert_int_equal(code, 200);
 }
@@ -591,51 +604,56 @@ static void test_namespace_cascade(void **state)
 static void test_finalizers(void **state)
 {
 	int st;
-	json_decref(call(state, "POST", "/api/v1/namespaces/default/configmaps",
-			 "{\"metadata\":{\"name\":\"fin\",\"finalizers\":[\"example.com/x\"]}}",
-			 &st));
-	json_t *v = call(state, "DELETE", "/api/v1/namespaces/default/configmaps/fin", NULL, &st);
+	json_decref(sim_test_scall(
+	    state, "POST", "/api/v1/namespaces/default/configmaps",
+	    "{\"metadata\":{\"name\":\"fin\",\"finalizers\":[\"example.com/x\"]}}", &st));
+	json_t *v =
+	    sim_test_scall(state, "DELETE", "/api/v1/namespaces/default/configmaps/fin", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_non_null(sim_test_str(v, "metadata.deletionTimestamp"));
 	json_decref(v);
-	json_decref(call(state, "GET", "/api/v1/namespaces/default/configmaps/fin", NULL, &st));
+	json_decref(
+	    sim_test_scall(state, "GET", "/api/v1/namespaces/default/configmaps/fin", NULL, &st));
 	assert_int_equal(st, 200);
 	v = sim_test_call_as(
 	    *state, &sim_test_admin, "PATCH", "/api/v1/namespaces/default/configmaps/fin",
 	    "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}", &st);
 	assert_int_equal(st, 200);
 	json_decref(v);
-	json_decref(call(state, "GET", "/api/v1/namespaces/default/configmaps/fin", NULL, &st));
+	json_decref(
+	    sim_test_scall(state, "GET", "/api/v1/namespaces/default/configmaps/fin", NULL, &st));
 	assert_int_equal(st, 404);
 }
 
 static void test_cluster_scoped_and_versions(void **state)
 {
 	int st;
-	json_t *v =
-	    call(state, "POST", "/api/v1/nodes",
-		 "{\"metadata\":{\"name\":\"n1\"},\"status\":{\"capacity\":{\"cpu\":\"4\"}}}", &st);
+	json_t *v = sim_test_scall(
+	    state, "POST", "/api/v1/nodes",
+	    "{\"metadata\":{\"name\":\"n1\"},\"status\":{\"capacity\":{\"cpu\":\"4\"}}}", &st);
 	assert_int_equal(st, 201);
 	assert_null(sim_test_str(v, "metadata.namespace"));
 	assert_string_equal(sim_test_str(v, "status.capacity.cpu"), "4");
 	json_decref(v);
-	json_decref(call(state, "GET", "/api/v1/namespaces/default/nodes/n1", NULL, &st));
+	json_decref(sim_test_scall(state, "GET", "/api/v1/namespaces/default/nodes/n1", NULL, &st));
 	assert_int_equal(st, 404);
 	/* one object, served at every resource.k8s.io version */
-	v = call(state, "POST", "/apis/resource.k8s.io/v1beta1/resourceslices",
-		 "{\"apiVersion\":\"resource.k8s.io/v1beta1\",\"kind\":\"ResourceSlice\","
-		 "\"metadata\":{\"name\":\"rs1\"},\"spec\":{\"nodeName\":\"n1\",\"driver\":\"d\"}}",
-		 &st);
+	v = sim_test_scall(
+	    state, "POST", "/apis/resource.k8s.io/v1beta1/resourceslices",
+	    "{\"apiVersion\":\"resource.k8s.io/v1beta1\",\"kind\":\"ResourceSlice\","
+	    "\"metadata\":{\"name\":\"rs1\"},\"spec\":{\"nodeName\":\"n1\",\"driver\":\"d\"}}",
+	    &st);
 	assert_int_equal(st, 201);
 	assert_string_equal(sim_test_str(v, "apiVersion"), "resource.k8s.io/v1beta1");
 	json_decref(v);
-	v = call(state, "GET", "/apis/resource.k8s.io/v1/resourceslices/rs1", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis/resource.k8s.io/v1/resourceslices/rs1", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "apiVersion"), "resource.k8s.io/v1");
 	json_decref(v);
-	v = call(state, "GET",
-		 "/apis/resource.k8s.io/v1beta2/resourceslices?fieldSelector=spec.driver%3Dd", NULL,
-		 &st);
+	v = sim_test_scall(
+	    state, "GET",
+	    "/apis/resource.k8s.io/v1beta2/resourceslices?fieldSelector=spec.driver%3Dd", NULL,
+	    &st);
 	assert_int_equal(json_array_size(json_object_get(v, "items")), 1);
 	assert_string_equal(sim_test_str(v, "apiVersion"), "resource.k8s.io/v1beta2");
 	json_decref(v);
@@ -675,19 +693,21 @@ static void test_object_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_generate_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_patches, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_status_subresource, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_selectors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_pagination, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_collection_and_gc, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_namespace_cascade, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_finalizers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cluster_scoped_and_versions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_object_api, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crud, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_generate_name, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_patches, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_status_subresource, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_selectors, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_pagination, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_collection_and_gc, setup,
+					    sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_namespace_cascade, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_finalizers, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_cluster_scoped_and_versions, setup,
+					    sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_object_api, setup, sim_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

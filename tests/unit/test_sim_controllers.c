@@ -15,8 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "controllers/ctl.h"
+#include "base/status.h"
+#include "controllers/cel.h"
+#include "controllers/ctl_util.h"
+#include "controllers/dcgm.h"
+#include "controllers/registry.h"
+#include "objects/admin.h"
+#include "runtime.h"
 #include "sim.h"
+#include "util/xmalloc.h"
 #include "util/yaml.h"
 
 #define WAIT_MS 5000

@@ -11,9 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "objects/admin.h"
+#include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 static void load(struct sim_api *api)
 {

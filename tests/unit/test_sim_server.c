@@ -14,7 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "base/status.h"
+#include "objects/admin.h"
+#include "runtime.h"
+#include "scenario/scenario.h"
+#include "server/auth.h"
+#include "server/faults.h"
+#include "server/kubeconfig.h"
+#include "server/server.h"
+#include "server/tls.h"
+#include "sim.h"
 #include "util/xmalloc.h"
 #include "util/yaml.h"
 

@@ -10,25 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "base/status.h"
+#include "objects/admin.h"
+#include "rest/watch.h"
+#include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
-
-static int setup(void **state)
-{
-	*state = sim_api_new(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	sim_api_free(*state);
-	return 0;
-}
-
-static json_t *call(void **state, const char *m, const char *url, const char *body, int *st)
-{
-	return sim_test_call(*state, m, url, body, st);
-}
+#include "util/xmalloc.h"
 
 static struct sim_watch *start_watch(void **state, const char *url)
 {
@@ -81,7 +70,7 @@ static void cm(void **state, const char *m, const char *name, const char *labels
 		snprintf(url, sizeof(url), "/api/v1/namespaces/default/configmaps");
 	else
 		snprintf(url, sizeof(url), "/api/v1/namespaces/default/configmaps/%s", name);
-	json_decref(call(state, m, url, strcmp(m, "DELETE") ? body : NULL, &st));
+	json_decref(sim_test_scall(state, m, url, strcmp(m, "DELETE") ? body : NULL, &st));
 	assert_true(st == 200 || st == 201);
 }
 
@@ -191,8 +180,8 @@ static void test_watch_gone_and_timeout(void **state)
 	free(rv);
 	/* an expired continue token answers 410 too */
 	int code;
-	json_decref(
-	    call(state, "GET", "/api/v1/namespaces/default/configmaps?limit=1", NULL, &code));
+	json_decref(sim_test_scall(state, "GET", "/api/v1/namespaces/default/configmaps?limit=1",
+				   NULL, &code));
 	/* timeoutSeconds ends the stream; bookmarks arrive when asked for */
 	w = start_watch(state, "/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&"
 			       "allowWatchBookmarks=true&resourceVersion=999999999");
@@ -256,8 +245,9 @@ static json_t *agg_group(json_t *list, const char *name)
 static void test_crd(void **state)
 {
 	int st;
-	json_t *v = call(state, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-			 crd_body, &st);
+	json_t *v =
+	    sim_test_scall(state, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+			   crd_body, &st);
 	assert_int_equal(st, 201);
 	json_t *conds = json_object_get(json_object_get(v, "status"), "conditions");
 	bool established = false;
@@ -271,12 +261,12 @@ static void test_crd(void **state)
 	assert_string_equal(sim_test_str(v, "status.acceptedNames.kind"), "Widget");
 	json_decref(v);
 	/* discovery, legacy and aggregated */
-	v = call(state, "GET", "/apis/example.com/v1", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis/example.com/v1", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_true(has_resource(v, "widgets"));
 	assert_true(has_resource(v, "widgets/status"));
 	json_decref(v);
-	json_decref(call(state, "GET", "/apis/example.com/v1alpha1", NULL, &st));
+	json_decref(sim_test_scall(state, "GET", "/apis/example.com/v1alpha1", NULL, &st));
 	assert_int_equal(st, 404);
 	char *ct = NULL;
 	v = get_accept(state, "/apis", AGG, &ct);
@@ -294,10 +284,11 @@ static void test_crd(void **state)
 	assert_string_equal(sim_test_str(res, "responseKind.kind"), "Widget");
 	json_decref(v);
 	/* custom resources: status subresource, merge patch, no strategic merge */
-	v = call(state, "POST", "/apis/example.com/v1/namespaces/default/widgets",
-		 "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
-		 "\"w\"},\"spec\":{\"size\":1},\"status\":{\"ok\":true}}",
-		 &st);
+	v = sim_test_scall(
+	    state, "POST", "/apis/example.com/v1/namespaces/default/widgets",
+	    "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
+	    "\"w\"},\"spec\":{\"size\":1},\"status\":{\"ok\":true}}",
+	    &st);
 	assert_int_equal(st, 201);
 	assert_null(json_object_get(v, "status"));
 	json_decref(v);
@@ -313,31 +304,32 @@ static void test_crd(void **state)
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(v, "metadata"), "generation")), 2);
 	json_decref(v);
-	v = call(state, "GET", "/apis/example.com/v1/widgets", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis/example.com/v1/widgets", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "kind"), "WidgetList");
 	json_t *item = json_array_get(json_object_get(v, "items"), 0);
 	assert_string_equal(sim_test_str(item, "kind"), "Widget");
 	json_decref(v);
 	/* deleting the CRD stops serving it and removes its objects */
-	json_decref(
-	    call(state, "DELETE",
-		 "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
-		 NULL, &st));
+	json_decref(sim_test_scall(
+	    state, "DELETE",
+	    "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", NULL,
+	    &st));
 	assert_int_equal(st, 200);
-	json_decref(call(state, "GET", "/apis/example.com/v1/widgets", NULL, &st));
+	json_decref(sim_test_scall(state, "GET", "/apis/example.com/v1/widgets", NULL, &st));
 	assert_int_equal(st, 404);
-	v = call(state, "GET", "/apis", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis", NULL, &st);
 	char *dump = json_dumps(v, 0);
 	assert_null(strstr(dump, "example.com"));
 	free(dump);
 	json_decref(v);
 	/* a CRD with a wrong name is invalid */
-	v = call(state, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-		 "{\"metadata\":{\"name\":\"x.example.com\"},\"spec\":{\"group\":\"example.com\","
-		 "\"scope\":\"Cluster\",\"names\":{\"plural\":\"ys\",\"kind\":\"Y\"},\"versions\":"
-		 "[{\"name\":\"v1\",\"served\":true,\"storage\":true}]}}",
-		 &st);
+	v = sim_test_scall(
+	    state, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+	    "{\"metadata\":{\"name\":\"x.example.com\"},\"spec\":{\"group\":\"example.com\","
+	    "\"scope\":\"Cluster\",\"names\":{\"plural\":\"ys\",\"kind\":\"Y\"},\"versions\":"
+	    "[{\"name\":\"v1\",\"served\":true,\"storage\":true}]}}",
+	    &st);
 	assert_int_equal(st, 422);
 	json_decref(v);
 }
@@ -345,11 +337,11 @@ static void test_crd(void **state)
 static void test_discovery(void **state)
 {
 	int st;
-	json_t *v = call(state, "GET", "/api", NULL, &st);
+	json_t *v = sim_test_scall(state, "GET", "/api", NULL, &st);
 	assert_int_equal(st, 200);
 	assert_string_equal(sim_test_str(v, "kind"), "APIVersions");
 	json_decref(v);
-	v = call(state, "GET", "/api/v1", NULL, &st);
+	v = sim_test_scall(state, "GET", "/api/v1", NULL, &st);
 	assert_string_equal(sim_test_str(v, "kind"), "APIResourceList");
 	assert_true(has_resource(v, "pods"));
 	assert_true(has_resource(v, "pods/status"));
@@ -366,7 +358,7 @@ static void test_discovery(void **state)
 		}
 	}
 	json_decref(v);
-	v = call(state, "GET", "/apis", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis", NULL, &st);
 	assert_string_equal(sim_test_str(v, "kind"), "APIGroupList");
 	bool apps = false, dra = false;
 	json_t *g;
@@ -380,7 +372,7 @@ static void test_discovery(void **state)
 	}
 	assert_true(apps && dra);
 	json_decref(v);
-	v = call(state, "GET", "/apis/apps", NULL, &st);
+	v = sim_test_scall(state, "GET", "/apis/apps", NULL, &st);
 	assert_string_equal(sim_test_str(v, "kind"), "APIGroup");
 	json_decref(v);
 	char *ct;
@@ -444,20 +436,20 @@ static void test_rbac(void **state)
 	json_decref(sim_test_call_as(*state, &alice, "GET", "/apis", NULL, NULL, &st));
 	assert_int_equal(st, 200);
 	/* grant: a Role for the group, bound in default */
-	json_decref(call(state, "POST",
-			 "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
-			 "{\"metadata\":{\"name\":\"reader\"},\"rules\":[{\"apiGroups\":[\"\"],"
-			 "\"resources\":[\"pods\",\"configmaps\"],\"verbs\":[\"get\",\"list\"]},"
-			 "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"resourceNames\":"
-			 "[\"open\"],\"verbs\":[\"get\"]}]}",
-			 &st));
+	json_decref(sim_test_scall(
+	    state, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+	    "{\"metadata\":{\"name\":\"reader\"},\"rules\":[{\"apiGroups\":[\"\"],"
+	    "\"resources\":[\"pods\",\"configmaps\"],\"verbs\":[\"get\",\"list\"]},"
+	    "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"resourceNames\":"
+	    "[\"open\"],\"verbs\":[\"get\"]}]}",
+	    &st));
 	assert_int_equal(st, 201);
-	json_decref(call(state, "POST",
-			 "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
-			 "{\"metadata\":{\"name\":\"devs-read\"},\"roleRef\":{\"apiGroup\":"
-			 "\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"reader\"},"
-			 "\"subjects\":[{\"kind\":\"Group\",\"name\":\"devs\"}]}",
-			 &st));
+	json_decref(sim_test_scall(
+	    state, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+	    "{\"metadata\":{\"name\":\"devs-read\"},\"roleRef\":{\"apiGroup\":"
+	    "\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"reader\"},"
+	    "\"subjects\":[{\"kind\":\"Group\",\"name\":\"devs\"}]}",
+	    &st));
 	assert_int_equal(st, 201);
 	json_decref(sim_test_call_as(*state, &alice, "GET", "/api/v1/namespaces/default/pods", NULL,
 				     NULL, &st));
@@ -482,17 +474,18 @@ static void test_rbac(void **state)
 	struct sim_identity sa = {"system:serviceaccount:ci:runner", sa_groups};
 	json_decref(sim_test_call_as(*state, &sa, "GET", "/api/v1/nodes", NULL, NULL, &st));
 	assert_int_equal(st, 403);
+	json_decref(sim_test_scall(
+	    state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+	    "{\"metadata\":{\"name\":\"node-reader\"},\"rules\":[{\"apiGroups\":[\"\"],"
+	    "\"resources\":[\"nodes\"],\"verbs\":[\"*\"]}]}",
+	    &st));
 	json_decref(
-	    call(state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
-		 "{\"metadata\":{\"name\":\"node-reader\"},\"rules\":[{\"apiGroups\":[\"\"],"
-		 "\"resources\":[\"nodes\"],\"verbs\":[\"*\"]}]}",
-		 &st));
-	json_decref(call(state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-			 "{\"metadata\":{\"name\":\"ci-nodes\"},\"roleRef\":{\"apiGroup\":"
-			 "\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":"
-			 "\"node-reader\"},\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":"
-			 "\"runner\",\"namespace\":\"ci\"}]}",
-			 &st));
+	    sim_test_scall(state, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+			   "{\"metadata\":{\"name\":\"ci-nodes\"},\"roleRef\":{\"apiGroup\":"
+			   "\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":"
+			   "\"node-reader\"},\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":"
+			   "\"runner\",\"namespace\":\"ci\"}]}",
+			   &st));
 	assert_int_equal(st, 201);
 	json_decref(sim_test_call_as(*state, &sa, "GET", "/api/v1/nodes", NULL, NULL, &st));
 	assert_int_equal(st, 200);
@@ -527,12 +520,14 @@ static void test_rbac(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_watch_events, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_watch_selectors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_watch_gone_and_timeout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_crd, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rbac, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_watch_events, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_watch_selectors, sim_test_setup,
+					    sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_watch_gone_and_timeout, sim_test_setup,
+					    sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_crd, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_discovery, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_rbac, sim_test_setup, sim_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,17 @@
-/* test_util.c: buffers, redaction and the YAML <-> JSON conversion. */
+/* test_util.c: buffers, redaction, the YAML <-> JSON conversion, hash-consing, SipHash
+ * and the hash map. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/hmap.h"
+#include "util/siphash.h"
 #include "util/jintern.h"
 #include "util/log.h"
 #include "util/yaml.h"
@@ -165,6 +169,144 @@ static void test_jintern_limits(void **state)
 	json_decref(items);
 }
 
+/* SipHash-2-4's reference vector: key 00..0f, message 00..0e (15 bytes). */
+static void test_siphash_vector(void **state)
+{
+	(void)state;
+	unsigned char msg[15];
+	for (int i = 0; i < 15; i++)
+		msg[i] = (unsigned char)i;
+	assert_true(siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, msg, sizeof msg) ==
+		    0xa129ca6149be45e5ULL);
+	assert_true(siphash_keyed("abc", 3) == siphash_keyed("abc", 3));
+}
+
+static void test_hmap_basic(void **state)
+{
+	(void)state;
+	struct hmap m = HMAP_INIT;
+	int a, b, c;
+	assert_null(hmap_get(&m, "x"));
+	assert_null(hmap_del(&m, "x"));
+	hmap_put(&m, "apps/deployments", &a);
+	hmap_put(&m, "/pods", &b);
+	assert_ptr_equal(hmap_get(&m, "apps/deployments"), &a);
+	assert_ptr_equal(hmap_get(&m, "/pods"), &b);
+	hmap_put(&m, "/pods", &c); /* overwrite */
+	assert_ptr_equal(hmap_get(&m, "/pods"), &c);
+	assert_int_equal(hmap_len(&m), 2);
+	assert_ptr_equal(hmap_del(&m, "/pods"), &c);
+	assert_null(hmap_get(&m, "/pods"));
+	assert_int_equal(hmap_len(&m), 1);
+	hmap_put(&m, "", &a); /* the empty key is a key */
+	assert_ptr_equal(hmap_get(&m, ""), &a);
+	hmap_release(&m);
+	assert_null(hmap_get(&m, "apps/deployments"));
+}
+
+/* Deleting leaves tombstones that lookups probe past; churn reuses or purges them. */
+static void test_hmap_tombstones(void **state)
+{
+	(void)state;
+	struct hmap m;
+	hmap_init(&m);
+	char k[32];
+	static int v;
+	for (int i = 0; i < 12; i++) {
+		snprintf(k, sizeof k, "k%d", i);
+		hmap_put(&m, k, &v);
+	}
+	size_t cap = m.cap;
+	for (int i = 0; i < 12; i += 2) {
+		snprintf(k, sizeof k, "k%d", i);
+		assert_ptr_equal(hmap_del(&m, k), &v);
+	}
+	for (int i = 0; i < 12; i++) {
+		snprintf(k, sizeof k, "k%d", i);
+		assert_true((hmap_get(&m, k) != NULL) == (i % 2 == 1));
+	}
+	/* a long insert/delete churn at a constant size must not grow the table */
+	for (int i = 0; i < 10000; i++) {
+		snprintf(k, sizeof k, "churn%d", i);
+		hmap_put(&m, k, &v);
+		assert_ptr_equal(hmap_del(&m, k), &v);
+	}
+	assert_int_equal(hmap_len(&m), 6);
+	assert_true(m.cap <= cap * 2);
+	for (int i = 1; i < 12; i += 2) {
+		snprintf(k, sizeof k, "k%d", i);
+		assert_ptr_equal(hmap_get(&m, k), &v);
+	}
+	hmap_release(&m);
+}
+
+/* Keys with an explicit length: prefixes of one buffer, bytes after them ignored. */
+static void test_hmap_length_keys(void **state)
+{
+	(void)state;
+	struct hmap m;
+	hmap_init_borrowed(&m);
+	const char *text = "http_requests_total_bucket{le=1}";
+	int a, b;
+	hmap_putn(&m, text, 19, &a); /* "http_requests_total" */
+	hmap_putn(&m, text, 4, &b);  /* "http" */
+	assert_ptr_equal(hmap_get(&m, "http_requests_total"), &a);
+	assert_ptr_equal(hmap_getn(&m, "http_requests_total_sum", 19), &a);
+	assert_ptr_equal(hmap_getn(&m, "httpd", 4), &b);
+	assert_null(hmap_getn(&m, "http_", 5));
+	assert_null(hmap_getn(&m, text, 20));
+	assert_ptr_equal(hmap_deln(&m, "http!", 4), &b);
+	assert_null(hmap_get(&m, "http"));
+	/* binary keys (NUL bytes inside) in a copying map */
+	struct hmap bin = HMAP_INIT;
+	uint64_t h1 = 0, h2 = 1;
+	hmap_putn(&bin, (const char *)&h1, sizeof h1, &a);
+	hmap_putn(&bin, (const char *)&h2, sizeof h2, &b);
+	assert_ptr_equal(hmap_getn(&bin, (const char *)&h1, sizeof h1), &a);
+	assert_ptr_equal(hmap_getn(&bin, (const char *)&h2, sizeof h2), &b);
+	hmap_release(&bin);
+	hmap_release(&m);
+}
+
+static void count_entry(const char *key, size_t len, void *val, void *arg)
+{
+	(void)key;
+	(void)len;
+	*(size_t *)arg += (size_t)(uintptr_t)val;
+}
+
+/* Growth keeps every entry; many keys all stay reachable. */
+static void test_hmap_many(void **state)
+{
+	(void)state;
+	struct hmap m;
+	hmap_init(&m);
+	char k[32];
+	const size_t n = 100000;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(k, sizeof k, "node-%zu", i);
+		hmap_put(&m, k, (void *)(uintptr_t)(i + 1));
+		if (i == 15)
+			assert_int_equal(m.cap, 32); /* grew past three quarters of 16 */
+	}
+	assert_int_equal(hmap_len(&m), n);
+	assert_true(m.used * 4 <= m.cap * 3);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(k, sizeof k, "node-%zu", i);
+		assert_int_equal((uintptr_t)hmap_get(&m, k), i + 1);
+	}
+	assert_null(hmap_get(&m, "node-100000"));
+	size_t sum = 0;
+	hmap_each(&m, count_entry, &sum);
+	assert_int_equal(sum, n * (n + 1) / 2);
+	for (size_t i = 0; i < n; i += 3) {
+		snprintf(k, sizeof k, "node-%zu", i);
+		assert_non_null(hmap_del(&m, k));
+	}
+	assert_int_equal(hmap_len(&m), n - (n + 2) / 3);
+	hmap_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +318,11 @@ int main(void)
 	    cmocka_unit_test(test_yaml_roundtrip),
 	    cmocka_unit_test(test_jintern_shares),
 	    cmocka_unit_test(test_jintern_limits),
+	    cmocka_unit_test(test_siphash_vector),
+	    cmocka_unit_test(test_hmap_basic),
+	    cmocka_unit_test(test_hmap_tombstones),
+	    cmocka_unit_test(test_hmap_length_keys),
+	    cmocka_unit_test(test_hmap_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
