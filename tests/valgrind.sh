@@ -9,8 +9,11 @@ filter=${1:-}
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind is not installed"; exit 77; }
 logdir=$BUILD/valgrind-logs
 mkdir -p "$logdir"
-# test_sim_perf measures speed; under valgrind it only measures valgrind.
-skip_tests=${KAIC_VALGRIND_SKIP:-test_sim_perf}
+# Left to the sanitizer passes: test_sim_perf measures speed (under valgrind it only
+# measures valgrind); test_kube_http asserts deadlines of a few hundred milliseconds that
+# valgrind's slowdown breaks; test_probe's forked probe servers end with _exit, so
+# memcheck counts their live memory as lost and changes their exit status.
+skip_tests=${KAIC_VALGRIND_SKIP:-test_sim_perf test_kube_http test_probe}
 pass=0 fail=0 skip=0 failed=""
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
