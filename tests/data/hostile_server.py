@@ -2,7 +2,8 @@
 """hostile_server.py: an HTTPS "API server" that misbehaves, for tests/integration/hostile_server.sh.
 
 Usage: hostile_server.py DIR MODE [DISCOVERY_DIR]
-Creates certificates in DIR like kube_test_server.py (ca.crt, client.crt, client.key),
+Creates certificates in DIR like kube_test_server.py (ca.crt, client.crt, client.key;
+kept when DIR already has them),
 listens on 127.0.0.1 (a free port) and writes the port to DIR/port. /version always
 answers; discovery (/api, /apis) answers with DISCOVERY_DIR/api.json and apis.json (an
 aggregated discovery document, as kaic-sim serves it) when given, else a small one.
@@ -202,7 +203,8 @@ def main():
         for name in ("api.json", "apis.json"):
             with open(os.path.join(sys.argv[3], name)) as f:
                 DISCOVERY[name] = json.load(f)
-    make_certs(d)
+    if not os.path.exists(os.path.join(d, "server.crt")):  # reused between modes
+        make_certs(d)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(d, "server.crt"), os.path.join(d, "server.key"))
     ctx.load_verify_locations(os.path.join(d, "ca.crt"))
