@@ -162,7 +162,10 @@ static int report(const struct cleanup *c)
 			"kaic cleanup: %u resource type%s not searched: listing forbidden to this "
 			"user (-v names them)\n",
 			c->forbidden, c->forbidden == 1 ? "" : "s");
-	return c->failed > 0 ? KAIC_EXIT_NOT_CONFORMANT : KAIC_EXIT_OK;
+	if (c->failed > 0)
+		return KAIC_EXIT_NOT_CONFORMANT;
+	/* "nothing to clean up" is not known when a list failed */
+	return c->unlisted > 0 ? KAIC_EXIT_UNDECIDED : KAIC_EXIT_OK;
 }
 
 static int run_cleanup(struct cleanup *c, const char *run_id)
@@ -259,7 +262,7 @@ const struct cmd_entry cmd_cleanup_entry = {
 	    "  -v, --verbose       more diagnostics on stderr (twice: debug)\n"
 	    "\n"
 	    "Exit status: 0 done, 1 some object could not be deleted, 2 usage or\n"
-	    "configuration error.\n",
+	    "configuration error, 3 some resource type could not be listed.\n",
     .exec = cleanup_exec,
     .flags = CMD_CLUSTER,
 };

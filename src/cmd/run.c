@@ -142,7 +142,9 @@ static int connect_cluster(struct run_state *st)
 	const struct run_opts *o = st->opts;
 	/* no client deadline: the signal thread cancels at the run deadline instead, so
 	 * that the cleanup's deletes still go out afterwards */
-	struct kube_client_opts kopts = {.cancel = &st->sig.client_cancel};
+	struct kube_client_opts kopts = {.cancel = &st->sig.client_cancel,
+					 .max_response_bytes = (size_t)o->max_response_bytes,
+					 .max_total_bytes = o->max_total_bytes};
 	char *cause = NULL;
 	st->client = cmd_client_open(o->kubeconfig, o->context, o->in_cluster, &kopts, &cause);
 	if (st->client == NULL) {
@@ -289,6 +291,11 @@ const struct cmd_entry cmd_run_entry = {
 	"  --timeout DURATION      deadline per test: 30s, 5m, 1h or seconds (default 5m)\n"
 	"  --run-timeout DURATION  deadline for the whole run (default none)\n"
 	"  --parallel N            requirements checked at once, 1-64 (default 4)\n"
+	"  --max-response-bytes N  largest API answer read: 64Mi, 1Gi or bytes (default\n"
+	"                          64Mi); a larger one is an Error naming the request\n"
+	"  --max-total-bytes N     most bytes read from the API server in all, which\n"
+	"                          bounds the memory a run holds (default 512Mi); past\n"
+	"                          it, requests fail and what they decide is Error\n"
 	"Reports:\n"
 	"  --output-dir DIR        where reports go (default ./kaic-results, created)\n"
 	"  --vendor NAME           vendor, for checklist.md and PRODUCT.yaml\n"

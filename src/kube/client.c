@@ -11,6 +11,7 @@
 #include "util/xmalloc.h"
 
 #define LIST_PAGE 500
+#define LIST_PAGE_MIN 5 /* a page over the response limit is asked again 10 times smaller */
 
 static void global_init(void)
 {
@@ -43,7 +44,9 @@ struct kube_client *kube_client_new(struct kube_config *cfg, const struct kube_c
 	    opts && opts->user_agent ? xstrdup(opts->user_agent) : xstrdup("kaic/" KAIC_VERSION);
 	c->cancel = opts ? opts->cancel : NULL;
 	c->deadline_ms = opts ? opts->deadline_ms : 0;
-	c->body_limit = KUBE_BODY_LIMIT;
+	c->body_limit =
+	    opts && opts->max_response_bytes ? opts->max_response_bytes : KUBE_RESPONSE_BYTES;
+	c->total_limit = opts ? opts->max_total_bytes : 0;
 	c->backoff_ms = 250;
 	if (kube_http_init(c, cause) != 0) {
 		kube_client_free(c);
@@ -135,18 +138,51 @@ void kube_status_decode(long code, const char *path, const char *body, size_t le
 
 /* ---- JSON verbs ---- */
 
-static int parse_json(const char *path, const struct kube_resp *r, json_t **out,
-		      struct kube_error *err)
+/* A body handed to jansson a slice at a time, so that a cancel stops the parse. */
+struct feed {
+	const char *p;
+	size_t len;
+	size_t off;
+	atomic_int *cancel;
+	bool cancelled;
+};
+
+static size_t feed_read(void *buffer, size_t size, void *arg)
+{
+	struct feed *f = arg;
+	if (f->cancel && atomic_load(f->cancel)) {
+		f->cancelled = true;
+		return (size_t)-1;
+	}
+	size_t n = f->len - f->off < size ? f->len - f->off : size;
+	memcpy(buffer, f->p + f->off, n);
+	f->off += n;
+	return n;
+}
+
+int kube_json_parse(struct kube_client *c, const char *path, const struct kube_resp *r,
+		    json_t **out, struct kube_error *err)
 {
 	json_error_t je;
-	json_t *v = json_loadb(r->body ? r->body : "", r->len, 0, &je);
-	if (v == NULL) {
-		kube_error_set(err, r->code, "InvalidJSON", "invalid JSON from \"%s\": line %d: %s",
-			       path, je.line, je.text);
-		return -1;
+	struct feed f = {.p = r->body ? r->body : "", .len = r->len, .cancel = c->cancel};
+	json_t *v = json_load_callback(feed_read, &f, 0, &je);
+	if (v != NULL) {
+		*out = v;
+		return 0;
 	}
-	*out = v;
-	return 0;
+	size_t n = strcspn(path, "?");
+	if (f.cancelled)
+		kube_error_set(err, 0, "Cancelled", "reading the answer of GET %.*s cancelled",
+			       (int)n, path);
+	else if (json_error_code(&je) == json_error_out_of_memory)
+		kube_error_set(err, r->code, "OutOfMemory",
+			       "not enough memory to read the answer of GET %.*s (%zu bytes)",
+			       (int)n, path, r->len);
+	else
+		kube_error_set(err, r->code, "InvalidJSON",
+			       "invalid JSON from \"%.*s\": line %d: %s", (int)n, path, je.line,
+			       je.text);
+	return -1;
 }
 
 /* Sends a JSON request; a 2xx answer is parsed into *out (when out is not NULL). */
@@ -170,7 +206,7 @@ static int json_call(struct kube_client *c, const char *method, const char *path
 		kube_status_decode(r.code, path, r.body, r.len, err);
 		rc = -1;
 	} else if (out) {
-		rc = parse_json(path, &r, out, err);
+		rc = kube_json_parse(c, path, &r, out, err);
 	}
 	kube_resp_release(&r);
 	return rc;
@@ -220,11 +256,11 @@ static char *url_escape(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-static char *list_url(const char *path, const char *query, const char *cont)
+static char *list_url(const char *path, const char *query, const char *cont, int limit)
 {
 	struct buf b = BUF_INIT;
 	buf_init(&b);
-	buf_addf(&b, "%s%climit=%d", path, strchr(path, '?') ? '&' : '?', LIST_PAGE);
+	buf_addf(&b, "%s%climit=%d", path, strchr(path, '?') ? '&' : '?', limit);
 	if (query && *query)
 		buf_addf(&b, "&%s", query);
 	if (cont && *cont) {
@@ -272,14 +308,21 @@ int kube_list_each(struct kube_client *c, const char *path, const char *query, k
 	json_t *all = json_array();
 	char *cont = NULL, *rv = NULL;
 	bool restarted = false;
+	int limit = LIST_PAGE;
 	*items = NULL;
 	if (resource_version)
 		*resource_version = NULL;
 	for (;;) {
-		char *url = list_url(path, query, cont);
+		char *url = list_url(path, query, cont, limit);
 		json_t *page = NULL;
 		int rc = kube_get(c, url, &page, err);
 		free(url);
+		if (rc != 0 && strcmp(err->reason, "ResponseTooLarge") == 0 &&
+		    limit > LIST_PAGE_MIN) {
+			/* objects this large: the same page again, with fewer of them */
+			limit /= 10;
+			continue;
+		}
 		if (rc != 0 && cont && err->http_code == 410 && !restarted) {
 			/* the continue token expired: start the list again, once */
 			restarted = true;

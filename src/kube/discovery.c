@@ -17,6 +17,9 @@
 	"application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"               \
 	"application/json"
 #define LEGACY_WORKERS 4
+/* Legacy discovery costs a request per group version: real clusters serve tens to a few
+ * hundred; a server naming more than this is refused rather than walked. */
+#define LEGACY_MAX_GROUP_VERSIONS 1000
 
 /* ---- building the list ---- */
 
@@ -376,7 +379,7 @@ static int legacy_fetch_all(struct kube_client *c, struct kube_discovery *d, con
 		if (j->rc != 0 && rc == 0 && (j->err.http_code == 0 || *j->group == '\0')) {
 			*err = j->err;
 			rc = -1;
-		} else if (j->rc != 0) {
+		} else if (j->rc != 0 && j->err.http_code != 0) {
 			log_warn("discovery of %s/%s skipped: %s", j->group, j->version,
 				 j->err.message);
 		}
@@ -443,6 +446,13 @@ int kube_discover(struct kube_client *c, struct kube_discovery *d, struct kube_e
 	int rc = discover_root(c, d, "/api", gvs, &aggregated, err);
 	if (rc == 0)
 		rc = discover_root(c, d, "/apis", gvs, &aggregated, err);
+	if (rc == 0 && json_array_size(gvs) > LEGACY_MAX_GROUP_VERSIONS) {
+		kube_error_set(err, 0, "TooManyGroups",
+			       "legacy discovery names %zu API group versions, more than the %d "
+			       "kaic fetches one by one",
+			       json_array_size(gvs), LEGACY_MAX_GROUP_VERSIONS);
+		rc = -1;
+	}
 	if (rc == 0 && json_array_size(gvs) > 0)
 		rc = legacy_fetch_all(c, d, gvs, err);
 	json_decref(gvs);

@@ -1,6 +1,7 @@
 /* http.c: authenticated HTTPS requests to the API server with libcurl: pooled easy
  * handles, a shared DNS cache, credentials, timeouts, cancellation, retries with backoff
- * and Retry-After, the body limit, streaming, statistics and one-line transport errors. */
+ * and Retry-After, the body and total limits, streaming, statistics and one-line transport errors.
+ */
 #include "kube/internal.h"
 
 #include <errno.h>
@@ -31,6 +32,7 @@ struct xfer {
 	bool decided;	/* stream: whether the answer is a 2xx stream was checked */
 	bool streaming; /* stream: lines go to st->fn */
 	bool oversize;
+	bool over_budget; /* the client's total_limit was reached */
 	bool cancelled;
 	bool deadline;
 };
@@ -249,7 +251,11 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct xfer *x = arg;
 	size_t n = size * nmemb;
-	atomic_fetch_add(&x->c->bytes_in, n);
+	unsigned long long before = atomic_fetch_add(&x->c->bytes_in, n);
+	if (x->c->total_limit && before + n > x->c->total_limit) {
+		x->over_budget = true;
+		return 0;
+	}
 	if (x->st && !x->decided) {
 		long code = 0;
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
@@ -258,7 +264,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
 	}
 	if (x->streaming)
 		return stream_lines(x, p, n);
-	if (x->body.len + n > x->c->body_limit) {
+	if (n > x->c->body_limit - x->body.len) {
 		x->oversize = true;
 		return 0;
 	}
@@ -454,7 +460,7 @@ static int attempt_once(struct kube_client *c, const struct kube_req *req, struc
 	if (st && x->streaming && a->rc == CURLE_OPERATION_TIMEDOUT && !a->capped)
 		st->timed_out = true;
 	bool ok = a->rc == CURLE_OK || (st && (st->stopped || st->timed_out) && !x->oversize &&
-					!x->cancelled && !x->deadline);
+					!x->over_budget && !x->cancelled && !x->deadline);
 	buf_release(&x->line);
 	if (!ok) {
 		free(resp->content_type);
@@ -469,7 +475,9 @@ static int attempt_once(struct kube_client *c, const struct kube_req *req, struc
 
 static void fmt_size(size_t n, char *out, size_t outlen)
 {
-	if (n % ((size_t)1 << 20) == 0)
+	if (n % ((size_t)1 << 30) == 0)
+		snprintf(out, outlen, "%zu GiB", n >> 30);
+	else if (n % ((size_t)1 << 20) == 0)
 		snprintf(out, outlen, "%zu MiB", n >> 20);
 	else if (n % 1024 == 0)
 		snprintf(out, outlen, "%zu KiB", n >> 10);
@@ -477,16 +485,37 @@ static void fmt_size(size_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "%zu bytes", n);
 }
 
+/* "GET /api/v1/pods": the method and the path without its query. */
+static void req_name(const struct kube_req *req, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s %.*s", req->method ? req->method : "GET",
+		 (int)strcspn(req->path, "?"), req->path);
+}
+
+static void budget_error(struct kube_client *c, const struct kube_req *req, bool sent,
+			 struct kube_error *err)
+{
+	char size[32], what[300];
+	fmt_size((size_t)c->total_limit, size, sizeof(size));
+	req_name(req, what, sizeof(what));
+	kube_error_set(err, 0, "OverBudget",
+		       "%s %s: the run has read --max-total-bytes (%s) from the server", what,
+		       sent ? "stopped" : "not sent", size);
+}
+
 static void transport_error(struct kube_client *c, const struct kube_req *req,
 			    const struct attempt *a, const struct xfer *x, struct kube_error *err)
 {
 	const char *srv = c->cfg.server;
 	const char *eb = a->errbuf[0] ? a->errbuf : curl_easy_strerror(a->rc);
-	char size[32];
+	char size[32], what[300];
 	if (x->oversize) {
 		fmt_size(c->body_limit, size, sizeof(size));
-		kube_error_set(err, 0, "ResponseTooLarge", "response from \"%s\" is larger than %s",
-			       req->path, size);
+		req_name(req, what, sizeof(what));
+		kube_error_set(err, 0, "ResponseTooLarge",
+			       "response from %s exceeds --max-response-bytes (%s)", what, size);
+	} else if (x->over_budget) {
+		budget_error(c, req, true, err);
 	} else if (x->cancelled) {
 		kube_error_set(err, 0, "Cancelled", "request to \"%s\" cancelled", req->path);
 	} else if (x->deadline) {
@@ -617,6 +646,10 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 				       req->path);
 			break;
 		}
+		if (c->total_limit && atomic_load(&c->bytes_in) >= c->total_limit) {
+			budget_error(c, req, false, err);
+			break;
+		}
 		long long t0 = now_ms();
 		int rc = attempt_once(c, req, st, &cred, &a, &x, resp);
 		bool delivered = st && st->delivered;
@@ -641,7 +674,7 @@ int kube_http_request(struct kube_client *c, const struct kube_req *req, struct 
 			buf_release(&x.body);
 			log_debug("%s %s: %s", method, req->path, err->message);
 			if (retry_transport(a.rc, idem) && !delivered && !x.oversize &&
-			    !x.cancelled && !x.deadline)
+			    !x.over_budget && !x.cancelled && !x.deadline)
 				delay = backoff(c, attempt, &seed);
 		}
 		if (delay < 0 || attempt >= c->max_retries ||

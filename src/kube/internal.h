@@ -78,7 +78,6 @@ int kube_time_parse(const char *s, time_t *t);
 /* ---- http.c / client.c ---- */
 
 #define KUBE_POOL_MAX 16
-#define KUBE_BODY_LIMIT ((size_t)256 << 20)
 
 struct kube_client {
 	struct kube_config cfg;
@@ -87,8 +86,9 @@ struct kube_client {
 	char *user_agent;
 	atomic_int *cancel;
 	long long deadline_ms;
-	size_t body_limit; /* KUBE_BODY_LIMIT; tests lower it */
-	long backoff_ms;   /* first retry delay; doubles per attempt */
+	size_t body_limit;		/* max_response_bytes; tests lower it */
+	unsigned long long total_limit; /* max_total_bytes; 0 = none */
+	long backoff_ms;		/* first retry delay; doubles per attempt */
 
 	char *url_base;	  /* scheme://host:port[/prefix]; host = tls-server-name if set */
 	char *connect_to; /* CURLOPT_CONNECT_TO entry when tls-server-name is set */
@@ -126,6 +126,13 @@ void kube_http_release(struct kube_client *c);
 /* kube_request with an optional stream. */
 int kube_http_request(struct kube_client *c, const struct kube_req *req, struct kube_stream *st,
 		      struct kube_resp *resp, struct kube_error *err);
+
+/* Parses the body of r (an answer to GET path) into *out a kilobyte at a time, checking
+ * c's cancel flag between slices. Returns 0, or -1 with err: "Cancelled",
+ * "OutOfMemory", or "InvalidJSON" naming the line and jansson's message (nesting
+ * deeper than jansson's 2048 levels included). */
+int kube_json_parse(struct kube_client *c, const char *path, const struct kube_resp *r,
+		    json_t **out, struct kube_error *err);
 
 /* Fills err from a non-2xx answer: the Status object when the body is one, else
  * "server answered CODE with a non-Status body". */

@@ -83,7 +83,18 @@ struct kube_client_opts {
 	const char *user_agent;	 /* NULL = "kaic/VERSION" */
 	atomic_int *cancel;	 /* when non-zero, requests in flight fail fast */
 	long long deadline_ms;	 /* absolute CLOCK_MONOTONIC ms for the whole run; 0 = none */
+	/* the largest response body accepted (decompressed); 0 = KUBE_RESPONSE_BYTES */
+	size_t max_response_bytes;
+	/* the most response-body bytes the client reads in all (watches included), which
+	 * bounds what it can hold; past it every request fails; 0 = no limit */
+	unsigned long long max_total_bytes;
 };
+
+/* The default of max_response_bytes: 64 MiB. A page of 500 pods or nodes is a few MiB;
+ * one object is at most 1.5 MiB (etcd's default request limit), so a list whose page
+ * is larger asks again for fewer items (see kube_list); discovery documents of large
+ * clusters are a few MiB. */
+#define KUBE_RESPONSE_BYTES ((size_t)64 << 20)
 
 struct kube_client;
 
@@ -104,7 +115,8 @@ void kube_client_stats(struct kube_client *c, struct kube_stats *out);
 
 /* A raw request. path starts with '/' and may carry a query. Any HTTP answer is
  * success at this level (resp->code tells), except that 429/5xx are retried with
- * backoff honouring Retry-After. Body limit 256 MiB. */
+ * backoff honouring Retry-After. A body over max_response_bytes fails with reason
+ * "ResponseTooLarge", one past max_total_bytes with "OverBudget" (neither retried). */
 struct kube_req {
 	const char *method;
 	const char *path;
@@ -123,7 +135,10 @@ int kube_request(struct kube_client *c, const struct kube_req *req, struct kube_
 		 struct kube_error *err);
 void kube_resp_release(struct kube_resp *resp);
 
-/* JSON helpers: a non-2xx answer is an error decoded from the Status object. */
+/* JSON helpers: a non-2xx answer is an error decoded from the Status object. Bodies are
+ * parsed a kilobyte at a time; the cancel flag stops a parse ("Cancelled"). Invalid JSON
+ * (nesting deeper than 2048 levels included) is reason "InvalidJSON"; running out of
+ * memory while parsing is "OutOfMemory". */
 int kube_get(struct kube_client *c, const char *path, json_t **out, struct kube_error *err);
 int kube_create(struct kube_client *c, const char *path, const json_t *obj, json_t **out,
 		struct kube_error *err);
@@ -136,7 +151,8 @@ int kube_patch(struct kube_client *c, const char *path, const char *patch_type, 
 /* query may be NULL ("propagationPolicy=Background" etc. go in the path). */
 int kube_delete(struct kube_client *c, const char *path, struct kube_error *err);
 
-/* Lists a collection with limit+continue pagination (page size 500). query is extra
+/* Lists a collection with limit+continue pagination (page size 500; a page larger than
+ * max_response_bytes is asked again with limit 50, then 5). query is extra
  * query text without '?' ("labelSelector=a%3Db"), may be NULL. *items is a new array
  * whose objects carry apiVersion and kind; *resource_version the list's RV (may be
  * NULL). */

@@ -42,6 +42,8 @@ enum {
 	OPT_UNSIGNED_IMAGE,
 	OPT_GDS_IMAGE,
 	OPT_REQUESTS,
+	OPT_MAX_RESPONSE_BYTES,
+	OPT_MAX_TOTAL_BYTES,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +74,8 @@ static const struct option long_opts[] = {
     {"unsigned-image", required_argument, NULL, OPT_UNSIGNED_IMAGE},
     {"gds-image", required_argument, NULL, OPT_GDS_IMAGE},
     {"requests", required_argument, NULL, OPT_REQUESTS},
+    {"max-response-bytes", required_argument, NULL, OPT_MAX_RESPONSE_BYTES},
+    {"max-total-bytes", required_argument, NULL, OPT_MAX_TOTAL_BYTES},
     {NULL, 0, NULL, 0},
 };
 
@@ -114,6 +118,31 @@ long run_opts_parse_duration(const char *s)
 		p = *end ? end + 1 : end;
 	}
 	return total > 0 ? total : -1;
+}
+
+unsigned long long run_opts_parse_size(const char *s)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {{"", 0},	  {"Ki", 10}, {"KiB", 10}, {"Mi", 20},
+		     {"MiB", 20}, {"Gi", 30}, {"GiB", 30}};
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return 0;
+	errno = 0;
+	char *end;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno != 0 || n > (1ULL << 40))
+		return 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (n > (1ULL << 40) >> units[i].shift)
+			return 0;
+		n <<= units[i].shift;
+		return n >= 1024 ? n : 0;
+	}
+	return 0;
 }
 
 /* A decimal integer in [min, max], or -1 (never a valid value here). */
@@ -184,6 +213,8 @@ static void set_defaults(struct run_opts *o)
 	o->parallel = 4;
 	o->image = KAIC_DEFAULT_IMAGE;
 	o->load_requests = 400;
+	o->max_response_bytes = RUN_MAX_RESPONSE_BYTES;
+	o->max_total_bytes = RUN_MAX_TOTAL_BYTES;
 }
 
 static bool is_url(const char *s)
@@ -259,6 +290,14 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		if ((n = parse_int(val, 1, 1000000)) < 0)
 			return invalid(val, c, cause);
 		o->load_requests = n;
+		return 0;
+	case OPT_MAX_RESPONSE_BYTES:
+		if ((o->max_response_bytes = run_opts_parse_size(val)) == 0)
+			return invalid(val, c, cause);
+		return 0;
+	case OPT_MAX_TOTAL_BYTES:
+		if ((o->max_total_bytes = run_opts_parse_size(val)) == 0)
+			return invalid(val, c, cause);
 		return 0;
 	case OPT_IMAGE:
 		return set_string(&o->image, val, flag, false, cause);

@@ -36,8 +36,14 @@ struct run_opts {
 	const char *signed_image;
 	const char *unsigned_image;
 	const char *gds_image;
-	long load_requests; /* NET-3.1 request count */
+	long load_requests;		       /* NET-3.1 request count */
+	unsigned long long max_response_bytes; /* --max-response-bytes */
+	unsigned long long max_total_bytes;    /* --max-total-bytes */
 };
+
+/* Defaults of --max-response-bytes and --max-total-bytes. */
+#define RUN_MAX_RESPONSE_BYTES (64ULL << 20)
+#define RUN_MAX_TOTAL_BYTES (512ULL << 20)
 
 /* run_opts.c: parses the arguments of `kaic run` (argv[0] is "run") into o, defaults
  * first. Strings borrow argv (or the environment); focus/skip hold canonical catalogue
@@ -53,6 +59,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause);
 const char *run_opts_sonobuoy_dir(void);
 /* Frees what run_opts_parse allocated (the focus/skip arrays). */
 void run_opts_release(struct run_opts *o);
+/* "64Mi", "512MiB", "1Gi", "100000" (bytes; Ki, Mi, Gi with an optional B), at least
+ * 1 KiB and at most 1 TiB; 0 when invalid. */
+unsigned long long run_opts_parse_size(const char *s);
 /* "30s", "5m", "1h", "1h30m" or plain seconds, as seconds (> 0); -1 when invalid. */
 long run_opts_parse_duration(const char *s);
 /* Why id is left out of the run ("excluded by --skip", "not in --focus"), or NULL. */

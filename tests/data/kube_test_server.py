@@ -191,6 +191,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404, status(404, "NotFound", 'pods "x" not found'))
         if path == "/forbidden-bare":
             return self.send(403, {"kind": "Status", "apiVersion": "v1", "code": 403})
+        if path == "/api/v1/fat":
+            # items too large for a page of 500 under the test's limit: 1 KiB each
+            n = int(q.get("limit", "0"))
+            items = [{"metadata": {"name": "f%d" % i}, "pad": "p" * 1024}
+                     for i in range(min(n, 60))]
+            return self.send(200, {"kind": "FatList", "apiVersion": "v1",
+                                   "metadata": {"resourceVersion": "3"}, "items": items})
         if path == "/big":
             return self.send(200, b"x" * int(q.get("size", "0")), "text/plain")
         if path == "/slow":

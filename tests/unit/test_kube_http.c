@@ -1,7 +1,7 @@
 /* test_kube_http.c: the client against a local HTTPS test server
  * (tests/data/kube_test_server.py): retries, Retry-After, Status and JSON errors,
- * pagination, watch streaming, body limit, TLS and connection errors, credentials,
- * discovery, proxy GETs and concurrent use. Skips (77) without python3 or openssl. */
+ * pagination, watch streaming, body and total limits, abortable parsing, TLS and connection errors,
+ * credentials, discovery, proxy GETs and concurrent use. Skips (77) without python3 or openssl. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -371,15 +371,123 @@ static void test_body_limit(void **state)
 	kube_client_stats(c, &before);
 	assert_int_equal(kube_proxy_get(c, "/big?size=3000000", &body, &len, &err), -1);
 	kube_client_stats(c, &after);
+	assert_string_equal(err.reason, "ResponseTooLarge");
 	assert_string_equal(err.message,
-			    "response from \"/big?size=3000000\" is larger than 1 MiB");
+			    "response from GET /big exceeds --max-response-bytes (1 MiB)");
 	assert_int_equal(after.requests - before.requests, 1); /* not retried */
 	assert_null(body);
 	kube_client_free(c);
 
-	/* the production limit is 256 MiB */
+	/* the default limit is 64 MiB; max_response_bytes sets another */
 	c = client();
-	assert_int_equal(c->body_limit, (size_t)256 << 20);
+	assert_int_equal(c->body_limit, (size_t)64 << 20);
+	assert_int_equal(c->total_limit, 0);
+	kube_client_free(c);
+	struct kube_config cfg;
+	base_cfg(&cfg, "ca.crt");
+	struct kube_client_opts o = {.max_response_bytes = 100000, .max_total_bytes = 1 << 20};
+	char *cause = NULL;
+	c = kube_client_new(&cfg, &o, &cause);
+	assert_non_null(c);
+	assert_int_equal(c->body_limit, 100000);
+	assert_int_equal(c->total_limit, 1 << 20);
+	assert_int_equal(kube_proxy_get(c, "/big?size=100001", &body, &len, &err), -1);
+	assert_string_equal(err.message,
+			    "response from GET /big exceeds --max-response-bytes (100000 bytes)");
+	kube_client_free(c);
+}
+
+/* max_total_bytes: what the client reads in all; past it requests fail, not retried,
+ * and later ones are not sent. */
+static void test_total_budget(void **state)
+{
+	(void)state;
+	struct kube_config cfg;
+	base_cfg(&cfg, "ca.crt");
+	struct kube_client_opts o = {.max_total_bytes = 1 << 20, .max_retries = 3};
+	char *cause = NULL;
+	struct kube_client *c = kube_client_new(&cfg, &o, &cause);
+	assert_non_null(c);
+	char *body = NULL;
+	size_t len = 0;
+	struct kube_error err = {0};
+	assert_int_equal(kube_proxy_get(c, "/big?size=600000", &body, &len, &err), 0);
+	free(body);
+	struct kube_stats before, after;
+	kube_client_stats(c, &before);
+	assert_int_equal(kube_proxy_get(c, "/big?size=600000", &body, &len, &err), -1);
+	assert_null(body);
+	assert_string_equal(err.reason, "OverBudget");
+	assert_string_equal(err.message, "GET /big stopped: the run has read --max-total-bytes "
+					 "(1 MiB) from the server");
+	kube_client_stats(c, &after);
+	assert_int_equal(after.requests - before.requests, 1);
+	json_t *out = NULL;
+	assert_int_equal(kube_get(c, "/hello", &out, &err), -1);
+	assert_string_equal(err.message, "GET /hello not sent: the run has read "
+					 "--max-total-bytes (1 MiB) from the server");
+	kube_client_stats(c, &before);
+	assert_int_equal(before.requests, after.requests);
+	kube_client_free(c);
+}
+
+/* A page over the response limit is asked again with fewer items. */
+static void test_list_page_shrinks(void **state)
+{
+	(void)state;
+	struct kube_client *c = client();
+	c->body_limit = 30000; /* 500 (60 sent) items of 1 KiB do not fit, 50 do */
+	json_t *items = NULL;
+	struct kube_error err = {0};
+	struct kube_stats before, after;
+	kube_client_stats(c, &before);
+	assert_int_equal(kube_list(c, "/api/v1/fat", NULL, &items, NULL, &err), 0);
+	kube_client_stats(c, &after);
+	assert_int_equal(json_array_size(items), 5);
+	assert_int_equal(after.requests - before.requests, 3); /* 500, 50, then 5 */
+	json_decref(items);
+	c->body_limit = 3000; /* not even 5 fit: the list fails with the limit named */
+	assert_int_equal(kube_list(c, "/api/v1/fat", NULL, &items, NULL, &err), -1);
+	assert_null(items);
+	assert_string_equal(
+	    err.message, "response from GET /api/v1/fat exceeds --max-response-bytes (3000 bytes)");
+	kube_client_free(c);
+}
+
+/* Parsing stops at a cancel; nesting past jansson's depth limit is one line of error. */
+static void test_parse(void **state)
+{
+	(void)state;
+	static atomic_int cancel;
+	cancel = 0;
+	struct kube_config cfg;
+	base_cfg(&cfg, "ca.crt");
+	struct kube_client_opts o = {.cancel = &cancel};
+	char *cause = NULL;
+	struct kube_client *c = kube_client_new(&cfg, &o, &cause);
+	size_t depth = 100000;
+	char *deep = xmalloc(2 * depth);
+	memset(deep, '[', depth);
+	memset(deep + depth, ']', depth);
+	struct kube_resp r = {.code = 200, .body = deep, .len = 2 * depth};
+	json_t *out = NULL;
+	struct kube_error err = {0};
+	assert_int_equal(kube_json_parse(c, "/deep?x=1", &r, &out, &err), -1);
+	assert_null(out);
+	assert_string_equal(err.reason, "InvalidJSON");
+	assert_string_equal(
+	    err.message,
+	    "invalid JSON from \"/deep\": line 1: maximum parsing depth reached near '['");
+	/* a valid body parses, unless the run is cancelled */
+	memset(deep, ' ', 2 * depth);
+	memcpy(deep + depth, "[1]", 3);
+	assert_int_equal(kube_json_parse(c, "/x", &r, &out, &err), 0);
+	assert_int_equal(json_array_size(out), 1);
+	json_decref(out);
+	cancel = 1;
+	assert_int_equal(kube_json_parse(c, "/x", &r, &out, &err), -1);
+	assert_string_equal(err.reason, "Cancelled");
+	free(deep);
 	kube_client_free(c);
 }
 
@@ -830,6 +938,9 @@ int main(void)
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_body_limit),
+	    cmocka_unit_test(test_total_budget),
+	    cmocka_unit_test(test_list_page_shrinks),
+	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_proxy_get),
 	    cmocka_unit_test(test_wrong_ca),
 	    cmocka_unit_test(test_tls_server_name),

@@ -199,6 +199,34 @@ static void test_durations(void **state)
 	assert_int_equal(run_opts_parse_duration("9999h"), -1);
 }
 
+static void test_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(run_opts_parse_size("64Mi"), 64ULL << 20);
+	assert_int_equal(run_opts_parse_size("512MiB"), 512ULL << 20);
+	assert_int_equal(run_opts_parse_size("2Gi"), 2ULL << 30);
+	assert_int_equal(run_opts_parse_size("4KiB"), 4096);
+	assert_int_equal(run_opts_parse_size("100000"), 100000);
+	assert_int_equal(run_opts_parse_size("1023"), 0);
+	assert_int_equal(run_opts_parse_size("0"), 0);
+	assert_int_equal(run_opts_parse_size("64M"), 0);
+	assert_int_equal(run_opts_parse_size("-1Mi"), 0);
+	assert_int_equal(run_opts_parse_size("2048Gi"), 0);
+	assert_int_equal(run_opts_parse_size("99999999999999999999"), 0);
+	struct run_opts o;
+	assert_null(parse(&o, (const char *const[]){NULL}));
+	assert_int_equal(o.max_response_bytes, 64ULL << 20);
+	assert_int_equal(o.max_total_bytes, 512ULL << 20);
+	assert_null(parse(&o, (const char *const[]){"--max-response-bytes", "1Mi",
+						    "--max-total-bytes=3Gi", NULL}));
+	assert_int_equal(o.max_response_bytes, 1ULL << 20);
+	assert_int_equal(o.max_total_bytes, 3ULL << 30);
+	expect_error("invalid value \"lots\" for --max-total-bytes",
+		     (const char *const[]){"--max-total-bytes", "lots", NULL});
+	expect_error("invalid value \"0\" for --max-response-bytes",
+		     (const char *const[]){"--max-response-bytes", "0", NULL});
+}
+
 static void test_in_cluster(void **state)
 {
 	(void)state;
@@ -243,7 +271,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_all_flags),
 	    cmocka_unit_test(test_bad_flags),  cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_sonobuoy),   cmocka_unit_test(test_reparse),
-	    cmocka_unit_test(test_in_cluster),
+	    cmocka_unit_test(test_in_cluster), cmocka_unit_test(test_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
