@@ -126,7 +126,7 @@ $(FUZZDIR)/fuzz_sim%: fuzz/fuzz_sim%.c $(FUZZDIR)/libkaicsim.a $(FUZZDIR)/libkai
 
 $(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libkaic.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ \
-	    $(filter %.c %.a,$^) $(SIMLIBS)
+	    $(filter %.c %.a,$^) $(SIMLIBS) -ltar
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin

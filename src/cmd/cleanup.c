@@ -1,11 +1,13 @@
 /* cleanup.c: `kaic cleanup`: deletes what earlier runs left behind, found by kaic's
  * labels on every resource type that can be listed and deleted. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "active/active.h"
 #include "cmd/cmd.h"
+#include "util/esc.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -27,6 +29,21 @@ struct cleanup {
 
 /* True for the one version of each group/resource that is listed: the preferred one,
  * else the first served. */
+/* "kaic cleanup: MESSAGE" on stderr, on one line with the cluster's control characters
+ * escaped (log_line). */
+static void cleanup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void cleanup_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *line = log_line(msg);
+	fprintf(stderr, "kaic cleanup: %s\n", line);
+	free(line);
+	free(msg);
+}
+
 static bool chosen(const struct kube_discovery *d, size_t i)
 {
 	const struct kube_resource *r = &d->items[i];
@@ -80,8 +97,7 @@ static void collect(struct cleanup *c, const char *query)
 				c->forbidden++;
 				log_info("cleanup: not allowed to list \"%s\"", path);
 			} else if (err.http_code != 404 && err.http_code != 405) {
-				fprintf(stderr, "kaic cleanup: cannot list \"%s\": %s\n", path,
-					err.message);
+				cleanup_error("cannot list \"%s\": %s", path, err.message);
 				c->unlisted++;
 			}
 		} else {
@@ -113,13 +129,15 @@ static void delete_one(struct cleanup *c, const struct target *t)
 			return;
 		}
 		if (rc != 0) {
-			fprintf(stderr, "kaic cleanup: cannot delete %s: %s\n", what, err.message);
+			cleanup_error("cannot delete %s: %s", what, err.message);
 			c->failed++;
 			free(what);
 			return;
 		}
 	}
-	printf("%s %s\n", verb, what);
+	char *shown = esc_text_dup(what); /* names come from the cluster */
+	printf("%s %s\n", verb, shown);
+	free(shown);
 	c->deleted++;
 	free(what);
 }

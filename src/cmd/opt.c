@@ -14,7 +14,7 @@ int cmd_usage_error(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	char *clean = log_redact(msg);
+	char *clean = log_line(msg);
 	fprintf(stderr, "kaic %s: %s\n", name, clean);
 	free(clean);
 	free(msg);

@@ -13,6 +13,7 @@
 #include "kube/inventory.h"
 #include "report/report.h"
 #include "run/runner.h"
+#include "util/esc.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 #include "util/clock.h"
@@ -178,9 +179,11 @@ static int run_checks(struct run_state *st)
 	res.run_id = xstrdup(st->run_id);
 	clock_gettime(CLOCK_REALTIME, &res.started);
 	bool color = want_color(o);
+	char *version = esc_text_dup(inventory_server_version(st->inv)); /* the cluster's */
 	printf("kaic %s (checklist %s): %s (Kubernetes %s), run %s, %s mode\n", KAIC_VERSION,
-	       catalog_spec_version(), kube_client_config(st->client)->server,
-	       inventory_server_version(st->inv), st->run_id, o->passive ? "passive" : "active");
+	       catalog_spec_version(), kube_client_config(st->client)->server, version, st->run_id,
+	       o->passive ? "passive" : "active");
+	free(version);
 	fflush(stdout);
 	struct report_term *term = report_term_new(stdout, color, color && tall_enough());
 	struct runner_progress progress = report_term_progress(term);

@@ -4,21 +4,20 @@
 
 #include "report/report.h"
 #include "report/write.h"
+#include "util/esc.h"
 #include "util/xmalloc.h"
 
-/* A JSON string of s; bytes that are not valid UTF-8 become '?' rather than losing
- * the value (jansson refuses invalid UTF-8). */
+/* A JSON string of s. Evidence and remediation are valid UTF-8 already (check.c makes
+ * them so); anything else (cleanup notes, cluster strings) has the bytes that are not
+ * UTF-8 replaced by U+FFFD, so that json_dumps never fails and loses results.json. */
 static json_t *text(const char *s)
 {
 	json_t *j = json_string(s);
 	if (j != NULL)
 		return j;
-	char *copy = xstrdup(s);
-	for (char *p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
+	char *fixed = esc_utf8_dup(s);
+	j = json_string(fixed);
+	free(fixed);
 	return j;
 }
 

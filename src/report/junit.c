@@ -5,15 +5,21 @@
 #include "report/report.h"
 #include "report/write.h"
 #include "util/buf.h"
+#include "util/esc.h"
 #include "util/xmalloc.h"
 
-/* Appends s XML-escaped; characters XML 1.0 forbids (controls other than tab, LF and
- * CR) become '?'. */
-static void add_xml(struct buf *b, const char *s)
+/* Appends s XML-escaped. XML 1.0 cannot carry most control characters, even as
+ * references: those become visible escapes ("\x1b", as on the terminal), and so do bytes
+ * that are not UTF-8. Tab, line feed and carriage return are kept as character
+ * references where a reader would otherwise normalise them: in attributes (attr) all
+ * three, in element content the carriage return. */
+static void add_xml_to(struct buf *b, const char *s, bool attr)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
+	struct buf t = BUF_INIT;
+	buf_init(&t);
+	esc_text_keep(&t, s, "\t\n\r");
+	for (const char *p = t.data; *p != '\0'; p++) {
+		switch (*p) {
 		case '&':
 			buf_adds(b, "&amp;");
 			break;
@@ -29,11 +35,33 @@ static void add_xml(struct buf *b, const char *s)
 		case '\'':
 			buf_adds(b, "&apos;");
 			break;
+		case '\r':
+			buf_adds(b, "&#13;");
+			break;
+		case '\n':
+		case '\t':
+			if (attr)
+				buf_addf(b, "&#%d;", *p);
+			else
+				buf_addc(b, *p);
+			break;
 		default:
-			buf_addc(b,
-				 c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '?' : (char)c);
+			buf_addc(b, *p);
 		}
 	}
+	buf_release(&t);
+}
+
+/* s as attribute text (between double quotes). */
+static void add_xml(struct buf *b, const char *s)
+{
+	add_xml_to(b, s, true);
+}
+
+/* s as element content. */
+static void add_xml_text(struct buf *b, const char *s)
+{
+	add_xml_to(b, s, false);
 }
 
 enum outcome { OUT_PASS, OUT_FAILURE, OUT_ERROR, OUT_SKIPPED };
@@ -92,7 +120,7 @@ static void add_details(struct buf *b, const struct req_result *rr)
 		buf_addf(&t, "- %s\n", res->evidence[i]);
 	if (res->remediation != NULL)
 		buf_addf(&t, "remediation: %s\n", res->remediation);
-	add_xml(b, t.data);
+	add_xml_text(b, t.data);
 	buf_release(&t);
 }
 

@@ -6,36 +6,26 @@
 #include "report/report.h"
 #include "report/write.h"
 #include "util/buf.h"
+#include "util/esc.h"
 #include "util/xmalloc.h"
 
 #define TABLE_HEAD                                                                                 \
 	"| Domain | ID | Requirement | Support Level | Notes/Implementation Details |\n"           \
 	"| --- | --- | --- | --- | --- |\n"
 
-/* Appends s as table-cell text: pipes escaped, line breaks and tabs as spaces, HTML
- * brackets escaped so evidence cannot inject markup. */
+/* Appends s as table-cell text that renders as exactly esc_text(s): control characters
+ * become visible escapes ("\n", "\x1b"), then every character Markdown or a GFM table
+ * gives a meaning to is backslash-escaped (CommonMark renders "\<" as "<", "\\" as
+ * "\", "\|" as "|"), so evidence can neither inject markup nor break the row. */
 static void add_cell(struct buf *b, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '|':
-			buf_adds(b, "\\|");
-			break;
-		case '<':
-			buf_adds(b, "&lt;");
-			break;
-		case '>':
-			buf_adds(b, "&gt;");
-			break;
-		case '\n':
-		case '\r':
-		case '\t':
-			buf_addc(b, ' ');
-			break;
-		default:
-			buf_addc(b, *s);
-		}
+	char *text = esc_text_dup(s);
+	for (const char *p = text; *p != '\0'; p++) {
+		if (strchr("\\`*_[]<>|&~", *p) != NULL)
+			buf_addc(b, '\\');
+		buf_addc(b, *p);
 	}
+	free(text);
 }
 
 /* "**MUST** title" */

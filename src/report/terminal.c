@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "report/report.h"
+#include "util/esc.h"
 #include "util/xmalloc.h"
 
 #define GREEN "\033[32m"
@@ -61,6 +62,15 @@ static void put_verdict(struct report_term *t, enum verdict v)
 		fprintf(t->out, "%s%-9s" RESET, verdict_color(v), verdict_name(v));
 	else
 		fprintf(t->out, "%-9s", verdict_name(v));
+}
+
+/* Writes s with its control characters as visible escapes: text that came from the
+ * cluster (or anywhere else) cannot move the cursor or forge a line. */
+static void put_text(struct report_term *t, const char *s)
+{
+	char *line = esc_text_dup(s);
+	fputs(line, t->out);
+	free(line);
 }
 
 static void put_line(struct report_term *t, size_t i)
@@ -280,12 +290,17 @@ void report_term_summary(struct report_term *t, const struct run_result *r)
 		r->aggregated_discovery ? "aggregated" : "legacy", r->stats.bytes_in);
 	if (!r->cleanup_ok) {
 		fputs("Cleanup:  incomplete", t->out);
-		for (size_t i = 0; r->cleanup_notes != NULL && r->cleanup_notes[i] != NULL; i++)
-			fprintf(t->out, "\n          %s", r->cleanup_notes[i]);
+		for (size_t i = 0; r->cleanup_notes != NULL && r->cleanup_notes[i] != NULL; i++) {
+			fputs("\n          ", t->out);
+			put_text(t, r->cleanup_notes[i]);
+		}
 		fputc('\n', t->out);
 	}
-	for (size_t i = 0; r->reports != NULL && r->reports[i] != NULL; i++)
-		fprintf(t->out, "%-10s%s\n", i == 0 ? "Reports:" : "", r->reports[i]);
+	for (size_t i = 0; r->reports != NULL && r->reports[i] != NULL; i++) {
+		fprintf(t->out, "%-10s", i == 0 ? "Reports:" : "");
+		put_text(t, r->reports[i]);
+		fputc('\n', t->out);
+	}
 	put_outcome(t, r);
 	fflush(t->out);
 	pthread_mutex_unlock(&t->lock);

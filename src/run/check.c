@@ -7,7 +7,11 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/buf.h"
+#include "util/esc.h"
 #include "util/xmalloc.h"
+
+#define EVIDENCE_MAX 1000 /* bytes of one evidence line, "..." included */
 
 const char *verdict_name(enum verdict v)
 {
@@ -47,14 +51,29 @@ void check_result_release(struct check_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* raw as valid UTF-8 (U+FFFD for what is not), cut at a character boundary to at most
+ * EVIDENCE_MAX bytes with "..." marking the cut; a new string. */
+static char *evidence_line(const char *raw)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	esc_utf8_fix(&b, raw, strlen(raw));
+	if (b.len > EVIDENCE_MAX) {
+		b.len = esc_utf8_cut(b.data, b.len, EVIDENCE_MAX - 4);
+		b.data[b.len] = '\0';
+		buf_adds(&b, "...");
+	}
+	return buf_detach(&b, NULL);
+}
+
 void check_evidence(struct check_result *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *line = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (strlen(line) > 1000)
-		memcpy(line + 996, "...", 4);
+	char *line = evidence_line(raw);
+	free(raw);
 	r->evidence = xreallocarray(r->evidence, r->nevidence + 1, sizeof(*r->evidence));
 	r->evidence[r->nevidence++] = line;
 }
@@ -67,6 +86,8 @@ void check_verdict(struct check_result *r, enum verdict v, const char *fmt, ...)
 	free(r->remediation);
 	va_list ap;
 	va_start(ap, fmt);
-	r->remediation = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	r->remediation = esc_utf8_dup(raw);
+	free(raw);
 }

@@ -34,10 +34,12 @@ const char *verdict_name(enum verdict v);
 const char *mode_name(enum check_mode m);
 void check_result_init(struct check_result *r);
 void check_result_release(struct check_result *r);
-/* Appends one evidence line (printf-style); lines longer than 1000 bytes are cut. */
+/* Appends one evidence line (printf-style), made valid UTF-8 (U+FFFD replaces what is
+ * not); a line longer than 1000 bytes is cut at a character boundary and ends "...". */
 void check_evidence(struct check_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Sets the verdict and, unless fmt is NULL, the remediation hint (replacing any). */
+/* Sets the verdict and, unless fmt is NULL, the remediation hint (replacing any), made
+ * valid UTF-8 as evidence is. */
 void check_verdict(struct check_result *r, enum verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/esc.h"
 #include "util/xmalloc.h"
 
 static enum log_level level = LOG_WARN;
@@ -74,6 +75,14 @@ char *log_redact(const char *s)
 	return buf_detach(&out, NULL);
 }
 
+char *log_line(const char *s)
+{
+	char *redacted = log_redact(s);
+	char *line = esc_text_dup(redacted);
+	free(redacted);
+	return line;
+}
+
 void log_msg(enum log_level l, const char *fmt, ...)
 {
 	if (l > level)
@@ -82,7 +91,7 @@ void log_msg(enum log_level l, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	char *clean = log_redact(raw);
+	char *clean = log_line(raw);
 	static const char *names[] = {"error", "warning", "info", "debug"};
 	fprintf(stderr, "kaic: %s: %s\n", names[l], clean);
 	free(raw);

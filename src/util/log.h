@@ -13,6 +13,10 @@ void log_add_secret(const char *secret);
 /* Returns a copy of s with every registered secret and every "Authorization:" /
  * "Bearer " value replaced by "[redacted]"; the caller owns it. */
 char *log_redact(const char *s);
+/* log_redact, then every control character as a visible escape (esc_text: "\x1b",
+ * "\r", "\n"): one line that cannot drive a terminal. The caller owns it. */
+char *log_line(const char *s);
+/* Writes "kaic: LEVEL: " and the message as log_line makes it, on one line. */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

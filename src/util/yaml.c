@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "util/esc.h"
 #include "util/xmalloc.h"
 
 #define YAML_MAX_FILE (64u << 20)
@@ -327,61 +329,113 @@ int yaml_load_file(const char *path, json_t **docs, char **cause)
 
 /* ---- emitting ---- */
 
-/* Whether a string must be quoted to read back as the same string. */
+/* Words that some YAML reader takes for a boolean or null when plain: YAML 1.1's
+ * (PyYAML; gopkg.in/yaml.v2, which Sonobuoy uses, adds y and n), compared ignoring case,
+ * and the merge and value keys. */
+static bool special_word(const char *s)
+{
+	static const char *const words[] = {"y",  "n",	 "yes",	 "no", "true", "false",
+					    "on", "off", "null", "~",  NULL};
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return true;
+	return strcmp(s, "=") == 0 || strcmp(s, "<<") == 0;
+}
+
+/* Whether a string must be quoted to read back as the same string with YAML 1.1 and
+ * 1.2 readers. Plain style is kept only for printable ASCII that starts with neither
+ * an indicator nor a character that could begin a number, timestamp or special float
+ * ([-+.0-9]: every int, float, sexagesimal and timestamp form of YAML 1.1 does). */
 static bool needs_quotes(const char *s)
 {
 	if (*s == '\0')
 		return true;
-	json_t *v = plain_scalar(s);
-	bool other = !json_is_string(v);
-	json_decref(v);
-	if (other)
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return true;
+	if (strchr("-?:,[]{}#&*!|>'\"%@` +.0123456789", s[0]) != NULL)
 		return true;
-	if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) != NULL)
-		return true;
-	if (strstr(s, ": ") || strstr(s, " #") || strchr(s, '\n') || strchr(s, '\t'))
+	if (strstr(s, ": ") || strstr(s, " #"))
 		return true;
 	size_t n = strlen(s);
 	if (s[n - 1] == ' ' || s[n - 1] == ':')
 		return true;
-	if (!strcmp(s, "yes") || !strcmp(s, "no") || !strcmp(s, "on") || !strcmp(s, "off") ||
-	    !strcmp(s, "y") || !strcmp(s, "n") || !strcmp(s, "Yes") || !strcmp(s, "No"))
+	if (special_word(s))
 		return true;
-	return false;
+	json_t *v = plain_scalar(s);
+	bool other = !json_is_string(v);
+	json_decref(v);
+	return other;
+}
+
+/* Appends the character c (of len bytes at p) inside a double-quoted scalar. */
+static void emit_quoted_char(struct buf *out, const char *p, size_t len, unsigned c)
+{
+	switch (c) {
+	case '"':
+		buf_adds(out, "\\\"");
+		return;
+	case '\\':
+		buf_adds(out, "\\\\");
+		return;
+	case '\n':
+		buf_adds(out, "\\n");
+		return;
+	case '\t':
+		buf_adds(out, "\\t");
+		return;
+	case '\r':
+		buf_adds(out, "\\r");
+		return;
+	}
+	/* C0, DEL, C1 (NEL among them) and the non-characters YAML readers refuse; line
+	 * and paragraph separators and the byte-order mark, which readers treat apart */
+	if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+		buf_addf(out, "\\x%02x", c);
+	else if (c == 0x2028 || c == 0x2029 || c == 0xfeff || c == 0xfffe || c == 0xffff)
+		buf_addf(out, "\\u%04x", c);
+	else
+		buf_add(out, p, len);
+}
+
+/* Appends s double-quoted; bytes that are not UTF-8 become U+FFFD ("\uFFFD"). */
+static void emit_quoted(struct buf *out, const char *s)
+{
+	size_t n = strlen(s);
+	buf_addc(out, '"');
+	for (size_t i = 0; i < n;) {
+		size_t l = esc_utf8_len(s + i, n - i);
+		if (l == 0) {
+			buf_adds(out, "\\uFFFD");
+			i++;
+			continue;
+		}
+		emit_quoted_char(out, s + i, l, esc_utf8_decode(s + i, l));
+		i += l;
+	}
+	buf_addc(out, '"');
 }
 
 static void emit_string(struct buf *out, const char *s)
 {
-	if (!needs_quotes(s)) {
+	if (needs_quotes(s))
+		emit_quoted(out, s);
+	else
 		buf_adds(out, s);
-		return;
-	}
-	buf_addc(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			buf_adds(out, "\\\"");
-			break;
-		case '\\':
-			buf_adds(out, "\\\\");
-			break;
-		case '\n':
-			buf_adds(out, "\\n");
-			break;
-		case '\t':
-			buf_adds(out, "\\t");
-			break;
-		case '\r':
-			buf_adds(out, "\\r");
-			break;
-		default:
-			if (*p < 0x20)
-				buf_addf(out, "\\x%02x", *p);
-			else
-				buf_addc(out, (char)*p);
-		}
-	}
-	buf_addc(out, '"');
+}
+
+/* A finite double as a YAML float both YAML 1.1 (which wants a '.') and 1.2 read. */
+static void emit_real(struct buf *out, double d)
+{
+	char num[40];
+	snprintf(num, sizeof(num), "%.17g", d);
+	char *e = strchr(num, 'e');
+	if (strchr(num, '.') != NULL)
+		buf_adds(out, num);
+	else if (e != NULL)
+		buf_addf(out, "%.*s.0%s", (int)(e - num), num, e);
+	else
+		buf_addf(out, "%s.0", num);
 }
 
 static void emit_scalar(struct buf *out, const json_t *v)
@@ -396,7 +450,7 @@ static void emit_scalar(struct buf *out, const json_t *v)
 	case JSON_REAL: {
 		double d = json_real_value(v);
 		if (isfinite(d))
-			buf_addf(out, "%.17g", d);
+			emit_real(out, d);
 		else
 			buf_adds(out, isnan(d) ? ".nan" : (d > 0 ? ".inf" : "-.inf"));
 		break;

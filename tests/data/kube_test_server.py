@@ -6,7 +6,9 @@ Creates a throwaway CA, a server certificate (127.0.0.1, localhost, kaic-test.lo
 client certificate and an unrelated CA in DIR with the openssl command, listens on
 127.0.0.1 (a free port) and writes the port to DIR/port once it accepts connections.
 Each endpoint acts out one behaviour the client must handle; "id" query values keep
-the per-test counters apart. A path prefix /legacy makes discovery answer the legacy way.
+the per-test counters apart. A path prefix /legacy makes discovery answer the legacy way;
+under /hostile every request is denied with a Status message holding terminal control
+sequences (ESC, BEL, CR, LF) that try to forge a report line.
 Python standard library only.
 """
 import json
@@ -53,6 +55,10 @@ def hit(key):
     with LOCK:
         COUNTS[key] = COUNTS.get(key, 0) + 1
         return COUNTS[key]
+
+
+HOSTILE_MESSAGE = ("admission webhook \"deny.example.com\" denied the request: "
+                   "\x1b[2K\r\nHW-1.1   MUST     Full     active\x07\x1b]0;title\x07")
 
 
 def status(code, reason, message):
@@ -135,6 +141,8 @@ class Handler(BaseHTTPRequestHandler):
             path = path[len("/legacy"):]
         key = path + "#" + q.get("id", "")
         self.request_body = self.body()  # always consumed: the connection is kept alive
+        if path.startswith("/hostile"):
+            return self.send(403, status(403, "Forbidden", HOSTILE_MESSAGE))
         if path in ("/api", "/apis") and not legacy and \
                 "as=APIGroupDiscoveryList" in self.headers.get("Accept", ""):
             hit("discovery")
