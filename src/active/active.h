@@ -56,12 +56,15 @@ typedef enum active_wait_answer (*active_wait_pred)(const json_t *obj, void *arg
 /* Waits until pred answers DONE for the object name in the collection path
  * ("/api/v1/namespaces/NS/pods"): reads it, then watches it from its resourceVersion
  * (fieldSelector metadata.name), falling back to polling with backoff when watch fails.
- * pred also sees a missing object as NULL. Returns 0 with *out (new reference, may be
- * NULL when out is NULL or the object is gone) when pred said DONE; -1 with *err on an
- * API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed
- * with the server answering, the unanswered request's error (reason "NoAnswer" without
- * an HTTP status) when it passed while the server did not answer, and "Cancelled" when
- * *cancel became non-zero; *out then holds the last object seen (or NULL). */
+ * pred also sees a missing object as NULL. An object that existed during the wait and is
+ * then deleted (a DELETED event, or 404 on re-reading it) ends the wait at once unless
+ * pred answers DONE for NULL: -1 with reason "Deleted" and a message saying what was
+ * observed of who deleted it (deletionTimestamp, last manager, run-id label). Returns 0 with *out
+ * (new reference, may be NULL when out is NULL or the object is gone) when pred said DONE; -1 with
+ * *err on an API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed with
+ * the server answering, the unanswered request's error (reason "NoAnswer" without an HTTP status)
+ * when it passed while the server did not answer, and "Cancelled" when *cancel became non-zero;
+ * *out then holds the last object seen (or NULL). */
 int active_wait(struct active *a, const char *path, const char *name, active_wait_pred pred,
 		void *arg, long long deadline_ms, atomic_int *cancel, json_t **out,
 		struct kube_error *err);
