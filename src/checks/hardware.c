@@ -103,8 +103,14 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 
 /* ---- HW-1.3: fault detection and remediation ---- */
 
+/* What HW-1.3 found. Full needs a tie: automated remediation that acts on an
+ * accelerator fault signal (a node condition a detector sets for accelerators), or a
+ * component that detects and remediates accelerator faults itself. */
 struct faults {
 	struct cutil_set detect, remediate; /* what was found, for evidence */
+	struct cutil_set accel_types;	    /* accelerator fault condition types */
+	struct cutil_set ties;		    /* remediation acting on such a signal */
+	struct cutil_set untied;	    /* remediation acting on none: why */
 };
 
 static bool has_gpu_word(const char *s, const char *const *words)
@@ -115,15 +121,36 @@ static bool has_gpu_word(const char *s, const char *const *words)
 	return false;
 }
 
+/* The condition types an accelerator rule file of node-problem-detector sets: its
+ * "conditions[].type" and "rules[].condition" when the file mentions accelerators. */
+static void npd_condition_types(const char *config, struct faults *f)
+{
+	if (!has_gpu_word(config, known_gpu_rule_words))
+		return;
+	json_t *doc = json_loads(config, 0, NULL);
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(doc, "conditions"), i, c) {
+		const char *t = cutil_str(c, "type");
+		if (t != NULL && *t != '\0')
+			cutil_set_add(&f->accel_types, t);
+	}
+	json_array_foreach(json_object_get(doc, "rules"), i, c) {
+		const char *t = cutil_str(c, "condition");
+		if (t != NULL && *t != '\0')
+			cutil_set_add(&f->accel_types, t);
+	}
+	json_decref(doc);
+}
+
 /* Whether a detector workload carries an accelerator rule: in its container args or in
- * the ConfigMaps it mounts. */
-static bool gpu_rule(struct inventory *inv, const json_t *wl, struct check_result *res, int *errors)
+ * the ConfigMaps it mounts (whose rule files' condition types go to f->accel_types). */
+static bool gpu_rule(struct inventory *inv, const json_t *wl, struct faults *f,
+		     struct check_result *res, int *errors)
 {
 	char *text = json_dumps(cutil_get(wl, "spec.template.spec.containers"), JSON_COMPACT);
 	bool found = text != NULL && has_gpu_word(text, known_gpu_rule_words);
 	free(text);
-	if (found)
-		return true;
 	/* the mounted ConfigMaps by name: no cluster-wide list of every ConfigMap's data */
 	size_t i;
 	const json_t *v;
@@ -132,11 +159,15 @@ static bool gpu_rule(struct inventory *inv, const json_t *wl, struct check_resul
 		const json_t *cm = name ? cutil_get_named(inv, "", "v1", "configmaps", cutil_ns(wl),
 							  name, res, errors)
 					: NULL;
-		char *data = cm ? json_dumps(json_object_get(cm, "data"), JSON_COMPACT) : NULL;
-		found = data != NULL && has_gpu_word(data, known_gpu_rule_words);
-		free(data);
-		if (found)
-			break;
+		const char *key;
+		const json_t *val;
+		json_object_foreach((json_t *)json_object_get(cm, "data"), key, val) {
+			const char *t = json_string_value(val);
+			if (t != NULL && has_gpu_word(t, known_gpu_rule_words)) {
+				found = true;
+				npd_condition_types(t, f);
+			}
+		}
 	}
 	return found;
 }
@@ -151,7 +182,7 @@ static void fault_workloads(struct inventory *inv, const json_t *items, struct f
 			if (!cutil_matches(wl, c->workload_names, c->labels))
 				continue;
 			char *ref = cutil_ref(wl);
-			if (c->needs_gpu_rule && !gpu_rule(inv, wl, res, errors)) {
+			if (c->needs_gpu_rule && !gpu_rule(inv, wl, f, res, errors)) {
 				check_evidence(res,
 					       "%s (%s) has no accelerator rule in its "
 					       "configuration",
@@ -161,11 +192,62 @@ static void fault_workloads(struct inventory *inv, const json_t *items, struct f
 					cutil_set_addf(&f->detect, "%s (%s)", c->name, ref);
 				if (c->roles & KNOWN_REMEDIATE)
 					cutil_set_addf(&f->remediate, "%s (%s)", c->name, ref);
+				if ((c->roles & KNOWN_DETECT) && (c->roles & KNOWN_REMEDIATE))
+					cutil_set_addf(&f->ties,
+						       "%s (%s) detects accelerator faults and "
+						       "remediates them itself",
+						       c->name, ref);
 			}
 			free(ref);
 			break;
 		}
 	}
+}
+
+/* The condition types a remediation object acts on: medik8s NodeHealthCheck and Cluster
+ * API MachineHealthCheck v1beta1 spec.unhealthyConditions[].type, MachineHealthCheck
+ * v1beta2 spec.checks.unhealthyNodeConditions[].type. */
+static void acted_types(const json_t *o, struct cutil_set *types)
+{
+	static const char *const paths[] = {"spec.unhealthyConditions",
+					    "spec.checks.unhealthyNodeConditions"};
+	for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+		size_t i;
+		const json_t *c;
+		json_array_foreach(cutil_get(o, paths[k]), i, c) {
+			const char *t = cutil_str(c, "type");
+			if (t != NULL)
+				cutil_set_add(types, t);
+		}
+	}
+}
+
+/* Whether a condition type is an accelerator fault signal: one a detector's accelerator
+ * rule sets, or an accelerator condition observed on a node (a name alone is not). */
+static bool accel_type(const struct faults *f, const char *t)
+{
+	return cutil_set_has(&f->accel_types, t);
+}
+
+/* Ties one remediation object to the accelerator fault signals it acts on. */
+static void tie_remediation(struct faults *f, const char *what, const json_t *o)
+{
+	struct cutil_set types = CUTIL_SET_INIT, accel = CUTIL_SET_INIT;
+	acted_types(o, &types);
+	for (size_t i = 0; i < types.n; i++)
+		if (accel_type(f, types.v[i]))
+			cutil_set_add(&accel, types.v[i]);
+	char *on = cutil_set_join(accel.n > 0 ? &accel : &types, MAX_NAMES);
+	if (accel.n > 0)
+		cutil_set_addf(&f->ties, "%s %s remediates on %s", what, cutil_name(o), on);
+	else
+		cutil_set_addf(&f->untied,
+			       "%s %s acts on no accelerator fault condition (its "
+			       "unhealthy conditions: %s)",
+			       what, cutil_name(o), on);
+	free(on);
+	cutil_set_release(&types);
+	cutil_set_release(&accel);
 }
 
 static void fault_apis(struct inventory *inv, struct faults *f, struct check_result *res,
@@ -190,6 +272,22 @@ static void fault_apis(struct inventory *inv, struct faults *f, struct check_res
 			free(l);
 		}
 		cutil_set_release(&names);
+	}
+}
+
+/* After detection is known: which remediation objects act on accelerator signals. */
+static void fault_ties(struct inventory *inv, struct faults *f, struct check_result *res,
+		       int *errors)
+{
+	for (const struct known_fault_api *a = known_fault_apis; a->group != NULL; a++) {
+		if (!inventory_served(inv, a->group, NULL, a->resource))
+			continue;
+		size_t i;
+		const json_t *o;
+		json_array_foreach(cutil_list(inv, a->group, NULL, a->resource, res, errors), i,
+				   o) {
+			tie_remediation(f, a->name, o);
+		}
 	}
 }
 
@@ -221,10 +319,12 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 			cutil_set_add(&cordoned, cutil_name(node));
 		json_array_foreach(cutil_get(node, "status.conditions"), j, c) {
 			const char *t = json_string_value(json_object_get(c, "type"));
-			if (t != NULL && has_gpu_word(t, known_gpu_condition_words))
+			if (t != NULL && has_gpu_word(t, known_gpu_condition_words)) {
 				cutil_set_addf(&conds, "%s=%s on %s", t,
 					       json_string_value(json_object_get(c, "status")),
 					       cutil_name(node));
+				cutil_set_add(&f->accel_types, t);
+			}
 		}
 	}
 	char *l = cutil_set_join(&cordoned, MAX_NAMES);
@@ -240,30 +340,39 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 	cutil_set_release(&conds);
 }
 
-static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
+static void faults_evidence(struct check_result *res, struct faults *f)
 {
-	struct inventory *inv = ctx->inv;
-	int errors = 0;
-	struct faults f = {CUTIL_SET_INIT, CUTIL_SET_INIT};
-	fault_workloads(inv, cutil_list(inv, "apps", "v1", "daemonsets", res, &errors), &f, res,
-			&errors);
-	fault_workloads(inv, cutil_list(inv, "apps", "v1", "deployments", res, &errors), &f, res,
-			&errors);
-	fault_apis(inv, &f, res, &errors);
-	fault_state(inv, &f, res, &errors);
-	char *d = cutil_set_join(&f.detect, MAX_NAMES);
-	char *r = cutil_set_join(&f.remediate, MAX_NAMES);
+	char *d = cutil_set_join(&f->detect, MAX_NAMES);
+	char *r = cutil_set_join(&f->remediate, MAX_NAMES);
 	check_evidence(res, "detection: %s", d);
 	check_evidence(res, "automated cordon/drain: %s", r);
 	free(d);
 	free(r);
-	if (f.detect.n > 0 && f.remediate.n > 0)
+	if (f->accel_types.n > 0) {
+		char *t = cutil_set_join(&f->accel_types, MAX_NAMES);
+		check_evidence(res, "accelerator fault condition types: %s", t);
+		free(t);
+	}
+	for (size_t i = 0; i < f->ties.n; i++)
+		check_evidence(res, "fault signal tied to remediation: %s", f->ties.v[i]);
+	for (size_t i = 0; i < f->untied.n; i++)
+		check_evidence(res, "not tied to an accelerator fault: %s", f->untied.v[i]);
+}
+
+static void faults_verdict(struct check_result *res, int errors, const struct faults *f)
+{
+	if (f->ties.n > 0)
 		cutil_decide(res, errors, VERDICT_FULL, VERDICT_FULL, NULL);
-	else if (f.detect.n > 0)
+	else if (f->detect.n > 0 && f->remediate.n > 0)
+		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
+			     "make the remediation act on the accelerator fault condition (add "
+			     "the detector's GPU condition type, e.g. GPUXidError, to the "
+			     "NodeHealthCheck's unhealthyConditions)");
+	else if (f->detect.n > 0)
 		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
 			     "add automated remediation that cordons and drains faulty nodes "
 			     "(medik8s NodeHealthCheck on the GPU condition, NVSentinel)");
-	else if (f.remediate.n > 0)
+	else if (f->remediate.n > 0)
 		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
 			     "add accelerator fault detection (node-problem-detector with a GPU "
 			     "rule, NVSentinel, a DRA driver that taints unhealthy devices)");
@@ -271,8 +380,29 @@ static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_FULL,
 			     "install accelerator fault detection with automated cordon and drain "
 			     "(NVSentinel, or node-problem-detector plus medik8s NodeHealthCheck)");
+}
+
+static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
+{
+	struct inventory *inv = ctx->inv;
+	int errors = 0;
+	struct faults f = {CUTIL_SET_INIT, CUTIL_SET_INIT, CUTIL_SET_INIT, CUTIL_SET_INIT,
+			   CUTIL_SET_INIT};
+	fault_workloads(inv, cutil_list(inv, "apps", "v1", "daemonsets", res, &errors), &f, res,
+			&errors);
+	fault_workloads(inv, cutil_list(inv, "apps", "v1", "deployments", res, &errors), &f, res,
+			&errors);
+	fault_apis(inv, &f, res, &errors);
+	fault_state(inv, &f, res, &errors);
+	if (f.detect.n > 0)
+		fault_ties(inv, &f, res, &errors);
+	faults_evidence(res, &f);
+	faults_verdict(res, errors, &f);
 	cutil_set_release(&f.detect);
 	cutil_set_release(&f.remediate);
+	cutil_set_release(&f.accel_types);
+	cutil_set_release(&f.ties);
+	cutil_set_release(&f.untied);
 }
 
 static const struct check hw_dra = {
@@ -292,7 +422,8 @@ static const struct check hw_metrics = {
 static const struct check hw_faults = {
     .id = "HW-1.3",
     .passive = hw_faults_passive,
-    .flags = CHECK_NEEDS_NAMESPACE | CHECK_OPT_IN,
+    /* Full needs the fault to be shown handled: passively, a tie tops out at Partial */
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE | CHECK_OPT_IN,
 };
 
 const struct check *const checks_hardware[] = {

@@ -363,15 +363,73 @@ static void test_metrics_allocatable_fallback(void **state)
 
 /* ---- HW-1.3 ---- */
 
+/* The fixture's NodeHealthCheck with these unhealthy condition types. */
+static json_t *nhc_on(const char *t1, const char *t2)
+{
+	json_t *fx = load();
+	json_t *nhc =
+	    json_array_get(list(fx, "remediation.medik8s.io/v1alpha1/nodehealthchecks"), 0);
+	json_t *conds = json_array();
+	json_array_append_new(conds, json_pack("{s:s, s:s}", "type", t1, "status", "True"));
+	if (t2 != NULL)
+		json_array_append_new(conds,
+				      json_pack("{s:s, s:s}", "type", t2, "status", "False"));
+	json_object_set_new(nhc, "spec", json_pack("{s:o}", "unhealthyConditions", conds));
+	return fx;
+}
+
 static void test_faults_full(void **state)
 {
 	(void)state;
 	struct check_result r;
-	run("HW-1.3", load(), NULL, &r);
+	run("HW-1.3", nhc_on("GpuXidError", "Ready"), NULL, &r);
 	expect(&r, VERDICT_FULL, "detection: node-problem-detector (kube-system/node-problem-det",
 	       "and accelerator node conditions set by a detector",
 	       "automated cordon/drain: medik8s NodeHealthCheck (gpu-nodes)",
-	       "accelerator node conditions: GpuXidError=False on gpu-node-1", NULL);
+	       "accelerator node conditions: GpuXidError=False on gpu-node-1",
+	       "fault signal tied to remediation: medik8s NodeHealthCheck gpu-nodes remediates "
+	       "on GpuXidError",
+	       NULL);
+	assert_true(checks_find("HW-1.3")->flags & CHECK_FULL_NEEDS_ACTIVE);
+}
+
+/* Presence is not enough: a NodeHealthCheck that acts on no accelerator condition leaves
+ * the detector's GPU condition unhandled. */
+static void test_faults_not_tied(void **state)
+{
+	(void)state;
+	struct check_result r;
+	run("HW-1.3", nhc_on("Ready", NULL), NULL, &r);
+	assert_non_null(r.remediation);
+	assert_non_null(strstr(r.remediation, "unhealthyConditions"));
+	expect(&r, VERDICT_PARTIAL, "automated cordon/drain: medik8s NodeHealthCheck (gpu-nodes)",
+	       "not tied to an accelerator fault: medik8s NodeHealthCheck gpu-nodes acts on no "
+	       "accelerator fault condition (its unhealthy conditions: Ready)",
+	       NULL);
+	/* a GPU-sounding name that no detector sets and no node shows is no signal */
+	run("HW-1.3", nhc_on("GpuFellOver", NULL), NULL, &r);
+	expect(&r, VERDICT_PARTIAL, "acts on no accelerator fault condition", NULL);
+}
+
+/* The condition types node-problem-detector's accelerator rule file declares are
+ * signals even before any node shows them. */
+static void test_faults_npd_condition_types(void **state)
+{
+	(void)state;
+	json_t *fx = nhc_on("GPUXidError", NULL);
+	json_t *node = json_array_get(list(fx, "/v1/nodes"), 0);
+	json_array_remove(json_object_get(json_object_get(node, "status"), "conditions"), 1);
+	json_t *cm = json_array_get(list(fx, "/v1/configmaps"), 0);
+	json_object_set_new(
+	    cm, "data",
+	    json_pack("{s:s, s:s}", "gpu.json",
+		      "{\"conditions\":[{\"type\":\"GPUXidError\"}],\"rules\":[{\"condition\":"
+		      "\"GPUXidError\",\"pattern\":\"NVRM: Xid.*\"}]}",
+		      "kernel.json", "{\"conditions\":[{\"type\":\"KernelDeadlock\"}]}"));
+	struct check_result r;
+	run("HW-1.3", fx, NULL, &r);
+	expect(&r, VERDICT_FULL, "accelerator fault condition types: GPUXidError",
+	       "remediates on GPUXidError", NULL);
 }
 
 static void test_faults_detect_only(void **state)
@@ -722,6 +780,8 @@ int main(void)
 	    cmocka_unit_test(test_metrics_endpoint_option),
 	    cmocka_unit_test(test_metrics_allocatable_fallback),
 	    cmocka_unit_test(test_faults_full),
+	    cmocka_unit_test(test_faults_not_tied),
+	    cmocka_unit_test(test_faults_npd_condition_types),
 	    cmocka_unit_test(test_faults_detect_only),
 	    cmocka_unit_test(test_faults_none),
 	    cmocka_unit_test(test_faults_forbidden),
