@@ -14,11 +14,17 @@ struct active;
 
 #define KAIC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
 #define KAIC_LABEL_RUN_ID "kaic.io/run-id"
+/* The run's heartbeat: a coordination.k8s.io Lease of this name in the run namespace,
+ * created with it and renewed every 10 s while the run lives; `kaic cleanup` without
+ * --run-id leaves a run alone whose renewTime is fresher than KAIC_HEARTBEAT_FRESH_S. */
+#define KAIC_HEARTBEAT_LEASE "kaic-heartbeat"
+#define KAIC_HEARTBEAT_FRESH_S 60
 
 /* Borrows c. test_timeout_ms (the per-test timeout, 0 = none) bounds how long the
  * cleanup waits for deleted objects to be gone (within fixed limits). */
 struct active *active_new(struct kube_client *c, const char *run_id, long test_timeout_ms);
-/* Creates the run namespace kaic-<run-id> (labelled) once; later calls return it.
+/* Creates the run namespace kaic-<run-id> (labelled) once, with the heartbeat Lease
+ * (whose renewal runs on its own thread until active_cleanup); later calls return it.
  * NULL with *err when it cannot be created. */
 const char *active_namespace(struct active *a, struct kube_error *err);
 /* Adds kaic's labels to obj (metadata.labels), then creates it at path and registers it
@@ -40,6 +46,13 @@ void active_label(json_t *obj, const char *run_id);
 /* The run namespace object: kaic's labels and the Pod Security Standard "restricted"
  * (enforce, audit, warn). New reference. */
 json_t *active_namespace_object(const char *run_id);
+
+/* The heartbeat Lease of run_id's namespace with renewTime and acquireTime renew_time
+ * (MicroTime, "2025-01-02T03:04:05.000000Z"; NULL: without them), labelled. New
+ * reference. */
+json_t *active_heartbeat_object(const char *run_id, const char *renew_time);
+/* The current time as a MicroTime string into buf (at least 32 bytes). */
+void active_heartbeat_time(char *buf, size_t len);
 
 /* ---- additions: reading back and waiting ---- */
 
