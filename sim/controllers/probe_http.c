@@ -7,7 +7,9 @@
  * backendRefs are chosen by weight with a seeded low-discrepancy sequence, then a Ready
  * pod behind the Service round-robin. The histogram counts the backend pods' names (what
  * `kaic probe echo` answers). Switches: controllers.gateway.honorWeights=false (equal
- * split), honorHeaders=false (header matches ignored). Result keys are the real probe's:
+ * split), honorHeaders=false (header matches ignored), split=random with seed=N (a
+ * seeded pseudo-random choice instead of the sequence), biasPoints=B (B points more to
+ * the first backendRef). Result keys are the real probe's:
  * {url, requests, concurrency, answered, errors, backends, status_codes, latency_ms,
  * error_samples, elapsed_ms}; exit 0 when every request got a 2xx answer. */
 
@@ -298,6 +300,42 @@ static json_t *rule_backends(struct sim_api *api, const json_t *route, const jso
 	return r;
 }
 
+/* The uniform draws that choose backends: the seeded low-discrepancy sequence
+ * (controllers.gateway.split: sequence, the default), or a seeded pseudo-random one
+ * (split: random, seed: N; each load pod draws its own stream), as a real data plane
+ * picks; controllers.gateway.biasPoints: B moves B percentage points of traffic to the
+ * first backendRef of a weighted rule (negative: away from it), a biased gateway. */
+struct split_draw {
+	bool random;
+	uint64_t state;
+	double u, bias;
+};
+
+static void split_init(struct split_draw *d, struct sim_api *api, const char *uid)
+{
+	const json_t *mode = ctl_setting(api, "gateway", "split");
+	const json_t *seed = ctl_setting(api, "gateway", "seed");
+	const json_t *bias = ctl_setting(api, "gateway", "biasPoints");
+	d->random = json_is_string(mode) && !strcmp(json_string_value(mode), "random");
+	d->state = ctl_hash(uid) ^ (json_is_integer(seed) ? (uint64_t)json_integer_value(seed) : 0);
+	d->u = (double)(ctl_hash(uid) % 1000003) / 1000003.0;
+	d->bias = json_is_number(bias) ? json_number_value(bias) / 100.0 : 0;
+}
+
+static double split_next(struct split_draw *d)
+{
+	if (d->random) { /* splitmix64 */
+		uint64_t z = (d->state += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		d->u = (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+	} else {
+		d->u = fmod(d->u + 0.6180339887498949, 1.0);
+	}
+	double v = d->u - d->bias;
+	return v < 0 ? 0 : v >= 1 ? 0.9999999999 : v;
+}
+
 /* Picks the backend pod of request i; fills o. */
 static void choose(json_t *backends, const struct http_req *r, double u, struct http_outcome *o)
 {
@@ -519,12 +557,11 @@ int ctl_probe_http_load(struct sim_api *api, const json_t *pod, const json_t *ar
 	}
 	json_t *backends = json_object(), *codes = json_object(), *samples = json_array();
 	long answered = 0;
-	double u = (double)(ctl_hash(ctl_s(pod, "metadata.uid")) % 1000003) / 1000003.0;
-	const double phi = 0.6180339887498949;
+	struct split_draw d;
+	split_init(&d, api, ctl_s(pod, "metadata.uid"));
 	for (long i = 0; i < n; i++) {
 		struct http_outcome o;
-		u = fmod(u + phi, 1.0);
-		outcome(&c, &r, u, i, &o);
+		outcome(&c, &r, split_next(&d), i, &o);
 		char code[16], *err = NULL;
 		if (o.status) {
 			snprintf(code, sizeof(code), "%d", o.status);

@@ -4,6 +4,8 @@
 #include "active/active.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,9 @@
 #define DELETE_TIMEOUT_MS 15000	   /* per delete request */
 #define DELETE_THREADS 8
 #define CREATE_ATTEMPTS 5
-#define CREATE_BACKOFF_MS 200 /* doubled after each failed attempt */
+#define CREATE_BACKOFF_MS 200	 /* doubled after each failed attempt */
+#define HEARTBEAT_EVERY_MS 10000 /* the run Lease's renewTime is refreshed this often */
+#define LEASE_PATH_FMT "/apis/coordination.k8s.io/v1/namespaces/%s/leases"
 
 struct entry {
 	char *path; /* the object's path */
@@ -38,6 +42,9 @@ struct active {
 	struct entry *v;
 	size_t n;
 	bool cleaned;
+	pthread_t heartbeat; /* refreshes the run Lease while hb_running */
+	bool hb_running;
+	atomic_int hb_stop;
 };
 
 /* ---- builders ---- */
@@ -77,6 +84,33 @@ json_t *active_namespace_object(const char *run_id)
 	return ns;
 }
 
+void active_heartbeat_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+json_t *active_heartbeat_object(const char *run_id, const char *renew_time)
+{
+	char *ns = active_namespace_name(run_id);
+	json_t *l = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i}}", "apiVersion",
+			      "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
+			      KAIC_HEARTBEAT_LEASE, "namespace", ns, "spec", "holderIdentity", ns,
+			      "leaseDurationSeconds", KAIC_HEARTBEAT_FRESH_S);
+	if (renew_time != NULL) {
+		json_t *spec = json_object_get(l, "spec");
+		json_object_set_new(spec, "acquireTime", json_string(renew_time));
+		json_object_set_new(spec, "renewTime", json_string(renew_time));
+	}
+	free(ns);
+	active_label(l, run_id);
+	return l;
+}
+
 /* ---- a second client for the deletes ---- */
 
 /* A client like c that no cancel flag stops: a second Ctrl-C aborts the cleanup's wait
@@ -94,6 +128,76 @@ static struct kube_client *delete_client(struct kube_client *c)
 		kube_config_release(&cfg);
 	}
 	return d;
+}
+
+/* ---- the heartbeat ---- */
+
+/* Refreshes the run Lease's renewTime every HEARTBEAT_EVERY_MS until hb_stop. */
+static void *heartbeat_main(void *arg)
+{
+	struct active *a = arg;
+	char *path = xasprintf(LEASE_PATH_FMT "/%s", a->ns, KAIC_HEARTBEAT_LEASE);
+	while (!a->hb_stop) {
+		long long until = now_ms() + HEARTBEAT_EVERY_MS;
+		while (!a->hb_stop && now_ms() < until) {
+			struct timespec ts = {0, 100 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+		if (a->hb_stop)
+			break;
+		json_t *l = NULL;
+		struct kube_error err = {0};
+		if (kube_get(a->client, path, &l, &err) == 0) {
+			char now[40];
+			active_heartbeat_time(now, sizeof(now));
+			json_t *spec = json_object_get(l, "spec");
+			if (json_is_object(spec))
+				json_object_set_new(spec, "renewTime", json_string(now));
+			if (kube_update(a->client, path, l, NULL, &err) != 0)
+				log_warn("heartbeat: cannot renew the run Lease: %s", err.message);
+		} else {
+			log_warn("heartbeat: cannot read the run Lease: %s", err.message);
+		}
+		json_decref(l);
+	}
+	free(path);
+	return NULL;
+}
+
+/* Creates the run Lease and starts refreshing it; a run without one still runs (a
+ * warning: an unscoped `kaic cleanup` then cannot tell that it is alive). */
+static void heartbeat_start(struct active *a)
+{
+	char now[40];
+	active_heartbeat_time(now, sizeof(now));
+	json_t *l = active_heartbeat_object(a->run_id, now);
+	char *path = xasprintf(LEASE_PATH_FMT, a->ns);
+	struct kube_error err = {0};
+	int rc = active_create(a, path, l, NULL, &err);
+	free(path);
+	json_decref(l);
+	if (rc != 0) {
+		log_warn("cannot create the run Lease %s/%s: %s", a->ns, KAIC_HEARTBEAT_LEASE,
+			 err.message);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (!a->hb_running && !a->cleaned &&
+	    pthread_create(&a->heartbeat, NULL, heartbeat_main, a) == 0)
+		a->hb_running = true;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void heartbeat_stop(struct active *a)
+{
+	pthread_mutex_lock(&a->lock);
+	bool running = a->hb_running;
+	a->hb_running = false;
+	pthread_mutex_unlock(&a->lock);
+	if (!running)
+		return;
+	a->hb_stop = 1;
+	pthread_join(a->heartbeat, NULL);
 }
 
 /* ---- the run ---- */
@@ -126,12 +230,13 @@ static int create_retrying(struct active *a, const char *path, const json_t *obj
 
 const char *active_namespace(struct active *a, struct kube_error *err)
 {
+	bool start = false;
 	pthread_mutex_lock(&a->lock);
 	if (!a->ns_created && a->client != NULL && !a->cleaned) {
 		json_t *ns = active_namespace_object(a->run_id);
 		a->ns_attempted = true;
 		if (create_retrying(a, "/api/v1/namespaces", ns, NULL, err) == 0)
-			a->ns_created = true;
+			a->ns_created = start = true;
 		json_decref(ns);
 	} else if (!a->ns_created) {
 		kube_error_set(err, 0, a->cleaned ? "Gone" : "NoClient",
@@ -139,6 +244,8 @@ const char *active_namespace(struct active *a, struct kube_error *err)
 	}
 	const char *ns = a->ns_created ? a->ns : NULL;
 	pthread_mutex_unlock(&a->lock);
+	if (start)
+		heartbeat_start(a);
 	return ns;
 }
 
@@ -403,6 +510,7 @@ static void delete_registered(struct active *a, bool *failed, char ***notes)
 
 int active_cleanup(struct active *a, char ***notes)
 {
+	heartbeat_stop(a);
 	pthread_mutex_lock(&a->lock);
 	if (a->cleaned || a->client == NULL) {
 		a->cleaned = true;
@@ -452,6 +560,7 @@ void active_free(struct active *a)
 {
 	if (a == NULL)
 		return;
+	heartbeat_stop(a);
 	for (size_t i = 0; i < a->n; i++) {
 		free(a->v[i].path);
 		free(a->v[i].what);

@@ -14,11 +14,17 @@ struct active;
 
 #define KAIC_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
 #define KAIC_LABEL_RUN_ID "kaic.io/run-id"
+/* The run's heartbeat: a coordination.k8s.io Lease of this name in the run namespace,
+ * created with it and renewed every 10 s while the run lives; `kaic cleanup` without
+ * --run-id leaves a run alone whose renewTime is fresher than KAIC_HEARTBEAT_FRESH_S. */
+#define KAIC_HEARTBEAT_LEASE "kaic-heartbeat"
+#define KAIC_HEARTBEAT_FRESH_S 60
 
 /* Borrows c. test_timeout_ms (the per-test timeout, 0 = none) bounds how long the
  * cleanup waits for deleted objects to be gone (within fixed limits). */
 struct active *active_new(struct kube_client *c, const char *run_id, long test_timeout_ms);
-/* Creates the run namespace kaic-<run-id> (labelled) once; later calls return it.
+/* Creates the run namespace kaic-<run-id> (labelled) once, with the heartbeat Lease
+ * (whose renewal runs on its own thread until active_cleanup); later calls return it.
  * NULL with *err when it cannot be created. */
 const char *active_namespace(struct active *a, struct kube_error *err);
 /* Adds kaic's labels to obj (metadata.labels), then creates it at path and registers it
@@ -41,6 +47,13 @@ void active_label(json_t *obj, const char *run_id);
  * (enforce, audit, warn). New reference. */
 json_t *active_namespace_object(const char *run_id);
 
+/* The heartbeat Lease of run_id's namespace with renewTime and acquireTime renew_time
+ * (MicroTime, "2025-01-02T03:04:05.000000Z"; NULL: without them), labelled. New
+ * reference. */
+json_t *active_heartbeat_object(const char *run_id, const char *renew_time);
+/* The current time as a MicroTime string into buf (at least 32 bytes). */
+void active_heartbeat_time(char *buf, size_t len);
+
 /* ---- additions: reading back and waiting ---- */
 
 /* The run ID (borrowed). */
@@ -56,12 +69,15 @@ typedef enum active_wait_answer (*active_wait_pred)(const json_t *obj, void *arg
 /* Waits until pred answers DONE for the object name in the collection path
  * ("/api/v1/namespaces/NS/pods"): reads it, then watches it from its resourceVersion
  * (fieldSelector metadata.name), falling back to polling with backoff when watch fails.
- * pred also sees a missing object as NULL. Returns 0 with *out (new reference, may be
- * NULL when out is NULL or the object is gone) when pred said DONE; -1 with *err on an
- * API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed
- * with the server answering, the unanswered request's error (reason "NoAnswer" without
- * an HTTP status) when it passed while the server did not answer, and "Cancelled" when
- * *cancel became non-zero; *out then holds the last object seen (or NULL). */
+ * pred also sees a missing object as NULL. An object that existed during the wait and is
+ * then deleted (a DELETED event, or 404 on re-reading it) ends the wait at once unless
+ * pred answers DONE for NULL: -1 with reason "Deleted" and a message saying what was
+ * observed of who deleted it (deletionTimestamp, last manager, run-id label). Returns 0 with *out
+ * (new reference, may be NULL when out is NULL or the object is gone) when pred said DONE; -1 with
+ * *err on an API error, reason "Timeout" when deadline_ms (absolute CLOCK_MONOTONIC ms) passed with
+ * the server answering, the unanswered request's error (reason "NoAnswer" without an HTTP status)
+ * when it passed while the server did not answer, and "Cancelled" when *cancel became non-zero;
+ * *out then holds the last object seen (or NULL). */
 int active_wait(struct active *a, const char *path, const char *name, active_wait_pred pred,
 		void *arg, long long deadline_ms, atomic_int *cancel, json_t **out,
 		struct kube_error *err);

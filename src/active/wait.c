@@ -24,10 +24,14 @@ struct wait_state {
 	json_t *last;
 	char *rv;
 	bool done;
+	bool seen;  /* the object existed during this wait */
+	char *gone; /* it was deleted after it existed: what was observed (owned) */
 };
 
 static void set_last(struct wait_state *w, const json_t *obj)
 {
+	if (obj != NULL)
+		w->seen = true;
 	json_decref(w->last);
 	w->last = obj ? json_deep_copy(obj) : NULL;
 	const char *rv =
@@ -36,6 +40,32 @@ static void set_last(struct wait_state *w, const json_t *obj)
 		free(w->rv);
 		w->rv = xstrdup(rv);
 	}
+}
+
+/* What a DELETED event's object says about who deleted it (new string): its
+ * deletionTimestamp, the last manager in managedFields, and its kaic.io/run-id label,
+ * each only when present. */
+static char *deleted_by(const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ts = json_string_value(json_object_get(md, "deletionTimestamp"));
+	const json_t *mf = json_object_get(md, "managedFields");
+	const char *mgr = json_string_value(
+	    json_object_get(json_array_get(mf, json_array_size(mf) - 1), "manager"));
+	const char *run =
+	    json_string_value(json_object_get(json_object_get(md, "labels"), KAIC_LABEL_RUN_ID));
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_adds(&b, "a DELETED event");
+	if (ts != NULL)
+		buf_addf(&b, ", deletionTimestamp %s", ts);
+	if (mgr != NULL)
+		buf_addf(&b, ", last manager \"%s\"", mgr);
+	if (run != NULL)
+		buf_addf(&b, ", labelled " KAIC_LABEL_RUN_ID "=%s", run);
+	if (ts == NULL && mgr == NULL)
+		buf_adds(&b, " (who deleted it is not recorded in the object)");
+	return buf_detach(&b, NULL);
 }
 
 static int on_event(const char *type, const json_t *obj, void *arg)
@@ -53,6 +83,11 @@ static int on_event(const char *type, const json_t *obj, void *arg)
 		json_decref(w->last);
 		w->last = NULL;
 		w->done = w->pred(NULL, w->arg) == ACTIVE_WAIT_DONE;
+		if (!w->done) {
+			free(w->gone);
+			w->gone = deleted_by(obj);
+			return 1;
+		}
 	} else {
 		set_last(w, obj);
 		w->done = w->pred(w->last, w->arg) == ACTIVE_WAIT_DONE;
@@ -93,6 +128,9 @@ static int read_object(struct active *a, const char *path, const char *name, str
 	if (rc != 0 && err->http_code == 404) {
 		json_decref(w->last);
 		w->last = NULL;
+		if (w->seen && w->gone == NULL)
+			w->gone = xstrdup("404 Not Found on re-reading it; who deleted it is not "
+					  "known");
 		return 0;
 	}
 	if (rc == 0)
@@ -115,8 +153,17 @@ static void deadline_error(struct kube_error *err, const char *name, const struc
 		       last->message);
 }
 
+/* The object existed during the wait and is gone, and pred does not want that. */
+static void deleted_error(struct kube_error *err, const char *name, const struct wait_state *w)
+{
+	kube_error_set(err, 404, "Deleted",
+		       "\"%s\" was deleted by another actor while kaic waited for it: %s", name,
+		       w->gone);
+}
+
 static int finish(struct wait_state *w, json_t **out, int rc)
 {
+	free(w->gone);
 	if (out != NULL)
 		*out = w->last;
 	else
@@ -161,6 +208,10 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 				rc = 0;
 				break;
 			}
+			if (w.last == NULL && w.gone != NULL) {
+				deleted_error(err, name, &w);
+				break;
+			}
 			need_read = false;
 		}
 		if (use_watch && w.rv != NULL) {
@@ -175,6 +226,10 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 			    kube_watch(active_client(a), path, query, w.rv, t, on_event, &w, &werr);
 			if (w.done) {
 				rc = 0;
+				break;
+			}
+			if (w.gone != NULL) {
+				deleted_error(err, name, &w);
 				break;
 			}
 			if (wr == 0)

@@ -1,7 +1,20 @@
 /* active_net31.c: the active test of NET-3.1 (Gateway API for inference traffic): two
  * echo backends behind a Gateway of an accepted GatewayClass, an HTTPRoute splitting
  * 80/20 by weight with a header rule (x-model-variant: b -> backend b); `kaic probe
- * http-load` pods measure the split (within +-0.05) and the header routing (all to b). */
+ * http-load` pods measure the split and the header routing (all to b).
+ *
+ * The split is judged as a binomial sample: a correct gateway that picks backend a with
+ * probability p = 0.8 per request sends X ~ Binomial(n, p) of n answered requests to a.
+ * The test accepts X in the equal-tailed band [lo, hi] with P(X < lo) + P(X > hi) <=
+ * NET31_ALPHA = 1e-6, computed exactly from the binomial distribution at the observed n:
+ * a correct random-weighted gateway fails at most once in a million runs. The weighted
+ * load sends at least NET31_MIN_REQUESTS = 2000 requests, so that a gateway 10 points
+ * off is always caught: at n = 2000 the band is 1510-1685 (0.755-0.843, about 4.9
+ * standard deviations of sqrt(0.8 * 0.2 / 2000) = 0.0089 each side); a gateway sending
+ * 70% to a (sd sqrt(0.7 * 0.3 / 2000) = 0.0102) reaches 0.755 only 5.4 sd above its mean
+ * (probability 3e-8), one sending 90% (sd 0.0067) reaches 0.843 only 8.5 sd below it.
+ * With 400 requests, the old fixed +-0.05 band failed a correct random gateway 1.2% of
+ * the time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +27,9 @@
 #define GW_API "gateway.networking.k8s.io/v1"
 #define WEIGHT_A 80
 #define WEIGHT_B 20
-#define TOLERANCE 0.05
+#define NET31_ALPHA 1e-6 /* false-failure probability of a correct gateway, per run */
+#define NET31_MIN_REQUESTS ACTIVE_NET31_MIN_REQUESTS /* see above */
+#define CI_Z 1.959964				     /* the evidence's 95% confidence interval */
 #define HEADER_NAME "x-model-variant"
 #define HEADER_VALUE "b"
 #define HEADER_REQUESTS_MAX 100
@@ -77,12 +92,17 @@ static json_t *load(const struct active_params *p, const char *name, long n, boo
 	return active_build_pod(p, name, "http-load", args, true);
 }
 
+static long split_requests(const struct active_params *p)
+{
+	return p->requests > NET31_MIN_REQUESTS ? p->requests : NET31_MIN_REQUESTS;
+}
+
 json_t *active_net31_objects(const struct active_params *p)
 {
 	return json_pack("[o,o,o,o,o,o,o,o]", echo(p, "gw-echo-a"), echo(p, "gw-echo-b"),
 			 active_build_service(p, "gw-echo-a", "gw-echo-a", 80, 8080),
 			 active_build_service(p, "gw-echo-b", "gw-echo-b", 80, 8080), gateway(p),
-			 route(p), load(p, "gw-load-split", p->requests, false),
+			 route(p), load(p, "gw-load-split", split_requests(p), false),
 			 load(p, "gw-load-header", header_requests(p), true));
 }
 
@@ -207,6 +227,85 @@ static void first_error(struct check_result *res, const json_t *out, const char 
 		check_evidence(res, "%s: first error: %s", what, e);
 }
 
+/* log P(X = k) for X ~ Binomial(n, p), 0 < p < 1. */
+static double log_pmf(long n, long k, double p)
+{
+	return lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1) +
+	       (double)k * log(p) + (double)(n - k) * log1p(-p);
+}
+
+void active_net31_band(long n, double p, double alpha, long *lo, long *hi)
+{
+	*lo = 0;
+	*hi = n;
+	if (n <= 0 || p <= 0 || p >= 1)
+		return;
+	double tail = 0; /* P(X < k) while lo climbs */
+	for (long k = 0; k <= n; k++) {
+		double pk = exp(log_pmf(n, k, p));
+		if (tail + pk > alpha / 2)
+			break;
+		tail += pk;
+		*lo = k + 1;
+	}
+	tail = 0; /* P(X > k) while hi descends */
+	for (long k = n; k >= 0; k--) {
+		double pk = exp(log_pmf(n, k, p));
+		if (tail + pk > alpha / 2)
+			break;
+		tail += pk;
+		*hi = k - 1;
+	}
+}
+
+bool active_net31_split_ok(long n, long a, double p)
+{
+	long lo, hi;
+	active_net31_band(n, p, NET31_ALPHA, &lo, &hi);
+	return n > 0 && a >= lo && a <= hi;
+}
+
+/* The Wilson score interval of a/n at CI_Z. */
+static void wilson(long n, long a, double *ci_lo, double *ci_hi)
+{
+	double f = (double)a / (double)n, z2 = CI_Z * CI_Z, dn = (double)n;
+	double mid = (f + z2 / (2 * dn)) / (1 + z2 / dn);
+	double half = CI_Z * sqrt(f * (1 - f) / dn + z2 / (4 * dn * dn)) / (1 + z2 / dn);
+	*ci_lo = mid - half < 0 ? 0 : mid - half;
+	*ci_hi = mid + half > 1 ? 1 : mid + half;
+}
+
+/* Judges the split: evidence with the observed shares, their confidence interval and the
+ * acceptance band; true when a's count lies in the band. */
+static bool judge_split(struct check_result *res, long n, long answered, long a, long b)
+{
+	double want_a = (double)WEIGHT_A / (WEIGHT_A + WEIGHT_B);
+	long lo = 0, hi = 0;
+	double ci_lo = 0, ci_hi = 0, fa = 0;
+	if (answered > 0) {
+		active_net31_band(answered, want_a, NET31_ALPHA, &lo, &hi);
+		wilson(answered, a, &ci_lo, &ci_hi);
+		fa = (double)a / (double)answered;
+	}
+	bool ok = answered > 0 && a + b == answered && active_net31_split_ok(answered, a, want_a);
+	check_evidence(res,
+		       "measured split: a: %ld/%ld (%.3f, 95%% CI %.3f-%.3f), b: %ld/%ld "
+		       "(%.3f); weights %d/%d; %ld of %ld requests answered",
+		       a, answered, fa, ci_lo, ci_hi, b, answered,
+		       answered ? (double)b / (double)answered : 0, WEIGHT_A, WEIGHT_B, answered,
+		       n);
+	if (answered > 0)
+		check_evidence(res,
+			       "split %s: a correct gateway sends %ld-%ld of %ld to a (%.3f-%.3f; "
+			       "binomial, false-failure probability at most %g per run)",
+			       ok ? "within the band" : "outside the band", lo, hi, answered,
+			       (double)lo / (double)answered, (double)hi / (double)answered,
+			       NET31_ALPHA);
+	if (answered > 0 && a + b != answered)
+		check_evidence(res, "%ld answers came from neither backend", answered - a - b);
+	return ok;
+}
+
 /* Judges the measurements. */
 static void judge(struct check_ctx *ctx, struct check_result *res, const json_t *split,
 		  const json_t *hdr)
@@ -216,17 +315,8 @@ static void judge(struct check_ctx *ctx, struct check_result *res, const json_t 
 	long a = count_of(split, "gw-echo-a"), b = count_of(split, "gw-echo-b");
 	long hn = (long)json_integer_value(json_object_get(hdr, "requests"));
 	long hb = count_of(hdr, "gw-echo-b");
-	double fa = answered > 0 ? (double)a / (double)answered : 0;
-	double fb = answered > 0 ? (double)b / (double)answered : 0;
-	double want_a = (double)WEIGHT_A / (WEIGHT_A + WEIGHT_B);
-	bool split_ok =
-	    answered > 0 && fabs(fa - want_a) <= TOLERANCE && fabs(fb - (1 - want_a)) <= TOLERANCE;
+	bool split_ok = judge_split(res, n, answered, a, b);
 	bool header_ok = hn > 0 && hb == hn;
-	check_evidence(res,
-		       "measured split: a: %ld/%ld (%.3f), b: %ld/%ld (%.3f); weights %d/%d, "
-		       "tolerance %.2f; %ld of %ld requests answered",
-		       a, answered, fa, b, answered, fb, WEIGHT_A, WEIGHT_B, TOLERANCE, answered,
-		       n);
 	check_evidence(res, "header rule (%s: %s): %ld/%ld to b", HEADER_NAME, HEADER_VALUE, hb,
 		       hn);
 	if (answered < n)

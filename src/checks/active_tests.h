@@ -64,6 +64,13 @@ void active_hw12_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl21_objects(const struct active_params *p);
 void active_wl21_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_net31_objects(const struct active_params *p);
+/* NET-3.1's weighted load sends at least this many requests (active_net31.c says why). */
+#define ACTIVE_NET31_MIN_REQUESTS 2000
+/* NET-3.1's split decision: the equal-tailed band [*lo, *hi] of counts with P(X < lo) +
+ * P(X > hi) <= alpha for X ~ Binomial(n, p); and whether a of n lies in the band at the
+ * test's false-failure probability (1e-6). */
+void active_net31_band(long n, double p, double alpha, long *lo, long *hi);
+bool active_net31_split_ok(long n, long a, double p);
 void active_net31_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_sto41_objects(const struct active_params *p);
 void active_sto41_run(struct check_ctx *ctx, struct check_result *res);

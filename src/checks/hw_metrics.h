@@ -1,12 +1,20 @@
-/* hw_metrics.h: what HW-1.2's active test (active_hw12.c) uses of the passive check's
- * knowledge of accelerator metrics exporters (hardware.c). */
+/* hw_metrics.h: HW-1.2's passive part (hw_metrics.c), registered by hardware.c, and what
+ * HW-1.2's active test (active_hw12.c) uses of its knowledge of accelerator metrics
+ * exporters. */
 #ifndef KAIC_CHECKS_HW_METRICS_H
 #define KAIC_CHECKS_HW_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "run/check.h"
 #include "prom/prom.h"
+
+/* HW-1.2's passive part (struct check .passive). */
+void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res);
+/* Whether a DRA driver's devices count as accelerators: known accelerator drivers and
+ * unrecognised ones (new vendors); known network or helper drivers do not. */
+bool hw_accel_driver(const char *driver);
 
 /* One metrics endpoint, scraped through the API server proxy. */
 struct hw_scrape {

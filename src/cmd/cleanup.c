@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "active/active.h"
 #include "cmd/cmd.h"
@@ -15,12 +16,15 @@ struct target {
 	const struct kube_resource *res; /* borrowed from the discovery */
 	char *ns;			 /* NULL when cluster-scoped */
 	char *name;
+	char *run_id; /* its kaic.io/run-id label, or NULL */
 };
 
 struct cleanup {
 	struct kube_client *client;
 	struct kube_discovery disc;
 	bool dry_run;
+	bool force;   /* --force: also the objects of runs that are alive */
+	json_t *live; /* run ID -> true for runs whose heartbeat is fresh (unscoped cleanup) */
 	struct target *t;
 	size_t n;
 	json_t *seen; /* uid -> true: one object served by two groups is deleted once */
@@ -76,8 +80,11 @@ static void add_target(struct cleanup *c, const struct kube_resource *r, const j
 			return;
 		json_object_set_new(c->seen, uid, json_true());
 	}
+	const char *run =
+	    json_string_value(json_object_get(json_object_get(md, "labels"), KAIC_LABEL_RUN_ID));
 	c->t = xreallocarray(c->t, c->n + 1, sizeof(*c->t));
-	c->t[c->n++] = (struct target){r, r->namespaced && ns ? xstrdup(ns) : NULL, xstrdup(name)};
+	c->t[c->n++] = (struct target){r, r->namespaced && ns ? xstrdup(ns) : NULL, xstrdup(name),
+				       run ? xstrdup(run) : NULL};
 }
 
 /* Lists every chosen resource type with the selector and collects the objects. */
@@ -142,6 +149,67 @@ static void delete_one(struct cleanup *c, const struct target *t)
 	free(what);
 }
 
+/* ---- the live-run guard ---- */
+
+/* Seconds since a MicroTime/RFC 3339 UTC time ("2025-01-02T03:04:05.123456Z"), or -1. */
+static long long age_s(const char *t)
+{
+	struct tm tm = {0};
+	const char *end = t ? strptime(t, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (end == NULL)
+		return -1;
+	time_t then = timegm(&tm);
+	return (long long)(time(NULL) - then);
+}
+
+/* Whether run_id's heartbeat Lease is fresh; says so on stdout when it is. A run whose
+ * Lease cannot be read is not known to be alive (it crashed, or it predates heartbeats). */
+static bool run_alive(struct cleanup *c, const char *run_id)
+{
+	char *ns = active_namespace_name(run_id);
+	char *path = xasprintf("/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s", ns,
+			       KAIC_HEARTBEAT_LEASE);
+	json_t *l = NULL;
+	struct kube_error err = {0};
+	bool alive = false;
+	if (kube_get(c->client, path, &l, &err) == 0) {
+		const char *renew =
+		    json_string_value(json_object_get(json_object_get(l, "spec"), "renewTime"));
+		long long age = age_s(renew);
+		alive = age >= -KAIC_HEARTBEAT_FRESH_S && age < KAIC_HEARTBEAT_FRESH_S;
+		if (alive)
+			printf("skipping run %s: it is alive (heartbeat Lease %s/%s renewed %llds "
+			       "ago); --force deletes its objects too\n",
+			       run_id, ns, KAIC_HEARTBEAT_LEASE, age < 0 ? 0 : age);
+	} else if (err.http_code != 404) {
+		log_info("cleanup: cannot read the heartbeat of run %s: %s", run_id, err.message);
+	}
+	json_decref(l);
+	free(path);
+	free(ns);
+	return alive;
+}
+
+/* Marks the runs that are alive, once per run ID. */
+static void find_live_runs(struct cleanup *c)
+{
+	json_t *checked = json_object();
+	for (size_t i = 0; i < c->n; i++) {
+		const char *id = c->t[i].run_id;
+		if (id == NULL || json_object_get(checked, id) != NULL)
+			continue;
+		json_object_set_new(checked, id, json_true());
+		if (run_alive(c, id))
+			json_object_set_new(c->live, id, json_true());
+	}
+	json_decref(checked);
+}
+
+static bool spared(const struct cleanup *c, const struct target *t)
+{
+	return t->run_id != NULL && json_object_get(c->live, t->run_id) != NULL;
+}
+
 /* Namespaced objects first, then the namespaces, then the other cluster-scoped ones. */
 static void delete_all(struct cleanup *c)
 {
@@ -149,7 +217,7 @@ static void delete_all(struct cleanup *c)
 		for (size_t i = 0; i < c->n; i++) {
 			const struct kube_resource *r = c->t[i].res;
 			int p = r->namespaced ? 0 : is_namespace(r) ? 1 : 2;
-			if (p == pass)
+			if (p == pass && !spared(c, &c->t[i]))
 				delete_one(c, &c->t[i]);
 		}
 }
@@ -197,13 +265,18 @@ static int run_cleanup(struct cleanup *c, const char *run_id)
 					 run_id)
 			     : xstrdup("labelSelector=app.kubernetes.io%2Fmanaged-by%3Dkaic");
 	c->seen = json_object();
+	c->live = json_object();
 	collect(c, query);
+	if (run_id == NULL && !c->force)
+		find_live_runs(c);
 	delete_all(c);
+	json_decref(c->live);
 	free(query);
 	json_decref(c->seen);
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->t[i].ns);
 		free(c->t[i].name);
+		free(c->t[i].run_id);
 	}
 	free(c->t);
 	kube_discovery_release(&c->disc);
@@ -212,13 +285,14 @@ static int run_cleanup(struct cleanup *c, const char *run_id)
 
 static int cleanup_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	enum { O_KUBECONFIG = 256, O_CONTEXT, O_IN_CLUSTER, O_RUN_ID, O_DRY_RUN };
+	enum { O_KUBECONFIG = 256, O_CONTEXT, O_IN_CLUSTER, O_RUN_ID, O_DRY_RUN, O_FORCE };
 	static const struct option opts[] = {
 	    {"kubeconfig", required_argument, NULL, O_KUBECONFIG},
 	    {"context", required_argument, NULL, O_CONTEXT},
 	    {"in-cluster", no_argument, NULL, O_IN_CLUSTER},
 	    {"run-id", required_argument, NULL, O_RUN_ID},
 	    {"dry-run", no_argument, NULL, O_DRY_RUN},
+	    {"force", no_argument, NULL, O_FORCE},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -240,6 +314,8 @@ static int cleanup_exec(const struct cmd_entry *self, int argc, char **argv)
 			run_id = optarg;
 		else if (c == O_DRY_RUN)
 			cl.dry_run = true;
+		else if (c == O_FORCE)
+			cl.force = true;
 		else
 			verbose++;
 	}
@@ -263,7 +339,7 @@ static int cleanup_exec(const struct cmd_entry *self, int argc, char **argv)
 
 const struct cmd_entry cmd_cleanup_entry = {
     .name = "cleanup",
-    .usage = "cleanup [--run-id ID] [--dry-run] [flags]",
+    .usage = "cleanup [--run-id ID] [--force] [--dry-run] [flags]",
     .help = "Delete everything earlier runs left in the cluster.\n"
 	    "\n"
 	    "For leftovers of a run that could not clean up (a crash, kill -9). "
@@ -272,7 +348,11 @@ const struct cmd_entry cmd_cleanup_entry = {
 	    "and deletes namespaced objects first, then namespaces, then cluster-scoped\n"
 	    "objects, printing each one.\n"
 	    "\n"
+	    "Without --run-id, the objects of a run that is still alive (its heartbeat\n"
+	    "Lease " KAIC_HEARTBEAT_LEASE " renewed within the last minute) are left alone.\n"
+	    "\n"
 	    "  --run-id ID         only what the run ID left (label " KAIC_LABEL_RUN_ID ")\n"
+	    "  --force             also the objects of runs that are alive\n"
 	    "  --dry-run           print what would be deleted, delete nothing\n"
 	    "  --kubeconfig FILE   kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)\n"
 	    "  --context NAME      kubeconfig context (default: the current context)\n"

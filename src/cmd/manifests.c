@@ -63,6 +63,10 @@ static int print_manifests(const char *focus, const char *image)
 	buf_adds(&out, "---\n");
 	yaml_emit(&out, nsobj);
 	json_decref(nsobj);
+	json_t *lease = active_heartbeat_object(MANIFESTS_RUN_ID, NULL);
+	buf_adds(&out, "---\n");
+	yaml_emit(&out, lease);
+	json_decref(lease);
 	for (const struct active_test *t = active_tests; t->id != NULL; t++) {
 		if (!focused(focus, t->id))
 			continue;

@@ -5,7 +5,8 @@
 # nothing crashes (exit status 0, 1 or 3 and a complete results.json), the passive run
 # sends only GET requests (kaic-sim's access log), every requirement has evidence, and
 # against reference every MUST is at least Partial and the evidence names objects of the
-# scenario. Skips (77) while kaic-sim or `kaic run` cannot run yet.
+# scenario; a scenario's expected-evidence.txt ("ID<TAB>text" lines) names evidence its
+# requirements must show. Skips (77) while kaic-sim or `kaic run` cannot run yet.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$TOP" || exit 1
@@ -25,6 +26,8 @@ HW-1.2	pod gpu-operator/nvidia-dcgm-exporter-7xk2p:9400
 HW-1.2	coverage: 16 of 16 accelerators
 HW-1.3	node-problem-detector (kube-system/node-problem-detector)
 HW-1.3	medik8s NodeHealthCheck (gpu-nodes)
+HW-1.3	fault signal tied to remediation: medik8s NodeHealthCheck gpu-nodes remediates on GPUXidError
+HW-1.3	not exercised: passive mode
 WL-2.1	agents/weather (Registered=True)
 WL-2.2	jobset-system/jobset-controller-manager
 WL-2.3	ClusterQueue team-a: cohort ai-research
@@ -38,8 +41,8 @@ EOF
 
 # check.py RESULTS EXPECTED SCENARIO EVIDENCE-FILE: compares and asserts; prints why.
 cat >"${TMPDIR:-/tmp}/kaic-golden-$$.py" <<'PY'
-import json, sys
-results, expected, scenario, evfile = sys.argv[1:5]
+import json, os, sys
+results, expected, scenario, evfile, scenario_ev = sys.argv[1:6]
 doc = json.load(open(results))
 reqs = doc.get("requirements", [])
 got = [(r["id"], r["verdict"]) for r in reqs]
@@ -71,6 +74,17 @@ for r in reqs:
     if r.get("mode") != "passive":
         ok = False
         print(f"{scenario}: {r['id']} was decided {r.get('mode')}, not passive")
+if os.path.exists(scenario_ev):
+    ev = {r["id"]: "\n".join(r.get("evidence", [])) for r in reqs}
+    for line in open(scenario_ev):
+        if not line.strip() or line.startswith("#"):
+            continue
+        rid, text = line.rstrip("\n").split("\t", 1)
+        if text not in ev.get(rid, ""):
+            ok = False
+            print(f"{scenario}: {rid} evidence does not mention {text!r}:")
+            for e in ev.get(rid, "").splitlines():
+                print(f"      {e}")
 if scenario == "reference":
     for r in reqs:
         if r["level"] == "MUST" and r["verdict"] not in ("Full", "Partial"):
@@ -116,7 +130,8 @@ for dir in sim/scenarios/*/; do
 		sim_stop
 		continue
 	fi
-	if python3 "$check" "$out/results.json" "$dir/expected-passive.txt" "$name" "$evfile"; then
+	if python3 "$check" "$out/results.json" "$dir/expected-passive.txt" "$name" "$evfile" \
+		"$dir/expected-evidence.txt"; then
 		pass "$name: verdicts match expected-passive.txt (exit $rc)"
 	else
 		fail=1

@@ -15,7 +15,8 @@
 static void test_registry(void **state)
 {
 	(void)state;
-	static const char *const ids[] = {"STO-4.1", "SEC-5.1", "SEC-5.2", "SEC-5.3",
+	/* HW-1.3: passive presence of a tied detector tops out at Partial */
+	static const char *const ids[] = {"HW-1.3",  "STO-4.1", "SEC-5.1", "SEC-5.2", "SEC-5.3",
 					  "SEC-5.4", "SEC-5.5", "OBS-6.1", "OBS-6.2"};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		const struct check *c = checks_find(ids[i]);
