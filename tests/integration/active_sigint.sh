@@ -6,12 +6,15 @@
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/active_lib.sh"
 active_need_sim
-# the reference scenario, slowed down (every answer 20 ms late) so that the signal lands
-# in the middle of the active tests
+# the reference scenario, slowed down (every answer 20 ms late), with the kubelet off so
+# that the test pods never start: the tests that wait for them are still waiting when
+# the signal lands, however fast or loaded the machine is
 slow=$(mktemp -d "${TMPDIR:-/tmp}/kaic-slow.XXXXXX") || exit 1
 trap 'sim_cleanup; rm -rf "$slow"' EXIT
 cp -RL "$TOP/sim/scenarios/reference/." "$slow/" || fail "cannot copy the reference scenario"
-grep -v '^latencyMs:' "$TOP/sim/scenarios/reference/scenario.yaml" >"$slow/scenario.yaml"
+grep -v '^latencyMs:' "$TOP/sim/scenarios/reference/scenario.yaml" |
+	sed 's/^controllers:$/controllers:\n  kubelet: false/' >"$slow/scenario.yaml"
+grep -q '^  kubelet: false' "$slow/scenario.yaml" || fail "cannot turn the kubelet off"
 echo 'latencyMs: 20' >>"$slow/scenario.yaml"
 sim_start "$slow" || fail "kaic-sim did not start"
 
