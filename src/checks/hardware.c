@@ -78,10 +78,13 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 		check_evidence(res, "%s/v1 not served, only %s: pre-GA DRA API", DRA, versions);
 	free(versions);
 
-	size_t nclasses =
-	    device_classes(cutil_list(inv, DRA, NULL, "deviceclasses", res, &errors), res);
+	const json_t *classes, *slices;
+	size_t nclasses = 0;
+	if (cutil_list_read(inv, DRA, NULL, "deviceclasses", res, &errors, &classes))
+		nclasses = device_classes(classes, res);
 	struct cutil_devices devs = {0};
-	cutil_devices_collect(cutil_list(inv, DRA, NULL, "resourceslices", res, &errors), &devs);
+	bool slices_read = cutil_list_read(inv, DRA, NULL, "resourceslices", res, &errors, &slices);
+	cutil_devices_collect(slices, &devs);
 	struct cutil_driver *drv = NULL;
 	size_t ndrv = cutil_devices_by_driver(&devs, &drv);
 	size_t accel = 0;
@@ -90,7 +93,7 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 		if (accel_driver(drv[k].driver))
 			accel += drv[k].devices;
 	}
-	if (ndrv == 0)
+	if (ndrv == 0 && slices_read)
 		check_evidence(res, "no ResourceSlice publishes devices");
 	cutil_drivers_free(drv, ndrv);
 	cutil_devices_release(&devs);
@@ -537,7 +540,7 @@ static void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 	if (a.count > 0)
 		check_evidence(res, "%zu accelerator%s known from %s", a.count,
 			       a.count == 1 ? "" : "s", a.source);
-	else
+	else if (errors == 0)
 		check_evidence(res,
 			       "no accelerators known from ResourceSlices or node allocatable");
 
@@ -552,9 +555,10 @@ static void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 	} else
 		find_exporters(inv, &m, res, &errors);
 	if (m.nt == 0) {
-		check_evidence(res, "no accelerator metrics exporter found (looked for %s)",
-			       "DCGM exporter, AMD device-metrics-exporter, Intel XPU Manager, "
-			       "Gaudi metric exporter Services and Pods");
+		if (errors == 0) /* else the cannot-list lines say why */
+			check_evidence(res, "no accelerator metrics exporter found (looked for %s)",
+				       "DCGM exporter, AMD device-metrics-exporter, Intel XPU "
+				       "Manager, Gaudi metric exporter Services and Pods");
 	} else {
 		char *ex = cutil_set_join(&m.exporters, MAX_NAMES);
 		if (m.matched_pods > MAX_SCRAPES)
@@ -749,9 +753,11 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 		cutil_set_addf(&f->detect, "DRA device taints (%zu tainted device%s)", tainted,
 			       tainted == 1 ? "" : "s");
 	if (inventory_served(inv, DRA, NULL, "devicetaintrules")) {
-		const json_t *rules = cutil_list(inv, DRA, NULL, "devicetaintrules", res, errors);
-		check_evidence(res, "%s DeviceTaintRule served: %zu rule%s", DRA,
-			       json_array_size(rules), json_array_size(rules) == 1 ? "" : "s");
+		const json_t *rules;
+		if (cutil_list_read(inv, DRA, NULL, "devicetaintrules", res, errors, &rules))
+			check_evidence(res, "%s DeviceTaintRule served: %zu rule%s", DRA,
+				       json_array_size(rules),
+				       json_array_size(rules) == 1 ? "" : "s");
 	}
 	struct cutil_set cordoned = CUTIL_SET_INIT, conds = CUTIL_SET_INIT;
 	size_t i, j;
