@@ -272,9 +272,8 @@ static const char *pod_label_of(const json_t *s, const char *user_label)
 	return NULL;
 }
 
-/* Decides from the series of this run's model: Full when one names the pod. */
-static void decide_series(struct check_ctx *ctx, struct check_result *res,
-			  const struct query_api *q, const json_t *result, double secs)
+void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
+			 const json_t *result, double secs)
 {
 	const char *user = ctx->opts ? ctx->opts->pod_label : NULL;
 	size_t i;
@@ -287,7 +286,7 @@ static void decide_series(struct check_ctx *ctx, struct check_result *res,
 		check_evidence(res,
 			       "collected series %s via %s after %.1f s (pod %s/" POD
 			       " named by label %s)",
-			       text, q->label, secs, ctx->ns, label);
+			       text, api, secs, ctx->ns, label);
 		free(text);
 		active_run_decide(res, VERDICT_FULL, NULL);
 		return;
@@ -297,7 +296,7 @@ static void decide_series(struct check_ctx *ctx, struct check_result *res,
 		       "collected series %s via %s after %.1f s, but no label names pod %s/" POD
 		       " (looked for %s%spod, exported_pod, kubernetes_pod_name, pod_name, "
 		       "k8s_pod_name)",
-		       text, q->label, secs, ctx->ns, user ? user : "", user ? ", " : "");
+		       text, api, secs, ctx->ns, user ? user : "", user ? ", " : "");
 	free(text);
 	active_run_decide(res, VERDICT_PARTIAL,
 			  "keep the scraped pod's name on its series (the collector's target "
@@ -318,8 +317,8 @@ static void poll_series(struct check_ctx *ctx, struct check_result *res, const s
 		if (query(ctx, q, promql, &result, &err) == 0) {
 			answered = true;
 			if (json_array_size(result) > 0) {
-				decide_series(ctx, res, q, result,
-					      (double)(now_ms() - t0) / 1000.0);
+				active_obs61_decide(ctx, res, q->label, result,
+						    (double)(now_ms() - t0) / 1000.0);
 				json_decref(result);
 				break;
 			}

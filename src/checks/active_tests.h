@@ -71,6 +71,12 @@ json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
+/* OBS-6.1's verdict from the query result (a non-empty array of series of the run's
+ * model, borrowed) that api (for evidence) answered after secs: Full when a series names
+ * the pod "metrics" by --pod-label or a usual target label (pod, exported_pod,
+ * kubernetes_pod_name, pod_name, ...), else Partial. */
+void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
+			 const json_t *result, double secs);
 
 /* ---- active_build.c: objects ---- */
 

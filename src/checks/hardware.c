@@ -761,8 +761,9 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 	}
 	struct cutil_set cordoned = CUTIL_SET_INIT, conds = CUTIL_SET_INIT;
 	size_t i, j;
-	const json_t *node, *c;
-	json_array_foreach(cutil_list(inv, "", "v1", "nodes", res, errors), i, node) {
+	const json_t *node, *c, *nodes;
+	bool nodes_read = cutil_list_read(inv, "", "v1", "nodes", res, errors, &nodes);
+	json_array_foreach(nodes, i, node) {
 		if (json_is_true(cutil_get(node, "spec.unschedulable")))
 			cutil_set_add(&cordoned, cutil_name(node));
 		json_array_foreach(cutil_get(node, "status.conditions"), j, c) {
@@ -774,7 +775,8 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 		}
 	}
 	char *l = cutil_set_join(&cordoned, MAX_NAMES);
-	check_evidence(res, "cordoned nodes: %s", l);
+	if (nodes_read)
+		check_evidence(res, "cordoned nodes: %s", l);
 	free(l);
 	if (conds.n > 0) {
 		l = cutil_set_join(&conds, MAX_NAMES);
@@ -799,8 +801,10 @@ static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
 	fault_state(inv, &f, res, &errors);
 	char *d = cutil_set_join(&f.detect, MAX_NAMES);
 	char *r = cutil_set_join(&f.remediate, MAX_NAMES);
-	check_evidence(res, "detection: %s", d);
-	check_evidence(res, "automated cordon/drain: %s", r);
+	if (f.detect.n > 0 || errors == 0) /* "none" only when everything was read */
+		check_evidence(res, "detection: %s", d);
+	if (f.remediate.n > 0 || errors == 0)
+		check_evidence(res, "automated cordon/drain: %s", r);
 	free(d);
 	free(r);
 	if (f.detect.n > 0 && f.remediate.n > 0)
