@@ -69,12 +69,16 @@ static bool accelerator(const char *driver)
 }
 
 /* The DeviceClass whose driver publishes accelerator devices (borrowed name), or NULL
- * with the reason in *why. */
+ * with the reason in *why (also when DeviceClasses cannot be listed: evidence, *errors
+ * incremented). */
 const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
-				    const char **why)
+				    struct check_result *res, int *errors, const char **why)
 {
-	struct kube_error err = {0};
-	const json_t *classes = inventory_list(ctx->inv, DRA, "v1", "deviceclasses", &err);
+	const json_t *classes;
+	if (!cutil_list_read(ctx->inv, DRA, "v1", "deviceclasses", res, errors, &classes)) {
+		*why = "a read it needs failed";
+		return NULL;
+	}
 	if (json_array_size(classes) == 0) {
 		*why = "no DeviceClass";
 		return NULL;

@@ -137,9 +137,16 @@ void active_hw11_run(struct check_ctx *ctx, struct check_result *res)
 	}
 	struct kube_error err = {0};
 	struct cutil_devices devs = {0};
-	cutil_devices_collect(inventory_list(ctx->inv, DRA, "v1", "resourceslices", &err), &devs);
+	int errors = 0;
+	cutil_devices_collect(cutil_list(ctx->inv, DRA, "v1", "resourceslices", res, &errors),
+			      &devs);
 	const char *why = NULL;
-	const char *dc = active_dra_device_class(ctx, &devs, &why);
+	const char *dc = active_dra_device_class(ctx, &devs, res, &errors, &why);
+	if (errors > 0) {
+		active_run_read_failed(res, errors);
+		cutil_devices_release(&devs);
+		return;
+	}
 	if (dc == NULL) {
 		active_run_not_run(res, why,
 				   "create a DeviceClass selecting the accelerator "

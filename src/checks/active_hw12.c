@@ -206,9 +206,12 @@ void active_hw12_run(struct check_ctx *ctx, struct check_result *res)
 	size_t nt = hw_metrics_targets(ctx, &t);
 	struct kube_error err = {0};
 	struct cutil_devices devs = {0};
-	cutil_devices_collect(inventory_list(ctx->inv, DRA, "v1", "resourceslices", &err), &devs);
-	const char *why = NULL;
-	const char *dc = nt ? active_dra_device_class(ctx, &devs, &why) : NULL;
+	int errors = 0;
+	cutil_devices_collect(cutil_list(ctx->inv, DRA, "v1", "resourceslices", res, &errors),
+			      &devs);
+	const char *why = errors ? "a read it needs failed" : NULL;
+	const char *dc =
+	    nt && !errors ? active_dra_device_class(ctx, &devs, res, &errors, &why) : NULL;
 	json_t *objs = NULL, *pod = NULL;
 	if (nt == 0 || dc == NULL) {
 		passive_stands(res, nt == 0 ? "no accelerator metrics exporter to scrape" : why);

@@ -106,14 +106,14 @@ json_t *active_net31_objects(const struct active_params *p)
 			 load(p, "gw-load-header", header_requests(p), true));
 }
 
-/* The first accepted GatewayClass (borrowed name), or NULL. */
-static const char *pick_class(struct check_ctx *ctx)
+/* The first accepted GatewayClass (borrowed name), or NULL (also when GatewayClasses
+ * cannot be listed: evidence, *errors incremented). */
+static const char *pick_class(struct check_ctx *ctx, struct check_result *res, int *errors)
 {
-	struct kube_error err = {0};
 	size_t i;
 	const json_t *gc;
 	json_array_foreach(
-	    inventory_list(ctx->inv, known_gateway_group, "v1", "gatewayclasses", &err), i, gc)
+	    cutil_list(ctx->inv, known_gateway_group, "v1", "gatewayclasses", res, errors), i, gc)
 		if (cutil_condition_true(gc, "Accepted"))
 			return cutil_name(gc);
 	return NULL;
@@ -347,7 +347,12 @@ void active_net31_run(struct check_ctx *ctx, struct check_result *res)
 		active_run_not_run(res, GW_API " Gateway/HTTPRoute are not served", NULL);
 		return;
 	}
-	const char *cls = pick_class(ctx);
+	int errors = 0;
+	const char *cls = pick_class(ctx, res, &errors);
+	if (errors > 0) {
+		active_run_read_failed(res, errors);
+		return;
+	}
 	if (cls == NULL) {
 		active_run_not_run(res, "no accepted GatewayClass",
 				   "install a Gateway API implementation whose controller accepts "

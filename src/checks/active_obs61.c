@@ -3,7 +3,8 @@
  * discoverable (a PodMonitor where the Prometheus Operator is served, and the
  * prometheus.io annotations); the monitoring query API (--prometheus-url, or a
  * Prometheus found in the cluster, through the API-server proxy) must return its series
- * with the pod's labels within the timeout. */
+ * (found by the run's model name) within the timeout, with a label naming the pod: one of
+ * the usual target labels (pod, exported_pod, kubernetes_pod_name, ...) or --pod-label. */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #define MON_API MON_GROUP "/v1"
 #define METRIC "vllm:num_requests_running"
 #define METRICS_PORT 8000
+#define POD "metrics" /* the metrics pod's name */
 #define QUERY_MIN_MS 1000
 #define QUERY_MAX_MS 5000
 #define BODY_LIMIT (4 << 20)
@@ -91,8 +93,10 @@ static long first_port(const json_t *svc)
 	    json_object_get(json_array_get(cutil_get(svc, "spec.ports"), 0), "port"));
 }
 
-/* Finds the query API. Returns false when there is none. */
-static bool find_api(struct check_ctx *ctx, struct query_api *q)
+/* Finds the query API: 1 found, 0 none, -1 when a read it needs failed (evidence,
+ * *errors): a Prometheus object that could not be listed may be the one to ask. */
+static int find_api(struct check_ctx *ctx, struct check_result *res, int *errors,
+		    struct query_api *q)
 {
 	memset(q, 0, sizeof(*q));
 	const char *u = ctx->opts ? ctx->opts->prometheus_url : NULL;
@@ -102,13 +106,12 @@ static bool find_api(struct check_ctx *ctx, struct query_api *q)
 		else
 			q->url = trim_slash(u);
 		q->label = xasprintf("--prometheus-url %s", u);
-		return true;
+		return 1;
 	}
-	struct kube_error err = {0};
-	const json_t *svcs = inventory_list(ctx->inv, "", "v1", "services", &err);
-	const json_t *proms = inventory_served(ctx->inv, MON_GROUP, "v1", "prometheuses")
-				  ? inventory_list(ctx->inv, MON_GROUP, "v1", "prometheuses", &err)
-				  : NULL;
+	const json_t *proms = NULL, *svcs = NULL;
+	if (inventory_served(ctx->inv, MON_GROUP, "v1", "prometheuses") &&
+	    !cutil_list_read(ctx->inv, MON_GROUP, "v1", "prometheuses", res, errors, &proms))
+		return -1;
 	size_t i;
 	const json_t *o;
 	json_array_foreach(proms, i, o) {
@@ -118,8 +121,10 @@ static bool find_api(struct check_ctx *ctx, struct query_api *q)
 		q->label = xasprintf("Prometheus %s/%s (service prometheus-operated:9090, API "
 				     "proxy)",
 				     cutil_ns(o), cutil_name(o));
-		return true;
+		return 1;
 	}
+	if (!cutil_list_read(ctx->inv, "", "v1", "services", res, errors, &svcs))
+		return -1;
 	json_array_foreach(svcs, i, o) {
 		if (!cutil_has_label(o, "app.kubernetes.io/name=prometheus") || first_port(o) == 0)
 			continue;
@@ -127,9 +132,9 @@ static bool find_api(struct check_ctx *ctx, struct query_api *q)
 				     cutil_name(o), first_port(o));
 		q->label = xasprintf("service %s/%s:%ld (API proxy)", cutil_ns(o), cutil_name(o),
 				     first_port(o));
-		return true;
+		return 1;
 	}
-	return false;
+	return 0;
 }
 
 static char *url_encode(const char *s)
@@ -246,10 +251,62 @@ static char *series_text(const json_t *s)
 	return buf_detach(&b, NULL);
 }
 
+/* The label of series s that names the pod POD ("pod", "exported_pod", ...; the user's
+ * --pod-label first), borrowed, or NULL. */
+static const char *pod_label_of(const json_t *s, const char *user_label)
+{
+	static const char *const usual[] = {
+	    "pod",	    "exported_pod",	 "kubernetes_pod_name", "pod_name",
+	    "k8s_pod_name", "exported_pod_name", "kubernetes_pod",	NULL};
+	const json_t *m = json_object_get(s, "metric");
+	if (user_label != NULL) {
+		const char *v = json_string_value(json_object_get(m, user_label));
+		if (v != NULL && strcmp(v, POD) == 0)
+			return user_label;
+	}
+	for (const char *const *l = usual; *l != NULL; l++) {
+		const char *v = json_string_value(json_object_get(m, *l));
+		if (v != NULL && strcmp(v, POD) == 0)
+			return *l;
+	}
+	return NULL;
+}
+
+void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
+			 const json_t *result, double secs)
+{
+	const char *user = ctx->opts ? ctx->opts->pod_label : NULL;
+	size_t i;
+	const json_t *s;
+	json_array_foreach(result, i, s) {
+		const char *label = pod_label_of(s, user);
+		if (label == NULL)
+			continue;
+		char *text = series_text(s);
+		check_evidence(res,
+			       "collected series %s via %s after %.1f s (pod %s/" POD
+			       " named by label %s)",
+			       text, api, secs, ctx->ns, label);
+		free(text);
+		active_run_decide(res, VERDICT_FULL, NULL);
+		return;
+	}
+	char *text = series_text(json_array_get(result, 0));
+	check_evidence(res,
+		       "collected series %s via %s after %.1f s, but no label names pod %s/" POD
+		       " (looked for %s%spod, exported_pod, kubernetes_pod_name, pod_name, "
+		       "k8s_pod_name)",
+		       text, api, secs, ctx->ns, user ? user : "", user ? ", " : "");
+	free(text);
+	active_run_decide(res, VERDICT_PARTIAL,
+			  "keep the scraped pod's name on its series (the collector's target "
+			  "labels), or name the label that carries it with --pod-label");
+}
+
 /* Polls the query until the series shows up; decides the verdict. */
 static void poll_series(struct check_ctx *ctx, struct check_result *res, const struct query_api *q)
 {
-	char *promql = xasprintf(METRIC "{namespace=\"%s\",pod=\"metrics\"}", ctx->ns);
+	char *promql = xasprintf(METRIC "{model_name=\"kaic-%s\"}", ctx->run_id);
 	long long t0 = now_ms();
 	long delay = QUERY_MIN_MS;
 	struct kube_error last = {0};
@@ -260,12 +317,9 @@ static void poll_series(struct check_ctx *ctx, struct check_result *res, const s
 		if (query(ctx, q, promql, &result, &err) == 0) {
 			answered = true;
 			if (json_array_size(result) > 0) {
-				char *s = series_text(json_array_get(result, 0));
-				check_evidence(res, "collected series %s via %s after %.1f s", s,
-					       q->label, (double)(now_ms() - t0) / 1000.0);
-				free(s);
+				active_obs61_decide(ctx, res, q->label, result,
+						    (double)(now_ms() - t0) / 1000.0);
 				json_decref(result);
-				active_run_decide(res, VERDICT_FULL, NULL);
 				break;
 			}
 			json_decref(result);
@@ -302,12 +356,19 @@ static void poll_series(struct check_ctx *ctx, struct check_result *res, const s
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res)
 {
 	struct query_api q;
-	if (!find_api(ctx, &q)) {
+	int errors = 0;
+	int found = find_api(ctx, res, &errors, &q);
+	if (found < 0) {
+		active_run_read_failed(res, errors);
+		query_api_release(&q);
+		return;
+	}
+	if (found == 0) {
 		active_run_not_run(
 		    res,
 		    "no monitoring query API found (no Prometheus object, no "
 		    "Service labelled app.kubernetes.io/name=prometheus)",
-		    "deploy Prometheus, or pass its query API with --prometheus-url");
+		    "pass the monitoring query API with --prometheus-url (or deploy Prometheus)");
 		return;
 	}
 	struct active_params p;

@@ -95,11 +95,20 @@ void active_run_error(struct check_ctx *ctx, struct check_result *res, const cha
 
 void active_run_not_run(struct check_result *res, const char *why, const char *hint)
 {
+	drop_not_exercised(res);
 	check_evidence(res, "active test not run: %s", why);
+	bool asked = res->remediation != NULL && strstr(res->remediation, "active test") != NULL;
 	if (res->verdict == VERDICT_FULL)
 		check_verdict(res, VERDICT_PARTIAL, "%s", hint ? hint : why);
-	else if (hint != NULL && res->remediation == NULL)
+	else if (hint != NULL && (res->remediation == NULL || asked))
 		check_verdict(res, res->verdict, "%s", hint);
+}
+
+void active_run_read_failed(struct check_result *res, int errors)
+{
+	drop_not_exercised(res);
+	check_evidence(res, "active test not run: a read it needs failed");
+	cutil_read_error(res, errors);
 }
 
 int active_run_create(struct check_ctx *ctx, struct check_result *res, const json_t *obj,

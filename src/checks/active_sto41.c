@@ -87,14 +87,17 @@ static bool has_csi_driver(const json_t *drivers, const char *name)
 }
 
 /* The StorageClass to use: the default one when a CSI driver backs it, else the first CSI
- * class. Borrowed; NULL with *why. */
-static const json_t *pick_class(struct check_ctx *ctx, const char **why)
+ * class. Borrowed; NULL with *why, or NULL after a failed read (evidence, *errors). */
+static const json_t *pick_class(struct check_ctx *ctx, struct check_result *res, int *errors,
+				const char **why)
 {
-	struct kube_error err = {0};
-	const json_t *classes =
-	    inventory_list(ctx->inv, "storage.k8s.io", NULL, "storageclasses", &err);
-	const json_t *drivers =
-	    inventory_list(ctx->inv, "storage.k8s.io", NULL, "csidrivers", &err);
+	const json_t *classes, *drivers;
+	bool ok = cutil_list_read(ctx->inv, "storage.k8s.io", NULL, "storageclasses", res, errors,
+				  &classes);
+	ok &=
+	    cutil_list_read(ctx->inv, "storage.k8s.io", NULL, "csidrivers", res, errors, &drivers);
+	if (!ok)
+		return NULL;
 	const json_t *first_csi = NULL;
 	bool any_default = false;
 	size_t i;
@@ -115,14 +118,17 @@ static const json_t *pick_class(struct check_ctx *ctx, const char **why)
 	return first_csi;
 }
 
-/* A VolumeSnapshotClass of driver (the default one first), borrowed name, or NULL. */
-static const char *pick_snapshot_class(struct check_ctx *ctx, const char *driver)
+/* A VolumeSnapshotClass of driver (the default one first), borrowed name, or NULL (also
+ * after a failed read: evidence, *errors). */
+static const char *pick_snapshot_class(struct check_ctx *ctx, const char *driver,
+				       struct check_result *res, int *errors)
 {
 	if (!inventory_served(ctx->inv, SNAP_GROUP, "v1", "volumesnapshots"))
 		return NULL;
-	struct kube_error err = {0};
-	const json_t *vscs =
-	    inventory_list(ctx->inv, SNAP_GROUP, "v1", "volumesnapshotclasses", &err);
+	const json_t *vscs;
+	if (!cutil_list_read(ctx->inv, SNAP_GROUP, "v1", "volumesnapshotclasses", res, errors,
+			     &vscs))
+		return NULL;
 	const char *found = NULL;
 	size_t i;
 	const json_t *v;
@@ -276,8 +282,9 @@ static void snapshot_restore(struct check_ctx *ctx, struct check_result *res, co
 void active_sto41_run(struct check_ctx *ctx, struct check_result *res)
 {
 	const char *why = NULL;
-	const json_t *sc = pick_class(ctx, &why);
-	if (sc == NULL) {
+	int errors = 0;
+	const json_t *sc = pick_class(ctx, res, &errors, &why);
+	if (sc == NULL && errors == 0) {
 		active_run_not_run(res, why, "mark a CSI-backed StorageClass as the default");
 		return;
 	}
@@ -285,7 +292,11 @@ void active_sto41_run(struct check_ctx *ctx, struct check_result *res)
 	struct active_params p;
 	active_run_params(ctx, &p);
 	p.storage_class = cutil_name(sc);
-	p.snapshot_class = pick_snapshot_class(ctx, driver);
+	p.snapshot_class = sc ? pick_snapshot_class(ctx, driver, res, &errors) : NULL;
+	if (errors > 0) {
+		active_run_read_failed(res, errors);
+		return;
+	}
 	json_t *objs = active_sto41_objects(&p);
 	static const char *const first[] = {"csi-data", NULL};
 	if (active_run_create_all(ctx, res, objs, first) != 0)

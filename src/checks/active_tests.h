@@ -78,6 +78,12 @@ json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
+/* OBS-6.1's verdict from the query result (a non-empty array of series of the run's
+ * model, borrowed) that api (for evidence) answered after secs: Full when a series names
+ * the pod "metrics" by --pod-label or a usual target label (pod, exported_pod,
+ * kubernetes_pod_name, pod_name, ...), else Partial. */
+void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
+			 const json_t *result, double secs);
 
 /* ---- active_build.c: objects ---- */
 
@@ -110,9 +116,10 @@ json_t *active_dra_claim_template(const struct active_params *p, const char *nam
 /* A pod NAME running `kaic probe echo` whose container holds a claim from template. */
 json_t *active_dra_claim_pod(const struct active_params *p, const char *name, const char *tmpl);
 /* The DeviceClass whose driver publishes accelerator devices among devs (borrowed name),
- * or NULL with the reason in *why. */
+ * or NULL with the reason in *why; when DeviceClasses cannot be listed, also the evidence
+ * in res and *errors incremented. */
 const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
-				    const char **why);
+				    struct check_result *res, int *errors, const char **why);
 /* The name of the claim generated for the pod's claim ACTIVE_DRA_CLAIM, or NULL. */
 const char *active_dra_generated_claim(const json_t *pod);
 /* The run namespace's ResourceClaim NAME (new reference), or NULL with *err. */
@@ -167,9 +174,13 @@ void active_run_error(struct check_ctx *ctx, struct check_result *res, const cha
 /* Adds up to five recent Events of the run namespace about the check's objects (those
  * named with its test's tag) as "event: ..." evidence lines. */
 void active_run_events(struct check_ctx *ctx, struct check_result *res);
-/* The active test could not run: evidence "active test not run: WHY"; a passive Full
- * becomes Partial. The verdict stays passive. */
+/* The active test could not run: evidence "active test not run: WHY" (replacing the
+ * passive "not exercised" lines); a passive Full becomes Partial. The verdict stays
+ * passive; hint replaces a passive remediation that asked to run the active test. */
 void active_run_not_run(struct check_result *res, const char *why, const char *hint);
+/* A read the active test needs failed (recorded as evidence by cutil_list_read): the
+ * test is not run and the verdict is Error, never a guess from what was not read. */
+void active_run_read_failed(struct check_result *res, int errors);
 /* Sets the verdict decided by the active test (mode active). */
 void active_run_decide(struct check_result *res, enum verdict v, const char *hint);
 /* The parameters of this run: identity from ctx, placeholders elsewhere. */

@@ -69,10 +69,13 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 		check_evidence(res, "%s/v1 not served, only %s: pre-GA DRA API", DRA, versions);
 	free(versions);
 
-	size_t nclasses =
-	    device_classes(cutil_list(inv, DRA, NULL, "deviceclasses", res, &errors), res);
+	const json_t *classes, *slices;
+	size_t nclasses = 0;
+	if (cutil_list_read(inv, DRA, NULL, "deviceclasses", res, &errors, &classes))
+		nclasses = device_classes(classes, res);
 	struct cutil_devices devs = {0};
-	cutil_devices_collect(cutil_list(inv, DRA, NULL, "resourceslices", res, &errors), &devs);
+	bool slices_read = cutil_list_read(inv, DRA, NULL, "resourceslices", res, &errors, &slices);
+	cutil_devices_collect(slices, &devs);
 	struct cutil_driver *drv = NULL;
 	size_t ndrv = cutil_devices_by_driver(&devs, &drv);
 	size_t accel = 0;
@@ -81,7 +84,7 @@ static void hw_dra_passive(struct check_ctx *ctx, struct check_result *res)
 		if (hw_accel_driver(drv[k].driver))
 			accel += drv[k].devices;
 	}
-	if (ndrv == 0)
+	if (ndrv == 0 && slices_read)
 		check_evidence(res, "no ResourceSlice publishes devices");
 	cutil_drivers_free(drv, ndrv);
 	cutil_devices_release(&devs);
@@ -307,14 +310,17 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 		cutil_set_addf(&f->detect, "DRA device taints (%zu tainted device%s)", tainted,
 			       tainted == 1 ? "" : "s");
 	if (inventory_served(inv, DRA, NULL, "devicetaintrules")) {
-		const json_t *rules = cutil_list(inv, DRA, NULL, "devicetaintrules", res, errors);
-		check_evidence(res, "%s DeviceTaintRule served: %zu rule%s", DRA,
-			       json_array_size(rules), json_array_size(rules) == 1 ? "" : "s");
+		const json_t *rules;
+		if (cutil_list_read(inv, DRA, NULL, "devicetaintrules", res, errors, &rules))
+			check_evidence(res, "%s DeviceTaintRule served: %zu rule%s", DRA,
+				       json_array_size(rules),
+				       json_array_size(rules) == 1 ? "" : "s");
 	}
 	struct cutil_set cordoned = CUTIL_SET_INIT, conds = CUTIL_SET_INIT;
 	size_t i, j;
-	const json_t *node, *c;
-	json_array_foreach(cutil_list(inv, "", "v1", "nodes", res, errors), i, node) {
+	const json_t *node, *c, *nodes;
+	bool nodes_read = cutil_list_read(inv, "", "v1", "nodes", res, errors, &nodes);
+	json_array_foreach(nodes, i, node) {
 		if (json_is_true(cutil_get(node, "spec.unschedulable")))
 			cutil_set_add(&cordoned, cutil_name(node));
 		json_array_foreach(cutil_get(node, "status.conditions"), j, c) {
@@ -328,7 +334,8 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 		}
 	}
 	char *l = cutil_set_join(&cordoned, MAX_NAMES);
-	check_evidence(res, "cordoned nodes: %s", l);
+	if (nodes_read)
+		check_evidence(res, "cordoned nodes: %s", l);
 	free(l);
 	if (conds.n > 0) {
 		l = cutil_set_join(&conds, MAX_NAMES);
@@ -340,12 +347,14 @@ static void fault_state(struct inventory *inv, struct faults *f, struct check_re
 	cutil_set_release(&conds);
 }
 
-static void faults_evidence(struct check_result *res, struct faults *f)
+static void faults_evidence(struct check_result *res, struct faults *f, int errors)
 {
 	char *d = cutil_set_join(&f->detect, MAX_NAMES);
 	char *r = cutil_set_join(&f->remediate, MAX_NAMES);
-	check_evidence(res, "detection: %s", d);
-	check_evidence(res, "automated cordon/drain: %s", r);
+	if (f->detect.n > 0 || errors == 0) /* "none" only when everything was read */
+		check_evidence(res, "detection: %s", d);
+	if (f->remediate.n > 0 || errors == 0)
+		check_evidence(res, "automated cordon/drain: %s", r);
 	free(d);
 	free(r);
 	if (f->accel_types.n > 0) {
@@ -396,7 +405,7 @@ static void hw_faults_passive(struct check_ctx *ctx, struct check_result *res)
 	fault_state(inv, &f, res, &errors);
 	if (f.detect.n > 0)
 		fault_ties(inv, &f, res, &errors);
-	faults_evidence(res, &f);
+	faults_evidence(res, &f, errors);
 	faults_verdict(res, errors, &f);
 	cutil_set_release(&f.detect);
 	cutil_set_release(&f.remediate);

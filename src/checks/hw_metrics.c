@@ -453,7 +453,7 @@ void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 	if (a.count > 0)
 		check_evidence(res, "%zu accelerator%s known from %s", a.count,
 			       a.count == 1 ? "" : "s", a.source);
-	else
+	else if (errors == 0)
 		check_evidence(res,
 			       "no accelerators known from ResourceSlices or node allocatable");
 
@@ -468,9 +468,10 @@ void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 	} else
 		find_exporters(inv, &m, res, &errors);
 	if (m.nt == 0) {
-		check_evidence(res, "no accelerator metrics exporter found (looked for %s)",
-			       "DCGM exporter, AMD device-metrics-exporter, Intel XPU Manager, "
-			       "Gaudi metric exporter Services and Pods");
+		if (errors == 0) /* else the cannot-list lines say why */
+			check_evidence(res, "no accelerator metrics exporter found (looked for %s)",
+				       "DCGM exporter, AMD device-metrics-exporter, Intel XPU "
+				       "Manager, Gaudi metric exporter Services and Pods");
 	} else {
 		char *ex = cutil_set_join(&m.exporters, MAX_NAMES);
 		if (m.matched_pods > MAX_SCRAPES)

@@ -42,9 +42,10 @@ static size_t gateway_classes(struct inventory *inv, struct check_result *res, i
 {
 	struct cutil_set ok = CUTIL_SET_INIT, notok = CUTIL_SET_INIT;
 	size_t i;
-	const json_t *gc;
-	json_array_foreach(
-	    cutil_list(inv, known_gateway_group, NULL, "gatewayclasses", res, errors), i, gc) {
+	const json_t *gc, *gcs;
+	if (!cutil_list_read(inv, known_gateway_group, NULL, "gatewayclasses", res, errors, &gcs))
+		return 0;
+	json_array_foreach(gcs, i, gc) {
 		const char *ctl = cutil_str(gc, "spec.controllerName");
 		const char *acc = cutil_condition(gc, "Accepted");
 		if (acc != NULL && strcmp(acc, "True") == 0)
@@ -66,16 +67,19 @@ static size_t gateway_classes(struct inventory *inv, struct check_result *res, i
 static void gateway_objects(struct inventory *inv, struct check_result *res, int *errors)
 {
 	const char *g = known_gateway_group;
-	const json_t *gws = cutil_list(inv, g, NULL, "gateways", res, errors);
-	size_t i, programmed = 0;
-	const json_t *gw;
-	json_array_foreach(gws, i, gw) {
-		programmed += cutil_condition_true(gw, "Programmed");
+	const json_t *gws, *routes;
+	if (cutil_list_read(inv, g, NULL, "gateways", res, errors, &gws)) {
+		size_t i, programmed = 0;
+		const json_t *gw;
+		json_array_foreach(gws, i, gw) {
+			programmed += cutil_condition_true(gw, "Programmed");
+		}
+		check_evidence(res, "%zu Gateway%s (%zu Programmed)", json_array_size(gws),
+			       json_array_size(gws) == 1 ? "" : "s", programmed);
 	}
-	size_t routes = json_array_size(cutil_list(inv, g, NULL, "httproutes", res, errors));
-	check_evidence(res, "%zu Gateway%s (%zu Programmed), %zu HTTPRoute%s", json_array_size(gws),
-		       json_array_size(gws) == 1 ? "" : "s", programmed, routes,
-		       routes == 1 ? "" : "s");
+	if (cutil_list_read(inv, g, NULL, "httproutes", res, errors, &routes))
+		check_evidence(res, "%zu HTTPRoute%s", json_array_size(routes),
+			       json_array_size(routes) == 1 ? "" : "s");
 }
 
 static void inference_pools(struct inventory *inv, struct check_result *res)
@@ -179,9 +183,10 @@ static void net_multus(struct inventory *inv, struct nics *n, struct check_resul
 	n->attach = true;
 	struct cutil_set nads = CUTIL_SET_INIT;
 	size_t i;
-	const json_t *o;
-	json_array_foreach(cutil_list(inv, g, NULL, "network-attachment-definitions", res, errors),
-			   i, o) {
+	const json_t *o, *items;
+	if (!cutil_list_read(inv, g, NULL, "network-attachment-definitions", res, errors, &items))
+		return;
+	json_array_foreach(items, i, o) {
 		struct cutil_set types = CUTIL_SET_INIT;
 		nad_types(o, &types);
 		char *t = cutil_set_join(&types, 3);
@@ -238,8 +243,10 @@ static void net_resources(struct inventory *inv, struct nics *n, struct check_re
 {
 	struct cutil_set found = CUTIL_SET_INIT, nodes = CUTIL_SET_INIT, capable = CUTIL_SET_INIT;
 	size_t i;
-	const json_t *node;
-	json_array_foreach(cutil_list(inv, "", "v1", "nodes", res, errors), i, node) {
+	const json_t *node, *items;
+	if (!cutil_list_read(inv, "", "v1", "nodes", res, errors, &items))
+		return;
+	json_array_foreach(items, i, node) {
 		const char *key;
 		const json_t *q;
 		json_object_foreach((json_t *)cutil_get(node, "status.allocatable"), key, q) {

@@ -50,9 +50,8 @@ static void monitoring_apis(struct check_ctx *ctx, struct check_result *res, str
 		if (!inventory_served(ctx->inv, a->group, NULL, a->resource))
 			continue;
 		s->apis++;
-		const json_t *items =
-		    cutil_list(ctx->inv, a->group, NULL, a->resource, res, errors);
-		if (items == NULL)
+		const json_t *items;
+		if (!cutil_list_read(ctx->inv, a->group, NULL, a->resource, res, errors, &items))
 			continue;
 		struct cutil_set l = CUTIL_SET_INIT;
 		names_of(&l, items);
@@ -189,13 +188,15 @@ static void obs_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 		check_evidence(res, "query API given: --prometheus-url %s",
 			       ctx->opts->prometheus_url);
 	if (s.collectors > 0) {
-		if (s.targets == 0)
+		if (s.targets == 0 && errors == 0)
 			check_evidence(res, "no scrape targets declared (no monitors, no "
 					    "prometheus.io/scrape annotations)");
 		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
 			      "run the active test to show a pod's metrics "
 			      "are collected and queryable");
+	} else if (errors > 0) {
+		cutil_read_error(res, errors); /* an unread list may hold the collector */
 	} else if (s.apis > 0) {
 		check_evidence(res, "no collector found (Prometheus object, managed collection, "
 				    "OpenTelemetry prometheus receiver, Prometheus server)");
@@ -265,9 +266,8 @@ static size_t api_objects(struct check_ctx *ctx, struct check_result *res,
 		if (!inventory_served(ctx->inv, a->group, NULL, a->resource))
 			continue;
 		(*served)++;
-		const json_t *items =
-		    cutil_list(ctx->inv, a->group, NULL, a->resource, res, errors);
-		if (items == NULL)
+		const json_t *items;
+		if (!cutil_list_read(ctx->inv, a->group, NULL, a->resource, res, errors, &items))
 			continue;
 		struct cutil_set l = CUTIL_SET_INIT;
 		size_t i;
@@ -289,7 +289,10 @@ static size_t api_objects(struct check_ctx *ctx, struct check_result *res,
 static void obs_tracing_decide(struct check_result *res, size_t otlp, size_t backends,
 			       size_t others, int errors)
 {
-	if (otlp > 0) {
+	if (errors > 0 && (otlp == 0 || backends == 0)) {
+		/* only the best finding stands: an unread list may hold what is missing */
+		cutil_read_error(res, errors);
+	} else if (otlp > 0) {
 		if (backends == 0)
 			check_evidence(res, "no trace backend found (Jaeger, Tempo) to read "
 					    "traces back");
@@ -324,7 +327,7 @@ static void obs_tracing_passive(struct check_ctx *ctx, struct check_result *res)
 	size_t objs = api_objects(ctx, res, known_tracing_apis, &served, &errors);
 	size_t backends = api_objects(ctx, res, known_trace_backend_apis, &backend_apis, &errors);
 	const json_t *svcs = cutil_list(ctx->inv, "", "v1", "services", res, &errors);
-	size_t otlp = services_on(svcs, known_otlp_ports, res);
+	size_t otlp = services_on(svcs, known_otlp_ports, res); /* NULL: none to describe */
 	backends += services_on(svcs, known_trace_backend_ports, res);
 	if (ctx->opts && ctx->opts->trace_query_url) {
 		check_evidence(res, "trace query API given: --trace-query-url %s",

@@ -178,10 +178,11 @@ static void egress_apis(struct check_ctx *ctx, struct check_result *res)
 			       "CiliumNetworkPolicy, AdminNetworkPolicy, Calico or Antrea policy)");
 	cutil_set_release(&l);
 
-	int ignored = 0;
-	const json_t *nps =
-	    cutil_list(ctx->inv, "networking.k8s.io", NULL, "networkpolicies", res, &ignored);
-	if (nps == NULL)
+	int ignored = 0; /* described, not needed for the verdict */
+	const json_t *nps;
+	if (!cutil_list_read(ctx->inv, "networking.k8s.io", NULL, "networkpolicies", res, &ignored,
+			     &nps) ||
+	    nps == NULL)
 		return;
 	size_t egress = 0, i;
 	const json_t *np;
@@ -254,8 +255,9 @@ static size_t describe_apis(struct check_ctx *ctx, struct check_result *res,
 		if (!inventory_served(ctx->inv, a->group, NULL, a->resource))
 			continue;
 		served++;
-		const json_t *items =
-		    cutil_list(ctx->inv, a->group, NULL, a->resource, res, errors);
+		const json_t *items;
+		if (!cutil_list_read(ctx->inv, a->group, NULL, a->resource, res, errors, &items))
+			continue;
 		struct cutil_set l = CUTIL_SET_INIT;
 		size_t i;
 		const json_t *o;
@@ -299,13 +301,13 @@ static void sec_identity_passive(struct check_ctx *ctx, struct check_result *res
 		check_verdict(res, VERDICT_PARTIAL,
 			      "verify that a pod obtains an X.509 SVID through the SPIFFE CSI "
 			      "driver (kaic has no active test for it yet)");
+	} else if (errors) {
+		cutil_read_error(res, errors); /* an unread list may hold the CSI driver */
 	} else if (apis + agents > 0) {
 		check_evidence(res, NO_ACTIVE_TEST);
 		check_verdict(res, VERDICT_PARTIAL,
 			      "install the SPIFFE CSI driver (csi.spiffe.io) "
 			      "so pods can mount their SVIDs");
-	} else if (errors) {
-		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else {
 		check_evidence(res, "no workload identity component (SPIRE, SPIFFE CSI driver, "
 				    "Istio, pod certificates)");
@@ -445,14 +447,14 @@ static void sec_confidential_passive(struct check_ctx *ctx, struct check_result 
 		check_verdict(res, VERDICT_PARTIAL,
 			      "verify that a pod of the confidential RuntimeClass sees a TEE "
 			      "guest device (kaic has no active test for it yet)");
+	} else if (errors) {
+		cutil_read_error(res, errors); /* an unread list may hold a TEE RuntimeClass */
 	} else if (n > 0 || labelled > 0) {
 		check_evidence(res, n > 0 ? "only a development handler without TEE"
 					  : "TEE hardware labelled, no confidential RuntimeClass");
 		check_verdict(res, VERDICT_PARTIAL,
 			      "install Confidential Containers with a "
 			      "kata-qemu-tdx or kata-qemu-snp RuntimeClass on TEE nodes");
-	} else if (errors) {
-		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else {
 		check_evidence(res, "no confidential RuntimeClass and no TEE node labels");
 		check_verdict(res, VERDICT_NO,
@@ -571,7 +573,9 @@ static void describe_engine(struct check_ctx *ctx, struct check_result *res,
 		s->enforcing += hooks > 0 && k->mode == POLMODE_NONE;
 		return;
 	}
-	const json_t *pols = cutil_list(ctx->inv, k->group, NULL, k->resource, res, errors);
+	const json_t *pols;
+	if (!cutil_list_read(ctx->inv, k->group, NULL, k->resource, res, errors, &pols))
+		return;
 	struct cutil_set l = CUTIL_SET_INIT;
 	size_t enforcing = 0, i;
 	const json_t *p;
@@ -605,13 +609,13 @@ static void sec_signature_passive(struct check_ctx *ctx, struct check_result *re
 		check_verdict(res, VERDICT_PARTIAL,
 			      "verify that admission rejects an unsigned image (kaic has no "
 			      "active test for it yet)");
+	} else if (errors) {
+		cutil_read_error(res, errors); /* an unread list may hold the policy or webhook */
 	} else if (s.present > 0) {
 		check_verdict(res, VERDICT_PARTIAL,
 			      s.with_webhook == 0
 				  ? "register the engine's admission webhook"
 				  : "add an enforcing signature policy (not audit or warn mode)");
-	} else if (errors) {
-		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else {
 		check_evidence(res,
 			       "no image-signature admission engine (Sigstore "

@@ -144,9 +144,9 @@ static size_t describe_snapshots(struct check_ctx *ctx, struct check_result *res
 		check_evidence(res, "snapshot.storage.k8s.io not served (no CSI snapshot CRDs)");
 		return 0;
 	}
-	const json_t *vscs = cutil_list(ctx->inv, "snapshot.storage.k8s.io", NULL,
-					"volumesnapshotclasses", res, errors);
-	if (vscs == NULL)
+	const json_t *vscs;
+	if (!cutil_list_read(ctx->inv, "snapshot.storage.k8s.io", NULL, "volumesnapshotclasses",
+			     res, errors, &vscs))
 		return 0;
 	struct cutil_set l = CUTIL_SET_INIT;
 	size_t usable = 0, i, j;
@@ -198,15 +198,14 @@ static void sto_csi_decide(struct check_result *res, const struct sc_summary *s,
 static void sto_csi_passive(struct check_ctx *ctx, struct check_result *res)
 {
 	int errors = 0;
-	const json_t *drivers =
-	    cutil_list(ctx->inv, "storage.k8s.io", NULL, "csidrivers", res, &errors);
-	int before = errors;
-	const json_t *classes =
-	    cutil_list(ctx->inv, "storage.k8s.io", NULL, "storageclasses", res, &errors);
-	bool classes_ok = errors == before;
+	const json_t *drivers, *classes;
+	bool drivers_ok =
+	    cutil_list_read(ctx->inv, "storage.k8s.io", NULL, "csidrivers", res, &errors, &drivers);
+	bool classes_ok = cutil_list_read(ctx->inv, "storage.k8s.io", NULL, "storageclasses", res,
+					  &errors, &classes);
 	json_t *empty = json_array();
 	size_t persistent = 0;
-	if (drivers != NULL || before == 0)
+	if (drivers_ok)
 		describe_drivers(res, drivers ? drivers : empty, &persistent);
 	struct sc_summary s = {0};
 	if (classes_ok)
@@ -215,7 +214,11 @@ static void sto_csi_passive(struct check_ctx *ctx, struct check_result *res)
 					  drivers ? drivers : empty, &errors);
 	json_decref(empty);
 
-	if (s.csi > 0)
+	/* only the best passive finding stands on a failed read: the rest could be what the
+	 * unread list would have changed (a CSIDriver, a class, a VolumeSnapshotClass) */
+	if (errors > 0 && !(s.csi > 0 && snaps > 0 && s.csi_default))
+		cutil_read_error(res, errors);
+	else if (s.csi > 0)
 		sto_csi_decide(res, &s, snaps);
 	else if (persistent > 0)
 		check_verdict(res, VERDICT_PARTIAL,

@@ -244,19 +244,39 @@ const char *cutil_plural(size_t n)
 
 /* ---- inventory reads ---- */
 
-const json_t *cutil_list(struct inventory *inv, const char *group, const char *version,
-			 const char *resource, struct check_result *res, int *errors)
+/* Appends the evidence line unless res already has it (a list read twice fails twice). */
+static void evidence_once(struct check_result *res, char *line)
+{
+	bool seen = false;
+	for (size_t i = 0; i < res->nevidence && !seen; i++)
+		seen = strcmp(res->evidence[i], line) == 0;
+	if (!seen)
+		check_evidence(res, "%s", line);
+	free(line);
+}
+
+bool cutil_list_read(struct inventory *inv, const char *group, const char *version,
+		     const char *resource, struct check_result *res, int *errors,
+		     const json_t **items)
 {
 	struct kube_error err;
 	memset(&err, 0, sizeof(err));
-	const json_t *items = inventory_list(inv, group, version, resource, &err);
-	if (items != NULL || err.http_code == 404)
-		return items;
-	check_evidence(res, "cannot list %s%s%s: %ld %s%s%s", group, *group ? "/" : "", resource,
-		       err.http_code, err.reason[0] ? err.reason : "error",
-		       err.message[0] ? ": " : "", err.message);
+	*items = inventory_list(inv, group, version, resource, &err);
+	if (*items != NULL || err.http_code == 404)
+		return true;
+	evidence_once(res, xasprintf("cannot list %s%s%s: %ld %s%s%s", group, *group ? "/" : "",
+				     resource, err.http_code, err.reason[0] ? err.reason : "error",
+				     err.message[0] ? ": " : "", err.message));
 	(*errors)++;
-	return NULL;
+	return false;
+}
+
+const json_t *cutil_list(struct inventory *inv, const char *group, const char *version,
+			 const char *resource, struct check_result *res, int *errors)
+{
+	const json_t *items;
+	cutil_list_read(inv, group, version, resource, res, errors, &items);
+	return items;
 }
 
 const json_t *cutil_get_named(struct inventory *inv, const char *group, const char *version,
@@ -268,10 +288,10 @@ const json_t *cutil_get_named(struct inventory *inv, const char *group, const ch
 	const json_t *o = inventory_get(inv, group, version, resource, ns, name, &err);
 	if (o != NULL || err.http_code == 404)
 		return o;
-	check_evidence(res, "cannot read %s%s%s %s%s%s: %ld %s%s%s", group, *group ? "/" : "",
-		       resource, ns ? ns : "", ns ? "/" : "", name, err.http_code,
-		       err.reason[0] ? err.reason : "error", err.message[0] ? ": " : "",
-		       err.message);
+	evidence_once(res, xasprintf("cannot read %s%s%s %s%s%s: %ld %s%s%s", group,
+				     *group ? "/" : "", resource, ns ? ns : "", ns ? "/" : "", name,
+				     err.http_code, err.reason[0] ? err.reason : "error",
+				     err.message[0] ? ": " : "", err.message));
 	(*errors)++;
 	return NULL;
 }
@@ -297,9 +317,10 @@ const json_t *cutil_pods_of(struct inventory *inv, const json_t *workload, struc
 	buf_release(&sel);
 	if (pods != NULL || err.http_code == 404)
 		return pods;
-	check_evidence(res, "cannot list pods of %s/%s: %ld %s%s%s", cutil_ns(workload),
-		       cutil_name(workload), err.http_code, err.reason[0] ? err.reason : "error",
-		       err.message[0] ? ": " : "", err.message);
+	evidence_once(res, xasprintf("cannot list pods of %s/%s: %ld %s%s%s", cutil_ns(workload),
+				     cutil_name(workload), err.http_code,
+				     err.reason[0] ? err.reason : "error",
+				     err.message[0] ? ": " : "", err.message));
 	(*errors)++;
 	return NULL;
 }
@@ -514,15 +535,19 @@ void cutil_decide(struct check_result *res, int errors, enum verdict v, enum ver
 		  const char *hint)
 {
 	if (errors > 0 && rank(v) < rank(best)) {
-		check_verdict(
-		    res, VERDICT_ERROR,
-		    "give kaic read access to the resources named above and rerun: %d API read%s "
-		    "failed",
-		    errors, errors == 1 ? "" : "s");
+		cutil_read_error(res, errors);
 		return;
 	}
 	if (hint != NULL)
 		check_verdict(res, v, "%s", hint);
 	else
 		check_verdict(res, v, NULL);
+}
+
+void cutil_read_error(struct check_result *res, int errors)
+{
+	check_verdict(res, VERDICT_ERROR,
+		      "give kaic read access to the resources named above and rerun: %d API read%s "
+		      "failed",
+		      errors, errors == 1 ? "" : "s");
 }

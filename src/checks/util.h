@@ -87,10 +87,17 @@ const char *cutil_plural(size_t n);
 
 /* The items of group/version/resource (version NULL = preferred), borrowed. Returns
  * NULL when the resource is not served (404: absence, nothing recorded) or on an API
- * error, which adds an evidence line "cannot list RESOURCE: CODE REASON: MESSAGE" to res
- * and increments *errors. A NULL result is safe to iterate as an empty array. */
+ * error, which adds an evidence line "cannot list GROUP/RESOURCE: CODE REASON: MESSAGE"
+ * to res (once per check, however often it is read) and increments *errors. A NULL
+ * result is safe to iterate as an empty array. */
 const json_t *cutil_list(struct inventory *inv, const char *group, const char *version,
 			 const char *resource, struct check_result *res, int *errors);
+/* Like cutil_list, telling a failed read from an answer: true with *items (NULL when
+ * the resource is not served), or false after recording the failure as cutil_list does;
+ * then the caller writes nothing about the list's contents (no "0 X", no "none"). */
+bool cutil_list_read(struct inventory *inv, const char *group, const char *version,
+		     const char *resource, struct check_result *res, int *errors,
+		     const json_t **items);
 /* One object by name (inventory_get): NULL when absent (404, not an error) or after
  * recording why it could not be read (evidence, *errors incremented). */
 const json_t *cutil_get_named(struct inventory *inv, const char *group, const char *version,
@@ -164,5 +171,8 @@ void cutil_drivers_free(struct cutil_driver *drv, size_t n);
  * for "below": No < Partial < Full. */
 void cutil_decide(struct check_result *res, int errors, enum verdict v, enum verdict best,
 		  const char *hint);
+/* The verdict Error because errors (> 0) reads the check needed failed (named in the
+ * evidence): a failed read decides nothing. */
+void cutil_read_error(struct check_result *res, int errors);
 
 #endif

@@ -27,14 +27,16 @@ static void set_evidence(struct check_result *res, const char *what, struct cuti
 }
 
 /* The ready state of a known controller's Deployments: 1 ready, 0 found but not ready,
- * -1 not found. Adds an evidence line either way. */
+ * -1 not found or not read (failed read recorded). Adds an evidence line either way. */
 static int controller_ready(struct inventory *inv, const struct known_controller *kc,
 			    struct check_result *res, int *errors)
 {
 	int state = -1;
 	size_t i;
-	const json_t *d;
-	json_array_foreach(cutil_list(inv, "apps", "v1", "deployments", res, errors), i, d) {
+	const json_t *d, *deps;
+	if (!cutil_list_read(inv, "apps", "v1", "deployments", res, errors, &deps))
+		return -1; /* no "not found": it was not read */
+	json_array_foreach(deps, i, d) {
 		if (!cutil_matches(d, kc->workload_names, kc->labels))
 			continue;
 		json_int_t want = json_integer_value(cutil_get(d, "spec.replicas"));
@@ -74,8 +76,11 @@ static size_t agenttools(struct inventory *inv, const struct kube_resource *r,
 {
 	struct cutil_set all = CUTIL_SET_INIT, done = CUTIL_SET_INIT;
 	size_t i;
-	const json_t *o;
-	json_array_foreach(cutil_list(inv, r->group, r->version, r->resource, res, errors), i, o) {
+	const json_t *o, *items;
+	*total = 0;
+	if (!cutil_list_read(inv, r->group, r->version, r->resource, res, errors, &items))
+		return 0;
+	json_array_foreach(items, i, o) {
 		char *ref = cutil_ref(o);
 		const char *cond = NULL;
 		cutil_set_add(&all, ref);
@@ -165,8 +170,9 @@ static void wl_jobset_passive(struct check_ctx *ctx, struct check_result *res)
 	int ctl = controller_ready(inv, &known_jobset_controller, res, &errors);
 	struct cutil_set withstatus = CUTIL_SET_INIT;
 	size_t i, n = 0;
-	const json_t *o;
-	json_array_foreach(cutil_list(inv, group, NULL, "jobsets", res, &errors), i, o) {
+	const json_t *o, *jobsets;
+	bool read = cutil_list_read(inv, group, NULL, "jobsets", res, &errors, &jobsets);
+	json_array_foreach(jobsets, i, o) {
 		n++;
 		if (json_array_size(cutil_get(o, "status.conditions")) > 0 ||
 		    cutil_get(o, "status.replicatedJobsStatus") != NULL) {
@@ -175,8 +181,9 @@ static void wl_jobset_passive(struct check_ctx *ctx, struct check_result *res)
 			free(ref);
 		}
 	}
-	check_evidence(res, "%zu JobSet%s, %zu with controller status", n, n == 1 ? "" : "s",
-		       withstatus.n);
+	if (read)
+		check_evidence(res, "%zu JobSet%s, %zu with controller status", n,
+			       n == 1 ? "" : "s", withstatus.n);
 	set_evidence(res, "reconciled JobSets", &withstatus);
 	bool alive = ctl == 1 || withstatus.n > 0;
 	cutil_set_release(&withstatus);
@@ -224,10 +231,15 @@ static char *cq_summary(const json_t *cq)
 	return buf_detach(&b, NULL);
 }
 
-static size_t count_items(struct inventory *inv, const char *group, const char *resource,
-			  struct check_result *res, int *errors)
+/* Appends "N KIND(s)" to b for an answered list; nothing when it failed (recorded). */
+static void count_items(struct inventory *inv, const char *group, const char *resource,
+			const char *kind, struct buf *b, struct check_result *res, int *errors)
 {
-	return json_array_size(cutil_list(inv, group, NULL, resource, res, errors));
+	const json_t *items;
+	if (!cutil_list_read(inv, group, NULL, resource, res, errors, &items))
+		return;
+	size_t n = json_array_size(items);
+	buf_addf(b, "%s%zu %s%s", b->len ? ", " : "", n, kind, n == 1 ? "" : "s");
 }
 
 static void wl_kueue_passive(struct check_ctx *ctx, struct check_result *res)
@@ -253,12 +265,17 @@ static void wl_kueue_passive(struct check_ctx *ctx, struct check_result *res)
 	int ctl = controller_ready(inv, &known_kueue_controller, res, &errors);
 	size_t i, active = 0;
 	const json_t *cq;
-	const json_t *cqs = cutil_list(inv, group, NULL, "clusterqueues", res, &errors);
-	size_t lq = count_items(inv, group, "localqueues", res, &errors);
-	size_t rf = count_items(inv, group, "resourceflavors", res, &errors);
-	check_evidence(res, "%zu ClusterQueue%s, %zu LocalQueue%s, %zu ResourceFlavor%s",
-		       json_array_size(cqs), json_array_size(cqs) == 1 ? "" : "s", lq,
-		       lq == 1 ? "" : "s", rf, rf == 1 ? "" : "s");
+	const json_t *cqs;
+	struct buf counts = BUF_INIT;
+	buf_init(&counts);
+	if (cutil_list_read(inv, group, NULL, "clusterqueues", res, &errors, &cqs))
+		buf_addf(&counts, "%zu ClusterQueue%s", json_array_size(cqs),
+			 json_array_size(cqs) == 1 ? "" : "s");
+	count_items(inv, group, "localqueues", "LocalQueue", &counts, res, &errors);
+	count_items(inv, group, "resourceflavors", "ResourceFlavor", &counts, res, &errors);
+	if (counts.len > 0)
+		check_evidence(res, "%s", counts.data);
+	buf_release(&counts);
 	json_array_foreach(cqs, i, cq) {
 		if (cutil_condition_true(cq, "Active"))
 			active++;
@@ -309,8 +326,10 @@ static void topo_nrt(struct inventory *inv, struct topo *t, struct check_result 
 		return;
 	struct cutil_set aligned = CUTIL_SET_INIT, none = CUTIL_SET_INIT;
 	size_t i;
-	const json_t *o;
-	json_array_foreach(cutil_list(inv, g, NULL, "noderesourcetopologies", res, errors), i, o) {
+	const json_t *o, *nrts;
+	if (!cutil_list_read(inv, g, NULL, "noderesourcetopologies", res, errors, &nrts))
+		return;
+	json_array_foreach(nrts, i, o) {
 		const char *p = nrt_policy(o);
 		if (policy_none(p))
 			cutil_set_add(&none, cutil_name(o));
@@ -425,8 +444,10 @@ static void wl_topology_passive(struct check_ctx *ctx, struct check_result *res)
 			     "kubelet topology manager policy, DRA pcieRoot attributes, or Kueue "
 			     "Topologies");
 	else {
-		check_evidence(res, "no topology published (NodeResourceTopology, DRA topology "
-				    "attributes, Kueue Topology, NFD NUMA or NVLink labels)");
+		if (errors == 0)
+			check_evidence(res, "no topology published (NodeResourceTopology, DRA "
+					    "topology attributes, Kueue Topology, NFD NUMA or "
+					    "NVLink labels)");
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_FULL,
 			     "publish node topology: NFD with the NodeResourceTopology exporter "
 			     "and a topology-aware scheduler, or a DRA driver publishing "

@@ -315,6 +315,8 @@ const struct cmd_entry cmd_run_entry = {
 	"  --metrics-endpoint EP   accelerator metrics for HW-1.2, as\n"
 	"                          NAMESPACE/SERVICE:PORT[/PATH] or an API proxy path\n"
 	"  --prometheus-url URL    monitoring query API for OBS-6.1\n"
+	"  --pod-label NAME        series label naming the scraped pod for OBS-6.1 (besides\n"
+	"                          pod, exported_pod, kubernetes_pod_name, pod_name, ...)\n"
 	"  --trace-query-url URL   trace query API for OBS-6.2\n"
 	"  --secondary-nic NAME    host interface for the NET-3.2 secondary network\n"
 	"  --signed-image REF      a signed image that SEC-5.5 expects to be admitted\n"

@@ -36,6 +36,7 @@ enum {
 	OPT_SONOBUOY,
 	OPT_METRICS_ENDPOINT,
 	OPT_PROMETHEUS_URL,
+	OPT_POD_LABEL,
 	OPT_TRACE_QUERY_URL,
 	OPT_SECONDARY_NIC,
 	OPT_SIGNED_IMAGE,
@@ -68,6 +69,7 @@ static const struct option long_opts[] = {
     {"sonobuoy", no_argument, NULL, OPT_SONOBUOY},
     {"metrics-endpoint", required_argument, NULL, OPT_METRICS_ENDPOINT},
     {"prometheus-url", required_argument, NULL, OPT_PROMETHEUS_URL},
+    {"pod-label", required_argument, NULL, OPT_POD_LABEL},
     {"trace-query-url", required_argument, NULL, OPT_TRACE_QUERY_URL},
     {"secondary-nic", required_argument, NULL, OPT_SECONDARY_NIC},
     {"signed-image", required_argument, NULL, OPT_SIGNED_IMAGE},
@@ -234,6 +236,17 @@ static int set_string(const char **dst, const char *val, const char *flag, bool 
 	return 0;
 }
 
+/* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*. */
+static bool is_label_name(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	while (*++s != '\0')
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
 static const char *flag_name(int c)
 {
 	for (const struct option *o = long_opts; o->name != NULL; o++)
@@ -326,6 +339,11 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return set_string(&o->metrics_endpoint, val, flag, false, cause);
 	case OPT_PROMETHEUS_URL:
 		return set_string(&o->prometheus_url, val, flag, true, cause);
+	case OPT_POD_LABEL:
+		if (!is_label_name(val))
+			return invalid(val, c, cause);
+		o->pod_label = val;
+		return 0;
 	case OPT_TRACE_QUERY_URL:
 		return set_string(&o->trace_query_url, val, flag, true, cause);
 	case OPT_SECONDARY_NIC:

@@ -31,6 +31,7 @@ struct run_opts {
 	const char *product_version;
 	const char *metrics_endpoint;
 	const char *prometheus_url;
+	const char *pod_label; /* OBS-6.1: the series label naming the scraped pod */
 	const char *trace_query_url;
 	const char *secondary_nic;
 	const char *signed_image;
