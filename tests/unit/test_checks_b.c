@@ -135,8 +135,9 @@ static void test_storage_csi(void **state)
 static void test_storage_gds(void **state)
 {
 	(void)state;
-	expect("storage", "gds-enabled", "STO-4.2", VERDICT_PARTIAL, "--gds-image",
+	expect("storage", "gds-enabled", "STO-4.2", VERDICT_PARTIAL, "gdscheck",
 	       "ClusterPolicy \"cluster-policy\": spec.gds.enabled true",
+	       "not exercised: kaic has no GPUDirect Storage test yet",
 	       "nvidia-fs containers in DaemonSet gpu-operator/nvidia-driver-daemonset", NULL);
 	expect("storage", "gds-disabled", "STO-4.2", VERDICT_NO, "spec.gds.enabled",
 	       "spec.gds.enabled false", NULL);
