@@ -33,6 +33,6 @@ rc=0
 	--vendor "Example Vendor" --product "kaic-sim reference" "$@" || rc=$?
 echo
 echo "demo: reports in kaic-results/: $(ls kaic-results | tr '\n' ' ')"
-echo "demo: kaic exited $rc; kaic-sim served $(wc -l <"$work/access.log") requests"
+echo "demo: kaic exited $rc; kaic-sim served $(wc -l <"$work/access.log") requests, as kaic's API line says"
 echo
 sed -n '1,60p' kaic-results/checklist.md

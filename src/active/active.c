@@ -556,6 +556,13 @@ int active_cleanup(struct active *a, char ***notes)
 	return rc;
 }
 
+void active_cleanup_stats(struct active *a, struct kube_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (a->del_client != NULL)
+		kube_client_stats(a->del_client, out);
+}
+
 void active_free(struct active *a)
 {
 	if (a == NULL)

@@ -35,6 +35,8 @@ int active_create(struct active *a, const char *path, json_t *obj, json_t **out,
  * until they are gone. Safe to call twice. Returns 0 when everything is gone. Notes
  * on what could not be deleted are appended to *notes (NULL-terminated, caller frees). */
 int active_cleanup(struct active *a, char ***notes);
+/* What the cleanup's own client (its deletes) sent; zeros when it used the run's client. */
+void active_cleanup_stats(struct active *a, struct kube_stats *out);
 void active_free(struct active *a);
 
 /* ---- additions: builders that need no cluster ---- */

@@ -303,8 +303,12 @@ static void sto_gds_passive(struct check_ctx *ctx, struct check_result *res)
 	size_t ds = gds_daemonsets(ctx, res, &errors);
 	size_t nodes = gds_node_labels(ctx, res, &errors);
 	if (cp + ds + nodes > 0) {
-		check_evidence(res, "not exercised: gdscheck runs only with --gds-image");
-		check_verdict(res, VERDICT_PARTIAL, "run with --gds-image to verify GDS in a pod");
+		check_evidence(res, "not exercised: kaic has no GPUDirect Storage test yet "
+				    "(gdscheck in a pod is planned)");
+		check_verdict(
+		    res, VERDICT_PARTIAL,
+		    "verify GPUDirect Storage by hand: run gdscheck -p in a pod with a GPU "
+		    "and the nvidia-fs module");
 	} else if (errors) {
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else {

@@ -233,25 +233,33 @@ static bool valid_run_id(const char *s)
 	return true;
 }
 
+/* Prints what was done and what could not be; the exit status says whether the cluster
+ * was searched everywhere and everything found was deleted. */
 static int report(const struct cleanup *c)
 {
+	bool incomplete = c->unlisted > 0 || c->failed > 0;
 	if (c->deleted == 0 && c->failed == 0)
-		printf("nothing to clean up\n");
+		printf(incomplete ? "nothing found to clean up in the resource types listed\n"
+				  : "nothing to clean up\n");
 	else
 		printf("%u object%s %s\n", c->deleted, c->deleted == 1 ? "" : "s",
 		       c->dry_run ? "would be deleted" : "deleted");
-	if (c->unlisted > 0)
-		fprintf(stderr, "kaic cleanup: %u resource type%s could not be listed\n",
-			c->unlisted, c->unlisted == 1 ? "" : "s");
 	if (c->forbidden > 0)
 		fprintf(stderr,
 			"kaic cleanup: %u resource type%s not searched: listing forbidden to this "
 			"user (-v names them)\n",
 			c->forbidden, c->forbidden == 1 ? "" : "s");
+	if (c->unlisted > 0)
+		fprintf(stderr,
+			"kaic cleanup: incomplete: %u resource type%s could not be listed (named "
+			"above); run it again\n",
+			c->unlisted, c->unlisted == 1 ? "" : "s");
 	if (c->failed > 0)
-		return KAIC_EXIT_NOT_CONFORMANT;
-	/* "nothing to clean up" is not known when a list failed */
-	return c->unlisted > 0 ? KAIC_EXIT_UNDECIDED : KAIC_EXIT_OK;
+		fprintf(stderr,
+			"kaic cleanup: incomplete: %u object%s could not be deleted (named "
+			"above)\n",
+			c->failed, c->failed == 1 ? "" : "s");
+	return incomplete ? KAIC_EXIT_NOT_CONFORMANT : KAIC_EXIT_OK;
 }
 
 static int run_cleanup(struct cleanup *c, const char *run_id)
@@ -359,8 +367,9 @@ const struct cmd_entry cmd_cleanup_entry = {
 	    "  --in-cluster        use the pod's service account\n"
 	    "  -v, --verbose       more diagnostics on stderr (twice: debug)\n"
 	    "\n"
-	    "Exit status: 0 done, 1 some object could not be deleted, 2 usage or\n"
-	    "configuration error, 3 some resource type could not be listed.\n",
+	    "Exit status: 0 done; 1 incomplete: a resource type could not be listed or an\n"
+	    "object could not be deleted (each is named on stderr); 2 usage or\n"
+	    "configuration error. A type listing is forbidden for is reported, not an error.\n",
     .exec = cleanup_exec,
     .flags = CMD_CLUSTER,
 };

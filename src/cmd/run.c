@@ -18,8 +18,16 @@
 #include "util/xmalloc.h"
 #include "util/clock.h"
 
-/* mkdir -p. Returns 0, or -1 with *cause. */
-static int make_dirs(const char *dir, char **cause)
+/* The directories a run created for its reports, so that a run that writes none leaves
+ * none behind. */
+struct made_dirs {
+	char **v; /* parents first */
+	size_t n;
+};
+
+/* mkdir -p, recording in *made each directory it created. Returns 0, or -1 with
+ * *cause. */
+static int make_dirs(const char *dir, struct made_dirs *made, char **cause)
 {
 	char *p = xstrdup(dir);
 	int rc = 0;
@@ -28,7 +36,10 @@ static int make_dirs(const char *dir, char **cause)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(p, 0755) == 0) {
+			made->v = xreallocarray(made->v, made->n + 1, sizeof(*made->v));
+			made->v[made->n++] = xstrdup(p);
+		} else if (errno != EEXIST) {
 			*cause = xasprintf("cannot create \"%s\": %s", p, strerror(errno));
 			rc = -1;
 			break;
@@ -44,6 +55,19 @@ static int make_dirs(const char *dir, char **cause)
 	}
 	free(p);
 	return rc;
+}
+
+/* Removes the directories of made that are still empty, deepest first (rmdir never
+ * removes one holding a report), and frees made. */
+static void remove_empty_dirs(struct made_dirs *made)
+{
+	for (size_t i = made->n; i-- > 0;) {
+		rmdir(made->v[i]);
+		free(made->v[i]);
+	}
+	free(made->v);
+	made->v = NULL;
+	made->n = 0;
 }
 
 static bool want_color(const struct run_opts *o)
@@ -122,6 +146,11 @@ static void describe_cluster(struct run_result *res, struct kube_client *c, stru
 	res->context = xstrdup(cfg->context_name ? cfg->context_name : "in-cluster");
 	res->k8s_version = xstrdup(inventory_server_version(inv));
 	kube_client_stats(c, &res->stats);
+	/* the cleanup's deletes went out on their own connection: count them too */
+	res->stats.requests += res->cleanup_stats.requests;
+	res->stats.retries += res->cleanup_stats.retries;
+	res->stats.bytes_in += res->cleanup_stats.bytes_in;
+	res->stats.bytes_out += res->cleanup_stats.bytes_out;
 	const struct kube_discovery *d = inventory_discovery(inv);
 	res->discovery_requests = d->requests;
 	res->aggregated_discovery = d->aggregated;
@@ -236,10 +265,13 @@ static void report_failed_start(struct run_state *st)
 static int run_main(const struct run_opts *o)
 {
 	struct run_state st = {.opts = o};
+	struct made_dirs made = {0};
 	char *cause = NULL;
-	if (runner_new_run_id(st.run_id, &cause) != 0 || make_dirs(o->output_dir, &cause) != 0) {
+	if (runner_new_run_id(st.run_id, &cause) != 0 ||
+	    make_dirs(o->output_dir, &made, &cause) != 0) {
 		cmd_usage_error("run", "%s", cause);
 		free(cause);
+		remove_empty_dirs(&made);
 		return KAIC_EXIT_USAGE;
 	}
 	if (o->run_timeout_s > 0)
@@ -255,6 +287,7 @@ static int run_main(const struct run_opts *o)
 	inventory_free(st.inv);
 	kube_client_free(st.client);
 	runner_signals_stop(&st.sig);
+	remove_empty_dirs(&made); /* only those of a run that wrote no report */
 	return rc;
 }
 
@@ -289,7 +322,6 @@ const struct cmd_entry cmd_run_entry = {
 	"                          whose Full needs an active test top out at Partial)\n"
 	"  --focus ID,...          run only these requirements (\"kaic list\" shows the IDs)\n"
 	"  --skip ID,...           leave these requirements out (reported Skipped)\n"
-	"  --disruptive            also run tests that disturb workloads (HW-1.3 eviction)\n"
 	"  --strict                SHOULD requirements that are not Full fail the run too\n"
 	"  --timeout DURATION      deadline per test: 30s, 5m, 1h or seconds (default 5m)\n"
 	"  --run-timeout DURATION  deadline for the whole run (default none)\n"
@@ -317,16 +349,13 @@ const struct cmd_entry cmd_run_entry = {
 	"  --prometheus-url URL    monitoring query API for OBS-6.1\n"
 	"  --pod-label NAME        series label naming the scraped pod for OBS-6.1 (besides\n"
 	"                          pod, exported_pod, kubernetes_pod_name, pod_name, ...)\n"
-	"  --trace-query-url URL   trace query API for OBS-6.2\n"
-	"  --secondary-nic NAME    host interface for the NET-3.2 secondary network\n"
-	"  --signed-image REF      a signed image that SEC-5.5 expects to be admitted\n"
-	"  --unsigned-image REF    an unsigned image that SEC-5.5 expects to be rejected\n"
-	"  --gds-image REF         image with gdscheck for STO-4.2\n"
+	"  --trace-query-url URL   trace query API, reported as a trace backend for OBS-6.2\n"
 	"\n"
 	"Reports: checklist.md, results.json, junit.xml and PRODUCT.yaml in the output\n"
 	"directory. Exit status: 0 every MUST requirement Full; 1 a MUST requirement Partial\n"
-	"or No (any requirement with --strict); 2 usage or configuration error; 3 kaic could\n"
-	"not decide a requirement (Error) and no MUST failed; 130 interrupted (after cleanup).\n",
+	"or No (any requirement with --strict); 2 usage or configuration error; 3 no MUST\n"
+	"failed, but one was not decided (Error, or Skipped by --focus/--skip) or a SHOULD\n"
+	"is Error; 130 interrupted (after cleanup). docs/running.md explains them.\n",
     .exec = run_exec,
     .flags = CMD_CLUSTER,
 };

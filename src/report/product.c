@@ -18,27 +18,9 @@ static const char *const cncf_sections[] = {
 };
 #define KAIC_SECTION "kaic"
 
-/* Levels the CNCF form gives the ids the catalogue maps to, where they differ from the
- * checklist's own level (the CNCF form requires gang scheduling; the checklist's Kueue
- * requirement is a SHOULD). */
-static const struct {
-	const char *id;
-	const char *level;
-} cncf_levels[] = {
-    {"gang_scheduling", "MUST"},
-};
-
 static const char *placeholder(const char *v, const char *ph)
 {
 	return v && *v ? v : ph;
-}
-
-static const char *cncf_level(const struct requirement *req)
-{
-	for (size_t i = 0; i < sizeof(cncf_levels) / sizeof(cncf_levels[0]); i++)
-		if (req->cncf_id && strcmp(req->cncf_id, cncf_levels[i].id) == 0)
-			return cncf_levels[i].level;
-	return level_name(req->level);
 }
 
 /* "v1.35.2+k3s1" -> "v1.35"; NULL when it does not start with vMAJOR.MINOR. */
@@ -109,11 +91,16 @@ static char *item_notes(const struct req_result *rr)
 	buf_init(&b);
 	buf_addf(&b, "kaic %s %s (%s): %s, decided %s", catalog_spec_version(), rr->req->id,
 		 level_name(rr->req->level), verdict_name(res->verdict), mode_name(res->mode));
+	if (rr->req->cncf_id != NULL && rr->req->level == LEVEL_SHOULD)
+		buf_addf(&b,
+			 "; a SHOULD in the checklist, which kaic's exit status counts only "
+			 "with --strict: check the CNCF form's level for %s",
+			 rr->req->cncf_id);
 	if (res->verdict == VERDICT_ERROR)
 		buf_adds(&b, "; kaic could not decide, fill in the status by hand");
 	else if (res->verdict == VERDICT_SKIPPED)
 		buf_adds(&b, "; excluded from this run");
-	if (res->remediation && *res->remediation)
+	if (res->verdict != VERDICT_FULL && res->remediation && *res->remediation)
 		buf_addf(&b, "; remediation: %s", res->remediation);
 	return buf_detach(&b, NULL);
 }
@@ -126,8 +113,9 @@ static json_t *item(const struct req_result *rr, bool cncf)
 
 	json_object_set_new(it, "id", json_string(cncf ? req->cncf_id : req->id));
 	json_object_set_new(it, "description", json_string(req->description));
-	json_object_set_new(it, "level",
-			    json_string(cncf ? cncf_level(req) : level_name(req->level)));
+	/* kaic's level, the one its exit status and every other report use, also where the
+	 * CNCF form gives its id another (gang_scheduling is a MUST there, WL-2.3 a SHOULD) */
+	json_object_set_new(it, "level", json_string(level_name(req->level)));
 	json_object_set_new(it, "status", json_string(product_status(rr->res.verdict)));
 	for (size_t i = 0; i < rr->res.nevidence; i++)
 		json_array_append_new(ev, json_string(rr->res.evidence[i]));
@@ -195,8 +183,12 @@ int report_product_write(const struct run_result *r, const char *path, char **ca
 		       "placeholders, review every status,\n"
 		       "# evidence and notes field, and add the CNCF requirements kaic does not "
 		       "assess before submitting.\n"
-		       "# The \"" KAIC_SECTION "\" section lists checklist requirements with no "
-		       "CNCF counterpart; remove it for submission.\n\n");
+		       "# Levels and statuses are kaic's, as in its other reports and its exit "
+		       "status.\n"
+		       "# The \"" KAIC_SECTION "\" section lists the checklist requirements with "
+		       "no CNCF counterpart, MUSTs among them,\n"
+		       "# which kaic's exit status counts as well; the CNCF form has no item for "
+		       "them.\n\n");
 	yaml_emit(&out, doc);
 	f = fopen(path, "w");
 	if (!f) {

@@ -25,7 +25,8 @@ const char *report_sonobuoy_status(const struct req_result *rr, bool strict)
 			return "failed";
 		return "passed";
 	case VERDICT_SKIPPED:
-		return "skipped";
+		/* Sonobuoy counts skipped as passed: a MUST the run did not decide is unknown */
+		return rr->req && rr->req->level == LEVEL_MUST ? "unknown" : "skipped";
 	case VERDICT_ERROR:
 		return "unknown";
 	}
@@ -34,19 +35,17 @@ const char *report_sonobuoy_status(const struct req_result *rr, bool strict)
 
 const char *report_sonobuoy_aggregate(const char *const *statuses, size_t n)
 {
-	bool unknown = false, passed = false;
+	bool unknown = false;
 
+	if (n == 0)
+		return "unknown";
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(statuses[i], "failed") == 0)
+		if (strcmp(statuses[i], "failed") == 0 || strcmp(statuses[i], "timeout") == 0)
 			return "failed";
-		if (strcmp(statuses[i], "passed") == 0)
-			passed = true;
-		else if (strcmp(statuses[i], "skipped") != 0)
+		if (strcmp(statuses[i], "passed") != 0 && strcmp(statuses[i], "skipped") != 0)
 			unknown = true;
 	}
-	if (unknown)
-		return "unknown";
-	return passed ? "passed" : "skipped";
+	return unknown ? "unknown" : "passed";
 }
 
 static json_t *requirement_item(const struct req_result *rr, bool strict)

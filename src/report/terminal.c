@@ -240,37 +240,54 @@ static void put_table(struct report_term *t)
 	}
 }
 
-/* The IDs whose result makes the exit status, for the closing line. */
-static void put_ids(struct report_term *t, const struct run_result *r, bool strict, bool errors)
+/* The IDs that failed the run (run_result_is_failure), after the prefix; false when none. */
+static bool put_failures(struct report_term *t, const struct run_result *r, bool strict,
+			 const char *prefix)
 {
-	const char *sep = "";
+	const char *sep = prefix;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct req_result *rr = &r->items[i];
-		bool hit =
-		    errors ? rr->res.verdict == VERDICT_ERROR : run_result_is_failure(rr, strict);
-		if (hit) {
+		if (run_result_is_failure(rr, strict)) {
 			fprintf(t->out, "%s%s", sep, rr->req->id);
 			sep = ", ";
 		}
 	}
+	return sep != prefix;
 }
 
+/* The requirements that were not decided (run_result_is_undecided), with their level and
+ * verdict, after the prefix; false when none. */
+static bool put_undecided(struct report_term *t, const struct run_result *r, const char *prefix)
+{
+	const char *sep = prefix;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct req_result *rr = &r->items[i];
+		if (run_result_is_undecided(rr)) {
+			fprintf(t->out, "%s%s (%s, %s)", sep, rr->req->id,
+				level_name(rr->req->level), verdict_name(rr->res.verdict));
+			sep = ", ";
+		}
+	}
+	return sep != prefix;
+}
+
+/* The closing line: the exit status and the requirements that made it. */
 static void put_outcome(struct report_term *t, const struct run_result *r)
 {
 	bool strict = r->opts != NULL && r->opts->strict;
 	int code = run_result_exit_code(r, strict);
 	fprintf(t->out, "Result:   exit %d: ", code);
 	switch (code) {
-	case 0:
+	case KAIC_EXIT_OK:
 		fputs("every MUST requirement is Full", t->out);
 		break;
-	case 1:
-		fputs(strict ? "not Full: " : "MUST requirements not Full: ", t->out);
-		put_ids(t, r, strict, false);
+	case KAIC_EXIT_NOT_CONFORMANT:
+		put_failures(t, r, strict, strict ? "not Full: " : "MUST requirements not Full: ");
+		put_undecided(t, r, "; not decided: ");
 		break;
-	case 3:
-		fputs("kaic could not decide: ", t->out);
-		put_ids(t, r, strict, true);
+	case KAIC_EXIT_UNDECIDED:
+		if (!put_undecided(t, r, "not decided: "))
+			fputs("no requirement was decided", t->out);
 		break;
 	default:
 		fputs("the run was interrupted", t->out);

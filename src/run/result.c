@@ -33,16 +33,23 @@ bool run_result_is_failure(const struct req_result *rr, bool strict)
 	return rr->req->level == LEVEL_MUST || strict;
 }
 
+bool run_result_is_undecided(const struct req_result *rr)
+{
+	enum verdict v = rr->res.verdict;
+	return v == VERDICT_ERROR || (v == VERDICT_SKIPPED && rr->req->level == LEVEL_MUST);
+}
+
 enum kaic_exit run_result_exit_code(const struct run_result *r, bool strict)
 {
 	if (r->interrupted)
 		return KAIC_EXIT_INTERRUPTED;
-	bool error = false;
+	bool undecided = false;
 	for (size_t i = 0; i < r->n; i++) {
 		if (run_result_is_failure(&r->items[i], strict))
 			return KAIC_EXIT_NOT_CONFORMANT;
-		if (r->items[i].res.verdict == VERDICT_ERROR)
-			error = true;
+		if (run_result_is_undecided(&r->items[i]))
+			undecided = true;
 	}
-	return error ? KAIC_EXIT_UNDECIDED : KAIC_EXIT_OK;
+	/* no items at all decide nothing either */
+	return undecided || r->n == 0 ? KAIC_EXIT_UNDECIDED : KAIC_EXIT_OK;
 }

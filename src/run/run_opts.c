@@ -31,17 +31,12 @@ enum {
 	OPT_PRODUCT,
 	OPT_PRODUCT_VERSION,
 	OPT_STRICT,
-	OPT_DISRUPTIVE,
 	OPT_NO_COLOR,
 	OPT_SONOBUOY,
 	OPT_METRICS_ENDPOINT,
 	OPT_PROMETHEUS_URL,
 	OPT_POD_LABEL,
 	OPT_TRACE_QUERY_URL,
-	OPT_SECONDARY_NIC,
-	OPT_SIGNED_IMAGE,
-	OPT_UNSIGNED_IMAGE,
-	OPT_GDS_IMAGE,
 	OPT_REQUESTS,
 	OPT_MAX_RESPONSE_BYTES,
 	OPT_MAX_TOTAL_BYTES,
@@ -63,7 +58,6 @@ static const struct option long_opts[] = {
     {"product", required_argument, NULL, OPT_PRODUCT},
     {"product-version", required_argument, NULL, OPT_PRODUCT_VERSION},
     {"strict", no_argument, NULL, OPT_STRICT},
-    {"disruptive", no_argument, NULL, OPT_DISRUPTIVE},
     {"verbose", no_argument, NULL, 'v'},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"sonobuoy", no_argument, NULL, OPT_SONOBUOY},
@@ -71,10 +65,6 @@ static const struct option long_opts[] = {
     {"prometheus-url", required_argument, NULL, OPT_PROMETHEUS_URL},
     {"pod-label", required_argument, NULL, OPT_POD_LABEL},
     {"trace-query-url", required_argument, NULL, OPT_TRACE_QUERY_URL},
-    {"secondary-nic", required_argument, NULL, OPT_SECONDARY_NIC},
-    {"signed-image", required_argument, NULL, OPT_SIGNED_IMAGE},
-    {"unsigned-image", required_argument, NULL, OPT_UNSIGNED_IMAGE},
-    {"gds-image", required_argument, NULL, OPT_GDS_IMAGE},
     {"requests", required_argument, NULL, OPT_REQUESTS},
     {"max-response-bytes", required_argument, NULL, OPT_MAX_RESPONSE_BYTES},
     {"max-total-bytes", required_argument, NULL, OPT_MAX_TOTAL_BYTES},
@@ -323,9 +313,6 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 	case OPT_STRICT:
 		o->strict = true;
 		return 0;
-	case OPT_DISRUPTIVE:
-		o->disruptive = true;
-		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -346,16 +333,26 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return 0;
 	case OPT_TRACE_QUERY_URL:
 		return set_string(&o->trace_query_url, val, flag, true, cause);
-	case OPT_SECONDARY_NIC:
-		return set_string(&o->secondary_nic, val, flag, false, cause);
-	case OPT_SIGNED_IMAGE:
-		return set_string(&o->signed_image, val, flag, false, cause);
-	case OPT_UNSIGNED_IMAGE:
-		return set_string(&o->unsigned_image, val, flag, false, cause);
-	case OPT_GDS_IMAGE:
-		return set_string(&o->gds_image, val, flag, false, cause);
 	}
 	*cause = xstrdup("unknown option");
+	return -1;
+}
+
+static bool has_id(char **ids, const char *id);
+
+/* --focus and --skip must not name the same requirement, and must leave one to run.
+ * Returns 0, or -1 with *cause. */
+static int check_selection(const struct run_opts *o, char **cause)
+{
+	for (size_t i = 0; o->focus != NULL && o->focus[i] != NULL; i++)
+		if (has_id(o->skip, o->focus[i])) {
+			*cause = xasprintf("--focus and --skip both name \"%s\"", o->focus[i]);
+			return -1;
+		}
+	for (size_t i = 0; i < catalog_count(); i++)
+		if (run_opts_excluded(o, catalog_all()[i].id) == NULL)
+			return 0;
+	*cause = xstrdup("--skip leaves no requirement to run");
 	return -1;
 }
 
@@ -383,6 +380,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause)
 		*cause = xasprintf("unexpected argument \"%s\"", argv[optind]);
 		goto fail;
 	}
+	if (check_selection(o, cause) != 0)
+		goto fail;
 	if (o->in_cluster && (o->kubeconfig != NULL || o->context != NULL)) {
 		*cause = xstrdup("--in-cluster cannot be combined with --kubeconfig or --context");
 		goto fail;

@@ -15,7 +15,6 @@ struct run_opts {
 	bool in_cluster;
 	bool passive;
 	bool strict;
-	bool disruptive;
 	int verbose;
 	bool no_color;
 	bool sonobuoy;
@@ -33,10 +32,6 @@ struct run_opts {
 	const char *prometheus_url;
 	const char *pod_label; /* OBS-6.1: the series label naming the scraped pod */
 	const char *trace_query_url;
-	const char *secondary_nic;
-	const char *signed_image;
-	const char *unsigned_image;
-	const char *gds_image;
 	long load_requests;		       /* NET-3.1 request count */
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
@@ -51,7 +46,8 @@ struct run_opts {
  * IDs. When SONOBUOY_RESULTS_DIR is set (or --sonobuoy), sonobuoy is true and the
  * output dir is that directory (/tmp/sonobuoy/results when unset). Returns 0, or -1 with
  * *cause (caller frees) a one-line message: `unknown option "--x"`,
- * `invalid value "abc" for --parallel`, `unknown requirement "XX-9" in --focus`. */
+ * `invalid value "abc" for --parallel`, `unknown requirement "XX-9" in --focus`,
+ * `--focus and --skip both name "HW-1.1"`, `--skip leaves no requirement to run`. */
 int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause);
 /* Where Sonobuoy's worker looks when SONOBUOY_RESULTS_DIR is unset. */
 #define SONOBUOY_DEFAULT_DIR "/tmp/sonobuoy/results"

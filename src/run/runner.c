@@ -15,6 +15,9 @@
 #include "util/clock.h"
 #include "util/exit.h"
 
+/* The evidence reason for a check with no active part. */
+#define NO_ACTIVE_TEST "no active test for it yet"
+
 struct runner {
 	const struct runner_cfg *cfg;
 	struct run_result *out;
@@ -122,7 +125,7 @@ static bool run_active(struct runner *r, const struct check *chk, struct check_c
 }
 
 /* Full decided passively for a check whose Full needs the active test: Partial. */
-static void cap_passive_full(struct check_result *res, const char *why)
+static void cap_passive_full(struct check_result *res, const char *id, const char *why)
 {
 	if (res->verdict != VERDICT_FULL || res->mode != MODE_PASSIVE)
 		return;
@@ -130,9 +133,30 @@ static void cap_passive_full(struct check_result *res, const char *why)
 	if (strcmp(why, "passive mode") == 0)
 		check_verdict(res, VERDICT_PARTIAL,
 			      "run kaic without --passive so that an active test demonstrates it");
+	else if (strcmp(why, NO_ACTIVE_TEST) == 0)
+		check_verdict(res, VERDICT_PARTIAL,
+			      "kaic %s has no active test for %s yet (docs/requirements.md lists "
+			      "it as planned): demonstrate it by hand",
+			      KAIC_VERSION, id);
 	else
 		check_verdict(res, VERDICT_PARTIAL,
 			      "Full needs an active test that demonstrates it: see the evidence");
+}
+
+/* The one rule for remediation, applied to every verdict a run reports: none on Full
+ * (whatever a check's passive part said before its active test decided), and one on
+ * every other verdict (a check that gave none is a kaic bug: say so). */
+static void remediation_rule(struct check_result *res, const char *id)
+{
+	if (res->verdict == VERDICT_FULL) {
+		free(res->remediation);
+		res->remediation = NULL;
+	} else if (res->remediation == NULL || res->remediation[0] == '\0') {
+		log_warn("check %s gave no remediation for %s", id, verdict_name(res->verdict));
+		check_verdict(res, res->verdict,
+			      "kaic gave no hint for this verdict (report it as a bug): see the "
+			      "evidence");
+	}
 }
 
 static void run_check(struct runner *r, const struct check *chk, struct check_result *res)
@@ -155,7 +179,7 @@ static void run_check(struct runner *r, const struct check *chk, struct check_re
 	if (cfg->opts->passive)
 		why = "passive mode";
 	else if (chk->active == NULL)
-		why = "no active test for it yet";
+		why = NO_ACTIVE_TEST;
 	else if (found && !run_active(r, chk, &ctx, res, &why)) {
 		if (why == NULL) /* run_active decided the verdict */
 			return;
@@ -167,7 +191,7 @@ static void run_check(struct runner *r, const struct check *chk, struct check_re
 		}
 	}
 	if (chk->flags & CHECK_FULL_NEEDS_ACTIVE)
-		cap_passive_full(res, why);
+		cap_passive_full(res, chk->id, why);
 }
 
 /* Decides one requirement into rr. */
@@ -179,7 +203,12 @@ static void run_one(struct runner *r, struct req_result *rr)
 	const char *excluded = run_opts_excluded(cfg->opts, id);
 	if (excluded != NULL) {
 		check_evidence(&rr->res, "%s", excluded);
-		check_verdict(&rr->res, VERDICT_SKIPPED, NULL);
+		if (strstr(excluded, "--skip") != NULL)
+			check_verdict(&rr->res, VERDICT_SKIPPED,
+				      "not decided: run without --skip %s to decide it", id);
+		else
+			check_verdict(&rr->res, VERDICT_SKIPPED,
+				      "not decided: add %s to --focus to decide it", id);
 		goto done;
 	}
 	bool late = cfg->deadline_ms > 0 && now_ms() >= cfg->deadline_ms;
@@ -205,6 +234,7 @@ static void run_one(struct runner *r, struct req_result *rr)
 	}
 	rr->res.duration_ms = now_ms() - t0;
 done:
+	remediation_rule(&rr->res, id);
 	if (cfg->progress != NULL)
 		cfg->progress->finished(cfg->progress->arg, rr);
 }
@@ -237,6 +267,7 @@ static void cleanup(struct runner *r)
 	if (active_cleanup(r->act, &notes) != 0)
 		r->out->cleanup_ok = false;
 	r->out->cleanup_notes = notes;
+	active_cleanup_stats(r->act, &r->out->cleanup_stats);
 	active_free(r->act);
 	r->act = NULL;
 }

@@ -18,6 +18,17 @@ t0=$(date +%s%N)
 rc=$?
 wall_ms=$((($(date +%s%N) - t0) / 1000000))
 [ -f "$out/results.json" ] || fail "no results.json (exit $rc): $(tail -n 20 "$SIM_DIR/run.log")"
+# one request count everywhere: what kaic-sim served (the cleanup's deletes included) is
+# what results.json and the terminal say
+served=$(grep -cE '^[A-Z]+ ' "$SIM_LOG")
+SERVED=$served active_results "$out/results.json" <<'PY' || fail "request counts disagree"
+served = int(os.environ["SERVED"])
+print(f"requests: kaic-sim served {served}, results.json api_requests {doc['api_requests']}")
+sys.exit(0 if doc["api_requests"] == served else 1)
+PY
+grep -q "^API:      $served requests " "$SIM_DIR/run.log" ||
+	fail "the terminal's count is not kaic-sim's $served: $(grep '^API:' "$SIM_DIR/run.log")"
+pass "$served requests, the same in kaic-sim's log, results.json and the terminal"
 
 active_results "$out/results.json" <<'PY' || fail "verdicts (kaic exit $rc): $(tail -n 5 "$SIM_DIR/run.log")"
 want = {
@@ -32,6 +43,8 @@ want = {
 }
 bad = []
 for rid, r in req.items():
+    if (r["verdict"] == "Full") != (r["remediation"] is None):
+        bad.append(f"{rid}: {r['verdict']} with remediation {r['remediation']!r}")
     if r["level"] == "MUST" and r["verdict"] != "Full":
         bad.append(f"{rid}: {r['verdict']} ({r['mode']}): " + " | ".join(r["evidence"][-6:]))
 for rid, needles in want.items():

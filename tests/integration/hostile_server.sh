@@ -106,7 +106,7 @@ cleanup_run() {
 	d=$work/$1
 	timeout 60 "$KAIC" cleanup --dry-run --kubeconfig "$d/kubeconfig" >"$d/cleanup.out" 2>&1
 	rc=$?
-	[ "$rc" -eq 2 ] || [ "$rc" -eq 3 ] || fail "$1: cleanup --dry-run exit $rc: $(tail -n 3 "$d/cleanup.out")"
+	[ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] || fail "$1: cleanup --dry-run exit $rc: $(tail -n 3 "$d/cleanup.out")"
 	pass "$1: cleanup --dry-run exit $rc"
 }
 

@@ -61,20 +61,52 @@ for f in "$SIM_DIR/stdout.txt" "$SIM_DIR/stderr.txt" "$out"/*; do
 done
 pass "summary printed; no key material in any output"
 
-# --focus / --skip: the rest is Skipped, exit status from what ran
-"$KAIC" run --passive --no-color --focus HW-1.1,WL-2.1 --skip WL-2.1 --output-dir "$out" \
+# --focus / --skip: the rest is Skipped, and a run that left a MUST out did not decide it:
+# exit 3 (or 1), never 0, and the summary names what was left out
+"$KAIC" run --passive --no-color --focus HW-1.1,WL-2.1 --output-dir "$out" \
 	>"$SIM_DIR/stdout2.txt" 2>&1
 rc=$?
-python3 - "$out/results.json" "$rc" <<'EOF' || fail "--focus/--skip results"
+python3 - "$out/results.json" "$rc" <<'EOF' || fail "--focus results (exit $rc)"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 v = {r["id"]: r for r in doc["requirements"]}
 assert v["HW-1.1"]["verdict"] != "Skipped", v["HW-1.1"]
-assert v["WL-2.1"]["verdict"] == "Skipped" and v["WL-2.1"]["evidence"] == ["excluded by --skip"]
 assert v["OBS-6.2"]["evidence"] == ["not in --focus"]
-assert sum(r["verdict"] == "Skipped" for r in doc["requirements"]) == 17
+assert v["OBS-6.2"]["remediation"] == "not decided: add OBS-6.2 to --focus to decide it"
+assert sum(r["verdict"] == "Skipped" for r in doc["requirements"]) == 16
 assert doc["summary"]["exit_code"] == int(sys.argv[2])
+assert int(sys.argv[2]) in (1, 3), sys.argv[2]
 EOF
+grep -q "HW-1.2 (MUST, Skipped)" "$SIM_DIR/stdout2.txt" ||
+	fail "the summary does not name the skipped MUSTs: $(tail -n 1 "$SIM_DIR/stdout2.txt")"
+"$KAIC" run --passive --no-color --skip WL-2.1 --output-dir "$out" >"$SIM_DIR/stdout3.txt" 2>&1
+rc=$?
+python3 - "$out/results.json" "$rc" <<'EOF' || fail "--skip results (exit $rc)"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+v = {r["id"]: r for r in doc["requirements"]}
+assert v["WL-2.1"]["verdict"] == "Skipped" and v["WL-2.1"]["evidence"] == ["excluded by --skip"]
+assert sum(r["verdict"] == "Skipped" for r in doc["requirements"]) == 1
+assert doc["summary"]["exit_code"] == int(sys.argv[2]) != 0
+EOF
+# every MUST skipped: exit 3, and never "every MUST requirement is Full"
+all_must=HW-1.1,HW-1.2,WL-2.1,NET-3.1,STO-4.1,SEC-5.1,OBS-6.1
+"$KAIC" run --passive --no-color --skip "$all_must" --output-dir "$SIM_DIR/musts" \
+	>"$SIM_DIR/stdout4.txt" 2>&1
+rc=$?
+[ "$rc" -eq 3 ] || fail "every MUST skipped: exit $rc, want 3"
+grep -q "^Result:   exit 3: not decided: HW-1.1 (MUST, Skipped)" "$SIM_DIR/stdout4.txt" ||
+	fail "every MUST skipped: $(tail -n 1 "$SIM_DIR/stdout4.txt")"
+grep -q "every MUST requirement is Full" "$SIM_DIR/stdout4.txt" &&
+	fail "every MUST skipped, yet the summary says every MUST is Full"
+# --focus and --skip on the same ID: a usage error, and no output directory left behind
+"$KAIC" run --passive --no-color --focus HW-1.1 --skip HW-1.1 --output-dir "$SIM_DIR/overlap" \
+	>"$SIM_DIR/stdout5.txt" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "--focus X --skip X: exit $rc, want 2"
+grep -q '^kaic run: --focus and --skip both name "HW-1.1"' "$SIM_DIR/stdout5.txt" ||
+	fail "--focus X --skip X: $(cat "$SIM_DIR/stdout5.txt")"
+[ ! -e "$SIM_DIR/overlap" ] || fail "a usage error left $SIM_DIR/overlap behind"
 pass "--focus and --skip"
 sim_stop || fail "kaic-sim did not stop cleanly"
 exit 0

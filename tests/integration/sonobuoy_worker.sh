@@ -75,12 +75,15 @@ def check_item(it, where):
         check_item(c, where + "/" + c.get("name", "?"))
 
 
+# Sonobuoy's AggregateStatus, which it applies to every branch when it reads the file:
+# failed/timeout win, any other status but passed/skipped is unknown, skipped counts as
+# passed, and no children at all is unknown.
 def aggregate(statuses):
-    if "failed" in statuses:
+    if "failed" in statuses or "timeout" in statuses:
         return "failed"
-    if any(s not in ("passed", "skipped") for s in statuses):
+    if not statuses or any(s not in ("passed", "skipped") for s in statuses):
         return "unknown"
-    return "passed" if "passed" in statuses else "skipped"
+    return "passed"
 
 
 def expected(r, strict):
@@ -89,7 +92,9 @@ def expected(r, strict):
         return "passed"
     if v in ("Partial", "No"):
         return "failed" if r["level"] == "MUST" or strict else "passed"
-    return "skipped" if v == "Skipped" else "unknown"
+    if v == "Skipped":  # a MUST left out was not decided: unknown, not (passed) skipped
+        return "unknown" if r["level"] == "MUST" else "skipped"
+    return "unknown"
 
 
 check_item(tree, tree["name"])

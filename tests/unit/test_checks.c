@@ -62,10 +62,7 @@ static const struct opt_field {
     {"metrics_endpoint", offsetof(struct run_opts, metrics_endpoint)},
     {"prometheus_url", offsetof(struct run_opts, prometheus_url)},
     {"trace_query_url", offsetof(struct run_opts, trace_query_url)},
-    {"secondary_nic", offsetof(struct run_opts, secondary_nic)},
-    {"signed_image", offsetof(struct run_opts, signed_image)},
-    {"unsigned_image", offsetof(struct run_opts, unsigned_image)},
-    {"gds_image", offsetof(struct run_opts, gds_image)},
+    {"pod_label", offsetof(struct run_opts, pod_label)},
     {"image", offsetof(struct run_opts, image)},
 };
 

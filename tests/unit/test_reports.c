@@ -117,10 +117,15 @@ static void test_exit_codes(void **state)
 	set(&r, "WL-2.2", VERDICT_ERROR); /* SHOULD Error */
 	assert_int_equal(run_result_exit_code(&r, false), 3);
 	assert_int_equal(run_result_exit_code(&r, true), 3);
-	set(&r, "HW-1.1", VERDICT_SKIPPED); /* Skipped never fails */
+	set(&r, "HW-1.1", VERDICT_SKIPPED); /* a MUST Skipped is not decided */
 	assert_int_equal(run_result_exit_code(&r, false), 3);
 	set(&r, "WL-2.2", VERDICT_FULL);
+	assert_int_equal(run_result_exit_code(&r, false), 3);
+	assert_int_equal(run_result_exit_code(&r, true), 3);
+	set(&r, "HW-1.1", VERDICT_FULL);
+	set(&r, "WL-2.2", VERDICT_SKIPPED); /* a SHOULD Skipped changes nothing */
 	assert_int_equal(run_result_exit_code(&r, false), 0);
+	assert_int_equal(run_result_exit_code(&r, true), 0);
 	set(&r, "OBS-6.1", VERDICT_PARTIAL); /* MUST Partial */
 	assert_int_equal(run_result_exit_code(&r, false), 1);
 	set(&r, "OBS-6.1", VERDICT_NO); /* MUST No */
@@ -548,8 +553,61 @@ static void test_terminal_plain(void **state)
 	assert_non_null(strstr(text, "WL-2.1   MUST    Error    passive  "));
 	assert_non_null(strstr(text, "42 requests"));
 	assert_non_null(strstr(text, "out/checklist.md"));
-	assert_non_null(strstr(text, "exit 1: MUST requirements not Full: HW-1.2\n"));
+	assert_non_null(strstr(text, "exit 1: MUST requirements not Full: HW-1.2; not decided: "
+				     "WL-2.1 (MUST, Error)\n"));
 	free(text);
+	run_result_release(&r);
+}
+
+/* The closing line of a run's terminal summary. */
+static char *summary_line(const struct run_result *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct report_term *t = report_term_new(f, false, false);
+	report_term_summary(t, r);
+	report_term_free(t);
+	fclose(f);
+	char *line = strstr(text, "Result:");
+	assert_non_null(line);
+	line = xstrdup(line);
+	free(text);
+	return line;
+}
+
+/* Every MUST skipped (--skip them all, or --focus on SHOULDs): the run decided no MUST,
+ * so it neither exits 0 nor says that every MUST is Full, and names what it left out. */
+static void test_terminal_undecided(void **state)
+{
+	(void)state;
+	struct run_result r;
+	build(&r);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.items[i].req->level == LEVEL_MUST)
+			set(&r, r.items[i].req->id, VERDICT_SKIPPED);
+	assert_int_equal(run_result_exit_code(&r, false), KAIC_EXIT_UNDECIDED);
+	char *line = summary_line(&r);
+	assert_string_equal(line, "Result:   exit 3: not decided: HW-1.1 (MUST, Skipped), "
+				  "HW-1.2 (MUST, Skipped), WL-2.1 (MUST, Skipped), NET-3.1 "
+				  "(MUST, Skipped), STO-4.1 (MUST, Skipped), SEC-5.1 (MUST, "
+				  "Skipped), OBS-6.1 (MUST, Skipped)\n");
+	free(line);
+	/* one MUST decided Full, a SHOULD Error: still not every MUST */
+	set(&r, "HW-1.1", VERDICT_FULL);
+	set(&r, "WL-2.2", VERDICT_ERROR);
+	line = summary_line(&r);
+	assert_null(strstr(line, "every MUST"));
+	assert_non_null(strstr(line, "exit 3: not decided: HW-1.2 (MUST, Skipped)"));
+	assert_non_null(strstr(line, "WL-2.2 (SHOULD, Error)"));
+	free(line);
+	/* every MUST Full, the SHOULDs skipped: exit 0 */
+	for (size_t i = 0; i < r.n; i++)
+		set(&r, r.items[i].req->id,
+		    r.items[i].req->level == LEVEL_MUST ? VERDICT_FULL : VERDICT_SKIPPED);
+	line = summary_line(&r);
+	assert_string_equal(line, "Result:   exit 0: every MUST requirement is Full\n");
+	free(line);
 	run_result_release(&r);
 }
 
@@ -580,10 +638,15 @@ static void test_terminal_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exit_codes),	   cmocka_unit_test(test_markdown),
-	    cmocka_unit_test(test_template),	   cmocka_unit_test(test_junit),
-	    cmocka_unit_test(test_json),	   cmocka_unit_test(test_json_bad_utf8),
-	    cmocka_unit_test(test_terminal_plain), cmocka_unit_test(test_terminal_live),
+	    cmocka_unit_test(test_exit_codes),
+	    cmocka_unit_test(test_markdown),
+	    cmocka_unit_test(test_template),
+	    cmocka_unit_test(test_junit),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_bad_utf8),
+	    cmocka_unit_test(test_terminal_plain),
+	    cmocka_unit_test(test_terminal_live),
+	    cmocka_unit_test(test_terminal_undecided),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

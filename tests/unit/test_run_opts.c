@@ -71,7 +71,7 @@ static void test_all_flags(void **state)
 				 "--focus",
 				 "hw-1.1,NET-3.1",
 				 "--skip",
-				 "net-3.1",
+				 "wl-2.1",
 				 "--output-dir",
 				 "out",
 				 "--timeout",
@@ -89,7 +89,6 @@ static void test_all_flags(void **state)
 				 "--product-version",
 				 "9",
 				 "--strict",
-				 "--disruptive",
 				 "-vv",
 				 "--verbose",
 				 "--no-color",
@@ -99,25 +98,17 @@ static void test_all_flags(void **state)
 				 "http://prom:9090",
 				 "--trace-query-url",
 				 "https://jaeger",
-				 "--secondary-nic",
-				 "eth1",
-				 "--signed-image",
-				 "s",
-				 "--unsigned-image",
-				 "u",
-				 "--gds-image",
-				 "g",
 				 "--requests",
 				 "1000",
 				 NULL};
 	assert_null(parse(&o, w));
 	assert_string_equal(o.kubeconfig, "/k");
 	assert_string_equal(o.context, "c1");
-	assert_true(o.passive && o.strict && o.disruptive && o.no_color && !o.in_cluster);
+	assert_true(o.passive && o.strict && o.no_color && !o.in_cluster);
 	assert_string_equal(o.focus[0], "HW-1.1");
 	assert_string_equal(o.focus[1], "NET-3.1");
 	assert_null(o.focus[2]);
-	assert_string_equal(o.skip[0], "NET-3.1");
+	assert_string_equal(o.skip[0], "WL-2.1");
 	assert_string_equal(o.output_dir, "out");
 	assert_int_equal(o.timeout_s, 90);
 	assert_int_equal(o.run_timeout_s, 5400);
@@ -130,14 +121,11 @@ static void test_all_flags(void **state)
 	assert_string_equal(o.metrics_endpoint, "gpu/dcgm:9400");
 	assert_string_equal(o.prometheus_url, "http://prom:9090");
 	assert_string_equal(o.trace_query_url, "https://jaeger");
-	assert_string_equal(o.secondary_nic, "eth1");
-	assert_string_equal(o.signed_image, "s");
-	assert_string_equal(o.unsigned_image, "u");
-	assert_string_equal(o.gds_image, "g");
 	assert_int_equal(o.load_requests, 1000);
-	assert_string_equal(run_opts_excluded(&o, "NET-3.1"), "excluded by --skip");
 	assert_string_equal(run_opts_excluded(&o, "WL-2.1"), "not in --focus");
+	assert_string_equal(run_opts_excluded(&o, "OBS-6.2"), "not in --focus");
 	assert_null(run_opts_excluded(&o, "HW-1.1"));
+	assert_null(run_opts_excluded(&o, "NET-3.1"));
 	run_opts_release(&o);
 }
 
@@ -175,8 +163,46 @@ static void test_bad_flags(void **state)
 		     (const char *const[]){"--skip", "nope", NULL});
 	expect_error("invalid value \",\" for --focus",
 		     (const char *const[]){"--focus", ",", NULL});
+	/* flags that nothing would read are not accepted (they are planned, not built) */
+	expect_error("unknown option \"--disruptive\"",
+		     (const char *const[]){"--disruptive", NULL});
+	expect_error("unknown option \"--gds-image\"",
+		     (const char *const[]){"--gds-image", "g", NULL});
+	expect_error("unknown option \"--secondary-nic\"",
+		     (const char *const[]){"--secondary-nic=eth1", NULL});
+	expect_error("unknown option \"--signed-image\"",
+		     (const char *const[]){"--signed-image", "s", NULL});
+	expect_error("unknown option \"--unsigned-image\"",
+		     (const char *const[]){"--unsigned-image", "u", NULL});
 	expect_error("--in-cluster cannot be combined with --kubeconfig or --context",
 		     (const char *const[]){"--in-cluster", "--context", "c", NULL});
+}
+
+/* --focus and --skip that overlap, or leave nothing to run, are usage errors: such a run
+ * would decide nothing and could still look like a pass. */
+static void test_selection(void **state)
+{
+	(void)state;
+	expect_error("--focus and --skip both name \"HW-1.1\"",
+		     (const char *const[]){"--focus", "HW-1.1", "--skip", "hw-1.1", NULL});
+	expect_error("--focus and --skip both name \"WL-2.1\"",
+		     (const char *const[]){"--skip", "WL-2.1", "--focus", "HW-1.1,WL-2.1", NULL});
+	expect_error("--skip leaves no requirement to run",
+		     (const char *const[]){"--skip",
+					   "HW-1.1,HW-1.2,HW-1.3,WL-2.1,WL-2.2,WL-2.3,WL-2.4,"
+					   "NET-3.1,NET-3.2,STO-4.1,STO-4.2,SEC-5.1,SEC-5.2,"
+					   "SEC-5.3,SEC-5.4,SEC-5.5,OBS-6.1,OBS-6.2",
+					   NULL});
+	/* one left is enough */
+	struct run_opts o;
+	const char *const w[] = {"--skip",
+				 "HW-1.1,HW-1.2,HW-1.3,WL-2.1,WL-2.2,WL-2.3,WL-2.4,NET-3.1,"
+				 "NET-3.2,STO-4.1,STO-4.2,SEC-5.1,SEC-5.2,SEC-5.3,SEC-5.4,SEC-5.5,"
+				 "OBS-6.1",
+				 NULL};
+	assert_null(parse(&o, w));
+	assert_null(run_opts_excluded(&o, "OBS-6.2"));
+	run_opts_release(&o);
 }
 
 static void test_durations(void **state)
@@ -272,6 +298,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_flags),  cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_sonobuoy),   cmocka_unit_test(test_reparse),
 	    cmocka_unit_test(test_in_cluster), cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_selection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

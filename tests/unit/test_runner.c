@@ -68,9 +68,33 @@ static const struct check chk_no = {"NET-3.1", no_passive, count_active,
 				    CHECK_FULL_NEEDS_ACTIVE | CHECK_NEEDS_NAMESPACE};
 static const struct check chk_noactive = {"STO-4.1", full_passive, NULL, CHECK_FULL_NEEDS_ACTIVE};
 
+/* Full, keeping the hint an earlier step left (as a passive part does before its active
+ * test decides Full). */
+static void full_stale_hint(struct check_ctx *ctx, struct check_result *res)
+{
+	(void)ctx;
+	atomic_fetch_add(&passive_calls, 1);
+	check_verdict(res, VERDICT_PARTIAL, "run the active test to demonstrate it");
+	check_evidence(res, "demonstrated");
+	check_verdict(res, VERDICT_FULL, NULL);
+}
+
+/* Partial with no hint at all (a check bug). */
+static void partial_silent(struct check_ctx *ctx, struct check_result *res)
+{
+	(void)ctx;
+	atomic_fetch_add(&passive_calls, 1);
+	check_evidence(res, "half there");
+	check_verdict(res, VERDICT_PARTIAL, NULL);
+}
+
+static const struct check chk_stale = {"HW-1.3", full_stale_hint, NULL, 0};
+static const struct check chk_silent = {"WL-2.2", partial_silent, NULL, 0};
+
 static const struct check *find(const char *id)
 {
-	const struct check *all[] = {&chk_capped, &chk_plain, &chk_served, &chk_no, &chk_noactive};
+	const struct check *all[] = {&chk_capped,   &chk_plain, &chk_served, &chk_no,
+				     &chk_noactive, &chk_stale, &chk_silent};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(all[i]->id, id) == 0)
 			return all[i];
@@ -167,7 +191,7 @@ static void test_passive_mode(void **state)
 	assert_non_null(c->remediation);
 	/* --passive never runs an active part */
 	assert_int_equal(atomic_load(&active_calls), 0);
-	assert_int_equal(atomic_load(&passive_calls), 5);
+	assert_int_equal(atomic_load(&passive_calls), 7);
 	assert_true(r.cleanup_ok);
 	assert_null(r.cleanup_notes);
 	assert_false(r.interrupted);
@@ -200,7 +224,46 @@ static void test_focus_skip(void **state)
 	assert_int_equal(res_of(&r, "HW-1.1")->verdict, VERDICT_SKIPPED);
 	assert_true(has_evidence(res_of(&r, "HW-1.1"), "not in --focus"));
 	assert_int_equal(atomic_load(&passive_calls), 1);
-	assert_int_equal(run_result_exit_code(&r, true), 0);
+	/* the skipped MUSTs were not decided: the run cannot claim them */
+	assert_int_equal(run_result_exit_code(&r, true), KAIC_EXIT_UNDECIDED);
+	/* a Skipped verdict's hint says how to decide it */
+	assert_string_equal(res_of(&r, "WL-2.1")->remediation,
+			    "not decided: run without --skip WL-2.1 to decide it");
+	assert_string_equal(res_of(&r, "HW-1.1")->remediation,
+			    "not decided: add HW-1.1 to --focus to decide it");
+	run_result_release(&r);
+}
+
+/* One rule for remediation, whatever the check did: none on Full, one on every other
+ * verdict, naming what is missing. */
+static void test_remediation_rule(void **state)
+{
+	(void)state;
+	struct run_opts o;
+	base_opts(&o);
+	o.passive = true;
+	struct run_result r;
+	run(&o, NULL, &r, NULL);
+	const struct check_result *c = res_of(&r, "HW-1.3");
+	assert_int_equal(c->verdict, VERDICT_FULL);
+	assert_null(c->remediation);
+	c = res_of(&r, "WL-2.2");
+	assert_int_equal(c->verdict, VERDICT_PARTIAL);
+	assert_non_null(c->remediation);
+	for (size_t i = 0; i < r.n; i++) {
+		c = &r.items[i].res;
+		if (c->verdict == VERDICT_FULL)
+			assert_null(c->remediation);
+		else
+			assert_true(c->remediation != NULL && c->remediation[0] != '\0');
+	}
+	run_result_release(&r);
+	/* not exercised for want of an active test: the hint names the requirement */
+	o.passive = false;
+	run(&o, NULL, &r, NULL);
+	c = res_of(&r, "STO-4.1");
+	assert_int_equal(c->verdict, VERDICT_PARTIAL);
+	assert_non_null(strstr(c->remediation, "no active test for STO-4.1 yet"));
 	run_result_release(&r);
 }
 
@@ -323,10 +386,11 @@ static void test_signals_deadline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_passive_mode), cmocka_unit_test(test_focus_skip),
-	    cmocka_unit_test(test_active_mode),	 cmocka_unit_test(test_interrupted),
-	    cmocka_unit_test(test_run_deadline), cmocka_unit_test(test_run_id),
-	    cmocka_unit_test(test_signals),	 cmocka_unit_test(test_signals_deadline),
+	    cmocka_unit_test(test_passive_mode),     cmocka_unit_test(test_focus_skip),
+	    cmocka_unit_test(test_remediation_rule), cmocka_unit_test(test_active_mode),
+	    cmocka_unit_test(test_interrupted),	     cmocka_unit_test(test_run_deadline),
+	    cmocka_unit_test(test_run_id),	     cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_signals_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

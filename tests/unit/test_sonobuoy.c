@@ -106,9 +106,10 @@ static void test_status_mapping(void **state)
 	assert_string_equal(report_sonobuoy_status(&rr, false), "failed");
 	rr.res.verdict = VERDICT_ERROR;
 	assert_string_equal(report_sonobuoy_status(&rr, false), "unknown");
-	rr.res.verdict = VERDICT_SKIPPED;
-	assert_string_equal(report_sonobuoy_status(&rr, false), "skipped");
+	rr.res.verdict = VERDICT_SKIPPED; /* a MUST not decided: Sonobuoy would pass "skipped" */
+	assert_string_equal(report_sonobuoy_status(&rr, false), "unknown");
 	rr.req = should;
+	assert_string_equal(report_sonobuoy_status(&rr, false), "skipped");
 	rr.res.verdict = VERDICT_NO;
 	assert_string_equal(report_sonobuoy_status(&rr, false), "passed");
 	assert_string_equal(report_sonobuoy_status(&rr, true), "failed");
@@ -119,11 +120,109 @@ static void test_status_mapping(void **state)
 	const char *b[] = {"passed", "failed", "unknown"};
 	const char *c[] = {"skipped", "skipped"};
 	const char *d[] = {"passed", "skipped"};
+	const char *e[] = {"passed", "timeout"};
 	assert_string_equal(report_sonobuoy_aggregate(a, 3), "unknown");
 	assert_string_equal(report_sonobuoy_aggregate(b, 3), "failed");
-	assert_string_equal(report_sonobuoy_aggregate(c, 2), "skipped");
+	assert_string_equal(report_sonobuoy_aggregate(c, 2), "passed"); /* as Sonobuoy says */
 	assert_string_equal(report_sonobuoy_aggregate(d, 2), "passed");
-	assert_string_equal(report_sonobuoy_aggregate(NULL, 0), "skipped");
+	assert_string_equal(report_sonobuoy_aggregate(e, 2), "failed");
+	assert_string_equal(report_sonobuoy_aggregate(NULL, 0), "unknown");
+}
+
+/* ---- what Sonobuoy makes of the file ---- */
+
+/* A model of Sonobuoy's AggregateStatus (pkg/client/results), written apart from kaic's
+ * code: when Sonobuoy reads a plugin's results it recomputes every branch's status from
+ * its children, whatever the file says; failed or timeout wins, then any status other
+ * than passed and skipped makes unknown, else passed: skipped counts as passed. An item
+ * with no children keeps its own status; a branch with none is unknown. */
+static const char *sonobuoy_recompute(json_t *item)
+{
+	json_t *kids = json_object_get(item, "items");
+	if (kids == NULL)
+		return sget(item, "status");
+	bool failed = false, unknown = json_array_size(kids) == 0;
+	for (size_t i = 0; i < json_array_size(kids); i++) {
+		const char *st = sonobuoy_recompute(json_array_get(kids, i));
+		if (!strcmp(st, "failed") || !strcmp(st, "timeout"))
+			failed = true;
+		else if (strcmp(st, "passed") != 0 && strcmp(st, "skipped") != 0)
+			unknown = true;
+	}
+	const char *st = failed ? "failed" : unknown ? "unknown" : "passed";
+	json_object_set_new(item, "status", json_string(st));
+	return st;
+}
+
+/* The plugin's status as `sonobuoy results` shows it: the aggregate over the file's
+ * root item, after recomputing the tree. Checks on the way that kaic wrote every branch
+ * with the status Sonobuoy recomputes (so the file and Sonobuoy agree). */
+static const char *plugin_status(const struct run_result *r)
+{
+	json_t *tree = report_sonobuoy_build(r), *copy = json_deep_copy(tree);
+	const char *st = sonobuoy_recompute(copy);
+	assert_string_equal(sget(tree, "status"), st);
+	for (size_t d = 0; d < json_array_size(json_object_get(tree, "items")); d++)
+		assert_string_equal(
+		    sget(json_array_get(json_object_get(tree, "items"), d), "status"),
+		    sget(json_array_get(json_object_get(copy, "items"), d), "status"));
+	static const char *const out[] = {"failed", "unknown", "passed"};
+	const char *plugin = !strcmp(st, "failed")			     ? out[0]
+			     : strcmp(st, "passed") && strcmp(st, "skipped") ? out[1]
+									     : out[2];
+	json_decref(copy);
+	json_decref(tree);
+	return plugin;
+}
+
+/* Sets every requirement of r: MUSTs to must, SHOULDs to should. */
+static void set_levels(struct run_result *r, enum verdict must, enum verdict should)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->items[i].res.verdict = r->items[i].req->level == LEVEL_MUST ? must : should;
+}
+
+/* The plugin's status agrees with kaic's exit status (0 passed, 1 failed, 3 unknown),
+ * also when the MUSTs were skipped (--skip all of them, or --focus on SHOULDs): such a
+ * run decided no MUST, so Sonobuoy must not show it passed. */
+static void test_plugin_status(void **state)
+{
+	(void)state;
+	struct run_result r;
+	struct run_opts o;
+	static const struct {
+		enum verdict must, should;
+		const char *want;
+	} cases[] = {
+	    {VERDICT_SKIPPED, VERDICT_FULL, "unknown"},	   /* every MUST skipped */
+	    {VERDICT_SKIPPED, VERDICT_SKIPPED, "unknown"}, /* everything skipped */
+	    {VERDICT_FULL, VERDICT_SKIPPED, "passed"},	   /* the SHOULDs skipped */
+	    {VERDICT_FULL, VERDICT_FULL, "passed"},
+	    {VERDICT_FULL, VERDICT_NO, "passed"}, /* a SHOULD No passes without --strict */
+	    {VERDICT_FULL, VERDICT_ERROR, "unknown"},
+	    {VERDICT_PARTIAL, VERDICT_SKIPPED, "failed"},
+	    {VERDICT_ERROR, VERDICT_FULL, "unknown"},
+	};
+	static const char *const by_exit[] = {[KAIC_EXIT_OK] = "passed",
+					      [KAIC_EXIT_NOT_CONFORMANT] = "failed",
+					      [KAIC_EXIT_UNDECIDED] = "unknown"};
+
+	make_run(&r, &o, false);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set_levels(&r, cases[i].must, cases[i].should);
+		const char *got = plugin_status(&r);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: plugin %s, want %s", i, got, cases[i].want);
+		enum kaic_exit code = run_result_exit_code(&r, false);
+		assert_true(code < 4 && by_exit[code] != NULL);
+		assert_string_equal(got, by_exit[code]);
+	}
+	/* one MUST left to run and Full (--focus HW-1.1): the others were not decided */
+	set_levels(&r, VERDICT_SKIPPED, VERDICT_SKIPPED);
+	r.items[0].res.verdict = VERDICT_FULL;
+	assert_string_equal(plugin_status(&r), "unknown");
+	assert_int_equal(run_result_exit_code(&r, false), KAIC_EXIT_UNDECIDED);
+	free_run(&r);
 }
 
 /* Checks the parsed tree against the run: domains in order, 18 requirements. */
@@ -294,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(test_status_mapping), cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_finish_strict),  cmocka_unit_test(test_finish_bad_dir),
 	    cmocka_unit_test(test_default_dir),	   cmocka_unit_test(test_tgz_large),
+	    cmocka_unit_test(test_plugin_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
