@@ -48,7 +48,7 @@ static const char *first_label(const struct prom_sample *s, const char *const *n
 static void note_sample(struct check_ctx *ctx, struct seen *w, const struct prom_sample *s,
 			const char *label)
 {
-	enum hw_family f = hw_metrics_family(s->name);
+	enum hw_family f = hw_metrics_family(s);
 	char *slot = f == HW_FAMILY_UTIL ? w->util : f == HW_FAMILY_MEM ? w->mem : NULL;
 	if (slot == NULL)
 		return;

@@ -17,6 +17,7 @@
 #define DRA "resource.k8s.io"
 #define MAX_NAMES 5	/* names shown in one evidence list */
 #define MAX_SCRAPES 512 /* exporter pods scraped per run */
+#define MAX_PROBES 64	/* DaemonSets of unknown workloads probed for accelerator series */
 
 /* Whether a DRA driver's devices count as accelerators: known accelerator drivers and
  * unrecognised ones (new vendors); known network or helper drivers do not. */
@@ -29,9 +30,9 @@ bool hw_accel_driver(const char *driver)
 /* ---- HW-1.2: accelerator metrics ---- */
 
 struct scrape_target {
-	char *path;			  /* API-server proxy path */
-	char *label;			  /* "ns/name:port", for evidence */
-	const struct known_exporter *exp; /* NULL: --metrics-endpoint */
+	char *path;	/* API-server proxy path */
+	char *label;	/* "ns/name:port", for evidence */
+	char *exporter; /* its name for evidence; NULL: --metrics-endpoint */
 };
 
 struct metrics {
@@ -41,14 +42,113 @@ struct metrics {
 	struct cutil_set scraped;	    /* target labels that answered */
 	struct cutil_set util_dev, mem_dev; /* device keys (lower case) */
 	struct cutil_set util_fam, mem_fam, extra_fam;
-	size_t matched_pods; /* exporter pods found, before the cap */
+	struct cutil_set util_vendor, mem_vendor; /* known_accel_series rows seen */
+	struct cutil_set not_exporters;		  /* probed DaemonSets serving no known family */
+	int probe_errors;			  /* probes that could not be read (not 404) */
+	size_t matched_pods;			  /* exporter pods found, before the cap */
 };
 
-static void add_target(struct metrics *m, const struct known_exporter *exp, char *path, char *label)
+static void add_target(struct metrics *m, const char *exporter, char *path, char *label)
 {
 	m->t = xreallocarray(m->t, m->nt + 1, sizeof(*m->t));
-	m->t[m->nt++] = (struct scrape_target){path, label, exp};
+	m->t[m->nt++] = (struct scrape_target){path, label, exporter ? xstrdup(exporter) : NULL};
 }
+
+/* ---- what a sample is: known_accel_series ---- */
+
+static const char *first_label(const struct prom_sample *s, const char *const *names)
+{
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		const char *v = prom_label(s, names[i]);
+		if (v != NULL && *v != '\0')
+			return v;
+	}
+	return NULL;
+}
+
+/* The row and kind (1 utilization, 2 memory, 3 other) of a sample, or NULL: a sample of
+ * a row whose family names are generic counts only when it names its device. */
+static const struct known_accel_series *classify(const struct prom_sample *s, int *kind,
+						 const char **family)
+{
+	const struct known_accel_series *r = known_accel_family(s->name, kind, family);
+	if (r != NULL && r->label_required && first_label(s, r->id_labels) == NULL &&
+	    first_label(s, r->index_labels) == NULL)
+		return NULL;
+	return r;
+}
+
+/* A device key for a sample: a global id (UUID, serial) as is, a local index qualified
+ * by the node or the scrape target; lower case so that UUIDs compare with DRA's. The
+ * labels of the sample's vendor row first, then the general ones. */
+static char *device_key(const struct prom_sample *s, const char *target,
+			const struct known_accel_series *r)
+{
+	char *key = NULL;
+	const char *v = r ? first_label(s, r->id_labels) : NULL;
+	if (v == NULL)
+		v = first_label(s, known_device_id_labels);
+	if (v != NULL)
+		key = xstrdup(v);
+	if (key == NULL) {
+		v = r ? first_label(s, r->index_labels) : NULL;
+		if (v == NULL)
+			v = first_label(s, known_device_index_labels);
+		if (v != NULL) {
+			const char *node = first_label(s, known_node_labels);
+			key = xasprintf("%s#%s", node ? node : target, v);
+		}
+	}
+	if (key == NULL)
+		key = xasprintf("%s#0", target);
+	for (char *p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return key;
+}
+
+/* The first row of which doc serves a utilization or memory family, or NULL. */
+static const struct known_accel_series *recognised(const struct prom_doc *doc)
+{
+	for (size_t i = 0; i < doc->nsamples; i++) {
+		int kind = 0;
+		const char *f;
+		const struct known_accel_series *r = classify(&doc->samples[i], &kind, &f);
+		if (r != NULL && kind != 3)
+			return r;
+	}
+	return NULL;
+}
+
+static void note_device(struct cutil_set *fams, struct cutil_set *vendors, struct cutil_set *devs,
+			const char *family, const struct known_accel_series *r,
+			const struct prom_sample *s, const char *target)
+{
+	cutil_set_add(fams, family);
+	cutil_set_add(vendors, r->vendor);
+	char *k = device_key(s, target, r);
+	cutil_set_add(devs, k);
+	free(k);
+}
+
+static void scan_doc(struct metrics *m, const struct prom_doc *doc, const char *target)
+{
+	for (size_t i = 0; i < doc->nsamples; i++) {
+		const struct prom_sample *s = &doc->samples[i];
+		int kind = 0;
+		const char *f = NULL;
+		const struct known_accel_series *r = classify(s, &kind, &f);
+		if (r == NULL)
+			continue;
+		if (kind == 1)
+			note_device(&m->util_fam, &m->util_vendor, &m->util_dev, f, r, s, target);
+		else if (kind == 2)
+			note_device(&m->mem_fam, &m->mem_vendor, &m->mem_dev, f, r, s, target);
+		else
+			cutil_set_add(&m->extra_fam, f);
+	}
+}
+
+/* ---- finding the exporters ---- */
 
 /* The pod's container port for exp: the known port if declared, else a port named like
  * "metrics", else the known port. */
@@ -127,34 +227,139 @@ static const struct known_exporter *exporter_of_workload(const json_t *w)
 	return e ? e : exporter_of(cutil_get(w, "spec.template"));
 }
 
-static void add_pod_target(struct metrics *m, const struct known_exporter *e, const json_t *o)
+static bool running(const json_t *pod)
 {
-	const char *phase = cutil_str(o, "status.phase");
-	if (phase == NULL || strcmp(phase, "Running") != 0)
+	const char *phase = cutil_str(pod, "status.phase");
+	return phase != NULL && strcmp(phase, "Running") == 0;
+}
+
+static char *pod_path(const json_t *pod, long port, const char *path)
+{
+	return xasprintf("/api/v1/namespaces/%s/pods/%s:%ld/proxy/%s", cutil_ns(pod),
+			 cutil_name(pod), port, path);
+}
+
+static char *pod_label(const json_t *pod, long port)
+{
+	return xasprintf("pod %s/%s:%ld", cutil_ns(pod), cutil_name(pod), port);
+}
+
+/* A running pod of exporter name, scraped at port and path (up to MAX_SCRAPES pods). */
+static void add_pod(struct metrics *m, const char *name, const json_t *o, long port,
+		    const char *path)
+{
+	if (!running(o))
 		return;
-	cutil_set_add(&m->exporters, e->name);
+	cutil_set_add(&m->exporters, name);
 	if (m->matched_pods++ >= MAX_SCRAPES)
 		return;
-	long port = pod_port(o, e);
-	add_target(m, e,
-		   xasprintf("/api/v1/namespaces/%s/pods/%s:%ld/proxy/%s", cutil_ns(o),
-			     cutil_name(o), port, e->path),
-		   xasprintf("pod %s/%s:%ld", cutil_ns(o), cutil_name(o), port));
+	add_target(m, name, pod_path(o, port, path), pod_label(o, port));
+}
+
+static void add_pod_target(struct metrics *m, const struct known_exporter *e, const json_t *o)
+{
+	if (running(o))
+		add_pod(m, e->name, o, pod_port(o, e), e->path);
+}
+
+/* ---- DaemonSets of unknown workloads: exporters by the series they serve ---- */
+
+/* The metrics port of a pod template that advertises one: a container port named like
+ * "metrics", else the prometheus.io/port of a prometheus.io/scrape template; 0: none.
+ * *path: prometheus.io/path (without its slash) or "metrics". */
+static long advertised_port(const json_t *tmpl, const char **path)
+{
+	const json_t *ann = cutil_get(tmpl, "metadata.annotations");
+	const char *p = json_string_value(json_object_get(ann, "prometheus.io/path"));
+	*path = p != NULL && *p != '\0' ? p + (*p == '/') : "metrics";
+	size_t i, j;
+	const json_t *c, *port;
+	json_array_foreach(cutil_get(tmpl, "spec.containers"), i, c) {
+		json_array_foreach(json_object_get(c, "ports"), j, port) {
+			const char *name = json_string_value(json_object_get(port, "name"));
+			if (name != NULL &&
+			    (cutil_contains_ci(name, "metrics") || cutil_contains_ci(name, "prom")))
+				return (long)json_integer_value(
+				    json_object_get(port, "containerPort"));
+		}
+	}
+	const char *scrape = json_string_value(json_object_get(ann, "prometheus.io/scrape"));
+	const char *ps = json_string_value(json_object_get(ann, "prometheus.io/port"));
+	if (scrape == NULL || strcmp(scrape, "true") != 0 || ps == NULL)
+		return 0;
+	char *end;
+	long v = strtol(ps, &end, 10);
+	return v > 0 && v < 65536 && *end == '\0' ? v : 0;
+}
+
+/* Scrapes one running pod of DaemonSet w (its metrics port advertised); when it serves
+ * a known utilization or memory family, every running pod of w is an exporter's. A
+ * probe that cannot be read (but 404) leaves open whether w is an exporter. */
+static void probe_daemonset(struct inventory *inv, struct metrics *m, const json_t *w,
+			    struct check_result *res, int *errors, size_t *probes)
+{
+	const char *path;
+	long port = advertised_port(cutil_get(w, "spec.template"), &path);
+	if (port <= 0 || *probes >= MAX_PROBES)
+		return;
+	const json_t *pods = cutil_pods_of(inv, w, res, errors), *o, *first = NULL;
+	size_t i;
+	json_array_foreach(pods, i, o) {
+		if (first == NULL && running(o))
+			first = o;
+	}
+	if (first == NULL)
+		return;
+	(*probes)++;
+	char *pp = pod_path(first, port, path), *label = pod_label(first, port);
+	const char *body = NULL;
+	size_t len = 0;
+	struct kube_error err = {0};
+	struct prom_doc doc = {0};
+	char *cause = NULL;
+	const struct known_accel_series *r = NULL;
+	if (inventory_proxy_get(inv, pp, &body, &len, &err) != 0) {
+		check_evidence(res, "cannot probe %s through the API proxy: %ld %s%s%s", label,
+			       err.http_code, err.reason, err.message[0] ? ": " : "", err.message);
+		if (err.http_code != 404)
+			m->probe_errors++;
+	} else if (prom_parse(body, len, &doc, &cause) != 0) {
+		cutil_set_addf(&m->not_exporters, "%s/%s", cutil_ns(w), cutil_name(w));
+		free(cause);
+	} else if ((r = recognised(&doc)) == NULL) {
+		cutil_set_addf(&m->not_exporters, "%s/%s", cutil_ns(w), cutil_name(w));
+	} else {
+		char *name =
+		    xasprintf("DaemonSet %s/%s (%s series)", cutil_ns(w), cutil_name(w), r->vendor);
+		check_evidence(res, "DaemonSet %s/%s serves %s series (probed %s)", cutil_ns(w),
+			       cutil_name(w), r->vendor, label);
+		json_array_foreach(pods, i, o) {
+			add_pod(m, name, o, port, path);
+		}
+		free(name);
+	}
+	prom_doc_release(&doc);
+	free(pp);
+	free(label);
 }
 
 /* Running exporter pods first (one per node: full coverage), found through their
- * DaemonSets and Deployments, so the cluster's whole pod list is never read; their
- * Services only for exporters without a running pod. */
+ * DaemonSets and Deployments, so the cluster's whole pod list is never read: those of
+ * known exporters, and those of other DaemonSets that advertise a metrics port and serve
+ * a known accelerator family (probed); the known exporters' Services only for exporters
+ * without a running pod. */
 static void find_exporters(struct inventory *inv, struct metrics *m, struct check_result *res,
 			   int *errors)
 {
 	static const char *const workloads[] = {"daemonsets", "deployments"};
 	const json_t *svcs = cutil_list(inv, "", "v1", "services", res, errors);
-	size_t i, j;
+	size_t i, j, probes = 0;
 	const json_t *o, *w;
 	for (size_t k = 0; k < sizeof(workloads) / sizeof(workloads[0]); k++) {
 		json_array_foreach(cutil_list(inv, "apps", "v1", workloads[k], res, errors), i, w) {
 			const struct known_exporter *e = exporter_of_workload(w);
+			if (e == NULL && k == 0)
+				probe_daemonset(inv, m, w, res, errors, &probes);
 			if (e == NULL)
 				continue;
 			json_array_foreach(cutil_pods_of(inv, w, res, errors), j, o) {
@@ -167,13 +372,13 @@ static void find_exporters(struct inventory *inv, struct metrics *m, struct chec
 		if (e == NULL || cutil_set_has(&m->exporters, e->name))
 			continue;
 		long port = service_port(o, e);
-		add_target(m, e,
+		add_target(m, e->name,
 			   xasprintf("/api/v1/namespaces/%s/services/%s:%ld/proxy/%s", cutil_ns(o),
 				     cutil_name(o), port, e->path),
 			   xasprintf("service %s/%s:%ld", cutil_ns(o), cutil_name(o), port));
 	}
 	for (size_t k = 0; k < m->nt; k++)
-		cutil_set_add(&m->exporters, m->t[k].exp->name);
+		cutil_set_add(&m->exporters, m->t[k].exporter);
 }
 
 /* --metrics-endpoint: a proxy path ("/api/v1/...") or "NS/SERVICE:PORT[/PATH]". */
@@ -199,65 +404,6 @@ static int endpoint_target(struct metrics *m, const char *ep, struct check_resul
 			     ep, (int)svclen, slash + 1, path ? path + 1 : "metrics"),
 		   xasprintf("--metrics-endpoint %s", ep));
 	return 0;
-}
-
-/* Whether sample name s belongs to one of fams; returns the family or NULL. */
-static const char *family_of(const char *s, const char *const *fams)
-{
-	for (const char *const *f = fams; f != NULL && *f != NULL; f++) {
-		size_t n = strlen(*f);
-		if (strncmp(s, *f, n) == 0 && (s[n] == '\0' || strcmp(s + n, "_total") == 0))
-			return *f;
-	}
-	return NULL;
-}
-
-/* A device key for a sample: a global id (UUID, serial) as is, a local index qualified
- * by the node or the scrape target; lower case so that UUIDs compare with DRA's. */
-static char *device_key(const struct prom_sample *s, const char *target)
-{
-	char *key = NULL;
-	for (size_t i = 0; key == NULL && known_device_id_labels[i] != NULL; i++) {
-		const char *v = prom_label(s, known_device_id_labels[i]);
-		if (v != NULL && *v != '\0')
-			key = xstrdup(v);
-	}
-	for (size_t i = 0; key == NULL && known_device_index_labels[i] != NULL; i++) {
-		const char *v = prom_label(s, known_device_index_labels[i]);
-		if (v == NULL || *v == '\0')
-			continue;
-		const char *node = NULL;
-		for (size_t j = 0; node == NULL && known_node_labels[j] != NULL; j++)
-			node = prom_label(s, known_node_labels[j]);
-		key = xasprintf("%s#%s", node ? node : target, v);
-	}
-	if (key == NULL)
-		key = xasprintf("%s#0", target);
-	for (char *p = key; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return key;
-}
-
-static void scan_doc(struct metrics *m, const struct prom_doc *doc, const char *target)
-{
-	for (size_t i = 0; i < doc->nsamples; i++) {
-		const struct prom_sample *s = &doc->samples[i];
-		for (const struct known_exporter *e = known_exporters; e->name != NULL; e++) {
-			const char *f;
-			if ((f = family_of(s->name, e->util_families)) != NULL) {
-				cutil_set_add(&m->util_fam, f);
-				char *k = device_key(s, target);
-				cutil_set_add(&m->util_dev, k);
-				free(k);
-			} else if ((f = family_of(s->name, e->mem_families)) != NULL) {
-				cutil_set_add(&m->mem_fam, f);
-				char *k = device_key(s, target);
-				cutil_set_add(&m->mem_dev, k);
-				free(k);
-			} else if ((f = family_of(s->name, e->extra_families)) != NULL)
-				cutil_set_add(&m->extra_fam, f);
-		}
-	}
 }
 
 /* Scrapes every target; an unreadable one (anything but 404) is an error. */
@@ -370,15 +516,17 @@ static size_t covered(const struct metrics *m, const struct accels *a, size_t *b
 }
 
 static void family_evidence(struct check_result *res, const char *what, struct cutil_set *fams,
-			    size_t ndev)
+			    struct cutil_set *vendors, size_t ndev)
 {
 	if (fams->n == 0) {
 		check_evidence(res, "%s: no known family found", what);
 		return;
 	}
 	char *f = cutil_set_join(fams, MAX_NAMES);
-	check_evidence(res, "%s: %s for %zu device%s", what, f, ndev, ndev == 1 ? "" : "s");
+	char *v = cutil_set_join(vendors, MAX_NAMES);
+	check_evidence(res, "%s: %s for %zu device%s (%s)", what, f, ndev, ndev == 1 ? "" : "s", v);
 	free(f);
+	free(v);
 }
 
 static void uncovered_evidence(struct check_result *res, const struct metrics *m,
@@ -404,8 +552,12 @@ static void metrics_release(struct metrics *m)
 	for (size_t k = 0; k < m->nt; k++) {
 		free(m->t[k].path);
 		free(m->t[k].label);
+		free(m->t[k].exporter);
 	}
 	free(m->t);
+	cutil_set_release(&m->util_vendor);
+	cutil_set_release(&m->mem_vendor);
+	cutil_set_release(&m->not_exporters);
 	cutil_set_release(&m->exporters);
 	cutil_set_release(&m->scraped);
 	cutil_set_release(&m->util_dev);
@@ -422,8 +574,9 @@ static void metrics_verdict(struct check_result *res, int errors, const struct m
 	if (m->nt == 0)
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_FULL,
 			     "install an accelerator metrics exporter (NVIDIA DCGM exporter, AMD "
-			     "device-metrics-exporter, Intel XPU Manager) or pass "
-			     "--metrics-endpoint");
+			     "device-metrics-exporter, Intel XPU Manager, AWS Neuron monitor), "
+			     "advertise its metrics port (a container port named \"metrics\"), or "
+			     "pass --metrics-endpoint");
 	else if (m->util_fam.n == 0 && m->mem_fam.n == 0)
 		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
 			     "make the exporter serve per-device utilization and memory metrics "
@@ -431,10 +584,12 @@ static void metrics_verdict(struct check_result *res, int errors, const struct m
 	else if (!fams)
 		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
 			     m->util_fam.n == 0
-				 ? "enable a per-device utilization metric in the exporter (for "
-				   "DCGM: DCGM_FI_DEV_GPU_UTIL in its counters file)"
-				 : "enable a per-device memory metric in the exporter (for DCGM: "
-				   "DCGM_FI_DEV_FB_USED in its counters file)");
+				 ? "enable a per-device utilization metric in the exporter (DCGM: "
+				   "DCGM_FI_DEV_GPU_UTIL in its counters file; AMD: "
+				   "gpu_gfx_activity in its config)"
+				 : "enable a per-device memory metric in the exporter (DCGM: "
+				   "DCGM_FI_DEV_FB_USED in its counters file; AMD: gpu_used_vram "
+				   "in its config)");
 	else if ((a->count > 0 && cov < a->count) || (a->count == 0 && both == 0))
 		cutil_decide(res, errors, VERDICT_PARTIAL, VERDICT_FULL,
 			     "run the exporter on every accelerator node (DaemonSet node selector "
@@ -467,11 +622,24 @@ void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 		}
 	} else
 		find_exporters(inv, &m, res, &errors);
+	if (m.not_exporters.n > 0) {
+		char *l = cutil_set_join(&m.not_exporters, MAX_NAMES);
+		check_evidence(res,
+			       "probed %zu metrics endpoint%s of other DaemonSets (%s): none "
+			       "serves a known accelerator family",
+			       m.not_exporters.n, m.not_exporters.n == 1 ? "" : "s", l);
+		free(l);
+	}
+	/* an unread probe may have been the exporter: no verdict below Full without it */
+	errors += m.probe_errors;
 	if (m.nt == 0) {
 		if (errors == 0) /* else the cannot-list lines say why */
-			check_evidence(res, "no accelerator metrics exporter found (looked for %s)",
-				       "DCGM exporter, AMD device-metrics-exporter, Intel XPU "
-				       "Manager, Gaudi metric exporter Services and Pods");
+			check_evidence(res,
+				       "no accelerator metrics exporter found (looked for the DCGM "
+				       "exporter, AMD device-metrics-exporter, Intel XPU Manager, "
+				       "Gaudi metric exporter and Neuron monitor workloads, and "
+				       "DaemonSets advertising a metrics port that serve a known "
+				       "accelerator family)");
 	} else {
 		char *ex = cutil_set_join(&m.exporters, MAX_NAMES);
 		if (m.matched_pods > MAX_SCRAPES)
@@ -486,8 +654,8 @@ void hw_metrics_passive(struct check_ctx *ctx, struct check_result *res)
 			       m.nt == 1 ? "" : "s", sc);
 		free(ex);
 		free(sc);
-		family_evidence(res, "utilization", &m.util_fam, m.util_dev.n);
-		family_evidence(res, "memory", &m.mem_fam, m.mem_dev.n);
+		family_evidence(res, "utilization", &m.util_fam, &m.util_vendor, m.util_dev.n);
+		family_evidence(res, "memory", &m.mem_fam, &m.mem_vendor, m.mem_dev.n);
 		if (m.extra_fam.n > 0) {
 			char *x = cutil_set_join(&m.extra_fam, 8);
 			check_evidence(res, "other families: %s", x);
@@ -542,18 +710,18 @@ void hw_metrics_targets_free(struct hw_scrape *t, size_t n)
 	free(t);
 }
 
-enum hw_family hw_metrics_family(const char *sample_name)
+enum hw_family hw_metrics_family(const struct prom_sample *s)
 {
-	for (const struct known_exporter *e = known_exporters; e->name != NULL; e++) {
-		if (family_of(sample_name, e->util_families) != NULL)
-			return HW_FAMILY_UTIL;
-		if (family_of(sample_name, e->mem_families) != NULL)
-			return HW_FAMILY_MEM;
-	}
-	return HW_FAMILY_NONE;
+	int kind = 0;
+	const char *f;
+	if (classify(s, &kind, &f) == NULL)
+		return HW_FAMILY_NONE;
+	return kind == 1 ? HW_FAMILY_UTIL : kind == 2 ? HW_FAMILY_MEM : HW_FAMILY_NONE;
 }
 
 char *hw_metrics_device_key(const struct prom_sample *s, const char *target)
 {
-	return device_key(s, target);
+	int kind = 0;
+	const char *f;
+	return device_key(s, target, known_accel_family(s->name, &kind, &f));
 }

@@ -22,13 +22,15 @@ struct hw_scrape {
 	char *label; /* "pod NS/NAME:PORT", for evidence */
 };
 
-/* The exporters' endpoints (or --metrics-endpoint's): the count, a new array in *out. */
+/* The exporters' endpoints (or --metrics-endpoint's): the count, a new array in *out.
+ * Exporters of unknown workloads are recognised by probing their series through the
+ * inventory's proxy cache. */
 size_t hw_metrics_targets(struct check_ctx *ctx, struct hw_scrape **out);
 void hw_metrics_targets_free(struct hw_scrape *t, size_t n);
 
 enum hw_family { HW_FAMILY_NONE, HW_FAMILY_UTIL, HW_FAMILY_MEM };
-/* Which of the known families a sample belongs to. */
-enum hw_family hw_metrics_family(const char *sample_name);
+/* Which of the known families (known_accel_series) a sample belongs to. */
+enum hw_family hw_metrics_family(const struct prom_sample *s);
 /* The device a sample is about, lower case (a UUID, or "NODE#INDEX"); caller frees. */
 char *hw_metrics_device_key(const struct prom_sample *s, const char *target);
 

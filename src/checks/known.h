@@ -29,7 +29,9 @@ extern const struct known_accel_resource known_accel_resources[];
 /* The row whose prefix matches the resource name, or NULL. */
 const struct known_accel_resource *known_accel_resource_find(const char *name);
 
-/* An accelerator metrics exporter: how to find it and what it exposes. */
+/* An accelerator metrics exporter known by its workload: how to find it. What makes an
+ * endpoint an exporter is the series it serves (known_accel_series); this table only
+ * names the usual workloads, so that they are found without a probe. */
 struct known_exporter {
 	const char *name;		   /* "NVIDIA DCGM exporter" */
 	const char *const *workload_names; /* Service/Pod name substrings */
@@ -38,11 +40,24 @@ struct known_exporter {
 	int port;			   /* default metrics port */
 	bool port_identifies;		   /* a Service/Pod port with this number is it */
 	const char *path;		   /* metrics path, "metrics" (no slash) */
-	const char *const *util_families;  /* per-device utilization */
-	const char *const *mem_families;   /* per-device memory use */
-	const char *const *extra_families; /* temperature, power, interconnect, ... */
 };
 extern const struct known_exporter known_exporters[];
+/* One vendor's accelerator metric families: an endpoint serving a utilization or memory
+ * family of a row is an accelerator metrics exporter, whatever workload serves it. */
+struct known_accel_series {
+	const char *vendor;		   /* "AWS Neuron", for evidence */
+	const char *const *util_families;  /* per-device utilization */
+	const char *const *mem_families;   /* per-device memory use */
+	const char *const *extra_families; /* temperature, power, capacity, ... */
+	const char *const *id_labels;	   /* labels naming the device cluster-wide (UUID) */
+	const char *const *index_labels;   /* labels numbering it within its node */
+	bool label_required; /* generic family names: a sample without a device label is not one */
+};
+extern const struct known_accel_series known_accel_series[];
+/* The row and kind (1 utilization, 2 memory, 3 other) of a sample name, or NULL. A
+ * family matches its name or its name with "_total". */
+const struct known_accel_series *known_accel_family(const char *sample_name, int *kind,
+						    const char **family);
 /* Sample labels that identify a device cluster-wide ("UUID", "serial_number", ...). */
 extern const char *const known_device_id_labels[];
 /* Sample labels that number a device within its node ("gpu", "gpu_id", ...). */

@@ -66,13 +66,6 @@ const struct known_exporter known_exporters[] = {
 	.port = 9400,
 	.port_identifies = true,
 	.path = "metrics",
-	.util_families = LIST("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_PROF_GR_ENGINE_ACTIVE"),
-	.mem_families = LIST("DCGM_FI_DEV_FB_USED"),
-	.extra_families =
-	    LIST("DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_MEMORY_TEMP", "DCGM_FI_DEV_POWER_USAGE",
-		 "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL",
-		 "DCGM_FI_PROF_NVLINK_TX_BYTES", "DCGM_FI_PROF_PCIE_TX_BYTES",
-		 "DCGM_FI_DEV_MEM_COPY_UTIL", "DCGM_FI_DEV_XID_ERRORS", "DCGM_FI_DEV_SM_CLOCK"),
     },
     {
 	.name = "AMD device-metrics-exporter",
@@ -83,11 +76,6 @@ const struct known_exporter known_exporters[] = {
 	.port = 5000,
 	.port_identifies = false,
 	.path = "metrics",
-	.util_families = LIST("gpu_gfx_activity", "gpu_umc_activity"),
-	.mem_families = LIST("gpu_used_vram"),
-	.extra_families = LIST("gpu_edge_temperature", "gpu_junction_temperature",
-			       "gpu_memory_temperature", "gpu_power_usage", "gpu_package_power",
-			       "gpu_energy_consumed", "gpu_xgmi_link_tx", "pcie_bandwidth"),
     },
     {
 	.name = "Intel XPU Manager exporter",
@@ -97,11 +85,6 @@ const struct known_exporter known_exporters[] = {
 	.port = 29999,
 	.port_identifies = true,
 	.path = "metrics",
-	.util_families =
-	    LIST("xpum_engine_group_ratio", "xpum_gpu_utilization", "xpum_engine_ratio"),
-	.mem_families = LIST("xpum_memory_used_bytes"),
-	.extra_families = LIST("xpum_temperature_celsius", "xpum_power_watts", "xpum_energy_joules",
-			       "xpum_fabric_tx_bytes"),
     },
     {
 	.name = "Intel Gaudi metric exporter",
@@ -111,13 +94,134 @@ const struct known_exporter known_exporters[] = {
 	.port = 41611,
 	.port_identifies = true,
 	.path = "metrics",
-	.util_families = LIST("habanalabs_utilization"),
-	.mem_families = LIST("habanalabs_memory_used_bytes"),
-	.extra_families = LIST("habanalabs_temperature_onchip", "habanalabs_power_mW",
-			       "habanalabs_nic_port_status"),
+    },
+    {
+	.name = "AWS Neuron monitor",
+	.workload_names = LIST("neuron-monitor"),
+	.labels = LIST("app=neuron-monitor", "app.kubernetes.io/name=neuron-monitor"),
+	.namespaces = LIST("neuron-monitor", "kube-system", "amazon-cloudwatch"),
+	.port = 8000,
+	.port_identifies = false,
+	.path = "metrics",
     },
     {.name = NULL},
 };
+
+/* One row per vendor. Names as the exporters serve them: DCGM field names; the AMD
+ * device-metrics-exporter's lower-case field names (and their "amd_" prefixed form);
+ * XPU Manager 1.x xpum_* and 2.x OpenTelemetry hw_gpu_* names; the Gaudi exporter's
+ * habanalabs_*; neuron-monitor's Prometheus output (per NeuronCore); the GKE TPU device
+ * plugin's per-chip metrics. */
+const struct known_accel_series known_accel_series[] = {
+    {
+	.vendor = "NVIDIA DCGM",
+	.util_families = LIST("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_PROF_GR_ENGINE_ACTIVE"),
+	.mem_families = LIST("DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE"),
+	.extra_families =
+	    LIST("DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_MEMORY_TEMP", "DCGM_FI_DEV_POWER_USAGE",
+		 "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL",
+		 "DCGM_FI_PROF_NVLINK_TX_BYTES", "DCGM_FI_PROF_PCIE_TX_BYTES",
+		 "DCGM_FI_DEV_MEM_COPY_UTIL", "DCGM_FI_DEV_XID_ERRORS", "DCGM_FI_DEV_SM_CLOCK"),
+	.id_labels = LIST("UUID", "uuid"),
+	.index_labels = LIST("gpu", "device"),
+    },
+    {
+	.vendor = "AMD device-metrics-exporter",
+	.util_families = LIST("gpu_gfx_activity", "gpu_umc_activity", "gpu_gfx_busy_instantaneous",
+			      "amd_gpu_gfx_activity", "amd_gpu_umc_activity"),
+	.mem_families = LIST("gpu_used_vram", "gpu_free_vram", "gpu_used_visible_vram",
+			     "amd_gpu_used_vram", "amd_gpu_free_vram"),
+	.extra_families = LIST("gpu_total_vram", "gpu_edge_temperature", "gpu_junction_temperature",
+			       "gpu_memory_temperature", "gpu_power_usage", "gpu_package_power",
+			       "gpu_energy_consumed", "gpu_xgmi_link_tx", "pcie_bandwidth"),
+	.id_labels = LIST("gpu_uuid", "serial_number"),
+	.index_labels = LIST("gpu_id"),
+    },
+    {
+	.vendor = "Intel XPU Manager",
+	.util_families =
+	    LIST("xpum_engine_group_ratio", "xpum_gpu_utilization", "xpum_engine_ratio"),
+	.mem_families = LIST("xpum_memory_used_bytes", "xpum_memory_ratio"),
+	.extra_families = LIST("xpum_temperature_celsius", "xpum_power_watts", "xpum_energy_joules",
+			       "xpum_fabric_tx_bytes"),
+	.id_labels = LIST("uuid", "pci_bdf"),
+	.index_labels = LIST("dev_file", "device_id"),
+    },
+    {
+	/* OpenTelemetry hardware names: generic, so only with a device label */
+	.vendor = "Intel XPU Manager 2",
+	.util_families = LIST("hw_gpu_utilization_ratio"),
+	.mem_families = LIST("hw_gpu_memory_usage_bytes", "hw_memory_usage_bytes"),
+	.extra_families = LIST("hw_temperature_celsius", "hw_power_watts"),
+	.id_labels = LIST("uuid", "pci_bdf"),
+	.index_labels = LIST("dev_file"),
+	.label_required = true,
+    },
+    {
+	.vendor = "Intel Gaudi",
+	.util_families = LIST("habanalabs_utilization"),
+	.mem_families = LIST("habanalabs_memory_used_bytes", "habanalabs_memory_free_bytes"),
+	.extra_families = LIST("habanalabs_temperature_onchip", "habanalabs_power_mW",
+			       "habanalabs_nic_port_status", "habanalabs_memory_total_bytes"),
+	.id_labels = LIST("UUID", "serial", "Serial"),
+	.index_labels = LIST("device", "minor_number"),
+    },
+    {
+	.vendor = "AWS Neuron",
+	.util_families = LIST("neuroncore_utilization_ratio"),
+	.mem_families = LIST(
+	    "neuroncore_memory_usage_tensors", "neuroncore_memory_usage_constants",
+	    "neuroncore_memory_usage_model_code", "neuroncore_memory_usage_runtime_memory",
+	    "neuroncore_memory_usage_model_shared_scratchpad", "neuron_runtime_memory_used_bytes"),
+	.extra_families = LIST("neuron_hardware_info", "neuron_execution_latency_seconds",
+			       "neuron_execution_errors"),
+	.id_labels = NULL,
+	.index_labels = LIST("neuroncore", "neuron_device_index"),
+    },
+    {
+	/* GKE TPU device plugin: generic names, so only with the chip label */
+	.vendor = "Google TPU",
+	.util_families = LIST("tensorcore_utilization", "duty_cycle"),
+	.mem_families = LIST("memory_used", "hbm_memory_usage_bytes"),
+	.extra_families = LIST("memory_total", "memory_bandwidth_utilization"),
+	.id_labels = NULL,
+	.index_labels = LIST("accelerator_id", "tpu_id"),
+	.label_required = true,
+    },
+    {.vendor = NULL},
+};
+
+/* Whether sample name s is family f or f with "_total". */
+static bool is_family(const char *s, const char *f)
+{
+	size_t n = strlen(f);
+	return strncmp(s, f, n) == 0 && (s[n] == '\0' || strcmp(s + n, "_total") == 0);
+}
+
+static const char *family_in(const char *s, const char *const *fams)
+{
+	for (const char *const *f = fams; f != NULL && *f != NULL; f++)
+		if (is_family(s, *f))
+			return *f;
+	return NULL;
+}
+
+const struct known_accel_series *known_accel_family(const char *sample_name, int *kind,
+						    const char **family)
+{
+	for (const struct known_accel_series *r = known_accel_series; r->vendor != NULL; r++) {
+		const char *const *lists[] = {r->util_families, r->mem_families, r->extra_families};
+		for (int k = 0; k < 3; k++) {
+			const char *f = family_in(sample_name, lists[k]);
+			if (f != NULL) {
+				*kind = k + 1;
+				*family = f;
+				return r;
+			}
+		}
+	}
+	return NULL;
+}
 
 const char *const known_device_id_labels[] = {
     "UUID", "uuid", "gpu_uuid", "serial_number", "Serial", NULL,
@@ -128,7 +232,7 @@ const char *const known_device_index_labels[] = {
 };
 
 const char *const known_node_labels[] = {
-    "Hostname", "hostname", "node", "kubernetes_node", "node_name", NULL,
+    "Hostname", "hostname", "node", "kubernetes_node", "node_name", "instance_id", NULL,
 };
 
 const char *const known_holder_pod_labels[] = {"pod", "exported_pod", "pod_name", NULL};
