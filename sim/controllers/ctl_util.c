@@ -417,10 +417,11 @@ json_t *ctl_pod_ports(const json_t *pod, bool *any)
 	json_t *args = NULL;
 	const char *probe = ctl_pod_probe(pod, &args);
 	*any = false;
-	if (probe && (!strcmp(probe, "echo") || !strcmp(probe, "metrics"))) {
+	if (probe &&
+	    (!strcmp(probe, "echo") || !strcmp(probe, "metrics") || !strcmp(probe, "mcp"))) {
 		const char *p = ctl_arg(args, "port");
 		char *end = NULL;
-		long port = p ? strtol(p, &end, 10) : !strcmp(probe, "echo") ? 8080 : 9090;
+		long port = p ? strtol(p, &end, 10) : !strcmp(probe, "metrics") ? 9090 : 8080;
 		if (!p || (end && !*end))
 			json_array_append_new(
 			    r, json_pack("{s:I, s:s}", "port", (json_int_t)port, "name", ""));

@@ -91,7 +91,7 @@ const char *ctl_arg(const json_t *args, const char *opt);
 /* A new array of every value of --opt in args. */
 json_t *ctl_arg_all(const json_t *args, const char *opt);
 /* The TCP ports the pod listens on, as a new array of {"port": n, "name": s}: a kaic
- * probe server's --port (echo 8080, metrics 9090 by default) and declared containerPorts.
+ * probe server's --port (echo and mcp 8080, metrics 9090 by default) and declared containerPorts.
  * *any is set when nothing is known about the pod (an unknown image: any port open). */
 json_t *ctl_pod_ports(const json_t *pod, bool *any);
 /* The PersistentVolumeClaim volumes of pod: calls fn with each claim's name and the

@@ -2,10 +2,10 @@
  * whose PersistentVolumeClaims are bound and whose RuntimeClass exists becomes Running
  * (conditions, podIP from the node's podCIDR, hostIP, containerStatuses). On the next
  * tick a pod whose first container runs a one-shot `kaic probe NAME` (every probe but
- * echo and metrics) is "run" by the probe models (probe_models.c): it ends Succeeded or
+ * echo, metrics and mcp) is "run" by the probe models (probe_models.c): it ends Succeeded or
  * Failed with the probe's JSON as termination message and log (restartPolicy Always:
  * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
- * metrics) and any other image keep running. The log of a pod is kept in the
+ * metrics, mcp) and any other image keep running. The log of a pod is kept in the
  * annotation kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending. */
 
@@ -40,7 +40,8 @@ static bool runs_kaic(const json_t *pod)
 
 static bool one_shot(const char *probe)
 {
-	return probe && strcmp(probe, "echo") != 0 && strcmp(probe, "metrics") != 0;
+	return probe && strcmp(probe, "echo") != 0 && strcmp(probe, "metrics") != 0 &&
+	       strcmp(probe, "mcp") != 0;
 }
 
 /* Pods needing the kubelet: bound and Pending, or Running a probe not yet run. */
@@ -231,13 +232,18 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 	json_t *args = NULL;
 	const char *probe = ctl_pod_probe(pod, &args);
 	if (probe && !one_shot(probe)) {
+		const char *port = ctl_arg(args, "port");
 		char *line =
 		    !strcmp(probe, "echo")
 			? xasprintf("kaic probe echo: serving as \"%s\" on port %s\n",
-				    ctl_s(pod, "metadata.name"),
-				    ctl_arg(args, "port") ? ctl_arg(args, "port") : "8080")
+				    ctl_s(pod, "metadata.name"), port ? port : "8080")
+		    : !strcmp(probe, "mcp")
+			? xasprintf("kaic probe mcp: serving %s tools on port %s, POST %s\n",
+				    ctl_arg(args, "tools") ? ctl_arg(args, "tools") : "1",
+				    port ? port : "8080",
+				    ctl_arg(args, "path") ? ctl_arg(args, "path") : "/")
 			: xasprintf("kaic probe metrics: serving /metrics on port %s\n",
-				    ctl_arg(args, "port") ? ctl_arg(args, "port") : "9090");
+				    port ? port : "9090");
 		set_log(next, line);
 		free(line);
 	}

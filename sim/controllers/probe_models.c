@@ -12,6 +12,8 @@
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
  *   http-load see probe_http.c.
+ * The serving `kaic probe mcp` is modelled for MCP clients (the AgentTool controller):
+ * ctl_probe_mcp_serve answers what initialize and tools/list (every page) would.
  * Unknown probes and bad arguments exit 2 with {"error"}. */
 
 #include "controllers/probe_models.h"
@@ -320,6 +322,47 @@ static int model_trace(struct sim_api *api, const json_t *pod, const json_t *arg
 	free(url);
 	free(host);
 	return status ? 0 : 1;
+}
+
+/* ---- mcp (a server: what its clients see) ---- */
+
+#define MCP_MAX_TOOLS 10000
+
+json_t *ctl_probe_mcp_serve(const json_t *pod, long port, const char *path, const char **why)
+{
+	json_t *args = NULL;
+	const char *probe = ctl_pod_probe(pod, &args);
+	const char *ps = ctl_arg(args, "port"), *want = ctl_arg(args, "path");
+	const char *ts = ctl_arg(args, "tools"), *pgs = ctl_arg(args, "page-size");
+	char *end = NULL;
+	long tools = ts ? strtol(ts, &end, 10) : 1;
+	bool bad_tools = (ts && *end) || tools < 1 || tools > MCP_MAX_TOOLS;
+	long page = pgs ? strtol(pgs, &end, 10) : 0;
+	bool bad_page = (pgs && *end) || page < 0 || page > MCP_MAX_TOOLS;
+	json_t *r = NULL;
+	if (!probe || strcmp(probe, "mcp") != 0)
+		*why = "the pod does not serve MCP (connection answered, initialize failed)";
+	else if (!ctl_pod_ready(pod))
+		*why = "the MCP server pod is not Ready";
+	else if ((ps ? strtol(ps, NULL, 10) : 8080) != port)
+		*why = "connection refused: nothing listens on that port";
+	else if (bad_tools || bad_page)
+		*why = "the MCP server exited: usage error";
+	else if (strcmp(path && *path ? path : "/", want ? want : "/") != 0)
+		*why = "HTTP 404 from the MCP endpoint: wrong path";
+	else {
+		json_t *names = json_array();
+		for (long i = 1; i <= tools; i++) {
+			char n[32];
+			snprintf(n, sizeof n, "kaic-tool-%ld", i);
+			json_array_append_new(names, json_string(n));
+		}
+		r = json_pack("{s:{s:s, s:s}, s:o, s:I}", "server", "name", "kaic-probe-mcp",
+			      "version", KAIC_VERSION, "tools", names, "pages",
+			      (json_int_t)(page ? (tools + page - 1) / page : 1));
+	}
+	json_decref(args);
+	return r;
 }
 
 int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, const json_t *args,

@@ -12,4 +12,11 @@
 int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, const json_t *args,
 		  json_t **output);
 
+/* What a pod running the server `kaic probe mcp` answers an MCP client that connects to
+ * its port and POSTs to path (NULL or "": "/"): a new object {"server": {name,
+ * version}, "tools": [names, in the server's order, every page], "pages": n}, or NULL
+ * with *why (a static string) when it would not answer (not an MCP server, not Ready,
+ * another port or path). */
+json_t *ctl_probe_mcp_serve(const json_t *pod, long port, const char *path, const char **why);
+
 #endif

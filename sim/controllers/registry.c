@@ -41,5 +41,6 @@ const struct sim_controller *const sim_controllers[] = {
 
 const sim_proxy_hook sim_proxy_hooks[] = {
     ctl_prometheus_proxy,
+    ctl_agenttool_registry_proxy,
     NULL,
 };

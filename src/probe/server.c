@@ -60,6 +60,8 @@ static const char *server_reason(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 202:
+		return "Accepted";
 	case 400:
 		return "Bad Request";
 	case 404:
@@ -127,10 +129,10 @@ static int server_respond(const struct probe_server *s, int fd, const char *meth
 	struct buf out = BUF_INIT;
 	buf_addf(&out,
 		 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		 "Connection: %s\r\n\r\n",
+		 "Connection: %s\r\n%s\r\n",
 		 r->status, server_reason(r->status),
 		 r->content_type ? r->content_type : "text/plain; charset=utf-8", r->body.len,
-		 keep_alive ? "keep-alive" : "close");
+		 keep_alive ? "keep-alive" : "close", r->headers.data ? r->headers.data : "");
 	if (method == NULL || strcmp(method, "HEAD") != 0)
 		buf_add(&out, r->body.data ? r->body.data : "", r->body.len);
 	int rc = server_send_all(s, fd, out.data, out.len);
@@ -325,12 +327,14 @@ static int server_one(struct probe_server *s, int fd, struct buf *in)
 		goto out;
 	req.body = xstrndup(in->data + head, (size_t)cl);
 	req.body_len = (size_t)cl;
-	struct probe_http_response resp = {.status = 200, .body = BUF_INIT};
+	struct probe_http_response resp = {.status = 200, .body = BUF_INIT, .headers = BUF_INIT};
 	buf_init(&resp.body);
+	buf_init(&resp.headers);
 	s->handler(&req, &resp, s->ctx);
 	bool ka = server_keep_alive(&req, http10) && !server_stopping(s);
 	int rc = server_respond(s, fd, req.method, &resp, ka);
 	buf_release(&resp.body);
+	buf_release(&resp.headers);
 	pthread_mutex_lock(&s->lock);
 	s->requests++;
 	pthread_mutex_unlock(&s->lock);

@@ -29,6 +29,7 @@ struct probe_http_response {
 	int status;
 	const char *content_type; /* static string */
 	struct buf body;
+	struct buf headers; /* extra header lines, each "Name: value\r\n" (may stay empty) */
 };
 
 /* Fills resp (status defaults to 200, body empty) for req. Called from connection

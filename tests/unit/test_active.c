@@ -216,6 +216,15 @@ static void test_contents(void **state)
 	json_t *tool = active_build_find(wl, "AgentTool", "tool");
 	assert_string_equal(json_string_value(json_object_get(tool, "apiVersion")),
 			    "agents.kaic.io/v1alpha1");
+	assert_string_equal(cutil_str(tool, "spec.serviceRef.name"), "tool");
+	json_t *missing = active_build_find(wl, "AgentTool", "tool-missing");
+	assert_string_equal(cutil_str(missing, "spec.serviceRef.name"), "tool-absent");
+	assert_null(active_build_find(wl, "Service", "tool-absent"));
+	json_t *server = active_build_find(wl, "Pod", "tool");
+	char *argv = json_dumps(cutil_get(server, "spec.containers"), JSON_COMPACT);
+	assert_non_null(strstr(argv, "\"mcp\""));
+	assert_non_null(strstr(argv, "\"--tools\",\"3\",\"--page-size\",\"2\""));
+	free(argv);
 	json_decref(wl);
 }
 

@@ -1,6 +1,7 @@
 /* test_probe.c: the in-pod probes, run in-process through probe_main against servers on
  * 127.0.0.1: echo + http-load, connect, fs, metrics (parsed back with prom_parse), trace
- * (against a small OTLP receiver here), sandbox, usage errors and termination messages. */
+ * (against a small OTLP receiver here), sandbox, mcp (initialize, sessions, paged
+ * tools/list, tools/call, JSON-RPC errors), usage errors and termination messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,6 +207,239 @@ static json_int_t jint(const json_t *o, const char *key)
 	return json_integer_value(v);
 }
 
+/* ---- mcp ---- */
+
+struct mcp_answer {
+	long status;
+	json_t *body; /* parsed, or NULL */
+	char session[128];
+};
+
+static size_t mcp_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct mcp_answer *a = arg;
+	static const char name[] = "mcp-session-id:";
+	size_t len = size * n;
+	if (len > sizeof name && strncasecmp(p, name, sizeof name - 1) == 0) {
+		const char *v = p + sizeof name - 1;
+		while (*v == ' ')
+			v++;
+		size_t vl = (size_t)(p + len - v);
+		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+			vl--;
+		if (vl < sizeof a->session) {
+			memcpy(a->session, v, vl);
+			a->session[vl] = '\0';
+		}
+	}
+	return len;
+}
+
+/* POSTs body to url (with the session header when session is not NULL). */
+static void mcp_post(const char *url, const char *session, const char *body, struct mcp_answer *a)
+{
+	CURL *h = curl_easy_init();
+	struct buf out = BUF_INIT;
+	buf_init(&out);
+	struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+	hd = curl_slist_append(hd, "Accept: application/json, text/event-stream");
+	char *sh = session ? xasprintf("Mcp-Session-Id: %s", session) : NULL;
+	if (sh)
+		hd = curl_slist_append(hd, sh);
+	memset(a, 0, sizeof *a);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, mcp_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);
+	a->body = out.len ? json_loads(out.data, 0, NULL) : NULL;
+	buf_release(&out);
+	free(sh);
+	curl_slist_free_all(hd);
+	curl_easy_cleanup(h);
+}
+
+static long rpc_error_code(const json_t *body)
+{
+	return (long)json_integer_value(json_object_get(json_object_get(body, "error"), "code"));
+}
+
+/* The tool names of every page of tools/list; *pages gets the number of pages. */
+static json_t *mcp_list_all(const char *url, const char *session, int *pages)
+{
+	json_t *names = json_array();
+	char cursor[64] = "";
+	*pages = 0;
+	for (int i = 0; i < 10; i++) {
+		char *req =
+		    cursor[0]
+			? xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\","
+				    "\"params\":{\"cursor\":\"%s\"}}",
+				    10 + i, cursor)
+			: xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/list\"}",
+				    10 + i);
+		struct mcp_answer a;
+		mcp_post(url, session, req, &a);
+		free(req);
+		assert_int_equal(a.status, 200);
+		assert_int_equal(json_integer_value(json_object_get(a.body, "id")), 10 + i);
+		json_t *result = json_object_get(a.body, "result");
+		size_t k;
+		json_t *t;
+		json_array_foreach(json_object_get(result, "tools"), k, t) {
+			json_array_append(names, json_object_get(t, "name"));
+			assert_true(json_is_object(json_object_get(t, "inputSchema")));
+		}
+		(*pages)++;
+		const char *next = json_string_value(json_object_get(result, "nextCursor"));
+		if (next == NULL) {
+			json_decref(a.body);
+			return names;
+		}
+		snprintf(cursor, sizeof cursor, "%s", next);
+		json_decref(a.body);
+	}
+	fail_msg("tools/list never ended");
+	return names;
+}
+
+static void test_mcp(void **state)
+{
+	(void)state;
+	int port = free_port();
+	char ps[16], url[64], root[64], health[64];
+	snprintf(ps, sizeof ps, "%d", port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/mcp", port);
+	snprintf(root, sizeof root, "http://127.0.0.1:%d/", port);
+	snprintf(health, sizeof health, "http://127.0.0.1:%d/healthz", port);
+	char *args[] = {"probe", "mcp",	   "--port", ps,       "--tools",   "3", "--page-size",
+			"2",	 "--path", "/mcp",   "--bind", "127.0.0.1", NULL};
+	pid_t pid = spawn_server("mcp", port, args);
+	struct mcp_answer a, b;
+
+	/* initialize: the client's version echoed, serverInfo, tools capability, a session */
+	mcp_post(url, NULL,
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+		 "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{"
+		 "\"name\":\"t\",\"version\":\"1\"}}}",
+		 &a);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(strlen(a.session), 32);
+	json_t *r = json_object_get(a.body, "result");
+	assert_string_equal(json_string_value(json_object_get(a.body, "jsonrpc")), "2.0");
+	assert_int_equal(json_integer_value(json_object_get(a.body, "id")), 1);
+	assert_string_equal(json_string_value(json_object_get(r, "protocolVersion")), "2025-06-18");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "serverInfo"), "name")),
+	    "kaic-probe-mcp");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(r, "serverInfo"), "version")),
+	    KAIC_VERSION);
+	assert_true(json_is_object(json_object_get(json_object_get(r, "capabilities"), "tools")));
+	char session[128];
+	snprintf(session, sizeof session, "%s", a.session);
+	json_decref(a.body);
+
+	/* the initialized notification: 202 without a body */
+	mcp_post(url, session, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+		 &a);
+	assert_int_equal(a.status, 202);
+	assert_null(a.body);
+
+	/* tools/list over pages of two: all three, in order */
+	int pages;
+	json_t *names = mcp_list_all(url, session, &pages);
+	assert_int_equal(pages, 2);
+	json_t *want = json_pack("[s,s,s]", "kaic-tool-1", "kaic-tool-2", "kaic-tool-3");
+	assert_true(json_equal(names, want));
+	json_decref(want);
+	json_decref(names);
+
+	/* tools/call echoes; unknown tools and missing text are -32602 */
+	mcp_post(url, session,
+		 "{\"jsonrpc\":\"2.0\",\"id\":\"c\",\"method\":\"tools/call\",\"params\":{"
+		 "\"name\":\"kaic-tool-3\",\"arguments\":{\"text\":\"hi there\"}}}",
+		 &a);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(json_string_value(json_object_get(a.body, "id")), "c");
+	json_t *content = json_object_get(json_object_get(a.body, "result"), "content");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(content, 0), "text")),
+			    "hi there");
+	json_decref(a.body);
+	mcp_post(url, session,
+		 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+		 "\"name\":\"kaic-tool-4\",\"arguments\":{\"text\":\"x\"}}}",
+		 &a);
+	assert_int_equal(rpc_error_code(a.body), -32602);
+	json_decref(a.body);
+
+	/* errors: bad cursor, unknown method, parse error, batch, invalid request */
+	mcp_post(url, session,
+		 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{\"cursor\":"
+		 "\"99\"}}",
+		 &a);
+	assert_int_equal(rpc_error_code(a.body), -32602);
+	assert_int_equal(json_integer_value(json_object_get(a.body, "id")), 3);
+	json_decref(a.body);
+	mcp_post(url, session, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/list\"}", &a);
+	assert_int_equal(rpc_error_code(a.body), -32601);
+	json_decref(a.body);
+	mcp_post(url, session, "{\"jsonrpc\":", &a);
+	assert_int_equal(a.status, 400);
+	assert_int_equal(rpc_error_code(a.body), -32700);
+	assert_true(json_is_null(json_object_get(a.body, "id")));
+	json_decref(a.body);
+	mcp_post(url, session, "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}]", &a);
+	assert_int_equal(rpc_error_code(a.body), -32600);
+	json_decref(a.body);
+	mcp_post(url, session, "{\"jsonrpc\":\"1.0\",\"id\":6,\"method\":\"ping\"}", &a);
+	assert_int_equal(rpc_error_code(a.body), -32600);
+	json_decref(a.body);
+	mcp_post(url, session, "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}", &a);
+	assert_int_equal(a.status, 200);
+	assert_true(json_is_object(json_object_get(a.body, "result")));
+	json_decref(a.body);
+
+	/* sessions: none is 400, an unknown one 404 */
+	mcp_post(url, NULL, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/list\"}", &a);
+	assert_int_equal(a.status, 400);
+	json_decref(a.body);
+	mcp_post(url, "0123", "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\"}", &b);
+	assert_int_equal(b.status, 404);
+	assert_int_equal(rpc_error_code(b.body), -32600);
+	json_decref(b.body);
+
+	/* a body over the bound is refused */
+	size_t big = 70 * 1024;
+	char *huge = xmalloc(big + 1);
+	memset(huge, ' ', big);
+	memcpy(huge, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 40);
+	huge[big] = '\0';
+	mcp_post(url, session, huge, &a);
+	free(huge);
+	assert_int_equal(a.status, 413);
+	json_decref(a.body);
+
+	/* other paths and methods */
+	struct buf body = BUF_INIT;
+	buf_init(&body);
+	assert_int_equal(http_get(url, NULL, &body), 405);
+	assert_int_equal(http_get(root, NULL, &body), 404);
+	assert_int_equal(http_get(health, NULL, &body), 200);
+	buf_release(&body);
+
+	json_t *res = stop_server(pid, "mcp");
+	assert_int_equal(jint(res, "tools"), 3);
+	assert_int_equal(jint(res, "sessions"), 1);
+	assert_int_equal(jint(res, "calls"), 1);
+	json_decref(res);
+}
+
 static void test_usage_errors(void **state)
 {
 	(void)state;
@@ -240,6 +474,11 @@ static void test_usage_errors(void **state)
 	assert_int_equal(run_probe(NULL, "trace", "--endpoint", "localhost:4318", NULL), 2);
 	assert_int_equal(run_probe(NULL, "sandbox", "extra", NULL), 2);
 	assert_int_equal(run_probe(NULL, "metrics", "--model", "", NULL), 2);
+	assert_int_equal(run_probe(NULL, "mcp", "--tools", "0", NULL), 2);
+	assert_int_equal(run_probe(NULL, "mcp", "--page-size", "-1", NULL), 2);
+	assert_int_equal(run_probe(NULL, "mcp", "--path", "mcp", NULL), 2);
+	assert_int_equal(run_probe(NULL, "mcp", "--bogus", NULL), 2);
+	assert_int_equal(run_probe(NULL, "mcp", "--help", NULL), 0);
 }
 
 static void test_durations_and_headers(void **state)
@@ -752,6 +991,7 @@ int main(void)
 	    cmocka_unit_test(test_trace),
 	    cmocka_unit_test(test_sandbox),
 	    cmocka_unit_test(test_termination_truncated),
+	    cmocka_unit_test(test_mcp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

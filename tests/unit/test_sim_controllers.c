@@ -782,8 +782,64 @@ static void test_agenttool(void **state)
 		   "spec: {protocol: MCP, serviceRef: {name: mcp, port: 8080, path: /mcp}}\n");
 	json_t *t = wait_for(api, "agents.kaic.io", "agenttools", "t", "tool", "status.endpoint",
 			     "http://mcp.t.svc:8080/mcp");
-	assert_string_equal(ctl_condition_status(t, "Registered"), "True");
+	/* the Service does not exist: refused, never probed */
+	assert_string_equal(ctl_condition_status(t, "Registered"), "False");
+	assert_string_equal(ctl_s(ctl_at(t, "status.conditions.0"), "reason"), "ServiceNotFound");
 	assert_string_equal(ctl_condition_status(t, "Ready"), "False");
+	assert_string_equal(ctl_s(ctl_at(t, "status.conditions.1"), "reason"), "NotRegistered");
+	assert_null(ctl_at(t, "status.tools"));
+	json_decref(t);
+	/* an MCP server behind the Service: probed, its tools listed, found in the registry */
+	apply(api, strstr(nodes_yaml, "---\n") + 4); /* the nodes: namespace t exists */
+	apply(api, "apiVersion: v1\nkind: Service\nmetadata: {name: mcp, namespace: t}\n"
+		   "spec: {selector: {app: mcp}, ports: [{port: 8080, targetPort: 8080}]}\n---\n"
+		   "apiVersion: v1\nkind: Service\nmetadata: {name: reg, namespace: t, labels: "
+		   "{agents.kaic.io/registry: 'true'}}\n"
+		   "spec: {ports: [{name: registry, port: 8080}]}\n");
+	apply_pod(api, "mcp", "{app: mcp}", "mcp", "[--tools, '3', --page-size, '2', --path, /mcp]",
+		  "");
+	t = wait_for(api, "agents.kaic.io", "agenttools", "t", "tool", "status.conditions.1.reason",
+		     "ProbeSucceeded");
+	assert_string_equal(ctl_condition_status(t, "Registered"), "True");
+	assert_string_equal(ctl_condition_status(t, "Ready"), "True");
+	assert_string_equal(ctl_s(t, "status.tools.2"), "kaic-tool-3");
+	assert_int_equal(json_array_size(ctl_at(t, "status.tools")), 3);
+	assert_string_equal(ctl_s(t, "status.server.name"), "kaic-probe-mcp");
+	json_decref(t);
+	struct sim_response resp;
+	memset(&resp, 0, sizeof(resp));
+	json_t *q = json_pack("{s:s}", "namespace", "t");
+	bool hit = false;
+	for (size_t i = 0; sim_proxy_hooks[i] && !hit; i++)
+		hit = sim_proxy_hooks[i](
+		    api, "GET", "/api/v1/namespaces/t/services/reg:registry/proxy/v1/tools", q,
+		    &resp);
+	json_decref(q);
+	assert_true(hit);
+	assert_int_equal(resp.status, 200);
+	json_t *doc = json_loadb(resp.body, resp.len, 0, NULL);
+	sim_response_release(&resp);
+	assert_string_equal(ctl_s(doc, "tools.0.name"), "tool");
+	assert_string_equal(ctl_s(doc, "tools.0.toolNames.0"), "kaic-tool-1");
+	json_decref(doc);
+	sim_api_free(api);
+
+	/* a stamping controller: Ready on everything, no tools */
+	api = new_api("{\"agenttool\": {\"stamp\": true}}");
+	docs = NULL;
+	if (yaml_load_file(path, &docs, &cause) < 0) {
+		free(cause);
+		assert_int_equal(yaml_load_file("../deploy/crds/agenttool.yaml", &docs, &cause), 0);
+	}
+	assert_int_equal(sim_api_create(api, json_incref(json_array_get(docs, 0)), &cause), 0);
+	json_decref(docs);
+	apply(api, "apiVersion: v1\nkind: Namespace\nmetadata: {name: t}\n---\n"
+		   "apiVersion: agents.kaic.io/v1alpha1\nkind: AgentTool\n"
+		   "metadata: {name: tool, namespace: t}\n"
+		   "spec: {protocol: MCP, serviceRef: {name: absent, port: 8080}}\n");
+	t = wait_for(api, "agents.kaic.io", "agenttools", "t", "tool", "status.conditions.1.status",
+		     "True");
+	assert_null(ctl_at(t, "status.tools"));
 	json_decref(t);
 	sim_api_free(api);
 
@@ -865,13 +921,15 @@ static void test_malformed(void **state)
 static void test_dcgm_attribution(void **state)
 {
 	(void)state;
-	static const char body[] =
-	    "# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n"
-	    "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-A\",container=\"\",namespace=\"\",pod=\"\"} 5\n"
-	    "DCGM_FI_DEV_GPU_UTIL{gpu=\"1\",UUID=\"GPU-B\",container=\"\",namespace=\"\",pod=\"\"} 7\n";
+	static const char body[] = "# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n"
+				   "DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-A\",container=\"\","
+				   "namespace=\"\",pod=\"\"} 5\n"
+				   "DCGM_FI_DEV_GPU_UTIL{gpu=\"1\",UUID=\"GPU-B\",container=\"\","
+				   "namespace=\"\",pod=\"\"} 7\n";
 	static const char slice[] =
 	    "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: {name: gpu.example.com}\n"
-	    "spec: {selectors: [{cel: {expression: 'device.driver == \"gpu.example.com\"'}}]}\n---\n"
+	    "spec: {selectors: [{cel: {expression: 'device.driver == "
+	    "\"gpu.example.com\"'}}]}\n---\n"
 	    "apiVersion: resource.k8s.io/v1\nkind: ResourceSlice\nmetadata: {name: n1-gpu}\n"
 	    "spec:\n  driver: gpu.example.com\n  nodeName: n1\n"
 	    "  pool: {name: n1, generation: 1, resourceSliceCount: 1}\n  devices:\n"
@@ -893,7 +951,8 @@ static void test_dcgm_attribution(void **state)
 	char *out = ctl_dcgm_attribute(api, body, strlen(body), &len);
 	assert_non_null(out);
 	assert_int_equal(len, strlen(out));
-	assert_non_null(strstr(out, "UUID=\"GPU-A\",container=\"main\",namespace=\"t\",pod=\"p\"} 5\n"));
+	assert_non_null(
+	    strstr(out, "UUID=\"GPU-A\",container=\"main\",namespace=\"t\",pod=\"p\"} 5\n"));
 	assert_non_null(strstr(out, "UUID=\"GPU-B\",container=\"\",namespace=\"\",pod=\"\"} 7\n"));
 	assert_non_null(strstr(out, "# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n"));
 	free(out);
