@@ -442,8 +442,10 @@ static int run(const struct opts *o, const sigset_t *set)
 	} else {
 		atomic_store(&r->ctl.leading, 1);
 	}
-	log_info("kaic-agentd %s: registry on port %d, metrics on port %d%s", KAIC_VERSION,
-		 o->registry_port, o->metrics_port, o->leader_elect ? ", electing a leader" : "");
+	int rport, mport;
+	server_ports(&r->server, &rport, &mport);
+	log_info("kaic-agentd %s: registry on port %d, metrics on port %d%s", KAIC_VERSION, rport,
+		 mport, o->leader_elect ? ", electing a leader" : "");
 	rc = wait_loop(r, o, set);
 	shutdown_all(r, o);
 	ctl_release(&r->ctl);

@@ -313,3 +313,15 @@ void server_stop(struct server *s)
 		MHD_stop_daemon(s->metrics);
 	s->registry = s->metrics = NULL;
 }
+
+static int bound_port(void *d)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	return i ? (int)i->port : 0;
+}
+
+void server_ports(const struct server *s, int *registry_port, int *metrics_port)
+{
+	*registry_port = bound_port(s->registry);
+	*metrics_port = bound_port(s->metrics);
+}

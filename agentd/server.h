@@ -19,6 +19,8 @@ struct server {
 int server_start(struct server *s, struct ctl *c, const char *addr, int registry_port,
 		 int metrics_port, char *err, size_t errlen);
 void server_stop(struct server *s);
+/* The ports actually bound (port 0 asks the kernel for a free one). */
+void server_ports(const struct server *s, int *registry_port, int *metrics_port);
 
 /* The registry answer for tools (an array of AgentTool objects): {"tools":[...]}, or
  * NULL with err when the selector is invalid. (For tests.) */
