@@ -27,29 +27,29 @@ trap 'agentd_cleanup; exit 130' INT
 trap 'agentd_cleanup; exit 143' TERM
 
 wait_for() {
-	secs=$1
+	_wf_secs=$1
 	shift
-	n=0
+	_wf_n=0
 	while ! "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ "$n" -gt $((secs * 5)) ] && return 1
+		_wf_n=$((_wf_n + 1))
+		[ "$_wf_n" -gt $((_wf_secs * 5)) ] && return 1
 		sleep 0.2
 	done
 	return 0
 }
 
 agentd_start() {
-	name=$1
+	_as_name=$1
 	shift
-	log=$SIM_DIR/agentd-$name.log
+	_as_log=$SIM_DIR/agentd-$_as_name.log
 	"$KAIC_AGENTD" --kubeconfig "$KUBECONFIG" --bind-address 127.0.0.1 --registry-port 0 \
-		--metrics-port 0 "$@" >"$log" 2>&1 &
-	pid=$!
-	AGENTD_PIDS="$AGENTD_PIDS $pid"
-	wait_for 20 grep -q 'registry on port' "$log" || return 1
-	reg=$(sed -n 's/.*registry on port \([0-9]*\), metrics on port \([0-9]*\).*/\1/p' "$log")
-	met=$(sed -n 's/.*registry on port \([0-9]*\), metrics on port \([0-9]*\).*/\2/p' "$log")
-	eval "${name}_PID=$pid ${name}_REG=http://127.0.0.1:$reg ${name}_MET=http://127.0.0.1:$met ${name}_LOG=$log"
+		--metrics-port 0 "$@" >"$_as_log" 2>&1 &
+	_as_pid=$!
+	AGENTD_PIDS="$AGENTD_PIDS $_as_pid"
+	wait_for 20 grep -q 'registry on port' "$_as_log" || return 1
+	_as_reg=$(sed -n 's/.*registry on port \([0-9]*\), metrics on port \([0-9]*\).*/\1/p' "$_as_log")
+	_as_met=$(sed -n 's/.*registry on port \([0-9]*\), metrics on port \([0-9]*\).*/\2/p' "$_as_log")
+	eval "${_as_name}_PID=$_as_pid ${_as_name}_REG=http://127.0.0.1:$_as_reg ${_as_name}_MET=http://127.0.0.1:$_as_met ${_as_name}_LOG=$_as_log"
 	return 0
 }
 
