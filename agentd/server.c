@@ -152,7 +152,7 @@ json_t *server_registry(const json_t *tools, const char *ns, const char *sel, ch
 		return NULL;
 	size_t n = 0, i;
 	const json_t *t;
-	json_t **v = xcalloc(json_array_size(tools) + 1, sizeof(*v));
+	json_t **v = xcalloc(json_array_size(tools) + 1, sizeof(json_t *));
 	json_array_foreach(tools, i, t) {
 		const char *tns =
 		    json_string_value(json_object_get(json_object_get(t, "metadata"), "namespace"));
@@ -163,7 +163,7 @@ json_t *server_registry(const json_t *tools, const char *ns, const char *sel, ch
 			continue;
 		v[n++] = entry(t);
 	}
-	qsort(v, n, sizeof(*v), by_key);
+	qsort(v, n, sizeof(json_t *), by_key);
 	json_t *arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, v[i]);
