@@ -11,6 +11,16 @@
 . "$TOP/tests/integration/agentd_lib.sh"
 command -v kubectl >/dev/null 2>&1 || skip "kubectl is not installed"
 [ -x "$KAIC_AGENTD" ] || skip "no $KAIC_AGENTD"
+# bad usage: one line, exit 2
+for args in "--bogus" "--workers 0" "--resync 5x" "--lease-duration 2s --renew-deadline 3s"; do
+	# shellcheck disable=SC2086
+	"$KAIC_AGENTD" $args >/dev/null 2>"${TMPDIR:-/tmp}/agentd-usage.$$"
+	rc=$?
+	msg=$(cat "${TMPDIR:-/tmp}/agentd-usage.$$")
+	rm -f "${TMPDIR:-/tmp}/agentd-usage.$$"
+	[ "$rc" -eq 2 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] || fail "kaic-agentd $args: exit $rc, \"$msg\""
+done
+pass "bad options: one line and exit 2"
 sim_start "$TOP/tests/data/sim-agentd" || fail "kaic-sim did not start"
 tool_server "$SIM_DIR/port-json" || fail "tool server did not start"
 PJ=$TOOL_PORT
