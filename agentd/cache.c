@@ -58,7 +58,7 @@ void cache_del(struct cache *c, enum cache_kind k, const char *key)
 json_t *cache_get(struct cache *c, enum cache_kind k, const char *key)
 {
 	pthread_mutex_lock(&c->mu);
-	json_t *o = json_incref(hmap_get(&c->m[k], key));
+	json_t *o = json_deep_copy(hmap_get(&c->m[k], key));
 	pthread_mutex_unlock(&c->mu);
 	return o;
 }
@@ -66,7 +66,7 @@ json_t *cache_get(struct cache *c, enum cache_kind k, const char *key)
 static void collect(const char *key, size_t len, void *val, void *arg)
 {
 	(void)key, (void)len;
-	json_array_append(arg, val);
+	json_array_append_new(arg, json_deep_copy(val));
 }
 
 json_t *cache_all(struct cache *c, enum cache_kind k)

@@ -1,5 +1,7 @@
 /* cache.h: the informers' copy of the watched objects (AgentTools, Services), keyed
- * "NAMESPACE/NAME". Thread-safe; objects handed out are new references. */
+ * "NAMESPACE/NAME". Thread-safe. Objects handed out are deep copies: jansson's reference
+ * count is released without an acquire, so an object is never shared between threads
+ * by reference (the stored ones are read only under the lock). */
 #ifndef KAIC_AGENTD_CACHE_H
 #define KAIC_AGENTD_CACHE_H
 
@@ -22,9 +24,9 @@ void cache_release(struct cache *c);
 char *cache_key(const json_t *obj);
 void cache_put(struct cache *c, enum cache_kind k, const char *key, json_t *obj);
 void cache_del(struct cache *c, enum cache_kind k, const char *key);
-/* A new reference, or NULL. */
+/* A deep copy (caller owns it), or NULL. */
 json_t *cache_get(struct cache *c, enum cache_kind k, const char *key);
-/* A new array with (new references of) every object of kind k. */
+/* A new array with a deep copy of every object of kind k. */
 json_t *cache_all(struct cache *c, enum cache_kind k);
 /* Removes the objects of kind k in namespace ns (NULL: all) whose keys keep lacks (a
  * JSON object used as a set); calls gone(key, arg) for each. */

@@ -125,8 +125,8 @@ static bool memo_fresh(struct ctl *c, const char *key, const struct tool_spec *s
 	const struct ctl_memo *m = hmap_get(&c->memos, key);
 	if (m) {
 		*out = *m;
-		out->tools = json_incref(m->tools);
-		out->server = json_incref(m->server);
+		out->tools = json_deep_copy(m->tools); /* never shared between threads */
+		out->server = json_deep_copy(m->server);
 		out->endpoint = out->auth = NULL;
 		fresh = !m->stale && m->generation == s->generation && !strcmp(m->endpoint, ep) &&
 			!strcmp(m->auth, ak) && now_ms() < m->due_ms;
@@ -141,8 +141,8 @@ static void memo_store(struct ctl *c, const char *key, const struct tool_spec *s
 {
 	struct ctl_memo *m = xcalloc(1, sizeof(*m));
 	*m = *res;
-	m->tools = json_incref(res->tools);
-	m->server = json_incref(res->server);
+	m->tools = json_deep_copy(res->tools);
+	m->server = json_deep_copy(res->server);
 	m->generation = s->generation;
 	m->endpoint = xstrdup(ep);
 	m->auth = auth_key(s);
