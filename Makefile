@@ -39,7 +39,11 @@ KAIC_OBJ  := $(KAIC_SRC:%.c=$(BUILD)/obj/%.o)
 UTIL_OBJ  := $(filter $(BUILD)/obj/src/util/%,$(KAIC_OBJ))
 SIM_SRC   := $(sort $(shell find sim -name '*.c' ! -path sim/main.c))
 SIM_OBJ   := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
-# unit tests: tests/unit/test_*.c link kaic's library; test_sim_*.c link kaic-sim's.
+# kaic-agentd: everything under agentd/ except main.c, linking kaic's library (kube/, util/).
+AGENTD_SRC := $(sort $(shell find agentd -name '*.c' ! -path agentd/main.c))
+AGENTD_OBJ := $(AGENTD_SRC:%.c=$(BUILD)/obj/%.o)
+# unit tests: tests/unit/test_*.c link kaic's library; test_sim_*.c link kaic-sim's;
+# test_agentd_*.c link kaic-agentd's and kaic's.
 UT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 UT_SIM    := $(filter tests/unit/test_sim_%,$(UT_SRC))
 UT_KAIC   := $(filter-out $(UT_SIM),$(UT_SRC))
@@ -49,7 +53,7 @@ FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 .PHONY: all build deps test test-unit test-integration demo fuzz install uninstall clean image bench lint format
 
 all: build
-build: deps-check $(BUILD)/kaic $(BUILD)/kaic-sim
+build: deps-check $(BUILD)/kaic $(BUILD)/kaic-sim $(BUILD)/kaic-agentd
 
 deps-check:
 	@pkg-config --exists $(SIMPKGS) $(MALLOCPKG) && test -f /usr/include/cmocka.h && test -f /usr/include/libtar.h || ./scripts/install-deps.sh
@@ -75,6 +79,17 @@ $(BUILD)/kaic: $(BUILD)/obj/src/main.o $(BUILD)/libkaic.a
 
 $(BUILD)/kaic-sim: $(BUILD)/obj/sim/main.o $(BUILD)/libkaicsim.a
 	$(CC) $(LDSAN) -pthread -o $@ $^ $(SIMLIBS)
+
+$(BUILD)/libagentd.a: $(AGENTD_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/kaic-agentd: $(BUILD)/obj/agentd/main.o $(BUILD)/libagentd.a $(BUILD)/libkaic.a
+	$(CC) $(LDSAN) -pthread -o $@ $^ $(SIMLIBS) -ltar $(MALLOCLIB)
+
+$(BUILD)/tests/test_agentd_%: tests/unit/test_agentd_%.c $(BUILD)/libagentd.a $(BUILD)/libkaic.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iagentd -o $@ $^ $(SIMLIBS) -ltar $(TESTLIBS)
 
 $(BUILD)/tests/test_sim_%: tests/unit/test_sim_%.c $(BUILD)/libkaicsim.a
 	@mkdir -p $(dir $@)
@@ -104,6 +119,7 @@ FUZZ_CFLAGS := $(CFLAGS_COMMON) $(shell pkg-config --cflags $(SIMPKGS) 2>/dev/nu
 FUZZ_BIN    := $(FUZZ_SRC:fuzz/%.c=$(FUZZDIR)/%)
 FUZZ_KAIC   := $(KAIC_SRC:%.c=$(FUZZDIR)/obj/%.o)
 FUZZ_SIM    := $(SIM_SRC:%.c=$(FUZZDIR)/obj/%.o)
+FUZZ_AGENTD := $(AGENTD_SRC:%.c=$(FUZZDIR)/obj/%.o)
 
 fuzz: $(FUZZ_BIN)
 
@@ -120,6 +136,14 @@ $(FUZZDIR)/libkaicsim.a: $(FUZZ_SIM)
 	@rm -f $@
 	@ar rcs $@ $^
 
+$(FUZZDIR)/libagentd.a: $(FUZZ_AGENTD)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZDIR)/fuzz_agentd%: fuzz/fuzz_agentd%.c $(FUZZDIR)/libagentd.a $(FUZZDIR)/libkaic.a
+	clang $(FUZZ_CFLAGS) -Iagentd -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ \
+	    $(filter %.c %.a,$^) $(SIMLIBS) -ltar
+
 $(FUZZDIR)/fuzz_sim%: fuzz/fuzz_sim%.c $(FUZZDIR)/libkaicsim.a $(FUZZDIR)/libkaic.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $(FUZZDIR)/obj/$(@F).d -o $@ \
 	    $(filter %.c %.a,$^) $(SIMLIBS)
@@ -131,10 +155,11 @@ $(FUZZDIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZDIR)/libkaic.a
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/kaic $(DESTDIR)$(PREFIX)/bin/kaic
+	install -m 0755 $(BUILD)/kaic-agentd $(DESTDIR)$(PREFIX)/bin/kaic-agentd
 	ln -sf kaic $(DESTDIR)$(PREFIX)/bin/kubectl-aiconformance
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/kaic $(DESTDIR)$(PREFIX)/bin/kubectl-aiconformance
+	rm -f $(DESTDIR)$(PREFIX)/bin/kaic $(DESTDIR)$(PREFIX)/bin/kaic-agentd $(DESTDIR)$(PREFIX)/bin/kubectl-aiconformance
 
 image: build
 	./scripts/build-image.sh
@@ -146,7 +171,7 @@ lint:
 	./scripts/lint.sh
 
 format:
-	clang-format -i $$(find src sim tests fuzz -name '*.[ch]')
+	clang-format -i $$(find src sim agentd tests fuzz -name '*.[ch]')
 
 clean:
 	rm -rf build build-san build-tsan build-fuzz

@@ -3,6 +3,9 @@
 # Debian 12 root filesystem (mmdebstrap), kaic installed into it, packed as an OCI image
 # (umoci) and as a docker-archive tarball (skopeo). Called by `make image`.
 #
+# The image holds kaic and kaic-agentd (the AgentTool controller, deploy/agentd): the
+# entrypoint is kaic; a pod that runs the controller sets command: [kaic-agentd].
+#
 # Output: build/image/oci (OCI layout, tag kaic:VERSION) and build/image/kaic-image.tar
 # (loadable with docker load, kind load image-archive, ctr image import).
 # Environment: BUILD (where kaic was built, default build), KAIC_BIN (the binary, default
@@ -14,6 +17,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=${BUILD:-build}
 KAIC_BIN=${KAIC_BIN:-$BUILD/kaic}
+AGENTD_BIN=${AGENTD_BIN:-$BUILD/kaic-agentd}
 VERSION=$(cat VERSION)
 MIRROR=${KAIC_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 OUT=${KAIC_IMAGE_DIR:-build/image}
@@ -26,6 +30,7 @@ die() {
 }
 
 [ -x "$KAIC_BIN" ] || die "\"$KAIC_BIN\" is missing: run make first"
+[ -x "$AGENTD_BIN" ] || die "\"$AGENTD_BIN\" is missing: run make first"
 [ "$(id -u)" -eq 0 ] || die "must run as root (mmdebstrap and umoci keep file ownership)"
 KAIC_EXTRA_PKGS="mmdebstrap umoci skopeo runc" ./scripts/install-deps.sh
 
@@ -43,7 +48,8 @@ rootfs="$work/rootfs"
 # kaic's runtime libraries, the CA certificates, and nothing else: the "extract" variant
 # unpacks these packages and their dependencies without running maintainer scripts, so
 # no shell, dpkg or apt ends up in the image.
-pkgs="libcurl4,libjansson4,libyaml-0-2,libssl3,libtar0,zlib1g,libjemalloc2,ca-certificates"
+# kaic-agentd adds libmicrohttpd12 (its HTTP server, with gnutls).
+pkgs="libcurl4,libjansson4,libyaml-0-2,libssl3,libtar0,zlib1g,libjemalloc2,libmicrohttpd12,ca-certificates"
 echo "build-image: root filesystem (Debian bookworm: $pkgs)"
 mmdebstrap --quiet --variant=extract --include="$pkgs" bookworm "$rootfs" "$MIRROR"
 
@@ -79,8 +85,10 @@ chown "$UID_NONROOT:$UID_NONROOT" "$rootfs/home/nonroot" "$rootfs/results"
 install -m 0755 "$KAIC_BIN" "$rootfs/usr/bin/kaic"
 strip --strip-unneeded "$rootfs/usr/bin/kaic" 2>/dev/null || true
 ln -sf kaic "$rootfs/usr/bin/kubectl-aiconformance"
-# Every shared library kaic needs must be in the image.
-missing=$(ldd "$KAIC_BIN" | awk '/=>/ {print $3}' | while read -r lib; do
+install -m 0755 "$AGENTD_BIN" "$rootfs/usr/bin/kaic-agentd"
+strip --strip-unneeded "$rootfs/usr/bin/kaic-agentd" 2>/dev/null || true
+# Every shared library kaic and kaic-agentd need must be in the image.
+missing=$(ldd "$KAIC_BIN" "$AGENTD_BIN" | awk '/=>/ {print $3}' | while read -r lib; do
 	base=$(basename "$lib")
 	[ -n "$(find "$rootfs/usr/lib" "$rootfs/lib" -name "$base" 2>/dev/null | head -n 1)" ] ||
 		echo "$base"

@@ -18,6 +18,11 @@ LAYERS = [
     ("src", ["util", "kube", "prom", "probe", "catalog", "active", "run", "checks",
              "report", "cmd", "main"]),
 ]
+# kaic-agentd (agentd/) links kaic's library for util/ and kube/ and includes nothing
+# else of src/; its parts are file stems, bottom to top.
+AGENTD_BELOW = ["src/util/", "src/kube/"]
+LAYERS.append(("agentd", ["mcp", "httpc", "probe", "metrics", "tool", "queue", "cache", "auth",
+                          "ctl", "reconcile", "informer", "lease", "server", "main"]))
 # kaic-sim links kaic's util/ and nothing else of src/; its own parts follow.
 SIM_BELOW = ["src/util/"]
 SIM_LAYERS = []  # filled below from sim/LAYERS when present
@@ -73,7 +78,7 @@ def resolve(root, rel, inc):
 
 
 def sources(root):
-    for tree in ("src", "sim"):
+    for tree in ("src", "sim", "agentd"):
         for dirpath, _, files in os.walk(os.path.join(root, tree)):
             for name in sorted(files):
                 if name.endswith((".c", ".h")):
@@ -108,6 +113,11 @@ def upward(graph, sims):
             if a[0] == "sim" and b[0] == "src":
                 if not any(dst.startswith(p) for p in SIM_BELOW):
                     problems.append(f"{src} -> {dst}: kaic-sim may include only src/util/")
+                continue
+            if a[0] == "agentd" and b[0] == "src":
+                if not any(dst.startswith(p) for p in AGENTD_BELOW):
+                    problems.append(f"{src} -> {dst}: kaic-agentd may include only "
+                                    "src/util/ and src/kube/")
                 continue
             if a[0] != b[0]:
                 problems.append(f"{src} -> {dst}: {a[0]}/ includes {b[0]}/")

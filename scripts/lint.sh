@@ -5,14 +5,14 @@
 # LINT_JOBS sets how many clang-tidy processes run at once (default: the number of CPUs).
 set -e
 cd "$(dirname "$0")/.."
-files=$(find src sim -name '*.c' | sort)
+files=$(find src sim agentd -name '*.c' | sort)
 incs="-Isrc -Isim $(pkg-config --cflags-only-I libcurl jansson yaml-0.1 openssl libmicrohttpd)"
 fail=0
 echo "layers"
 python3 scripts/check-layers.py || fail=1
 echo "clang-format"
 # shellcheck disable=SC2046
-clang-format --dry-run --Werror $(find src sim tests fuzz -name '*.[ch]' | sort) || fail=1
+clang-format --dry-run --Werror $(find src sim agentd tests fuzz -name '*.[ch]' | sort) || fail=1
 echo "cppcheck"
 # .ci/kaic.cfg teaches cppcheck jansson's foreach macros (it does not read system headers).
 # shellcheck disable=SC2086

@@ -70,9 +70,9 @@ import sys, yaml
 bad = []
 for path in sys.argv[1:]:
     for d in yaml.safe_load_all(open(path)):
-        if not d or d.get("kind") not in ("Job", "Pod"):
+        if not d or d.get("kind") not in ("Job", "Pod", "Deployment"):
             continue
-        spec = d["spec"]["template"]["spec"] if d["kind"] == "Job" else d["spec"]
+        spec = d["spec"] if d["kind"] == "Pod" else d["spec"]["template"]["spec"]
         psc = spec.get("securityContext", {})
         for c in spec["containers"]:
             sc = c.get("securityContext", {})
@@ -84,6 +84,45 @@ for path in sys.argv[1:]:
                 bad.append(f"{path}: {d['kind']}/{d['metadata']['name']} container {c['name']}")
 for b in bad:
     print("not restricted:", b)
+sys.exit(1 if bad else 0)
+PY
+
+# kaic-agentd (deploy/agentd): what docs/agenttool.md promises of its deployment.
+python3 - deploy/agentd/*.yaml <<'PY' || fail=1
+import sys, yaml
+objs = {}
+for path in sys.argv[1:]:
+    for d in yaml.safe_load_all(open(path)):
+        if d:
+            objs[(d["kind"], d["metadata"]["name"])] = d
+bad = []
+dep = objs[("Deployment", "kaic-agentd")]
+pod = dep["spec"]["template"]["spec"]
+c = pod["containers"][0]
+if dep["spec"]["replicas"] != 2 or c["command"] != ["kaic-agentd"] or "--leader-elect" not in c["args"]:
+    bad.append("Deployment: 2 replicas of kaic-agentd --leader-elect")
+if c["securityContext"].get("readOnlyRootFilesystem") is not True:
+    bad.append("Deployment: read-only root filesystem")
+if c["livenessProbe"]["httpGet"]["path"] != "/healthz" or c["readinessProbe"]["httpGet"]["path"] != "/readyz":
+    bad.append("Deployment: probes on /healthz and /readyz")
+svc = objs[("Service", "kaic-agentd")]
+if svc["metadata"]["labels"].get("agents.kaic.io/registry") != "true":
+    bad.append("Service: label agents.kaic.io/registry=true")
+if {p["name"]: p["port"] for p in svc["spec"]["ports"]} != {"registry": 8080, "metrics": 8081}:
+    bad.append("Service: ports registry 8080 and metrics 8081")
+if ("PodDisruptionBudget", "kaic-agentd") not in objs:
+    bad.append("no PodDisruptionBudget")
+# least privilege: no wildcards, status written only through the subresource, Secrets only read
+for kind in ("ClusterRole", "Role"):
+    for r in objs[(kind, "kaic-agentd")]["rules"]:
+        if "*" in r["verbs"] or "*" in r["resources"] or "*" in r["apiGroups"]:
+            bad.append(f"{kind}: wildcard in {r}")
+        if "agenttools" in r["resources"] and set(r["verbs"]) - {"get", "list", "watch"}:
+            bad.append(f"{kind}: writes agenttools beyond status: {r}")
+        if "secrets" in r["resources"] and r["verbs"] != ["get"]:
+            bad.append(f"{kind}: secrets beyond get: {r}")
+for b in bad:
+    print("deploy/agentd:", b)
 sys.exit(1 if bad else 0)
 PY
 

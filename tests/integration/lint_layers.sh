@@ -10,7 +10,7 @@ echo "$out" | grep -q '^layers src/: util < kube' || fail "no part order printed
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kaic-layers.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-copy() { rm -rf "$tmp/t" && mkdir -p "$tmp/t" && cp -R src sim "$tmp/t/"; }
+copy() { rm -rf "$tmp/t" && mkdir -p "$tmp/t" && cp -R src sim agentd "$tmp/t/"; }
 
 # util including kube: upward
 copy
@@ -30,4 +30,15 @@ copy
 printf '#include "checks/util.h"\n' >>"$tmp/t/sim/main.c"
 out=$(python3 scripts/check-layers.py --root "$tmp/t") && fail "sim including src/checks passed"
 echo "$out" | grep -q 'sim/main.c -> src/checks/util.h' || fail "sim violation not named: $out"
+
+# kaic-agentd: its own parts point down, and of src/ it includes util/ and kube/ only
+copy
+printf '#include "server.h"\n' >>"$tmp/t/agentd/mcp.c"
+out=$(python3 scripts/check-layers.py --root "$tmp/t") && fail "an upward agentd include passed"
+echo "$out" | grep -q 'agentd/mcp.c -> agentd/server.h: upward' || fail "agentd upward not named: $out"
+copy
+printf '#include "probe/probe.h"\n' >>"$tmp/t/agentd/main.c"
+out=$(python3 scripts/check-layers.py --root "$tmp/t") && fail "agentd including src/probe passed"
+echo "$out" | grep -q 'agentd/main.c -> src/probe/probe.h: kaic-agentd may include only' ||
+	fail "agentd violation not named: $out"
 echo "ok"
