@@ -258,6 +258,8 @@ int sim_tls_init(struct sim_tls *t, const char *cert_file, const char *key_file,
 		goto out;
 	}
 	t->client_store = store;
+	t->verify_lock = xmalloc(sizeof(*t->verify_lock));
+	pthread_mutex_init(t->verify_lock, NULL);
 	rc = 0;
 out:
 	X509_free(ca);
@@ -284,6 +286,10 @@ void sim_tls_release(struct sim_tls *t)
 		OPENSSL_cleanse(t->admin_key_pem, strlen(t->admin_key_pem));
 	free(t->admin_key_pem);
 	X509_STORE_free(t->client_store);
+	if (t->verify_lock != NULL) {
+		pthread_mutex_destroy(t->verify_lock);
+		free(t->verify_lock);
+	}
 	memset(t, 0, sizeof(*t));
 }
 
@@ -356,7 +362,10 @@ int sim_tls_verify_client(const struct sim_tls *t, const unsigned char *const *d
 	if (!leaf || !ctx || !X509_STORE_CTX_init(ctx, t->client_store, leaf, chain))
 		goto out;
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
-	if (X509_verify_cert(ctx) != 1)
+	pthread_mutex_lock(t->verify_lock);
+	int verified = X509_verify_cert(ctx);
+	pthread_mutex_unlock(t->verify_lock);
+	if (verified != 1)
 		goto out;
 	rc = subject_identity(leaf, user, groups);
 out:

@@ -3,6 +3,7 @@
 #ifndef KAIC_SIM_SERVER_TLS_H
 #define KAIC_SIM_SERVER_TLS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 struct sim_tls {
@@ -13,6 +14,9 @@ struct sim_tls {
 	char *admin_cert_pem; /* CN=kubernetes-admin, O=system:masters */
 	char *admin_key_pem;
 	void *client_store; /* X509_STORE * holding the client CA */
+	/* serializes client certificate verification: request threads share the store and
+	 * its cached CA, which ThreadSanitizer saw written by concurrent verifications */
+	pthread_mutex_t *verify_lock;
 };
 
 /* Generates a CA, a server certificate for 127.0.0.1/localhost and an admin client
