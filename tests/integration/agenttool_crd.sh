@@ -7,9 +7,13 @@
 # custom resources without validating them.)
 . "$TOP/tests/integration/lib.sh"
 command -v kubectl >/dev/null 2>&1 || skip "kubectl is not installed"
-scenario=$TOP/sim/scenarios/vanilla
-[ -d "$scenario" ] || scenario=$TOP/tests/data/sim-basic
-[ -d "$scenario" ] || skip "no kaic-sim scenario (sim/scenarios/vanilla) to run against"
+[ -d "$TOP/sim/scenarios/vanilla" ] || skip "no kaic-sim scenario (sim/scenarios/vanilla) to run against"
+# vanilla with kaic-sim's AgentTool controller off: this test plays the controller and
+# writes the status itself
+scenario=$(mktemp -d "${TMPDIR:-/tmp}/kaic-atool.XXXXXX") || exit 1
+trap 'sim_cleanup; rm -rf "$scenario"' EXIT
+cp -RL "$TOP/sim/scenarios/vanilla/." "$scenario/" || fail "cannot copy the vanilla scenario"
+printf 'controllers:\n  agenttool: {enabled: false}\n' >>"$scenario/scenario.yaml"
 crd=$TOP/deploy/crds/agenttool.yaml
 ref=$TOP/sim/scenarios/reference/agenttool-crd.yaml
 if [ -f "$ref" ]; then
