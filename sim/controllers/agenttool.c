@@ -319,11 +319,13 @@ static json_t *registry_entry(const json_t *t)
 	json_t *labels = ctl_at(t, "metadata.labels");
 	json_t *schema = ctl_at(t, "spec.inputSchema");
 	json_t *names = ctl_at(t, "status.tools");
+	/* "o" takes over a new reference: copies of the stored values, or new empty ones */
 	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:O, s:O, s:O}", "namespace", ctl_s(t, "metadata.namespace"),
+	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "namespace", ctl_s(t, "metadata.namespace"),
 	    "name", ctl_s(t, "metadata.name"), "protocol", ctl_s(t, "spec.protocol"), "endpoint",
-	    ctl_s(t, "status.endpoint"), "toolNames", names ? names : json_array(), "inputSchema",
-	    schema ? schema : json_null(), "labels", labels ? labels : json_object());
+	    ctl_s(t, "status.endpoint"), "toolNames", names ? json_deep_copy(names) : json_array(),
+	    "inputSchema", schema ? json_deep_copy(schema) : json_null(), "labels",
+	    labels ? json_deep_copy(labels) : json_object());
 }
 
 static void registry_answer(struct sim_api *api, const json_t *q, struct sim_response *resp)
