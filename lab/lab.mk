@@ -28,4 +28,4 @@ test-lab: build lab-build
 	@BUILD=$(BUILD) ./tests/lab/run.sh; rc=$$?; ./scripts/lab down; exit $$rc
 
 bench-lab: build lab-build
-	BUILD=$(BUILD) ./bench/passive-lab.sh
+	LAB_BENCH=1 BUILD=$(BUILD) ./bench/passive-lab.sh
