@@ -37,13 +37,17 @@ echo "lab-build: kubernetes $k8s, etcd $etcd -> $out"
   k8s.io/kubernetes/cmd/kube-scheduler)
 (cd "lab/k8s-$line" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
 echo "lab-build: kwok $KWOK"
-grep -q "sigs.k8s.io/kwok $KWOK\$" lab/kwok/go.mod || { echo "lab-build: lab/kwok/go.mod does not require kwok $KWOK (lab/versions.env)" >&2; exit 2; }
+grep -Eq "sigs.k8s.io/kwok $KWOK( |\$)" lab/kwok/go.mod || { echo "lab-build: lab/kwok/go.mod does not require kwok $KWOK (lab/versions.env)" >&2; exit 2; }
 (cd lab/kwok && go build -trimpath -ldflags "-s -w" -o "$out/" sigs.k8s.io/kwok/cmd/kwok)
 # kwok's configuration: the stages kwokctl gives it by default (node initialize,
 # heartbeat with leases; pods ready, complete, delete), from the kwok module itself
 stages=$(cd lab/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
 {
-  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  nodeLeaseDurationSeconds: 40\n'
+  # a KwokConfiguration given in a file gets none of kwok's defaults: all of them here
+  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n'
+  printf '  nodeLeaseDurationSeconds: 40\n  nodeLeaseParallelism: 4\n  nodePlayStageParallelism: 4\n'
+  printf '  podPlayStageParallelism: 4\n  podsOnNodeSyncParallelism: 1\n  enablePodsOnNodeSyncListPager: true\n'
+  printf '  enablePodsOnNodeSyncStreamWatch: false\n  enableDebuggingHandlers: false\n  enableProfilingHandler: false\n'
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     printf -- '---\n'; cat "$stages/$f"
