@@ -3,7 +3,8 @@
 # Source it after setting TOP, KAIC, KAIC_SIM (tests/lab/run.sh exports them):
 #
 #   lab_require               skip (exit 77) unless a lab answers at $LAB_KUBECONFIG
-#   lab_reset [NODES]         the same lab with an empty store and NODES kwok nodes (0)
+#   lab_reset [NODES [static]] the same lab with an empty store and NODES kwok nodes (0);
+#                             static: without workload controllers (a scenario snapshot)
 #   lab_load DIR REPORT       scripts/lab load DIR, report of what it could not represent
 #   known_as KEY              the category (sim or lab) known-deviations.txt gives KEY
 #
@@ -20,8 +21,12 @@ lab_require() {
 		skip "the lab at $LAB_KUBECONFIG does not answer /readyz"
 }
 
-lab_reset() {
-	LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+lab_reset() { # [NODES [static]]: static: no workload controllers (LAB_STATIC_WORKLOADS)
+	if [ "${2:-}" = static ]; then
+		LAB_STATIC_WORKLOADS=1 LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+	else
+		LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+	fi
 }
 
 lab_load() {

@@ -4,7 +4,8 @@
 # requirement and the same evidence modulo names, times and uids. What the lab cannot
 # represent (kaic-sim's canned proxy answers, …) is listed by the loader and, where it
 # changes a verdict, in known-deviations.txt (category lab; docs/sim-fidelity.md says
-# why). `large` is left to bench/passive-lab.sh (5,000 nodes take minutes to load).
+# why). The lab runs without workload controllers here (LAB_STATIC_WORKLOADS): a
+# scenario is a snapshot, its Deployments' pods and status are given. `large` is left to bench/passive-lab.sh (5,000 nodes take minutes to load).
 # LAB_SCENARIOS="reference vanilla" limits the scenarios.
 . "$TOP/tests/lab/lib.sh"
 lab_require
@@ -21,7 +22,7 @@ for dir in "$TOP"/sim/scenarios/*/; do
 		>"$work/$name/sim.out" 2>&1
 	echo "$name: kaic-sim: exit $? $(grep '^total' "$work/$name/sim.out")"
 	sim_stop || fail "$name: kaic-sim did not stop"
-	lab_reset 0
+	lab_reset 0 static
 	lab_load "$dir" "$work/$name/load.json" | sed "s/^/$name: /"
 	python3 -c '
 import json, sys
