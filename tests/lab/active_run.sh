@@ -81,6 +81,7 @@ leftovers() { # ROUND: nothing labelled managed-by=kaic, no kaic-* namespace
 	fi
 }
 
+lab_versions "$TOP/sim/scenarios/reference"
 for round in nodes=0 kwok; do
 	lab_reset 0
 	if [ "$round" = kwok ]; then

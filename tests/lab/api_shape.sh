@@ -19,7 +19,8 @@ python3 "$TOP/tests/lab/compare.py" fetch "$KUBECONFIG" "$work/requests" "$work/
 	fail "replay against kaic-sim failed"
 sim_stop || fail "kaic-sim did not stop"
 
-lab_reset 0
+lab_versions "$scenario"
+lab_reset 0 static
 lab_load "$scenario" "$work/load.json" >/dev/null
 python3 "$TOP/tests/lab/compare.py" fetch "$LAB_KUBECONFIG" "$work/requests" "$work/lab" ||
 	fail "replay against the lab failed"

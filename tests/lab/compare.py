@@ -40,9 +40,10 @@ found = []
 def lookup(key):
     if key in KNOWN:
         return KNOWN[key]
-    # a key may be listed with a trailing * as a prefix
+    # a key may be a shell pattern (fnmatch): verdict:*:HW-1.2
+    import fnmatch
     for k, cat in KNOWN.items():
-        if k.endswith("*") and key.startswith(k[:-1]):
+        if fnmatch.fnmatchcase(key, k):
             return cat
     return None
 

@@ -143,6 +143,7 @@ suite "$work/sim" "$KUBECONFIG" "$work/sim-restricted"
 sim_stop || fail "kaic-sim did not stop"
 
 # the lab: the restricted user is a client certificate (CN=restricted, O=team-a-readers)
+lab_versions "$scenario"
 lab_reset 0
 lab_load "$scenario" "$work/load.json"
 pki=$TOP/build/lab/run/pki

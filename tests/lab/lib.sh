@@ -5,6 +5,7 @@
 #   lab_require               skip (exit 77) unless a lab answers at $LAB_KUBECONFIG
 #   lab_reset [NODES [static]] the same lab with an empty store and NODES kwok nodes (0);
 #                             static: without workload controllers (a scenario snapshot)
+#   lab_versions DIR          LAB_RESOURCE_VERSIONS as scenario DIR serves resource.k8s.io
 #   lab_load DIR REPORT       scripts/lab load DIR, report of what it could not represent
 #   known_as KEY              the category (sim or lab) known-deviations.txt gives KEY
 #
@@ -27,6 +28,15 @@ lab_reset() { # [NODES [static]]: static: no workload controllers (LAB_STATIC_WO
 	else
 		LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
 	fi
+}
+
+lab_versions() { # SCENARIO_DIR: LAB_RESOURCE_VERSIONS for its resourceAPIVersions
+	LAB_RESOURCE_VERSIONS=$(python3 -c '
+import os, sys, yaml
+p = os.path.join(sys.argv[1], "scenario.yaml")
+s = (yaml.safe_load(open(p)) or {}) if os.path.exists(p) else {}
+print(" ".join(s.get("resourceAPIVersions") or ["v1", "v1beta2", "v1beta1"]))' "$1")
+	export LAB_RESOURCE_VERSIONS
 }
 
 lab_load() {

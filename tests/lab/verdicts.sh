@@ -22,6 +22,7 @@ for dir in "$TOP"/sim/scenarios/*/; do
 		>"$work/$name/sim.out" 2>&1
 	echo "$name: kaic-sim: exit $? $(grep '^total' "$work/$name/sim.out")"
 	sim_stop || fail "$name: kaic-sim did not stop"
+	lab_versions "$dir"
 	lab_reset 0 static
 	lab_load "$dir" "$work/$name/load.json" | sed "s/^/$name: /"
 	python3 -c '
