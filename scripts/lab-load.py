@@ -280,9 +280,10 @@ class Loader:
         status = obj.pop("status", None)
         kind = obj.get("kind")
         if kind == "Node":
-            md.setdefault("annotations", {})["kwok.x-k8s.io/node"] = "fake"
-            self.kwok_nodes += 1
-        if kind == "Pod":
+            self.kwok_nodes += 1  # annotated for kwok once its status is in (create)
+        if kind == "Pod" and status:
+            # kwok leaves the pod's status as the scenario gives it; a pod without one
+            # is run by kwok (Running, a pod IP), as kaic-sim's kubelet would
             md.setdefault("annotations", {})["kwok.x-k8s.io/status"] = "custom"
         if kind == "Service":
             spec = obj.get("spec", {})
@@ -387,6 +388,12 @@ class Loader:
                     self.statuses += 1
             except ApiError as e:
                 self.note("status of %s" % what, "rejected: %s" % e)
+        if obj["kind"] == "Node":
+            # now kwok takes the node: its status (labels, capacity, node info, addresses)
+            # is the scenario's, and kwok only adds heartbeats and a Lease
+            self.c.request("PATCH", "%s/%s" % (coll, md["name"]),
+                           {"metadata": {"annotations": {"kwok.x-k8s.io/node": "fake"}}},
+                           "application/merge-patch+json")
         return out
 
     def wait_established(self, name, timeout=60):
@@ -539,7 +546,7 @@ class Loader:
             for o in objs:
                 body, status = self.prepare(o)
                 if o["kind"] == "Pod":
-                    body["metadata"]["annotations"].pop("kwok.x-k8s.io/status", None)
+                    body["metadata"].get("annotations", {}).pop("kwok.x-k8s.io/status", None)
                     status = None
                 futs.append(ex.submit(self.create, body, status, ("large:", 0)))
             for f in futs:
