@@ -92,7 +92,8 @@ suite() {
 	c get-labelled get configmaps -n team-a -l tier=gold -o name
 	c scale scale deployment app -n team-a --replicas=1
 	c get-scaled get deployment app -n team-a -o 'jsonpath={.spec.replicas}'
-	sleep 5 # the lab's controllers and kwok: a ReplicaSet and a Running pod
+	# the lab's controllers and kwok: a ReplicaSet and a Running pod
+	c deploy-rollout-wait wait --for=condition=Available deployment/app -n team-a --timeout=20s
 	c deploy-rollout-wide get deployment app -n team-a -o wide
 	c deploy-rollout-rs get replicasets -n team-a -l app=app -o name
 	c deploy-rollout-pods get pods -n team-a -l app=app --field-selector=status.phase=Running -o name
