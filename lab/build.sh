@@ -50,7 +50,12 @@ stages=$(cd lab/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/sta
   printf '  enablePodsOnNodeSyncStreamWatch: false\n  enableDebuggingHandlers: false\n  enableProfilingHandler: false\n'
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
            pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
-    printf -- '---\n'; cat "$stages/$f"
+    printf -- '---\n'
+    # node-initialize waits while scripts/lab load sets a node's status from a scenario
+    # (annotation kaic.lab/loading), so that kwok keeps the scenario's node info
+    awk '{ print } /^    matchExpressions:$/ && FILENAME ~ /node-initialize/ {
+      print "    - key: '\''.metadata.annotations.\"kaic.lab/loading\"'\''"
+      print "      operator: '\''DoesNotExist'\''" }' "$stages/$f"
   done
 } > "$out/kwok.yaml.tmp" && mv "$out/kwok.yaml.tmp" "$out/kwok.yaml"
 printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\n' "$line" "$k8s" "$etcd" "$KWOK" > "$out/VERSIONS"

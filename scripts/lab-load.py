@@ -280,7 +280,12 @@ class Loader:
         status = obj.pop("status", None)
         kind = obj.get("kind")
         if kind == "Node":
-            self.kwok_nodes += 1  # annotated for kwok once its status is in (create)
+            # kwok's from the start (it takes only nodes it sees added with the annotation),
+            # but does not initialize it until the scenario's status is in (create)
+            ann = md.setdefault("annotations", {})
+            ann["kwok.x-k8s.io/node"] = "fake"
+            ann["kaic.lab/loading"] = "true"  # kwok's node-initialize waits (lab/build.sh)
+            self.kwok_nodes += 1
         if kind == "Pod" and status:
             # kwok leaves the pod's status as the scenario gives it; a pod without one
             # is run by kwok (Running, a pod IP), as kaic-sim's kubelet would
@@ -389,10 +394,10 @@ class Loader:
             except ApiError as e:
                 self.note("status of %s" % what, "rejected: %s" % e)
         if obj["kind"] == "Node":
-            # now kwok takes the node: its status (labels, capacity, node info, addresses)
-            # is the scenario's, and kwok only adds heartbeats and a Lease
+            # now kwok plays the node's stages: its status (labels, capacity, node info,
+            # addresses) is the scenario's, kwok adds heartbeats and a Lease
             self.c.request("PATCH", "%s/%s" % (coll, md["name"]),
-                           {"metadata": {"annotations": {"kwok.x-k8s.io/node": "fake"}}},
+                           {"metadata": {"annotations": {"kaic.lab/loading": None}}},
                            "application/merge-patch+json")
         return out
 

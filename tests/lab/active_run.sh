@@ -22,7 +22,7 @@ bad=0
 
 # the reference scenario without its Nodes (round nodes=0)
 mkdir -p "$work/ref-no-nodes"
-cp -r "$TOP/sim/scenarios/reference/." "$work/ref-no-nodes/"
+cp -rL "$TOP/sim/scenarios/reference/." "$work/ref-no-nodes/"
 python3 - "$work/ref-no-nodes" <<'EOF'
 import os, sys, yaml
 d = sys.argv[1]
