@@ -48,15 +48,19 @@ res = json.load(open(path))
 bad = 0
 for r in res["requirements"]:
     ev = r.get("evidence", [])
-    print("ACTIVE %s %s %s %s: %s" % (rnd, r["id"], r["mode"], r["verdict"], " | ".join(ev)[:400]))
+    print("ACTIVE %s %s %s %s: %s" % (rnd, r["id"], r["mode"], r["verdict"], " | ".join(ev)))
     if r["mode"] != "active":
         continue
     problems = []
     if r["verdict"] in ("Full", "No"):
         problems.append("active test ended %s on a lab where no container runs" % r["verdict"])
-    if r["verdict"] == "Error" and not any(w in " ".join(ev).lower() for w in
-            ("schedul", "pending", "never", "not start", "no node", "timed out", "timeout", "deadline")):
-        problems.append("Error without evidence naming why the pods did not start")
+    text = " ".join(ev).lower()
+    why = ("schedul", "pending", "never", "not start", "no node", "not running", "no result",
+           "termination message")
+    if r["verdict"] == "Error" and not any(w in text for w in why):
+        problems.append("Error without evidence naming why its pods did not start or answer")
+    if r["verdict"] not in ("Error", "Skipped") and any(w in text for w in ("never scheduled", "timed out", "no answer")):
+        problems.append("its pods never started, yet it ends %s, not Error" % r["verdict"])
     for p in problems:
         key = "active:%s:%s" % (rnd, r["id"])
         if key in known:
