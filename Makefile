@@ -176,4 +176,6 @@ format:
 clean:
 	rm -rf build build-san build-tsan build-fuzz
 
+include lab/lab.mk
+
 -include $(shell find $(BUILD)/obj $(FUZZDIR) -name '*.d' 2>/dev/null)

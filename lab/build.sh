@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the lab's binaries from upstream Go modules into build/lab/bin/:
+# kube-apiserver, kube-controller-manager, kube-scheduler, etcd (module
+# lab/k8s-<line>/) and kwok (module lab/kwok/). Go's build and module caches
+# make a second build with nothing changed take seconds.
+# usage: lab/build.sh            (LAB_K8S=1.34 picks the other line)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. lab/versions.env
+line=${LAB_K8S:-$LAB_K8S_DEFAULT}
+var=K8S_${line/./_}; k8s=${!var:-}
+var=ETCD_${line/./_}; etcd=${!var:-}
+[[ -n $k8s && -n $etcd ]] || { echo "lab-build: no versions for LAB_K8S=$line in lab/versions.env" >&2; exit 2; }
+command -v go >/dev/null || export PATH=$PATH:/usr/local/go/bin
+out=${LAB_DIR:-build/lab}/bin
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# the module's go.mod must name the pinned versions; regenerate when they moved
+mod=lab/k8s-$line/go.mod
+if ! grep -Eq "k8s.io/kubernetes $k8s( |\$)" "$mod" 2>/dev/null || ! grep -Eq "go.etcd.io/etcd/server/v3 $etcd( |\$)" "$mod"; then
+  lab/gen-gomod.sh "$line"
+fi
+# version ldflags as upstream's hack/lib/version.sh sets them; buildDate is the
+# release's commit time (not now) so that an unchanged build stays cached.
+minor=${k8s#v1.}; minor=${minor%%.*}
+bdate=$(cd "lab/k8s-$line" && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)
+ld="-s -w"
+for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+  ld+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+  ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$bdate"
+done
+t0=$(date +%s)
+echo "lab-build: kubernetes $k8s, etcd $etcd -> $out"
+(cd "lab/k8s-$line" && go build -trimpath -ldflags "$ld" -o "$out/" \
+  k8s.io/kubernetes/cmd/kube-apiserver \
+  k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler)
+(cd "lab/k8s-$line" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+echo "lab-build: kwok $KWOK"
+grep -Eq "sigs.k8s.io/kwok $KWOK( |\$)" lab/kwok/go.mod || { echo "lab-build: lab/kwok/go.mod does not require kwok $KWOK (lab/versions.env)" >&2; exit 2; }
+(cd lab/kwok && go build -trimpath -ldflags "-s -w" -o "$out/" sigs.k8s.io/kwok/cmd/kwok)
+# kwok's configuration: the stages kwokctl gives it by default (node initialize,
+# heartbeat with leases; pods ready, complete, delete), from the kwok module itself
+stages=$(cd lab/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+{
+  # a KwokConfiguration given in a file gets none of kwok's defaults: all of them here
+  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n'
+  printf '  nodeLeaseDurationSeconds: 40\n  nodeLeaseParallelism: 4\n  nodePlayStageParallelism: 4\n'
+  printf '  podPlayStageParallelism: 4\n  podsOnNodeSyncParallelism: 1\n  enablePodsOnNodeSyncListPager: true\n'
+  printf '  enablePodsOnNodeSyncStreamWatch: false\n  enableDebuggingHandlers: false\n  enableProfilingHandler: false\n'
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    printf -- '---\n'
+    # node-initialize waits while scripts/lab load sets a node's status from a scenario
+    # (annotation kaic.lab/loading), so that kwok keeps the scenario's node info
+    awk '{ print } /^    matchExpressions:$/ && FILENAME ~ /node-initialize/ {
+      print "    - key: '\''.metadata.annotations.\"kaic.lab/loading\"'\''"
+      print "      operator: '\''DoesNotExist'\''" }' "$stages/$f"
+  done
+} > "$out/kwok.yaml.tmp" && mv "$out/kwok.yaml.tmp" "$out/kwok.yaml"
+printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\n' "$line" "$k8s" "$etcd" "$KWOK" > "$out/VERSIONS"
+echo "lab-build: done in $(( $(date +%s) - t0 ))s"

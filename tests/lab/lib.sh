@@ -1,0 +1,48 @@
+# shellcheck shell=sh
+# tests/lab/lib.sh: helpers for the differential tests (kaic-sim against the lab).
+# Source it after setting TOP, KAIC, KAIC_SIM (tests/lab/run.sh exports them):
+#
+#   lab_require               skip (exit 77) unless a lab answers at $LAB_KUBECONFIG
+#   lab_reset [NODES [static]] the same lab with an empty store and NODES kwok nodes (0);
+#                             static: without workload controllers (a scenario snapshot)
+#   lab_versions DIR          LAB_RESOURCE_VERSIONS as scenario DIR serves resource.k8s.io
+#   lab_load DIR REPORT       scripts/lab load DIR, report of what it could not represent
+#   known_as KEY              the category (sim or lab) known-deviations.txt gives KEY
+#
+# and tests/integration/lib.sh's sim_start/sim_stop/pass/fail/skip for kaic-sim.
+. "$TOP/tests/integration/lib.sh"
+LAB_KUBECONFIG=${LAB_KUBECONFIG:-$TOP/build/lab/kubeconfig}
+KNOWN=$TOP/tests/lab/known-deviations.txt
+export LAB_KUBECONFIG
+
+lab_require() {
+	command -v kubectl >/dev/null || skip "kubectl is not installed"
+	[ -s "$LAB_KUBECONFIG" ] || skip "no lab running ($LAB_KUBECONFIG missing): make lab"
+	kubectl --kubeconfig "$LAB_KUBECONFIG" get --raw /readyz >/dev/null 2>&1 ||
+		skip "the lab at $LAB_KUBECONFIG does not answer /readyz"
+}
+
+lab_reset() { # [NODES [static]]: static: no workload controllers (LAB_STATIC_WORKLOADS)
+	if [ "${2:-}" = static ]; then
+		LAB_STATIC_WORKLOADS=1 LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+	else
+		LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+	fi
+}
+
+lab_versions() { # SCENARIO_DIR: LAB_RESOURCE_VERSIONS for its resourceAPIVersions
+	LAB_RESOURCE_VERSIONS=$(python3 -c '
+import os, sys, yaml
+p = os.path.join(sys.argv[1], "scenario.yaml")
+s = (yaml.safe_load(open(p)) or {}) if os.path.exists(p) else {}
+print(" ".join(s.get("resourceAPIVersions") or ["v1", "v1beta2", "v1beta1"]))' "$1")
+	export LAB_RESOURCE_VERSIONS
+}
+
+lab_load() {
+	"$TOP/scripts/lab" load "$1" --quiet --report "$2" || fail "scripts/lab load $1 failed"
+}
+
+known_as() { # KEY: "sim" or "lab" when known-deviations.txt lists KEY, else nothing
+	awk -v k="$1" '$1 !~ /^#/ && $2 == k { print $1; exit }' "$KNOWN"
+}
