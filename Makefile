@@ -50,7 +50,7 @@ UT_KAIC   := $(filter-out $(UT_SIM),$(UT_SRC))
 UT_BIN    := $(UT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all build deps test test-unit test-integration demo fuzz install uninstall clean image bench lint format
+.PHONY: all build deps test test-bin test-unit test-integration demo fuzz install uninstall clean image bench lint format
 
 all: build
 build: deps-check $(BUILD)/kaic $(BUILD)/kaic-sim $(BUILD)/kaic-agentd
@@ -101,6 +101,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libkaic.a
 
 test: build $(UT_BIN)
 	BUILD=$(BUILD) ./tests/run.sh
+
+# the unit test binaries, without running them (CI's valgrind step runs them)
+test-bin: build $(UT_BIN)
 
 test-unit: build $(UT_BIN)
 	BUILD=$(BUILD) ./tests/run.sh unit
