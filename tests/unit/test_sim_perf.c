@@ -140,9 +140,11 @@ static void test_scale(void **state)
 	       "40 pages of 500 %.2f s; selector in one namespace %.3f s; 5,000 nodes as a "
 	       "Table %.2f s\n",
 	       t_load, t_list, bytes, t_pages, t_sel, t_table);
-	assert_true(t_load < 10.0);
-	assert_true(t_list < 5.0);
-	assert_true(t_pages < 5.0);
+	/* speed is the release build's to meet; a sanitizer build is only bounded */
+	double slack = getenv("KAIC_TEST_SAN") != NULL ? 4.0 : 1.0;
+	assert_true(t_load < 10.0 * slack);
+	assert_true(t_list < 5.0 * slack);
+	assert_true(t_pages < 5.0 * slack);
 	t0 = now_s();
 	sim_api_free(api);
 	printf("kaic-sim scale: free %.2f s\n", now_s() - t0);
