@@ -324,7 +324,11 @@ static void *worker(void *arg)
 	struct ctl *c = arg;
 	char *key;
 	while (queue_get(&c->queue, &key)) {
-		while (!atomic_load(&c->leading) && !atomic_load(&c->cancel))
+		/* not before leading, and not before every informer has listed once: a Service
+		 * not yet in the cache would read as ServiceNotFound and move the conditions'
+		 * lastTransitionTime on a restart */
+		while ((!atomic_load(&c->leading) || atomic_load(&c->synced) < c->informers) &&
+		       !atomic_load(&c->cancel))
 			usleep(100 * 1000);
 		int rc = atomic_load(&c->cancel) ? 0 : reconcile_one(c, key);
 		metrics_reconcile(&c->metrics, rc == 0);
