@@ -25,10 +25,9 @@ import os
 import ssl
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kube_test_server import make_certs, status  # noqa: E402
+from kube_test_server import Handler as KubeHandler, Server, make_certs, status  # noqa: E402
 
 MODE = "500"
 DISCOVERY = {}
@@ -70,24 +69,8 @@ def big_block():
 BLOCK = big_block()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def send(self, code, body, ctype="application/json", headers=()):
-        if not isinstance(body, (bytes, str)):
-            body = json.dumps(body)
-        if isinstance(body, str):
-            body = body.encode()
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+class Handler(KubeHandler):
+    """kube_test_server's handler (HTTP/1.1, quiet log, send) with hostile answers."""
 
     def start_chunked(self):
         self.send_response(200)
@@ -187,13 +170,6 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 
 def main():
