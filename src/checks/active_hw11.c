@@ -76,6 +76,8 @@ static bool check_allocation(struct check_ctx *ctx, struct check_result *res,
 	return ok;
 }
 
+#define SERVING "kaic probe echo: serving as \"dra\""
+
 /* True when the scheduler's reason for not placing pod names its claims (the
  * DynamicResources plugin: "cannot allocate all claims", a claim not found or not
  * allocatable): DRA was tried and refused. Anything else (no node at all, taints, too
@@ -202,6 +204,12 @@ void active_hw11_run(struct check_ctx *ctx, struct check_result *res)
 	}
 	check_evidence(res, "pod dra with a claim from DeviceClass %s is %s", dc,
 		       active_run_phase(pod));
+	if (!active_run_container_started(ctx, res, "dra", SERVING)) {
+		active_run_decide(res, VERDICT_ERROR,
+				  "kaic saw no sign that the pod's container ran: check that "
+				  "the node runs containers and serves pod logs");
+		goto out;
+	}
 	if (!check_allocation(ctx, res, &devs, pod)) {
 		if (res->verdict != VERDICT_ERROR)
 			active_run_decide(res, VERDICT_PARTIAL,

@@ -288,3 +288,26 @@ int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json
 	}
 	return 0;
 }
+
+bool active_run_container_started(struct check_ctx *ctx, struct check_result *res,
+				  const char *pod, const char *needle)
+{
+	struct kube_error err = {0};
+	char *log = active_pod_log(ctx->act, ctx->ns, pod, &err);
+	bool ran = log != NULL && strstr(log, needle) != NULL;
+	if (ran)
+		check_evidence(res, "the container of pod %s started: its log says %s ...", pod,
+			       needle);
+	else if (log == NULL)
+		check_evidence(res,
+			       "cannot read the log of pod %s (%s): nothing shows that its "
+			       "container ever ran",
+			       pod, err.message[0] ? err.message : err.reason);
+	else
+		check_evidence(res,
+			       "the log of pod %s lacks \"%s\": nothing shows that its "
+			       "container ever ran",
+			       pod, needle);
+	free(log);
+	return ran;
+}
