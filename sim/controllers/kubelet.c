@@ -196,8 +196,8 @@ static void set_log_unreachable(json_t *pod, const char *host_ip)
 	const json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);
 	char *msg = xasprintf("Get \"https://%s:10250/containerLogs/%s/%s/%s\": dial tcp "
 			      "%s:10250: connect: connection refused",
-			      host_ip, ctl_s(pod, "metadata.namespace"), ctl_s(pod, "metadata.name"),
-			      ctl_s(c, "name"), host_ip);
+			      host_ip, ctl_s(pod, "metadata.namespace"),
+			      ctl_s(pod, "metadata.name"), ctl_s(c, "name"), host_ip);
 	set_annotation(pod, KUBELET_LOG_ERROR_ANNOTATION, msg);
 	free(msg);
 }

@@ -183,14 +183,16 @@ void active_hw11_run(struct check_ctx *ctx, struct check_result *res)
 				       dc, stuck);
 			active_run_events(ctx, res);
 			if (claims_refused(pod))
-				active_run_decide(res, VERDICT_PARTIAL,
-						  "the DRA driver did not allocate a device for a "
-						  "ResourceClaim: check the driver and the scheduler");
+				active_run_decide(
+				    res, VERDICT_PARTIAL,
+				    "the DRA driver did not allocate a device for a "
+				    "ResourceClaim: check the driver and the scheduler");
 			else
-				active_run_decide(res, VERDICT_ERROR,
-						  "the pod could not be placed for a reason other "
-						  "than its claim (no node that runs pods?): see the "
-						  "evidence");
+				active_run_decide(
+				    res, VERDICT_ERROR,
+				    "the pod could not be placed for a reason other "
+				    "than its claim (no node that runs pods?): see the "
+				    "evidence");
 		} else {
 			active_run_error(ctx, res, "pod dra", &err);
 		}

@@ -289,8 +289,8 @@ int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json
 	return 0;
 }
 
-bool active_run_container_started(struct check_ctx *ctx, struct check_result *res,
-				  const char *pod, const char *needle)
+bool active_run_container_started(struct check_ctx *ctx, struct check_result *res, const char *pod,
+				  const char *needle)
 {
 	struct kube_error err = {0};
 	char *log = active_pod_log(ctx->act, ctx->ns, pod, &err);

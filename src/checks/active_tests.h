@@ -172,8 +172,8 @@ int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json
  * (needle, e.g. "kaic probe echo: serving as"), served by the kubelet, shows that it
  * started: true with that evidence, or false with the evidence of why not (the log
  * cannot be read, or lacks the line). */
-bool active_run_container_started(struct check_ctx *ctx, struct check_result *res,
-				  const char *pod, const char *needle);
+bool active_run_container_started(struct check_ctx *ctx, struct check_result *res, const char *pod,
+				  const char *needle);
 /* Records "WHAT: reason" from err as evidence, the recent Events of the run namespace,
  * and the Error verdict (Timeout: "timed out after N s ..."). */
 void active_run_error(struct check_ctx *ctx, struct check_result *res, const char *what,
