@@ -9,7 +9,8 @@
 #             container runs, no one-shot probe ends and no log can be read.
 # For each round: every requirement decided by its active test is Error (kaic observed
 # nothing to judge the platform on: never Full, No or Partial); each such Error names why; HW-1.1 says why precisely;
-# the run's cleanup is complete and nothing labelled by kaic remains. HW-1.2 is the one
+# no evidence line is repeated; the run's cleanup is complete and nothing labelled by
+# kaic remains. HW-1.2 is the one
 # exception: its verdict rests on the accelerator exporters' answers (the scenario's
 # canned exporter pods, which answer in both rounds), not on kaic's pod, so it may be Full.
 . "$TOP/tests/integration/lib.sh"
@@ -47,6 +48,9 @@ bad = []
 active = 0
 for r in doc['requirements']:
     ev = ' | '.join(r['evidence'])
+    dup = sorted({e for e in r['evidence'] if r['evidence'].count(e) > 1})
+    if dup:
+        bad.append(f"{r['id']}: evidence repeats {dup}")
     if r['mode'] != 'active' or (r['id'] == 'HW-1.2' and rnd == 'fake'):
         continue
     active += 1
