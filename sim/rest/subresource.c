@@ -93,13 +93,20 @@ static void scale_write(struct sim_call *c, long i, struct sim_response *resp)
 	const json_t *obj = c->rt->coll.v[i].obj;
 	json_t *scale = scale_of(c->rt, obj);
 	json_t *body = NULL;
-	json_error_t err;
-	body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &err);
-	if (!json_is_object(body)) {
+	if (strcmp(c->req->method, "PATCH") != 0) {
+		body = sim_call_body(c, resp, true);
+	} else {
+		json_error_t err;
+		body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &err);
+		if (!json_is_object(body)) {
+			json_decref(body);
+			body = NULL;
+			sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
+					 "couldn't decode the Scale body: %s", err.text);
+		}
+	}
+	if (!body) {
 		json_decref(scale);
-		json_decref(body);
-		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "couldn't decode the Scale body: %s", err.text);
 		return;
 	}
 	json_t *next = body;
@@ -150,7 +157,9 @@ static json_t *success(int code)
 
 static void pod_binding(struct sim_call *c, long i, struct sim_response *resp)
 {
-	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, NULL);
+	json_t *body = sim_call_body(c, resp, true);
+	if (!body)
+		return;
 	const char *node =
 	    json_string_value(json_object_get(json_object_get(body, "target"), "name"));
 	if (!node) {
@@ -178,13 +187,9 @@ static void pod_binding(struct sim_call *c, long i, struct sim_response *resp)
 
 static void ns_finalize(struct sim_call *c, long i, struct sim_response *resp)
 {
-	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, NULL);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "the body must be a Namespace");
+	json_t *body = sim_call_body(c, resp, true);
+	if (!body)
 		return;
-	}
 	json_t *fin = json_object_get(json_object_get(body, "spec"), "finalizers");
 	json_t *next = set_path(c->rt->coll.v[i].obj, "spec.finalizers",
 				fin ? json_deep_copy(fin) : json_array());
@@ -235,14 +240,9 @@ void sim_call_subresource(struct sim_call *c, struct sim_response *resp)
 /* SelfSubjectAccessReview: answers whether the caller may do what spec asks. */
 void sim_call_ssar(struct sim_call *c, struct sim_response *resp)
 {
-	json_error_t err;
-	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &err);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "couldn't get version/kind; json parse error: %s", err.text);
+	json_t *body = sim_call_body(c, resp, true);
+	if (!body)
 		return;
-	}
 	json_t *spec = json_object_get(body, "spec");
 	json_t *ra = json_object_get(spec, "resourceAttributes");
 	json_t *nra = json_object_get(spec, "nonResourceAttributes");
