@@ -37,15 +37,6 @@ static void pod_spec_defaults(json_t *spec)
 	set_default(spec, "schedulerName", json_string("default-scheduler"));
 	set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
 	set_default(spec, "terminationGracePeriodSeconds", json_integer(30));
-	json_t *sa = json_object_get(spec, "serviceAccountName");
-	if (!sa)
-		sa = json_object_get(spec, "serviceAccount");
-	if (!sa)
-		sa = json_string("default");
-	else
-		json_incref(sa);
-	set_default(spec, "serviceAccountName", json_incref(sa));
-	set_default(spec, "serviceAccount", sa);
 	static const char *const lists[] = {"containers", "initContainers", NULL};
 	for (size_t l = 0; lists[l]; l++) {
 		size_t i;
@@ -63,6 +54,21 @@ static void pod_spec_defaults(json_t *spec)
 			set_default(c, "terminationMessagePolicy", json_string("File"));
 		}
 	}
+}
+
+/* The ServiceAccount admission plugin: pods (not templates) run as "default" when they
+ * name no account. */
+static void pod_service_account(json_t *spec)
+{
+	json_t *sa = json_object_get(spec, "serviceAccountName");
+	if (!sa)
+		sa = json_object_get(spec, "serviceAccount");
+	if (!sa)
+		sa = json_string("default");
+	else
+		json_incref(sa);
+	set_default(spec, "serviceAccountName", json_incref(sa));
+	set_default(spec, "serviceAccount", sa);
 }
 
 static void service_defaults(struct sim_api *api, json_t *obj)
@@ -95,17 +101,53 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 	}
 }
 
+/* The object at key of o, created ({}) when absent or not an object. */
+static json_t *object_at(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(o, key, v);
+	}
+	return v;
+}
+
+/* SetDefaults_Deployment: a strategy sent empty ({}, as kubectl create sends it) too. */
+static void deployment_strategy(json_t *spec)
+{
+	json_t *st = object_at(spec, "strategy");
+	set_default(st, "type", json_string("RollingUpdate"));
+	const char *type = json_string_value(json_object_get(st, "type"));
+	if (!type || strcmp(type, "RollingUpdate") != 0)
+		return;
+	json_t *ru = object_at(st, "rollingUpdate");
+	set_default(ru, "maxUnavailable", json_string("25%"));
+	set_default(ru, "maxSurge", json_string("25%"));
+}
+
 static void workload_defaults(const struct sim_rtype *rt, json_t *obj)
 {
 	json_t *spec = spec_of(obj);
-	if (strcmp(rt->resource, "daemonsets") != 0)
+	const char *r = rt->resource;
+	if (strcmp(r, "daemonsets") != 0)
 		set_default(spec, "replicas", json_integer(1));
-	set_default(spec, "revisionHistoryLimit", json_integer(10));
-	if (!strcmp(rt->resource, "deployments")) {
+	if (strcmp(r, "replicasets") != 0)
+		set_default(spec, "revisionHistoryLimit", json_integer(10));
+	if (!strcmp(r, "deployments")) {
 		set_default(spec, "progressDeadlineSeconds", json_integer(600));
-		set_default(spec, "strategy",
-			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate",
-				      "rollingUpdate", "maxUnavailable", "25%", "maxSurge", "25%"));
+		deployment_strategy(spec);
+	} else if (!strcmp(r, "statefulsets")) {
+		set_default(spec, "podManagementPolicy", json_string("OrderedReady"));
+		set_default(spec, "updateStrategy",
+			    json_pack("{s:s, s:{s:i}}", "type", "RollingUpdate", "rollingUpdate",
+				      "partition", 0));
+		set_default(spec, "persistentVolumeClaimRetentionPolicy",
+			    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled",
+				      "Retain"));
+	} else if (!strcmp(r, "daemonsets")) {
+		set_default(spec, "updateStrategy",
+			    json_pack("{s:s, s:{s:i, s:i}}", "type", "RollingUpdate",
+				      "rollingUpdate", "maxUnavailable", 1, "maxSurge", 0));
 	}
 	pod_spec_defaults(json_object_get(json_object_get(spec, "template"), "spec"));
 }
@@ -130,6 +172,7 @@ void sim_defaults_apply(struct sim_api *api, const struct sim_rtype *rt, json_t 
 	if (!strcmp(rt->group, "")) {
 		if (!strcmp(r, "pods")) {
 			pod_spec_defaults(spec_of(obj));
+			pod_service_account(spec_of(obj));
 		} else if (!strcmp(r, "services")) {
 			service_defaults(api, obj);
 		} else if (!strcmp(r, "namespaces")) {

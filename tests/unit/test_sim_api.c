@@ -215,8 +215,13 @@ static void test_bad_requests(void **state)
 	assert_int_equal(st, 405);
 	expect_status(v, 405, "MethodNotAllowed");
 	json_decref(v);
+	/* protobuf is decoded (test_sim_protobuf): one without its magic prefix is a 400 */
 	v = sim_test_call_as(*state, &sim_test_admin, "POST", "/api/v1/namespaces/default/pods",
 			     "application/vnd.kubernetes.protobuf", "xx", &st);
+	assert_int_equal(st, 400);
+	json_decref(v);
+	v = sim_test_call_as(*state, &sim_test_admin, "POST", "/api/v1/namespaces/default/pods",
+			     "application/cbor", "xx", &st);
 	assert_int_equal(st, 415);
 	json_decref(v);
 	v = sim_test_scall(state, "GET",
