@@ -241,8 +241,7 @@ static json_t *scalar_value(unsigned kind, const struct wire *w, bool *zero, str
 
 /* ---- messages ---- */
 
-static json_t *message_value(int mi, const uint8_t *b, size_t n, unsigned depth,
-			     struct dec *d);
+static json_t *message_value(int mi, const uint8_t *b, size_t n, unsigned depth, struct dec *d);
 static int decode_fields(int mi, const uint8_t *b, size_t n, unsigned depth, json_t *obj,
 			 struct dec *d);
 
@@ -341,8 +340,8 @@ static int packed(const struct pb_field *f, const struct wire *w, json_t *obj, s
 }
 
 /* One occurrence of a known field into obj. */
-static int decode_field(const struct pb_field *f, const struct wire *w, unsigned depth,
-			json_t *obj, struct dec *d)
+static int decode_field(const struct pb_field *f, const struct wire *w, unsigned depth, json_t *obj,
+			struct dec *d)
 {
 	unsigned want = (f->flags & PB_F_MAP) ? 2 : kind_wt(f->kind);
 	if (w->wt != want) {
@@ -607,7 +606,7 @@ static int read_unknown(const uint8_t *b, size_t n, struct unknown *u, struct de
 				struct wire tw;
 				if (rd_field(&t, &tw, d) < 0)
 					return -1;
-				char **dst = tw.num == 1 ? &u->api_version
+				char **dst = tw.num == 1   ? &u->api_version
 					     : tw.num == 2 ? &u->kind
 							   : NULL;
 				if (dst && tw.wt != 2)

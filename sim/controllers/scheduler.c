@@ -196,8 +196,29 @@ static json_t *pod_claims(const json_t *pod, bool *pending)
 }
 
 struct sched_why {
-	int not_ready, taints, affinity, resources, claims;
+	int not_ready, taints, affinity, resources, pods, claims;
 };
+
+/* Counts the active pods bound to each node into the object arg (node -> count); keeps
+ * none (a ctl_list_filter callback, under the store lock). */
+static bool count_bound(const json_t *pod, void *arg)
+{
+	const char *node = ctl_str(pod, "spec.nodeName");
+	const char *phase = ctl_s(pod, "status.phase");
+	if (node && *node && strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0) {
+		json_t *n = json_object_get(arg, node);
+		json_object_set_new(arg, node, json_integer(json_integer_value(n) + 1));
+	}
+	return false;
+}
+
+/* The kubelet's pod limit: allocatable "pods" (when given) bounds the pods bound there. */
+static bool pods_fit(const json_t *node, const json_t *counts)
+{
+	const char *max = ctl_str(node, "status.allocatable.pods");
+	json_t *have = json_object_get(counts, ctl_s(node, "metadata.name"));
+	return !max || json_integer_value(have) < strtol(max, NULL, 10);
+}
 
 static char *why_text(const struct sched_why *w, size_t nnodes, const char *claim_why)
 {
@@ -221,8 +242,12 @@ static char *why_text(const struct sched_why *w, size_t nnodes, const char *clai
 			 w->affinity);
 		sep = ", ";
 	}
-	if (w->resources)
+	if (w->resources) {
 		buf_addf(&b, "%s%d Insufficient extended resources", sep, w->resources);
+		sep = ", ";
+	}
+	if (w->pods)
+		buf_addf(&b, "%s%d Too many pods", sep, w->pods);
 	buf_adds(&b, ".");
 	if (claim_why)
 		buf_addf(&b, " %s", claim_why);
@@ -359,6 +384,8 @@ static void schedule(struct sim_api *api, const json_t *pod)
 	json_t *claim_sel =
 	    json_array_size(claims) ? claims_node(api, pod, claims, &claim_why) : json_null();
 	json_t *nodes = ctl_list(api, "", "nodes", NULL);
+	json_t *counts = json_object();
+	json_decref(ctl_list_filter(api, "", "pods", count_bound, counts));
 	json_t *feasible = json_array();
 	struct sched_why w = {0};
 	size_t i;
@@ -375,6 +402,8 @@ static void schedule(struct sim_api *api, const json_t *pod)
 			w.affinity++;
 		else if (!resources_ok(pod, node))
 			w.resources++;
+		else if (!pods_fit(node, counts))
+			w.pods++;
 		else
 			json_array_append(feasible, node);
 	}
@@ -399,6 +428,7 @@ static void schedule(struct sim_api *api, const json_t *pod)
 	free(claim_why);
 	json_decref(claim_sel);
 	json_decref(feasible);
+	json_decref(counts);
 	json_decref(nodes);
 	json_decref(claims);
 }

@@ -141,9 +141,9 @@ static void workload_defaults(const struct sim_rtype *rt, json_t *obj)
 		set_default(spec, "updateStrategy",
 			    json_pack("{s:s, s:{s:i}}", "type", "RollingUpdate", "rollingUpdate",
 				      "partition", 0));
-		set_default(spec, "persistentVolumeClaimRetentionPolicy",
-			    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled",
-				      "Retain"));
+		set_default(
+		    spec, "persistentVolumeClaimRetentionPolicy",
+		    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled", "Retain"));
 	} else if (!strcmp(r, "daemonsets")) {
 		set_default(spec, "updateStrategy",
 			    json_pack("{s:s, s:{s:i, s:i}}", "type", "RollingUpdate",

@@ -194,7 +194,8 @@ static void selector_string(const json_t *sel, struct buf *out)
 	const char *key;
 	json_t *v;
 	json_object_foreach(json_object_get(sel, "matchLabels"), key, v) {
-		req[k++] = xasprintf("%s=%s", key, json_string_value(v) ? json_string_value(v) : "");
+		req[k++] =
+		    xasprintf("%s=%s", key, json_string_value(v) ? json_string_value(v) : "");
 	}
 	json_array_foreach(json_object_get(sel, "matchExpressions"), i, v) {
 		const char *op = str(v, "operator", ""), *ek = str(v, "key", "");
@@ -257,9 +258,9 @@ static json_t *deployment_row(const json_t *o)
 
 static json_t *replicaset_row(const json_t *o)
 {
-	json_t *row = json_pack("[s, I, I, I, o]", str(o, "metadata.name", ""),
-				num(o, "spec.replicas"), num(o, "status.replicas"),
-				num(o, "status.readyReplicas"), age_cell(o));
+	json_t *row =
+	    json_pack("[s, I, I, I, o]", str(o, "metadata.name", ""), num(o, "spec.replicas"),
+		      num(o, "status.replicas"), num(o, "status.readyReplicas"), age_cell(o));
 	workload_wide(o, row);
 	return row;
 }
@@ -300,11 +301,11 @@ static json_t *event_row(const json_t *o)
 	size_t mlen = strlen(msg);
 	while (mlen && strchr(" \t\n\r", msg[mlen - 1]))
 		mlen--;
-	json_t *row = json_pack("[o, s, s, s, s, s, s%, o, I, s]",
-				last ? age_of(last) : json_string("<unknown>"), str(o, "type", ""),
-				str(o, "reason", ""), target, str(o, "involvedObject.fieldPath", ""),
-				source, msg, mlen, first ? age_of(first) : json_string("<unknown>"),
-				count, str(o, "metadata.name", ""));
+	json_t *row = json_pack(
+	    "[o, s, s, s, s, s, s%, o, I, s]", last ? age_of(last) : json_string("<unknown>"),
+	    str(o, "type", ""), str(o, "reason", ""), target,
+	    str(o, "involvedObject.fieldPath", ""), source, msg, mlen,
+	    first ? age_of(first) : json_string("<unknown>"), count, str(o, "metadata.name", ""));
 	free(lower);
 	free(target);
 	free(source);

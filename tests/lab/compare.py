@@ -66,6 +66,7 @@ AGE = re.compile(r"(?<![\w.-])(\d+d)?(\d+h)?(\d+m)?(\d+s)?(?=\s|$)")
 RV = re.compile(r'("?resourceVersion"?:\s*)"?\d+"?')
 # generateName suffixes: 5 of the characters the API server draws them from, one a letter
 GENERATED = re.compile(r"\b([a-z0-9-]+)-(?=[0-9]*[bcdfghjklmnpqrstvwxz])[bcdfghjklmnpqrstvwxz2456789]{5}\b")
+COLUMN_GAP = re.compile(r"(\S) {2,}(?=\S)")
 RUNID = re.compile(r"\b[0-9a-f]{8}\b")
 
 
@@ -77,6 +78,8 @@ def norm_text(s):
     lines = []
     for line in s.splitlines():
         line = AGE.sub(lambda m: "<age>" if m.group(0) else "", line)
+        # table columns: their padding follows the widest cell (an age, a name)
+        line = COLUMN_GAP.sub(r"\1  ", line)
         lines.append(line.rstrip())
     return "\n".join(lines)
 

@@ -153,12 +153,12 @@ static void test_namespace(void **state)
 static void test_deployment(void **state)
 {
 	(void)state;
-	struct buf raw = BUF_INIT, spec = BUF_INIT, sel = BUF_INIT, tpl = BUF_INIT,
-		   pod = BUF_INIT, c = BUF_INIT, port = BUF_INIT, res = BUF_INIT, q = BUF_INIT,
-		   vol = BUF_INIT, src = BUF_INIT, ed = BUF_INIT, strat = BUF_INIT, ru = BUF_INIT,
-		   ios = BUF_INIT, meta = BUF_INIT, ts = BUF_INIT, sc = BUF_INIT, body;
-	struct buf *all[] = {&raw, &spec, &sel, &tpl, &pod, &c,	   &port, &res, &q,
-			     &vol, &src,  &ed,	&strat, &ru, &ios, &meta, &ts,	&sc};
+	struct buf raw = BUF_INIT, spec = BUF_INIT, sel = BUF_INIT, tpl = BUF_INIT, pod = BUF_INIT,
+		   c = BUF_INIT, port = BUF_INIT, res = BUF_INIT, q = BUF_INIT, vol = BUF_INIT,
+		   src = BUF_INIT, ed = BUF_INIT, strat = BUF_INIT, ru = BUF_INIT, ios = BUF_INIT,
+		   meta = BUF_INIT, ts = BUF_INIT, sc = BUF_INIT, body;
+	struct buf *all[] = {&raw, &spec, &sel, &tpl,	&pod, &c,   &port, &res, &q,
+			     &vol, &src,  &ed,	&strat, &ru,  &ios, &meta, &ts,	 &sc};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		buf_init(all[i]);
 	put_int(&ts, 1, 1700000000);
@@ -183,7 +183,7 @@ static void test_deployment(void **state)
 	put_msg(&pod, 2, &c); /* containers */
 	put_str(&vol, 1, "scratch");
 	put_str(&ed, 1, "Memory");
-	put_msg(&src, 2, &ed); /* emptyDir */
+	put_msg(&src, 2, &ed);	/* emptyDir */
 	put_msg(&vol, 2, &src); /* inline VolumeSource */
 	put_msg(&pod, 1, &vol);
 	/* supplementalGroups, packed */
@@ -359,8 +359,8 @@ static json_t *post(struct sim_api *api, const char *path, const char *ct, struc
 		    int *status)
 {
 	json_t *query = json_object();
-	struct sim_request req = {"POST", path, query, ct, NULL, body->data, body->len,
-				  &sim_test_admin};
+	struct sim_request req = {"POST", path,	      query,	 ct,
+				  NULL,	  body->data, body->len, &sim_test_admin};
 	struct sim_response resp;
 	sim_api_handle(api, &req, &resp);
 	*status = resp.status;
