@@ -124,9 +124,9 @@ static void rs_create_pod(struct sim_api *api, const json_t *rs)
 	json_object_set_new(md, "namespace", json_string(sim_meta_str(rs, "namespace")));
 	json_object_set_new(md, "ownerReferences", wl_owner_ref(rs, "ReplicaSet"));
 	/* a copy: the stored ReplicaSet is immutable, and creating the pod defaults its spec */
-	json_t *pod =
-	    json_pack("{s:s, s:s, s:o, s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
-		      "spec", json_deep_copy(json_object_get(tpl, "spec")));
+	json_t *pod = json_pack(
+	    "{s:s, s:s, s:o, s:o, s:{s:s}}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
+	    "spec", json_deep_copy(json_object_get(tpl, "spec")), "status", "phase", "Pending");
 	char *msg = xasprintf("Created pod: %s", name);
 	if (ctl_create(api, pod) == 0)
 		ctl_event(api, rs, "ReplicaSet", "Normal", "SuccessfulCreate", msg);

@@ -220,7 +220,28 @@ static bool pods_fit(const json_t *node, const json_t *counts)
 	return !max || json_integer_value(have) < strtol(max, NULL, 10);
 }
 
-static char *why_text(const struct sched_why *w, size_t nnodes, const char *claim_why)
+/* What the PostFilter plugins add (1.34, 1.35): DRA's "no new claims to deallocate" for
+ * a pod without claims, then preemption's verdict per node: nodes short of room could
+ * be freed by evicting lower-priority pods (there are none), the others cannot. */
+static void postfilter_text(const struct sched_why *w, size_t nnodes, bool has_claims,
+			    struct buf *b)
+{
+	int room = w->resources + w->pods;
+	int hopeless = (int)nnodes - room;
+	if (w->claims || nnodes == 0)
+		return;
+	buf_addf(b, " %spreemption: 0/%zu nodes are available:",
+		 has_claims ? "" : "no new claims to deallocate, ", nnodes);
+	if (room)
+		buf_addf(b, " %d No preemption victims found for incoming pod", room);
+	if (hopeless)
+		buf_addf(b, "%s %d Preemption is not helpful for scheduling", room ? "," : "",
+			 hopeless);
+	buf_adds(b, ".");
+}
+
+static char *why_text(const struct sched_why *w, size_t nnodes, const char *claim_why,
+		      bool has_claims)
 {
 	struct buf b = BUF_INIT;
 	buf_addf(&b, "0/%zu nodes are available:", nnodes);
@@ -251,6 +272,7 @@ static char *why_text(const struct sched_why *w, size_t nnodes, const char *clai
 	buf_adds(&b, ".");
 	if (claim_why)
 		buf_addf(&b, " %s", claim_why);
+	postfilter_text(w, nnodes, has_claims, &b);
 	return buf_detach(&b, NULL);
 }
 
@@ -409,7 +431,8 @@ static void schedule(struct sim_api *api, const json_t *pod)
 	}
 	size_t nf = json_array_size(feasible);
 	if (nf == 0) {
-		char *msg = why_text(&w, json_array_size(nodes), claim_why);
+		char *msg =
+		    why_text(&w, json_array_size(nodes), claim_why, json_array_size(claims) > 0);
 		unschedulable(api, pod, "Unschedulable", msg);
 		free(msg);
 	} else {

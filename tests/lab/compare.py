@@ -66,6 +66,10 @@ AGE = re.compile(r"(?<![\w.-])(\d+d)?(\d+h)?(\d+m)?(\d+s)?(?=\s|$)")
 RV = re.compile(r'("?resourceVersion"?:\s*)"?\d+"?')
 # generateName suffixes: 5 of the characters the API server draws them from, one a letter
 GENERATED = re.compile(r"\b([a-z0-9-]+)-(?=[0-9]*[bcdfghjklmnpqrstvwxz])[bcdfghjklmnpqrstvwxz2456789]{5}\b")
+# a ReplicaSet's pod-template-hash suffix (upstream hashes the Go struct of the template:
+# kaic-sim's hash of the same template differs)
+TEMPLATE_HASH = re.compile(r"\b([a-z0-9]+(?:-[a-z0-9]+)*)-(?=[0-9]*[bcdfghjklmnpqrstvwxz])[bcdfghjklmnpqrstvwxz2456789]{6,10}\b")
+HASH_LABEL = re.compile(r'(pod-template-hash"?[=:]\s*"?)[bcdfghjklmnpqrstvwxz2456789]{6,10}\b')
 COLUMN_GAP = re.compile(r"(\S) {2,}(?=\S)")
 RUNID = re.compile(r"\b[0-9a-f]{8}\b")
 
@@ -89,6 +93,8 @@ def norm_evidence(s):
     s = "\n".join(l for l in s.splitlines() if "kwok.x-k8s.io/" not in l)
     s = norm_text(s)
     s = GENERATED.sub(r"\1-<gen>", s)
+    s = TEMPLATE_HASH.sub(r"\1-<hash>", s)
+    s = HASH_LABEL.sub(r"\1<hash>", s)
     return s
 
 

@@ -251,8 +251,11 @@ static void test_pods_limit_and_proportional_scaling(void **state)
 		pods = ctl_list(api, "", "pods", "t");
 		p = json_array_get(pods, 0);
 	}
-	assert_string_equal(ctl_s(p, "status.conditions.0.message"),
-			    "0/1 nodes are available: 1 Too many pods.");
+	assert_string_equal(
+	    ctl_s(p, "status.conditions.0.message"),
+	    "0/1 nodes are available: 1 Too many pods. no new claims to deallocate, "
+	    "preemption: 0/1 nodes are available: 1 No preemption victims found for "
+	    "incoming pod.");
 	json_decref(pods);
 	json_t *d = sim_api_get(api, "apps", "deployments", "t", "web");
 	assert_string_equal(ctl_s(d, "status.conditions.0.status"), "False");
