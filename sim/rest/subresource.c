@@ -14,7 +14,6 @@
 #include "model/select.h"
 #include "model/store.h"
 #include "objects/object.h"
-#include "objects/rbac.h"
 #include "rest/call.h"
 #include "sim.h"
 #include "util/buf.h"
@@ -237,45 +236,23 @@ void sim_call_subresource(struct sim_call *c, struct sim_response *resp)
 	}
 }
 
-/* SelfSubjectAccessReview: answers whether the caller may do what spec asks. */
-void sim_call_ssar(struct sim_call *c, struct sim_response *resp)
+/* POST .../namespaces/NS/bindings: a Binding named after the pod binds it (what the
+ * scheduler posts to pods/NAME/binding). */
+void sim_call_bindings(struct sim_call *c, struct sim_response *resp)
 {
 	json_t *body = sim_call_body(c, resp, true);
 	if (!body)
 		return;
-	json_t *spec = json_object_get(body, "spec");
-	json_t *ra = json_object_get(spec, "resourceAttributes");
-	json_t *nra = json_object_get(spec, "nonResourceAttributes");
-	struct sim_authz a = {0};
-	if (ra) {
-		a.verb = json_string_value(json_object_get(ra, "verb"));
-		a.group = json_string_value(json_object_get(ra, "group"));
-		a.resource = json_string_value(json_object_get(ra, "resource"));
-		a.subresource = json_string_value(json_object_get(ra, "subresource"));
-		a.ns = json_string_value(json_object_get(ra, "namespace"));
-		a.name = json_string_value(json_object_get(ra, "name"));
-		if (!a.resource)
-			a.resource = "";
-	} else if (nra) {
-		a.verb = json_string_value(json_object_get(nra, "verb"));
-		a.path = json_string_value(json_object_get(nra, "path"));
+	const char *name = sim_meta_str(body, "name");
+	struct sim_rtype *pods = sim_registry_find(&c->api->reg, "", "pods");
+	long i = name && pods ? sim_coll_find(&pods->coll, c->ns, name) : -1;
+	if (i < 0) {
+		sim_status_error(resp, 404, "NotFound", "", "pods", name ? name : "",
+				 "pods \"%s\" not found", name ? name : "");
+	} else {
+		c->rt = pods;
+		c->name = pods->coll.v[i].name;
+		pod_binding(c, i, resp);
 	}
-	if (!a.verb || (!ra && !a.path)) {
-		json_decref(body);
-		sim_status_error(resp, 422, "Invalid", "authorization.k8s.io",
-				 "SelfSubjectAccessReview", "",
-				 "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: "
-				 "spec.resourceAttributes: Invalid value: \"null\": exactly one of "
-				 "nonResourceAttributes or resourceAttributes must be specified");
-		return;
-	}
-	if (!a.group)
-		a.group = "";
-	bool ok = sim_rbac_allowed(c->api, c->req->who, &a);
-	/* RBAC denies without a reason: Go's omitempty drops the empty one */
-	json_t *st = json_pack("{s:b}", "allowed", ok);
-	json_object_set_new(body, "status", st);
-	json_object_set_new(body, "apiVersion", json_string("authorization.k8s.io/v1"));
-	json_object_set_new(body, "kind", json_string("SelfSubjectAccessReview"));
-	sim_call_answer(c, 201, body);
+	json_decref(body);
 }
