@@ -344,6 +344,10 @@ void sim_call_list(struct sim_call *c, struct sim_response *resp)
 						    json_integer((json_int_t)more));
 		}
 	}
+	/* unstructured lists (custom resources) always carry continue, "" on the last page;
+	 * the built-in types' omit it when empty */
+	if (c->rt->crd && !json_object_get(md, "continue"))
+		json_object_set_new(md, "continue", json_string(""));
 	json_object_set_new(l, "items", items);
 	sim_call_answer(c, 200, l);
 out:
