@@ -136,6 +136,93 @@ static void test_discovery(void **state)
 	}
 }
 
+static json_t *create(void **state, const char *url, const char *body)
+{
+	int st;
+	json_t *v = sim_test_scall(state, "POST", url, body, &st);
+	if (st != 201)
+		print_error("%s\n", sim_test_str(v, "message"));
+	assert_int_equal(st, 201);
+	return v;
+}
+
+/* The value at a dotted path ("spec.containers.0.image": numbers index arrays). */
+static const json_t *at(const json_t *v, const char *path)
+{
+	char *copy = strdup(path), *save = NULL;
+	for (char *k = strtok_r(copy, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+		v = json_is_array(v) ? json_array_get(v, strtoul(k, NULL, 10))
+				     : json_object_get(v, k);
+	free(copy);
+	return v;
+}
+
+static const char *str(const json_t *v, const char *path)
+{
+	return json_string_value(at(v, path));
+}
+
+/* S4, S7: the defaults and admission mutations the API server applies. */
+static void test_defaults(void **state)
+{
+	json_t *v =
+	    create(state, "/api/v1/namespaces/default/pods",
+		   "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+		   "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i:1\",\"ports\":[{"
+		   "\"containerPort\":80}]}],\"volumes\":[{\"name\":\"v\",\"configMap\":{\"name\":"
+		   "\"cm\"}},{\"name\":\"h\",\"hostPath\":{\"path\":\"/x\"}}]}}");
+	assert_true(json_is_object(at(v, "spec.containers.0.resources")));
+	assert_true(json_is_object(at(v, "spec.securityContext")));
+	assert_string_equal(str(v, "spec.containers.0.ports.0.protocol"), "TCP");
+	assert_int_equal(json_integer_value(at(v, "spec.volumes.0.configMap.defaultMode")), 420);
+	assert_string_equal(str(v, "spec.volumes.1.hostPath.type"), "");
+	assert_true(json_is_true(at(v, "spec.enableServiceLinks")));
+	assert_string_equal(str(v, "spec.preemptionPolicy"), "PreemptLowerPriority");
+	assert_int_equal(json_integer_value(at(v, "spec.priority")), 0);
+	assert_non_null(at(v, "spec.priority"));
+	assert_string_equal(str(v, "spec.serviceAccountName"), "default");
+	assert_string_equal(str(v, "status.qosClass"), "BestEffort");
+	json_decref(v);
+	/* templates get the pod spec's defaults, not the admission plugins' */
+	v = create(state, "/apis/apps/v1/namespaces/default/deployments",
+		   "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+		   "\"d\"},\"spec\":{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"strategy\":{},"
+		   "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+		   "\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}]}}}}");
+	assert_null(at(v, "spec.template.spec.serviceAccountName"));
+	assert_null(at(v, "spec.template.spec.enableServiceLinks"));
+	assert_true(json_is_object(at(v, "spec.template.spec.securityContext")));
+	assert_string_equal(str(v, "spec.strategy.type"), "RollingUpdate");
+	assert_string_equal(str(v, "spec.strategy.rollingUpdate.maxSurge"), "25%");
+	json_decref(v);
+	v = create(state, "/api/v1/namespaces/default/services",
+		   "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+		   "\"spec\":{\"ports\":[{\"port\":80}]}}");
+	assert_string_equal(str(v, "spec.internalTrafficPolicy"), "Cluster");
+	assert_true(json_is_object(at(v, "status.loadBalancer")));
+	json_decref(v);
+	v = create(state, "/apis/storage.k8s.io/v1/csidrivers",
+		   "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"CSIDriver\",\"metadata\":{"
+		   "\"name\":\"x.example.com\"},\"spec\":{}}");
+	assert_true(json_is_false(at(v, "spec.requiresRepublish")));
+	assert_true(json_is_true(at(v, "spec.attachRequired")));
+	json_decref(v);
+	v = create(
+	    state, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+	    "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":"
+	    "\"ValidatingWebhookConfiguration\",\"metadata\":{\"name\":\"w\"},\"webhooks\":[{"
+	    "\"name\":\"w.example.com\",\"clientConfig\":{\"service\":{\"name\":\"s\","
+	    "\"namespace\":\"default\"}},\"rules\":[{\"operations\":[\"CREATE\"]}],"
+	    "\"sideEffects\":\"None\",\"admissionReviewVersions\":[\"v1\"]}]}");
+	assert_string_equal(str(v, "webhooks.0.matchPolicy"), "Equivalent");
+	assert_string_equal(str(v, "webhooks.0.rules.0.scope"), "*");
+	assert_int_equal(json_integer_value(at(v, "webhooks.0.clientConfig.service.port")), 443);
+	json_decref(v);
+	v = create(state, CRDS, CRD("things.example.com", "example.com", ""));
+	assert_string_equal(str(v, "spec.conversion.strategy"), "None");
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +232,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_kubernetes_service, sim_test_setup,
 					    sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_discovery, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_defaults, sim_test_setup, sim_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
