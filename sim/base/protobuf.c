@@ -676,3 +676,77 @@ json_t *sim_pb_decode(const void *body, size_t len, char **cause)
 		free(d.cause);
 	return obj;
 }
+
+/* ---- pruning JSON as a round trip through the Go types would ---- */
+
+/* The field of message mi named key in JSON, inline members' fields included. */
+static const struct pb_field *field_by_json(int mi, const char *key, unsigned depth)
+{
+	const struct pb_message *m = &pb_messages[mi];
+	for (unsigned i = 0; i < m->n && depth < SIM_PB_MAX_DEPTH; i++) {
+		const struct pb_field *f = &pb_fields[m->first + i];
+		const struct pb_field *in =
+		    (f->flags & PB_F_INLINE) ? field_by_json(f->msg, key, depth + 1) : NULL;
+		if (in)
+			return in;
+		if (!(f->flags & PB_F_INLINE) && !strcmp(f->json, key))
+			return f;
+	}
+	return NULL;
+}
+
+static bool zero_json(unsigned kind, const json_t *v)
+{
+	switch (kind) {
+	case PB_STRING:
+	case PB_BYTES:
+		return json_is_string(v) && json_string_length(v) == 0;
+	case PB_BOOL:
+		return json_is_false(v);
+	default:
+		return json_is_number(v) && json_number_value(v) == 0;
+	}
+}
+
+static void prune_message(int mi, json_t *obj, unsigned depth)
+{
+	if (depth > SIM_PB_MAX_DEPTH || !json_is_object(obj) ||
+	    pb_messages[mi].special != PB_SP_NONE)
+		return;
+	const char *key;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(obj, tmp, key, v) {
+		const struct pb_field *f = field_by_json(mi, key, 0);
+		if (!f)
+			continue;
+		if (f->kind == PB_MESSAGE) {
+			size_t i;
+			json_t *e;
+			if (f->flags & PB_F_MAP) {
+				const char *k;
+				json_object_foreach(v, k, e) {
+					prune_message(f->msg, e, depth + 1);
+				}
+			} else if (f->flags & PB_F_REPEATED) {
+				json_array_foreach(v, i, e) {
+					prune_message(f->msg, e, depth + 1);
+				}
+			} else {
+				prune_message(f->msg, v, depth + 1);
+			}
+		} else if (!(f->flags & (PB_F_REPEATED | PB_F_MAP | PB_F_POINTER)) &&
+			   (f->flags & PB_F_OMITEMPTY) && zero_json(f->kind, v)) {
+			json_object_del(obj, key);
+		}
+	}
+}
+
+void sim_pb_prune(json_t *obj)
+{
+	const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	int mi = av && kind ? find_kind(av, kind) : -1;
+	if (mi >= 0)
+		prune_message(mi, obj, 0);
+}

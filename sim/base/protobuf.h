@@ -22,4 +22,10 @@ bool sim_pb_content_type(const char *ct);
  * caller frees) says why. Every read is bounds-checked; never trusts a length. */
 json_t *sim_pb_decode(const void *body, size_t len, char **cause);
 
+/* What Go's encoding/json would not write back of obj, a built-in kind (apiVersion and
+ * kind as the schema knows them; others are left alone): the zero values ("", 0, false)
+ * of omitempty fields that are not pointers, as the API server drops them when it
+ * decodes a body into its types. */
+void sim_pb_prune(json_t *obj);
+
 #endif
