@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "objects/admin.h"
 #include "runtime.h"
 #include "sim.h"
 #include "sim_test_util.h"
@@ -223,6 +224,45 @@ static void test_defaults(void **state)
 	json_decref(v);
 }
 
+/* S9: what Go's types drop on decoding: zero values of omitempty non-pointer fields. */
+static void test_prune(void **state)
+{
+	char *cause = NULL;
+	json_t *d = json_loads(
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\","
+	    "\"namespace\":\"default\",\"generateName\":\"\"},\"spec\":{\"replicas\":0,"
+	    "\"paused\":false,\"minReadySeconds\":0,\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
+	    "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"containers\":[{"
+	    "\"name\":\"c\",\"image\":\"i:1\",\"workingDir\":\"\"}]}}},\"status\":{"
+	    "\"replicas\":0,\"conditions\":[{\"type\":\"Available\",\"status\":\"True\","
+	    "\"message\":\"\",\"reason\":\"\"}]}}",
+	    0, NULL);
+	assert_int_equal(sim_api_create(*state, d, &cause), 0);
+	json_t *v = sim_api_get(*state, "apps", "deployments", "default", "d");
+	assert_null(at(v, "metadata.generateName"));
+	assert_non_null(at(v, "spec.replicas")); /* a pointer: 0 is kept */
+	assert_null(at(v, "spec.paused"));
+	assert_null(at(v, "spec.minReadySeconds"));
+	assert_null(at(v, "spec.template.spec.containers.0.workingDir"));
+	assert_null(at(v, "status.replicas"));
+	assert_null(at(v, "status.conditions.0.message"));
+	assert_string_equal(str(v, "status.conditions.0.status"), "True");
+	json_decref(v);
+	/* a non-omitempty zero stays: a container's ready */
+	json_t *p = json_loads(
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":"
+	    "\"default\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}]},"
+	    "\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"c\",\"ready\":"
+	    "false,\"restartCount\":0,\"image\":\"i:1\",\"imageID\":\"\"}]}}",
+	    0, NULL);
+	assert_int_equal(sim_api_create(*state, p, &cause), 0);
+	v = sim_api_get(*state, "", "pods", "default", "p");
+	assert_true(json_is_false(at(v, "status.containerStatuses.0.ready")));
+	assert_non_null(at(v, "status.containerStatuses.0.restartCount"));
+	assert_non_null(at(v, "status.containerStatuses.0.imageID"));
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +273,7 @@ int main(void)
 					    sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_discovery, sim_test_setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_defaults, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_prune, sim_test_setup, sim_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
