@@ -29,6 +29,20 @@ static json_t *spec_of(json_t *obj)
 	return spec;
 }
 
+/* The conversion of a v1 PodSpec (templates too): serviceAccountName from the deprecated
+ * serviceAccount when empty, and serviceAccount mirrors serviceAccountName. */
+static void service_account_fields(json_t *spec)
+{
+	json_t *name = json_object_get(spec, "serviceAccountName");
+	json_t *old = json_object_get(spec, "serviceAccount");
+	if ((!json_is_string(name) || !json_string_length(name)) && json_is_string(old) &&
+	    json_string_length(old))
+		json_object_set(spec, "serviceAccountName", old);
+	name = json_object_get(spec, "serviceAccountName");
+	if (json_is_string(name) && json_string_length(name))
+		json_object_set(spec, "serviceAccount", name);
+}
+
 /* SetDefaults_*VolumeSource: file modes 0644, hostPath type "" (HostPathUnset). */
 static void volume_defaults(json_t *volumes)
 {
@@ -121,21 +135,17 @@ static void pod_spec_defaults(json_t *spec)
 	}
 	set_default(spec, "securityContext", json_object());
 	volume_defaults(json_object_get(spec, "volumes"));
+	service_account_fields(spec);
 }
 
-/* The ServiceAccount admission plugin: pods (not templates) run as "default" when they
- * name no account. */
+/* The ServiceAccount admission plugin: a pod (not a template) that names no account
+ * runs as "default". */
 static void pod_service_account(json_t *spec)
 {
-	json_t *sa = json_object_get(spec, "serviceAccountName");
-	if (!sa)
-		sa = json_object_get(spec, "serviceAccount");
-	if (!sa)
-		sa = json_string("default");
-	else
-		json_incref(sa);
-	set_default(spec, "serviceAccountName", json_incref(sa));
-	set_default(spec, "serviceAccount", sa);
+	json_t *name = json_object_get(spec, "serviceAccountName");
+	if (!json_is_string(name) || !json_string_length(name))
+		json_object_set_new(spec, "serviceAccountName", json_string("default"));
+	service_account_fields(spec);
 }
 
 static void service_defaults(struct sim_api *api, json_t *obj)

@@ -196,6 +196,16 @@ static void test_defaults(void **state)
 	assert_string_equal(str(v, "spec.strategy.type"), "RollingUpdate");
 	assert_string_equal(str(v, "spec.strategy.rollingUpdate.maxSurge"), "25%");
 	json_decref(v);
+	/* a template's serviceAccountName is mirrored into serviceAccount (v1 conversion) */
+	v = create(state, "/apis/apps/v1/namespaces/default/daemonsets",
+		   "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":"
+		   "\"ds\"},\"spec\":{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
+		   "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+		   "\"serviceAccountName\":\"sa\",\"containers\":[{\"name\":\"c\",\"image\":"
+		   "\"i:1\"}]}}}}");
+	assert_string_equal(str(v, "spec.template.spec.serviceAccount"), "sa");
+	assert_string_equal(str(v, "spec.updateStrategy.type"), "RollingUpdate");
+	json_decref(v);
 	v = create(state, "/api/v1/namespaces/default/services",
 		   "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
 		   "\"spec\":{\"ports\":[{\"port\":80}]}}");
@@ -237,7 +247,10 @@ static void test_prune(void **state)
 	    "\"replicas\":0,\"conditions\":[{\"type\":\"Available\",\"status\":\"True\","
 	    "\"message\":\"\",\"reason\":\"\"}]}}",
 	    0, NULL);
+	/* as a scenario's: the Deployment controller leaves it (and its status) alone */
+	sim_api_scenario_mark(*state, true);
 	assert_int_equal(sim_api_create(*state, d, &cause), 0);
+	sim_api_scenario_mark(*state, false);
 	json_t *v = sim_api_get(*state, "apps", "deployments", "default", "d");
 	assert_null(at(v, "metadata.generateName"));
 	assert_non_null(at(v, "spec.replicas")); /* a pointer: 0 is kept */
