@@ -15,6 +15,7 @@
 #include "objects/rbac.h"
 #include "rest/call.h"
 #include "rest/discovery.h"
+#include "rest/review.h"
 #include "rest/subresource.h"
 #include "rest/table.h"
 #include "rest/verbs.h"
@@ -156,8 +157,10 @@ static void dispatch(struct sim_call *c, const char *verb, struct sim_response *
 		c->watch = !strcmp(verb, "watch");
 		sim_call_list(c, resp);
 	} else if (!strcmp(m, "POST")) {
-		if (!strcmp(c->rt->resource, "selfsubjectaccessreviews"))
-			sim_call_ssar(c, resp);
+		if (sim_review_is(c))
+			sim_call_review(c, resp);
+		else if (!strcmp(c->rt->resource, "bindings") && !*c->rt->group)
+			sim_call_bindings(c, resp);
 		else
 			sim_call_create(c, resp);
 	} else if (!strcmp(m, "PUT")) {

@@ -75,6 +75,24 @@ static void *ctl_main(void *arg)
 
 /* ---- lifecycle ---- */
 
+/* The API server's own Service, as kube-apiserver's controller keeps it. */
+static void seed_kubernetes_service(struct sim_api *api)
+{
+	struct sim_rtype *rt = sim_registry_find(&api->reg, "", "services");
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:[s], s:s, s:[{s:s, s:i, s:s, s:i}], "
+	    "s:s, s:s, s:[s], s:s}}",
+	    "apiVersion", "v1", "kind", "Service", "metadata", "name", "kubernetes", "namespace",
+	    "default", "labels", "component", "apiserver", "provider", "kubernetes", "spec",
+	    "clusterIP", "10.96.0.1", "clusterIPs", "10.96.0.1", "internalTrafficPolicy", "Cluster",
+	    "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort", 6443,
+	    "sessionAffinity", "None", "type", "ClusterIP", "ipFamilies", "IPv4", "ipFamilyPolicy",
+	    "SingleStack");
+	struct sim_response r = {0};
+	if (sim_obj_create(api, rt, o, false, false, &r, NULL) < 0)
+		sim_response_release(&r);
+}
+
 static void seed_namespaces(struct sim_api *api)
 {
 	static const char *const names[] = {"default", "kube-system", "kube-public",
@@ -121,6 +139,7 @@ struct sim_api *sim_api_new(const struct sim_settings *settings)
 	sim_registry_init(&api->reg, api->dra_versions);
 	pthread_mutex_lock(&api->mu);
 	seed_namespaces(api);
+	seed_kubernetes_service(api);
 	sim_rbac_seed(api);
 	pthread_mutex_unlock(&api->mu);
 	if (pthread_create(&api->ctl_thread, NULL, ctl_main, api) == 0)

@@ -203,10 +203,15 @@ void ctl_event(struct sim_api *api, const json_t *obj, const char *kind, const c
 	const char *name = sim_meta_str(obj, "name");
 	if (!name)
 		return;
-	char rnd[17], now[32];
-	ctl_random(api, rnd, 16);
+	char now[32];
 	ctl_now(now);
-	char *ename = xasprintf("%s.%s", name, rnd);
+	/* as client-go's recorder names events: the object's name and the time in hex
+	 * nanoseconds, so that a list shows an object's events in order */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	unsigned long long ns_now =
+	    (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+	char *ename = xasprintf("%s.%llx", name, ns_now);
 	json_t *involved = json_pack("{s:s, s:s}", "kind", kind, "name", name);
 	const char *av = json_string_value(json_object_get(obj, "apiVersion"));
 	if (av)

@@ -9,11 +9,13 @@
 #include <stddef.h>
 
 #include "controllers/agenttool.h"
+#include "controllers/deployment.h"
 #include "controllers/dra.h"
 #include "controllers/gateway.h"
 #include "controllers/kubelet.h"
 #include "controllers/namespace.h"
 #include "controllers/prometheus.h"
+#include "controllers/replicaset.h"
 #include "controllers/scheduler.h"
 #include "controllers/storage.h"
 #include "sim.h"
@@ -36,7 +38,9 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_storage_snapshots, &sim_controller_kubelet,
     &sim_controller_scheduler,	       &sim_controller_gateway_classes,
     &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
-    &sim_controller_agenttool,	       NULL,
+    &sim_controller_agenttool,	       &sim_controller_deployments,
+    &sim_controller_replicasets,       &sim_controller_deployment_owners,
+    &sim_controller_replicaset_pods,   NULL,
 };
 
 const sim_proxy_hook sim_proxy_hooks[] = {

@@ -196,10 +196,52 @@ static json_t *pod_claims(const json_t *pod, bool *pending)
 }
 
 struct sched_why {
-	int not_ready, taints, affinity, resources, claims;
+	int not_ready, taints, affinity, resources, pods, claims;
 };
 
-static char *why_text(const struct sched_why *w, size_t nnodes, const char *claim_why)
+/* Counts the active pods bound to each node into the object arg (node -> count); keeps
+ * none (a ctl_list_filter callback, under the store lock). */
+static bool count_bound(const json_t *pod, void *arg)
+{
+	const char *node = ctl_str(pod, "spec.nodeName");
+	const char *phase = ctl_s(pod, "status.phase");
+	if (node && *node && strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0) {
+		json_t *n = json_object_get(arg, node);
+		json_object_set_new(arg, node, json_integer(json_integer_value(n) + 1));
+	}
+	return false;
+}
+
+/* The kubelet's pod limit: allocatable "pods" (when given) bounds the pods bound there. */
+static bool pods_fit(const json_t *node, const json_t *counts)
+{
+	const char *max = ctl_str(node, "status.allocatable.pods");
+	json_t *have = json_object_get(counts, ctl_s(node, "metadata.name"));
+	return !max || json_integer_value(have) < strtol(max, NULL, 10);
+}
+
+/* What the PostFilter plugins add (1.34, 1.35): DRA's "no new claims to deallocate" for
+ * a pod without claims, then preemption's verdict per node: nodes short of room could
+ * be freed by evicting lower-priority pods (there are none), the others cannot. */
+static void postfilter_text(const struct sched_why *w, size_t nnodes, bool has_claims,
+			    struct buf *b)
+{
+	int room = w->resources + w->pods;
+	int hopeless = (int)nnodes - room;
+	if (w->claims || nnodes == 0)
+		return;
+	buf_addf(b, " %spreemption: 0/%zu nodes are available:",
+		 has_claims ? "" : "no new claims to deallocate, ", nnodes);
+	if (room)
+		buf_addf(b, " %d No preemption victims found for incoming pod", room);
+	if (hopeless)
+		buf_addf(b, "%s %d Preemption is not helpful for scheduling", room ? "," : "",
+			 hopeless);
+	buf_adds(b, ".");
+}
+
+static char *why_text(const struct sched_why *w, size_t nnodes, const char *claim_why,
+		      bool has_claims)
 {
 	struct buf b = BUF_INIT;
 	if (nnodes == 0) /* kube-scheduler's words when the cluster has no node at all */
@@ -223,11 +265,16 @@ static char *why_text(const struct sched_why *w, size_t nnodes, const char *clai
 			 w->affinity);
 		sep = ", ";
 	}
-	if (w->resources)
+	if (w->resources) {
 		buf_addf(&b, "%s%d Insufficient extended resources", sep, w->resources);
+		sep = ", ";
+	}
+	if (w->pods)
+		buf_addf(&b, "%s%d Too many pods", sep, w->pods);
 	buf_adds(&b, ".");
 	if (claim_why)
 		buf_addf(&b, " %s", claim_why);
+	postfilter_text(w, nnodes, has_claims, &b);
 	return buf_detach(&b, NULL);
 }
 
@@ -361,6 +408,8 @@ static void schedule(struct sim_api *api, const json_t *pod)
 	json_t *claim_sel =
 	    json_array_size(claims) ? claims_node(api, pod, claims, &claim_why) : json_null();
 	json_t *nodes = ctl_list(api, "", "nodes", NULL);
+	json_t *counts = json_object();
+	json_decref(ctl_list_filter(api, "", "pods", count_bound, counts));
 	json_t *feasible = json_array();
 	struct sched_why w = {0};
 	size_t i;
@@ -377,12 +426,15 @@ static void schedule(struct sim_api *api, const json_t *pod)
 			w.affinity++;
 		else if (!resources_ok(pod, node))
 			w.resources++;
+		else if (!pods_fit(node, counts))
+			w.pods++;
 		else
 			json_array_append(feasible, node);
 	}
 	size_t nf = json_array_size(feasible);
 	if (nf == 0) {
-		char *msg = why_text(&w, json_array_size(nodes), claim_why);
+		char *msg =
+		    why_text(&w, json_array_size(nodes), claim_why, json_array_size(claims) > 0);
 		unschedulable(api, pod, "Unschedulable", msg);
 		free(msg);
 	} else {
@@ -401,6 +453,7 @@ static void schedule(struct sim_api *api, const json_t *pod)
 	free(claim_why);
 	json_decref(claim_sel);
 	json_decref(feasible);
+	json_decref(counts);
 	json_decref(nodes);
 	json_decref(claims);
 }

@@ -24,7 +24,8 @@ enum {
 	B_PEND = 1 << 6,   /* status set to phase Pending on create */
 	B_CREATEONLY = 1 << 7,
 	B_NODELCOL = 1 << 8,
-	B_DRA = 1 << 9, /* versions come from the settings (resource.k8s.io) */
+	B_DRA = 1 << 9,	      /* versions come from the settings (resource.k8s.io) */
+	B_READONLY = 1 << 10, /* get and list only */
 };
 
 struct builtin {
@@ -118,6 +119,26 @@ static const struct builtin builtins[] = {
     {"events.k8s.io", "v1", "events", "Event", B_NS, "ev", NULL, NULL},
     {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview",
      B_CREATEONLY, NULL, NULL, NULL},
+    {"authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview",
+     B_CREATEONLY, NULL, NULL, NULL},
+    {"authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", B_CREATEONLY,
+     NULL, NULL, NULL},
+    {"authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview",
+     B_NS | B_CREATEONLY, NULL, NULL, NULL},
+    {"authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", B_CREATEONLY, NULL,
+     NULL, NULL},
+    {"authentication.k8s.io", "v1", "tokenreviews", "TokenReview", B_CREATEONLY, NULL, NULL, NULL},
+    {"", "v1", "bindings", "Binding", B_NS | B_CREATEONLY, NULL, NULL, NULL},
+    {"", "v1", "componentstatuses", "ComponentStatus", B_READONLY, "cs", NULL, NULL},
+    {"certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest",
+     B_STATUS, "csr", NULL, NULL},
+    {"flowcontrol.apiserver.k8s.io", "v1", "flowschemas", "FlowSchema", B_STATUS, NULL, NULL, NULL},
+    {"flowcontrol.apiserver.k8s.io", "v1", "prioritylevelconfigurations",
+     "PriorityLevelConfiguration", B_STATUS, NULL, NULL, NULL},
+    {"networking.k8s.io", "v1", "ipaddresses", "IPAddress", 0, "ip", NULL, NULL},
+    {"networking.k8s.io", "v1", "servicecidrs", "ServiceCIDR", B_STATUS, NULL, NULL, NULL},
+    {"storage.k8s.io", "v1", "volumeattributesclasses", "VolumeAttributesClass", 0, "vac", NULL,
+     NULL},
 };
 
 char **sim_strv_split(const char *csv)
@@ -207,6 +228,8 @@ static struct sim_rtype *rtype_from_builtin(const struct builtin *b, char *const
 	rt->verbs = SIM_ALL_VERBS;
 	if (b->flags & B_CREATEONLY)
 		rt->verbs = SIM_CREATE;
+	if (b->flags & B_READONLY)
+		rt->verbs = SIM_GET | SIM_LIST;
 	if (b->flags & B_NODELCOL)
 		rt->verbs &= ~(unsigned)SIM_DELETECOLLECTION;
 	rt->name_rule = (b->flags & B_LABEL)  ? SIM_NAME_LABEL

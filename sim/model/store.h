@@ -68,6 +68,10 @@ struct sim_api {
 	/* the controllers that commits queue work for (NULL-terminated; set at creation) */
 	const struct sim_controller *const *controllers;
 	struct sim_ctl_item *q_head, *q_tail;
+	/* the scenario's objects: written up to scenario_rv, while scenario_loading (the
+	 * workload controllers leave them as loaded: controllers/deployment.c) */
+	bool scenario_loading;
+	uint64_t scenario_rv;
 	/* the simulated controllers' scan marks (controllers/ctl_util.h: ctl_scan) */
 	uint64_t ctl_marks[4];
 };

@@ -152,3 +152,12 @@ size_t sim_api_count(struct sim_api *api)
 	pthread_mutex_unlock(&api->mu);
 	return n;
 }
+
+void sim_api_scenario_mark(struct sim_api *api, bool loading)
+{
+	pthread_mutex_lock(&api->mu);
+	api->scenario_loading = loading;
+	if (!loading)
+		api->scenario_rv = api->rv;
+	pthread_mutex_unlock(&api->mu);
+}

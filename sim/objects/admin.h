@@ -5,6 +5,7 @@
 #define KAIC_SIM_OBJECTS_ADMIN_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sim.h"
@@ -24,6 +25,9 @@ int sim_api_delete(struct sim_api *api, const char *group, const char *resource,
 		   const char *name);
 /* A new array of all objects of group/resource (any namespace), each a deep copy. */
 json_t *sim_api_list(struct sim_api *api, const char *group, const char *resource);
+/* Marks the scenario's load: loading true at its start; false at its end records that
+ * every object written so far is the scenario's (store.h: scenario_rv). */
+void sim_api_scenario_mark(struct sim_api *api, bool loading);
 /* Number of objects in the store. */
 size_t sim_api_count(struct sim_api *api);
 

@@ -44,6 +44,56 @@ static json_t *condition(const char *type, const char *status, const char *reaso
 			 "lastTransitionTime", now, "reason", reason, "message", msg);
 }
 
+#define APPROVAL "api-approved.kubernetes.io"
+#define KEP_1111 "see https://github.com/kubernetes/enhancements/pull/1111"
+
+/* GetAPIApprovalState: 0 missing, 1 invalid, 2 approved or bypassed ("unapproved…"). */
+static int approval_state(const json_t *crd, const char **value)
+{
+	json_t *ann = json_object_get(json_object_get(crd, "metadata"), "annotations");
+	*value = json_string_value(json_object_get(ann, APPROVAL));
+	if (!*value)
+		return 0;
+	if (!strncmp(*value, "unapproved", 10))
+		return 2;
+	/* url.ParseRequestURI: an absolute URL or an absolute path */
+	const char *colon = strchr(*value, ':');
+	bool url =
+	    **value == '/' || (colon && colon > *value && colon[1] == '/' && colon[2] == '/');
+	return url && !strpbrk(*value, " \t") ? 2 : 1;
+}
+
+/* validateAPIApproval: a CRD of a protected group (k8s.io, kubernetes.io and their
+ * subdomains) needs the approval annotation, unless an update leaves its state as it was. */
+static int check_approval(const json_t *crd, const json_t *old, const char *group,
+			  struct sim_response *resp)
+{
+	size_t n = strlen(group);
+	bool protected_group = !strcmp(group, "k8s.io") || !strcmp(group, "kubernetes.io") ||
+			       (n > 7 && !strcmp(group + n - 7, ".k8s.io")) ||
+			       (n > 14 && !strcmp(group + n - 14, ".kubernetes.io"));
+	const char *value, *old_value;
+	int state = approval_state(crd, &value);
+	if (!protected_group || state == 2 || (old && approval_state(old, &old_value) == state))
+		return 0;
+	const char *name = sim_meta_str(crd, "name");
+	if (state == 0) {
+		crd_invalid(
+		    resp, name, "metadata.annotations[" APPROVAL "]",
+		    "Required value: protected groups must have approval annotation \"" APPROVAL
+		    "\", " KEP_1111);
+	} else {
+		char *detail =
+		    xasprintf("Invalid value: \"%s\": protected groups must have approval "
+			      "annotation \"" APPROVAL "\" with either a URL or a reason "
+			      "starting with \"unapproved\", " KEP_1111,
+			      value);
+		crd_invalid(resp, name, "metadata.annotations[" APPROVAL "]", detail);
+		free(detail);
+	}
+	return -1;
+}
+
 int sim_crd_prepare(struct sim_api *api, json_t *crd, const json_t *old, struct sim_response *resp)
 {
 	const char *name = sim_meta_str(crd, "name");
@@ -71,6 +121,8 @@ int sim_crd_prepare(struct sim_api *api, json_t *crd, const json_t *old, struct 
 		return crd_invalid(resp, name, "metadata.name",
 				   "Invalid value: must be spec.names.plural+\".\"+spec.group"),
 		       -1;
+	if (check_approval(crd, old, group, resp) < 0)
+		return -1;
 	size_t storage = 0, i;
 	json_t *v;
 	const char *storage_name = NULL;

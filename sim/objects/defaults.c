@@ -29,6 +29,78 @@ static json_t *spec_of(json_t *obj)
 	return spec;
 }
 
+/* The conversion of a v1 PodSpec (templates too): serviceAccountName from the deprecated
+ * serviceAccount when empty, and serviceAccount mirrors serviceAccountName. */
+static void service_account_fields(json_t *spec)
+{
+	json_t *name = json_object_get(spec, "serviceAccountName");
+	json_t *old = json_object_get(spec, "serviceAccount");
+	if ((!json_is_string(name) || !json_string_length(name)) && json_is_string(old) &&
+	    json_string_length(old))
+		json_object_set(spec, "serviceAccountName", old);
+	name = json_object_get(spec, "serviceAccountName");
+	if (json_is_string(name) && json_string_length(name))
+		json_object_set(spec, "serviceAccount", name);
+}
+
+/* SetDefaults_*VolumeSource: file modes 0644, hostPath type "" (HostPathUnset). */
+static void volume_defaults(json_t *volumes)
+{
+	static const char *const modes[] = {"configMap", "secret", "downwardAPI", "projected",
+					    NULL};
+	size_t i;
+	json_t *v;
+	json_array_foreach(volumes, i, v) {
+		for (size_t k = 0; modes[k]; k++)
+			set_default(json_object_get(v, modes[k]), "defaultMode", json_integer(420));
+		set_default(json_object_get(v, "hostPath"), "type", json_string(""));
+	}
+}
+
+/* GetPodQOS: BestEffort without requests and limits, Guaranteed when every container's
+ * cpu and memory limits are set and equal to its requests, else Burstable. */
+static const char *qos_class(const json_t *spec)
+{
+	bool any = false, guaranteed = true;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(spec, "containers"), i, c) {
+		json_t *req = json_object_get(json_object_get(c, "resources"), "requests");
+		json_t *lim = json_object_get(json_object_get(c, "resources"), "limits");
+		any = any || json_object_size(req) || json_object_size(lim);
+		static const char *const res[] = {"cpu", "memory"};
+		for (size_t r = 0; r < 2; r++) {
+			json_t *l = json_object_get(lim, res[r]);
+			json_t *q = json_object_get(req, res[r]);
+			if (!l || (q && !json_equal(q, l)))
+				guaranteed = false;
+		}
+	}
+	return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
+}
+
+/* What defaulting and the Priority admission plugin add to a pod (not to templates), and
+ * the status fields a stored status implies. */
+static void pod_defaults(json_t *obj)
+{
+	json_t *spec = spec_of(obj);
+	set_default(spec, "enableServiceLinks", json_true());
+	set_default(spec, "preemptionPolicy", json_string("PreemptLowerPriority"));
+	set_default(spec, "priority", json_integer(0));
+	json_t *st = json_object_get(obj, "status");
+	if (!json_is_object(st))
+		return;
+	set_default(st, "qosClass", json_string(qos_class(spec)));
+	json_t *ip = json_object_get(st, "podIP");
+	if (json_is_string(ip))
+		set_default(st, "podIPs", json_pack("[{s:O}]", "ip", ip));
+	size_t i;
+	json_t *cs;
+	json_array_foreach(json_object_get(st, "containerStatuses"), i, cs) {
+		set_default(cs, "lastState", json_object());
+	}
+}
+
 static void pod_spec_defaults(json_t *spec)
 {
 	if (!json_is_object(spec))
@@ -37,15 +109,6 @@ static void pod_spec_defaults(json_t *spec)
 	set_default(spec, "schedulerName", json_string("default-scheduler"));
 	set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
 	set_default(spec, "terminationGracePeriodSeconds", json_integer(30));
-	json_t *sa = json_object_get(spec, "serviceAccountName");
-	if (!sa)
-		sa = json_object_get(spec, "serviceAccount");
-	if (!sa)
-		sa = json_string("default");
-	else
-		json_incref(sa);
-	set_default(spec, "serviceAccountName", json_incref(sa));
-	set_default(spec, "serviceAccount", sa);
 	static const char *const lists[] = {"containers", "initContainers", NULL};
 	for (size_t l = 0; lists[l]; l++) {
 		size_t i;
@@ -61,8 +124,28 @@ static void pod_spec_defaults(json_t *spec)
 			set_default(c, "terminationMessagePath",
 				    json_string("/dev/termination-log"));
 			set_default(c, "terminationMessagePolicy", json_string("File"));
+			/* a Go struct, never omitted */
+			set_default(c, "resources", json_object());
+			size_t j;
+			json_t *port;
+			json_array_foreach(json_object_get(c, "ports"), j, port) {
+				set_default(port, "protocol", json_string("TCP"));
+			}
 		}
 	}
+	set_default(spec, "securityContext", json_object());
+	volume_defaults(json_object_get(spec, "volumes"));
+	service_account_fields(spec);
+}
+
+/* The ServiceAccount admission plugin: a pod (not a template) that names no account
+ * runs as "default". */
+static void pod_service_account(json_t *spec)
+{
+	json_t *name = json_object_get(spec, "serviceAccountName");
+	if (!json_is_string(name) || !json_string_length(name))
+		json_object_set_new(spec, "serviceAccountName", json_string("default"));
+	service_account_fields(spec);
 }
 
 static void service_defaults(struct sim_api *api, json_t *obj)
@@ -84,7 +167,9 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 			    json_pack("[O]", json_object_get(spec, "clusterIP")));
 		set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
 		set_default(spec, "ipFamilyPolicy", json_string("SingleStack"));
+		set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
 	}
+	set_default(obj, "status", json_pack("{s:{}}", "loadBalancer"));
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(spec, "ports"), i, p) {
@@ -95,17 +180,53 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 	}
 }
 
+/* The object at key of o, created ({}) when absent or not an object. */
+static json_t *object_at(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(o, key, v);
+	}
+	return v;
+}
+
+/* SetDefaults_Deployment: a strategy sent empty ({}, as kubectl create sends it) too. */
+static void deployment_strategy(json_t *spec)
+{
+	json_t *st = object_at(spec, "strategy");
+	set_default(st, "type", json_string("RollingUpdate"));
+	const char *type = json_string_value(json_object_get(st, "type"));
+	if (!type || strcmp(type, "RollingUpdate") != 0)
+		return;
+	json_t *ru = object_at(st, "rollingUpdate");
+	set_default(ru, "maxUnavailable", json_string("25%"));
+	set_default(ru, "maxSurge", json_string("25%"));
+}
+
 static void workload_defaults(const struct sim_rtype *rt, json_t *obj)
 {
 	json_t *spec = spec_of(obj);
-	if (strcmp(rt->resource, "daemonsets") != 0)
+	const char *r = rt->resource;
+	if (strcmp(r, "daemonsets") != 0)
 		set_default(spec, "replicas", json_integer(1));
-	set_default(spec, "revisionHistoryLimit", json_integer(10));
-	if (!strcmp(rt->resource, "deployments")) {
+	if (strcmp(r, "replicasets") != 0)
+		set_default(spec, "revisionHistoryLimit", json_integer(10));
+	if (!strcmp(r, "deployments")) {
 		set_default(spec, "progressDeadlineSeconds", json_integer(600));
-		set_default(spec, "strategy",
-			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate",
-				      "rollingUpdate", "maxUnavailable", "25%", "maxSurge", "25%"));
+		deployment_strategy(spec);
+	} else if (!strcmp(r, "statefulsets")) {
+		set_default(spec, "podManagementPolicy", json_string("OrderedReady"));
+		set_default(spec, "updateStrategy",
+			    json_pack("{s:s, s:{s:i}}", "type", "RollingUpdate", "rollingUpdate",
+				      "partition", 0));
+		set_default(
+		    spec, "persistentVolumeClaimRetentionPolicy",
+		    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled", "Retain"));
+	} else if (!strcmp(r, "daemonsets")) {
+		set_default(spec, "updateStrategy",
+			    json_pack("{s:s, s:{s:i, s:i}}", "type", "RollingUpdate",
+				      "rollingUpdate", "maxUnavailable", 1, "maxSurge", 0));
 	}
 	pod_spec_defaults(json_object_get(json_object_get(spec, "template"), "spec"));
 }
@@ -124,12 +245,46 @@ static void job_defaults(json_t *obj)
 	pod_spec_defaults(json_object_get(json_object_get(spec, "template"), "spec"));
 }
 
+static void csidriver_defaults(json_t *spec)
+{
+	set_default(spec, "attachRequired", json_true());
+	set_default(spec, "podInfoOnMount", json_false());
+	set_default(spec, "requiresRepublish", json_false());
+	set_default(spec, "storageCapacity", json_false());
+	set_default(spec, "seLinuxMount", json_false());
+	set_default(spec, "fsGroupPolicy", json_string("ReadWriteOnceWithFSType"));
+	set_default(spec, "volumeLifecycleModes", json_pack("[s]", "Persistent"));
+}
+
+/* admissionregistration/v1 webhook defaults. */
+static void webhook_defaults(json_t *obj, bool mutating)
+{
+	size_t i, j;
+	json_t *w, *rule;
+	json_array_foreach(json_object_get(obj, "webhooks"), i, w) {
+		set_default(w, "failurePolicy", json_string("Fail"));
+		set_default(w, "matchPolicy", json_string("Equivalent"));
+		set_default(w, "namespaceSelector", json_object());
+		set_default(w, "objectSelector", json_object());
+		set_default(w, "timeoutSeconds", json_integer(10));
+		if (mutating)
+			set_default(w, "reinvocationPolicy", json_string("Never"));
+		json_array_foreach(json_object_get(w, "rules"), j, rule) {
+			set_default(rule, "scope", json_string("*"));
+		}
+		json_t *svc = json_object_get(json_object_get(w, "clientConfig"), "service");
+		set_default(svc, "port", json_integer(443));
+	}
+}
+
 void sim_defaults_apply(struct sim_api *api, const struct sim_rtype *rt, json_t *obj)
 {
 	const char *r = rt->resource;
 	if (!strcmp(rt->group, "")) {
 		if (!strcmp(r, "pods")) {
 			pod_spec_defaults(spec_of(obj));
+			pod_service_account(spec_of(obj));
+			pod_defaults(obj);
 		} else if (!strcmp(r, "services")) {
 			service_defaults(api, obj);
 		} else if (!strcmp(r, "namespaces")) {
@@ -147,6 +302,13 @@ void sim_defaults_apply(struct sim_api *api, const struct sim_rtype *rt, json_t 
 		workload_defaults(rt, obj);
 	} else if (!strcmp(rt->group, "batch") && !strcmp(r, "jobs")) {
 		job_defaults(obj);
+	} else if (!strcmp(rt->group, "storage.k8s.io") && !strcmp(r, "csidrivers")) {
+		csidriver_defaults(spec_of(obj));
+	} else if (!strcmp(rt->group, "admissionregistration.k8s.io") &&
+		   strstr(r, "webhookconfigurations")) {
+		webhook_defaults(obj, !strncmp(r, "mutating", 8));
+	} else if (!strcmp(rt->group, "apiextensions.k8s.io")) {
+		set_default(spec_of(obj), "conversion", json_pack("{s:s}", "strategy", "None"));
 	}
 	json_t *md = json_object_get(obj, "metadata");
 	json_t *labels = json_object_get(md, "labels");

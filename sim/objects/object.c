@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/meta.h"
+#include "base/protobuf.h"
 #include "base/status.h"
 #include "model/registry.h"
 #include "model/store.h"
@@ -222,6 +223,8 @@ int sim_obj_create(struct sim_api *api, struct sim_rtype *rt, json_t *obj, bool 
 	if (from_http)
 		reset_status(rt, obj);
 	sim_defaults_apply(api, rt, obj);
+	if (!rt->crd)
+		sim_pb_prune(obj); /* the empty omitempty fields Go's types drop */
 	bool is_crd = !strcmp(rt->group, "apiextensions.k8s.io");
 	if (is_crd && sim_crd_prepare(api, obj, NULL, resp) < 0)
 		goto out;

@@ -272,9 +272,11 @@ void sim_rbac_seed(struct sim_api *api)
 			    "/openapi/*", "/readyz", "/version", "verbs", "get"),
 		  "system:authenticated", NULL);
 	seed_pair(api, "system:basic-user",
-		  json_pack("[{s:[s], s:[s,s], s:[s]}]", "apiGroups", "authorization.k8s.io",
-			    "resources", "selfsubjectaccessreviews", "selfsubjectrulesreviews",
-			    "verbs", "create"),
+		  json_pack("[{s:[s], s:[s], s:[s]}, {s:[s], s:[s,s], s:[s]}]", "apiGroups",
+			    "authentication.k8s.io", "resources", "selfsubjectreviews", "verbs",
+			    "create", "apiGroups", "authorization.k8s.io", "resources",
+			    "selfsubjectaccessreviews", "selfsubjectrulesreviews", "verbs",
+			    "create"),
 		  "system:authenticated", NULL);
 	seed_pair(api, "system:public-info-viewer",
 		  json_pack("[{s:[s,s,s,s,s], s:[s]}]", "nonResourceURLs", "/healthz", "/livez",

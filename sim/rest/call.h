@@ -25,6 +25,10 @@ struct sim_call {
 };
 /* Sets the answer of c (steals v). */
 void sim_call_answer(struct sim_call *c, int status, json_t *v);
+/* Decodes the request body by its content type: JSON (the default), YAML (one
+ * document) or Kubernetes protobuf (base/protobuf.h); want_object: it must be an
+ * object. NULL with the API server's error in resp (400, 415). */
+json_t *sim_call_body(struct sim_call *c, struct sim_response *resp, bool want_object);
 /* The query parameter key of req, or NULL. */
 const char *sim_query(const struct sim_request *req, const char *key);
 /* Whether the query parameter key is "true" or "1". */

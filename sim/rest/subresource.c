@@ -14,7 +14,6 @@
 #include "model/select.h"
 #include "model/store.h"
 #include "objects/object.h"
-#include "objects/rbac.h"
 #include "rest/call.h"
 #include "sim.h"
 #include "util/buf.h"
@@ -93,13 +92,20 @@ static void scale_write(struct sim_call *c, long i, struct sim_response *resp)
 	const json_t *obj = c->rt->coll.v[i].obj;
 	json_t *scale = scale_of(c->rt, obj);
 	json_t *body = NULL;
-	json_error_t err;
-	body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &err);
-	if (!json_is_object(body)) {
+	if (strcmp(c->req->method, "PATCH") != 0) {
+		body = sim_call_body(c, resp, true);
+	} else {
+		json_error_t err;
+		body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &err);
+		if (!json_is_object(body)) {
+			json_decref(body);
+			body = NULL;
+			sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
+					 "couldn't decode the Scale body: %s", err.text);
+		}
+	}
+	if (!body) {
 		json_decref(scale);
-		json_decref(body);
-		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "couldn't decode the Scale body: %s", err.text);
 		return;
 	}
 	json_t *next = body;
@@ -150,7 +156,9 @@ static json_t *success(int code)
 
 static void pod_binding(struct sim_call *c, long i, struct sim_response *resp)
 {
-	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, NULL);
+	json_t *body = sim_call_body(c, resp, true);
+	if (!body)
+		return;
 	const char *node =
 	    json_string_value(json_object_get(json_object_get(body, "target"), "name"));
 	if (!node) {
@@ -178,13 +186,9 @@ static void pod_binding(struct sim_call *c, long i, struct sim_response *resp)
 
 static void ns_finalize(struct sim_call *c, long i, struct sim_response *resp)
 {
-	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, NULL);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "the body must be a Namespace");
+	json_t *body = sim_call_body(c, resp, true);
+	if (!body)
 		return;
-	}
 	json_t *fin = json_object_get(json_object_get(body, "spec"), "finalizers");
 	json_t *next = set_path(c->rt->coll.v[i].obj, "spec.finalizers",
 				fin ? json_deep_copy(fin) : json_array());
@@ -239,51 +243,23 @@ void sim_call_subresource(struct sim_call *c, struct sim_response *resp)
 	}
 }
 
-/* SelfSubjectAccessReview: answers whether the caller may do what spec asks. */
-void sim_call_ssar(struct sim_call *c, struct sim_response *resp)
+/* POST .../namespaces/NS/bindings: a Binding named after the pod binds it (what the
+ * scheduler posts to pods/NAME/binding). */
+void sim_call_bindings(struct sim_call *c, struct sim_response *resp)
 {
-	json_error_t err;
-	json_t *body = json_loadb(c->req->body ? c->req->body : "", c->req->body_len, 0, &err);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		sim_status_error(resp, 400, "BadRequest", NULL, NULL, NULL,
-				 "couldn't get version/kind; json parse error: %s", err.text);
+	json_t *body = sim_call_body(c, resp, true);
+	if (!body)
 		return;
+	const char *name = sim_meta_str(body, "name");
+	struct sim_rtype *pods = sim_registry_find(&c->api->reg, "", "pods");
+	long i = name && pods ? sim_coll_find(&pods->coll, c->ns, name) : -1;
+	if (i < 0) {
+		sim_status_error(resp, 404, "NotFound", "", "pods", name ? name : "",
+				 "pods \"%s\" not found", name ? name : "");
+	} else {
+		c->rt = pods;
+		c->name = pods->coll.v[i].name;
+		pod_binding(c, i, resp);
 	}
-	json_t *spec = json_object_get(body, "spec");
-	json_t *ra = json_object_get(spec, "resourceAttributes");
-	json_t *nra = json_object_get(spec, "nonResourceAttributes");
-	struct sim_authz a = {0};
-	if (ra) {
-		a.verb = json_string_value(json_object_get(ra, "verb"));
-		a.group = json_string_value(json_object_get(ra, "group"));
-		a.resource = json_string_value(json_object_get(ra, "resource"));
-		a.subresource = json_string_value(json_object_get(ra, "subresource"));
-		a.ns = json_string_value(json_object_get(ra, "namespace"));
-		a.name = json_string_value(json_object_get(ra, "name"));
-		if (!a.resource)
-			a.resource = "";
-	} else if (nra) {
-		a.verb = json_string_value(json_object_get(nra, "verb"));
-		a.path = json_string_value(json_object_get(nra, "path"));
-	}
-	if (!a.verb || (!ra && !a.path)) {
-		json_decref(body);
-		sim_status_error(resp, 422, "Invalid", "authorization.k8s.io",
-				 "SelfSubjectAccessReview", "",
-				 "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: "
-				 "spec.resourceAttributes: Invalid value: \"null\": exactly one of "
-				 "nonResourceAttributes or resourceAttributes must be specified");
-		return;
-	}
-	if (!a.group)
-		a.group = "";
-	bool ok = sim_rbac_allowed(c->api, c->req->who, &a);
-	json_t *st = json_pack("{s:b}", "allowed", ok);
-	if (!ok)
-		json_object_set_new(st, "reason", json_string(""));
-	json_object_set_new(body, "status", st);
-	json_object_set_new(body, "apiVersion", json_string("authorization.k8s.io/v1"));
-	json_object_set_new(body, "kind", json_string("SelfSubjectAccessReview"));
-	sim_call_answer(c, 201, body);
+	json_decref(body);
 }

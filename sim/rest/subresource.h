@@ -7,7 +7,7 @@
 #include "sim.h"
 
 void sim_call_subresource(struct sim_call *c, struct sim_response *resp);
-/* Answers a SelfSubjectAccessReview create from the RBAC objects. */
-void sim_call_ssar(struct sim_call *c, struct sim_response *resp);
+/* POST of a core/v1 Binding to NS/bindings: binds the pod it names. */
+void sim_call_bindings(struct sim_call *c, struct sim_response *resp);
 
 #endif

@@ -179,14 +179,137 @@ static json_t *service_row(const json_t *o)
 	return row;
 }
 
+/* metav1.LabelSelector as labels.Selector's String(): requirements sorted by key. */
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void selector_string(const json_t *sel, struct buf *out)
+{
+	size_t n = json_object_size(json_object_get(sel, "matchLabels")) +
+		   json_array_size(json_object_get(sel, "matchExpressions"));
+	char **req = xcalloc(n + 1, sizeof(char *));
+	size_t k = 0, i, j;
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(sel, "matchLabels"), key, v) {
+		req[k++] =
+		    xasprintf("%s=%s", key, json_string_value(v) ? json_string_value(v) : "");
+	}
+	json_array_foreach(json_object_get(sel, "matchExpressions"), i, v) {
+		const char *op = str(v, "operator", ""), *ek = str(v, "key", "");
+		size_t nv = json_array_size(json_object_get(v, "values"));
+		char **vals = xcalloc(nv + 1, sizeof(char *));
+		json_t *x;
+		json_array_foreach(json_object_get(v, "values"), j, x) {
+			vals[j] = (char *)(json_string_value(x) ? json_string_value(x) : "");
+		}
+		qsort(vals, nv, sizeof(char *), by_key);
+		struct buf b = BUF_INIT;
+		for (j = 0; j < nv; j++)
+			buf_addf(&b, "%s%s", j ? "," : "", vals[j]);
+		if (!strcmp(op, "In") || !strcmp(op, "NotIn"))
+			req[k++] = xasprintf("%s %s (%s)", ek, !strcmp(op, "In") ? "in" : "notin",
+					     b.data ? b.data : "");
+		else
+			req[k++] = xasprintf("%s%s", !strcmp(op, "DoesNotExist") ? "!" : "", ek);
+		buf_release(&b);
+		free(vals);
+	}
+	qsort(req, k, sizeof(char *), by_key);
+	for (i = 0; i < k; i++) {
+		buf_addf(out, "%s%s", i ? "," : "", req[i]);
+		free(req[i]);
+	}
+	free(req);
+}
+
+/* The wide cells of workloads: CONTAINERS, IMAGES, SELECTOR. */
+static void workload_wide(const json_t *o, json_t *row)
+{
+	struct buf names = BUF_INIT, images = BUF_INIT, sel = BUF_INIT;
+	size_t i;
+	json_t *c;
+	json_array_foreach(at(o, "spec.template.spec.containers"), i, c) {
+		buf_addf(&names, "%s%s", i ? "," : "", str(c, "name", ""));
+		buf_addf(&images, "%s%s", i ? "," : "", str(c, "image", ""));
+	}
+	selector_string(at(o, "spec.selector"), &sel);
+	json_array_append_new(row, json_string(names.data ? names.data : ""));
+	json_array_append_new(row, json_string(images.data ? images.data : ""));
+	json_array_append_new(row, json_string(sel.data ? sel.data : ""));
+	buf_release(&names);
+	buf_release(&images);
+	buf_release(&sel);
+}
+
 static json_t *deployment_row(const json_t *o)
 {
 	char ready[48];
 	snprintf(ready, sizeof(ready), "%lld/%lld", (long long)num(o, "status.readyReplicas"),
 		 (long long)num(o, "spec.replicas"));
-	return json_pack("[s, s, I, I, o]", str(o, "metadata.name", ""), ready,
-			 num(o, "status.updatedReplicas"), num(o, "status.availableReplicas"),
-			 age_cell(o));
+	json_t *row = json_pack("[s, s, I, I, o]", str(o, "metadata.name", ""), ready,
+				num(o, "status.updatedReplicas"),
+				num(o, "status.availableReplicas"), age_cell(o));
+	workload_wide(o, row);
+	return row;
+}
+
+static json_t *replicaset_row(const json_t *o)
+{
+	json_t *row =
+	    json_pack("[s, I, I, I, o]", str(o, "metadata.name", ""), num(o, "spec.replicas"),
+		      num(o, "status.replicas"), num(o, "status.readyReplicas"), age_cell(o));
+	workload_wide(o, row);
+	return row;
+}
+
+static json_t *age_of(const char *ts)
+{
+	char *a = human_age(ts);
+	json_t *s = json_string(a);
+	free(a);
+	return s;
+}
+
+/* core/v1 Events as the API server prints them (wide: every column). */
+static json_t *event_row(const json_t *o)
+{
+	const char *first = str(o, "firstTimestamp", str(o, "eventTime", NULL));
+	const char *last = str(o, "lastTimestamp", first);
+	json_int_t count = num(o, "count");
+	if (at(o, "series")) {
+		last = str(o, "series.lastObservedTime", last);
+		count = num(o, "series.count");
+	} else if (count == 0) {
+		count = 1;
+	}
+	const char *kind = str(o, "involvedObject.kind", "");
+	char *lower = xstrdup(kind);
+	for (char *p = lower; *p; p++)
+		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+	const char *name = str(o, "involvedObject.name", NULL);
+	char *target = name ? xasprintf("%s/%s", lower, name) : xstrdup(lower);
+	const char *comp = str(o, "source.component", str(o, "reportingComponent", ""));
+	const char *host = str(o, "source.host", str(o, "reportingInstance", ""));
+	char *source = *host ? xasprintf("%s, %s", comp, host) : xstrdup(comp);
+	/* strings.TrimSpace of the message */
+	const char *msg = str(o, "message", "");
+	while (*msg == ' ' || *msg == '\t' || *msg == '\n' || *msg == '\r')
+		msg++;
+	size_t mlen = strlen(msg);
+	while (mlen && strchr(" \t\n\r", msg[mlen - 1]))
+		mlen--;
+	json_t *row = json_pack(
+	    "[o, s, s, s, s, s, s%, o, I, s]", last ? age_of(last) : json_string("<unknown>"),
+	    str(o, "type", ""), str(o, "reason", ""), target,
+	    str(o, "involvedObject.fieldPath", ""), source, msg, mlen,
+	    first ? age_of(first) : json_string("<unknown>"), count, str(o, "metadata.name", ""));
+	free(lower);
+	free(target);
+	free(source);
+	return row;
 }
 
 static json_t *data_row(const json_t *o, bool secret)
@@ -225,7 +348,7 @@ static json_t *crd_cell(const json_t *o, const json_t *column)
 	return r;
 }
 
-enum kind { K_GENERIC, K_NODE, K_POD, K_SVC, K_DEPLOY, K_CM, K_SECRET, K_NS, K_CRD };
+enum kind { K_GENERIC, K_NODE, K_POD, K_SVC, K_DEPLOY, K_RS, K_CM, K_SECRET, K_NS, K_EVENT, K_CRD };
 
 static enum kind kind_of(const struct sim_rtype *rt)
 {
@@ -233,6 +356,8 @@ static enum kind kind_of(const struct sim_rtype *rt)
 		return K_CRD;
 	if (!strcmp(rt->group, "apps") && !strcmp(rt->resource, "deployments"))
 		return K_DEPLOY;
+	if (!strcmp(rt->group, "apps") && !strcmp(rt->resource, "replicasets"))
+		return K_RS;
 	if (*rt->group)
 		return K_GENERIC;
 	static const struct {
@@ -240,7 +365,7 @@ static enum kind kind_of(const struct sim_rtype *rt)
 		enum kind k;
 	} core[] = {{"nodes", K_NODE},	  {"pods", K_POD},	 {"services", K_SVC},
 		    {"configmaps", K_CM}, {"secrets", K_SECRET}, {"namespaces", K_NS},
-		    {NULL, K_GENERIC}};
+		    {"events", K_EVENT},  {NULL, K_GENERIC}};
 	for (size_t i = 0; core[i].r; i++)
 		if (!strcmp(rt->resource, core[i].r))
 			return core[i].k;
@@ -269,9 +394,25 @@ static json_t *columns(const struct sim_rtype *rt, enum kind k)
 				 col("External-IP", "string", 0), col("Port(s)", "string", 0),
 				 col("Age", "string", 0));
 	case K_DEPLOY:
-		return json_pack("[o,o,o,o,o]", col("Name", "string", 0), col("Ready", "string", 0),
-				 col("Up-to-date", "integer", 0), col("Available", "integer", 0),
-				 col("Age", "string", 0));
+		return json_pack("[o,o,o,o,o,o,o,o]", col("Name", "string", 0),
+				 col("Ready", "string", 0), col("Up-to-date", "integer", 0),
+				 col("Available", "integer", 0), col("Age", "string", 0),
+				 col("Containers", "string", 1), col("Images", "string", 1),
+				 col("Selector", "string", 1));
+	case K_RS:
+		return json_pack("[o,o,o,o,o,o,o,o]", col("Name", "string", 0),
+				 col("Desired", "integer", 0), col("Current", "integer", 0),
+				 col("Ready", "integer", 0), col("Age", "string", 0),
+				 col("Containers", "string", 1), col("Images", "string", 1),
+				 col("Selector", "string", 1));
+	case K_EVENT: {
+		json_t *name = col("Name", "string", 1);
+		return json_pack("[o,o,o,o,o,o,o,o,o,o]", col("Last Seen", "string", 0),
+				 col("Type", "string", 0), col("Reason", "string", 0),
+				 col("Object", "string", 0), col("Subobject", "string", 1),
+				 col("Source", "string", 1), col("Message", "string", 0),
+				 col("First Seen", "string", 1), col("Count", "string", 1), name);
+	}
 	case K_CM:
 		return json_pack("[o,o,o]", col("Name", "string", 0), col("Data", "integer", 0),
 				 col("Age", "string", 0));
@@ -310,6 +451,10 @@ static json_t *cells(const struct sim_rtype *rt, enum kind k, const json_t *o)
 		return service_row(o);
 	case K_DEPLOY:
 		return deployment_row(o);
+	case K_RS:
+		return replicaset_row(o);
+	case K_EVENT:
+		return event_row(o);
 	case K_CM:
 		return data_row(o, false);
 	case K_SECRET:

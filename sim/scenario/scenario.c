@@ -551,6 +551,7 @@ int sim_scenario_load(struct sim_api *api, const char *dir, const struct sim_set
 		      char **cause)
 {
 	struct manifests m = {0};
+	sim_api_scenario_mark(api, true);
 	int rc = dirwalk(dir, collect, &m, cause);
 
 	if (rc == 0 && m.nfiles > 1)
@@ -562,5 +563,7 @@ int sim_scenario_load(struct sim_api *api, const char *dir, const struct sim_set
 	manifests_release(&m);
 	if (rc == 0 && s && s->large)
 		rc = sim_large_generate(api, s, cause);
+	/* what the scenario holds stays as loaded until written through the API */
+	sim_api_scenario_mark(api, false);
 	return rc;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # sim_kubectl: the real kubectl against kaic-sim (scenario tests/data/sim-basic): version,
-# get, api-resources with a CRD, apply, patch, label, delete, watch, wait, raw discovery,
-# pagination over 500 pods and a Forbidden answer for a restricted token.
+# get, api-resources with a CRD, create (kubectl sends protobuf), apply, patch, label,
+# delete, watch, wait, raw discovery, pagination over 500 pods, auth can-i and a
+# Forbidden answer for a restricted token.
 . "$TOP/tests/integration/lib.sh"
 command -v kubectl >/dev/null || skip "kubectl is not installed"
 
@@ -38,6 +39,21 @@ expect '^blue-widget ' "get widgets lists blue-widget"
 k get wd blue-widget -n team-a -o 'jsonpath={.spec.color}/{.spec.size}' || fail "get widget"
 [ "$(cat "$out")" = "blue/3" ] || fail "custom resource fields: $(cat "$out")"
 pass "kubectl get of a custom resource"
+
+# kubectl create sends protobuf bodies (application/vnd.kubernetes.protobuf) for these
+k create namespace sim-created || fail "create namespace: $(cat "$out")"
+expect '^namespace/sim-created created$' "create namespace"
+k create configmap cm1 -n team-a --from-literal=a=b || fail "create configmap: $(cat "$out")"
+expect '^configmap/cm1 created$' "create configmap"
+k get configmap cm1 -n team-a -o 'jsonpath={.data.a}' || fail "get cm1"
+[ "$(cat "$out")" = "b" ] || fail "created configmap data: $(cat "$out")"
+k create deployment dep1 -n team-a --image=registry.example.com/app:1.0 ||
+	fail "create deployment: $(cat "$out")"
+expect '^deployment\.apps/dep1 created$' "create deployment"
+k get deployment dep1 -n team-a -o 'jsonpath={.spec.selector.matchLabels.app}/{.spec.template.spec.containers[0].image}' ||
+	fail "get dep1"
+[ "$(cat "$out")" = "dep1/registry.example.com/app:1.0" ] || fail "created deployment: $(cat "$out")"
+pass "kubectl create namespace|configmap|deployment (protobuf bodies)"
 
 cat >"$SIM_DIR/app.yaml" <<'EOF'
 apiVersion: v1
@@ -169,6 +185,17 @@ k --kubeconfig="$SIM_DIR/restricted" get secrets -n team-a && fail "secrets were
 expect '^Error from server \(Forbidden\): secrets is forbidden: User "restricted" cannot list resource "secrets" in API group "" in the namespace "team-a"' \
 	"kubectl's Forbidden message"
 pass "a forbidden request gets kubectl's Forbidden message"
+
+# auth can-i: a SelfSubjectAccessReview (protobuf) answered from the RBAC objects
+k auth can-i list pods -n team-a || fail "admin can-i list pods: $(cat "$out")"
+expect '^yes$' "admin may list pods"
+k --kubeconfig="$SIM_DIR/restricted" auth can-i list pods -n team-a ||
+	fail "restricted can-i list pods: $(cat "$out")"
+expect '^yes$' "the restricted user may list pods in team-a"
+k --kubeconfig="$SIM_DIR/restricted" auth can-i list secrets -n team-a &&
+	fail "restricted can-i list secrets said yes"
+expect '^no$' "the restricted user may not list secrets"
+pass "kubectl auth can-i (yes, and no with exit 1)"
 
 sim_stop || fail "kaic-sim did not stop cleanly"
 pass "kaic-sim stopped on SIGTERM"

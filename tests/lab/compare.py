@@ -66,6 +66,12 @@ AGE = re.compile(r"(?<![\w.-])(\d+d)?(\d+h)?(\d+m)?(\d+s)?(?=\s|$)")
 RV = re.compile(r'("?resourceVersion"?:\s*)"?\d+"?')
 # generateName suffixes: 5 of the characters the API server draws them from, one a letter
 GENERATED = re.compile(r"\b([a-z0-9-]+)-(?=[0-9]*[bcdfghjklmnpqrstvwxz])[bcdfghjklmnpqrstvwxz2456789]{5}\b")
+# a ReplicaSet's pod-template-hash suffix (upstream hashes the Go struct of the template:
+# kaic-sim's hash of the same template differs)
+TEMPLATE_HASH = re.compile(r"\b([a-z0-9]+(?:-[a-z0-9]+)*)-(?=[0-9]*[bcdfghjklmnpqrstvwxz])[bcdfghjklmnpqrstvwxz2456789]{6,10}\b")
+HASH_LABEL = re.compile(r'(pod-template-hash"?[=:]\s*"?)[bcdfghjklmnpqrstvwxz2456789]{6,10}\b')
+POD_IP = re.compile(r"\b10\.244\.\d{1,3}\.\d{1,3}\b")
+COLUMN_GAP = re.compile(r"(\S) {2,}(?=\S)")
 RUNID = re.compile(r"\b[0-9a-f]{8}\b")
 
 
@@ -77,6 +83,8 @@ def norm_text(s):
     lines = []
     for line in s.splitlines():
         line = AGE.sub(lambda m: "<age>" if m.group(0) else "", line)
+        # table columns: their padding follows the widest cell (an age, a name)
+        line = COLUMN_GAP.sub(r"\1  ", line)
         lines.append(line.rstrip())
     return "\n".join(lines)
 
@@ -86,6 +94,8 @@ def norm_evidence(s):
     s = "\n".join(l for l in s.splitlines() if "kwok.x-k8s.io/" not in l)
     s = norm_text(s)
     s = GENERATED.sub(r"\1-<gen>", s)
+    s = TEMPLATE_HASH.sub(r"\1-<hash>", s)
+    s = HASH_LABEL.sub(r"\1<hash>", s)
     return s
 
 
@@ -231,6 +241,11 @@ def kubectl(sim_dir, lab_dir):
         oa = norm_evidence(open(os.path.join(sim_dir, cid + ".out"), errors="replace").read())
         ob = norm_evidence(open(os.path.join(lab_dir, cid + ".out"), errors="replace").read())
         key = "kubectl:" + cid
+        # pod IPs are the node's network's (kwok's on the lab); rows of generated names
+        # are listed in the order of those names
+        oa, ob = POD_IP.sub("<podip>", oa), POD_IP.sub("<podip>", ob)
+        if oa != ob and ra == rb and sorted(oa.splitlines()) == sorted(ob.splitlines()):
+            oa = ob
         if ra != rb:
             report(key, "`kubectl %s`: exit kaic-sim %s, lab %s\n--- kaic-sim\n%s\n--- lab\n%s" %
                    (cmd, ra, rb, oa[:1500], ob[:1500]))

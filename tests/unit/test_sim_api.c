@@ -215,8 +215,13 @@ static void test_bad_requests(void **state)
 	assert_int_equal(st, 405);
 	expect_status(v, 405, "MethodNotAllowed");
 	json_decref(v);
+	/* protobuf is decoded (test_sim_protobuf): one without its magic prefix is a 400 */
 	v = sim_test_call_as(*state, &sim_test_admin, "POST", "/api/v1/namespaces/default/pods",
 			     "application/vnd.kubernetes.protobuf", "xx", &st);
+	assert_int_equal(st, 400);
+	json_decref(v);
+	v = sim_test_call_as(*state, &sim_test_admin, "POST", "/api/v1/namespaces/default/pods",
+			     "application/cbor", "xx", &st);
 	assert_int_equal(st, 415);
 	json_decref(v);
 	v = sim_test_scall(state, "GET",
@@ -690,10 +695,64 @@ static void test_object_api(void **state)
 	assert_int_equal(sim_api_delete(*state, "", "configmaps", "fresh", "api1"), -1);
 }
 
+/* The review APIs answer without storing; bindings bind the pod they name. */
+static void test_reviews_and_bindings(void **state)
+{
+	int st;
+	json_t *v =
+	    sim_test_scall(state, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+			   "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":"
+			   "\"SelfSubjectReview\"}",
+			   &st);
+	assert_int_equal(st, 201);
+	assert_string_equal(sim_test_str(v, "status.userInfo.username"), "kubernetes-admin");
+	json_decref(v);
+	const char *sar = "{\"spec\":{\"user\":\"nobody\",\"resourceAttributes\":{\"verb\":"
+			  "\"list\",\"resource\":\"secrets\",\"namespace\":\"default\"}}}";
+	v = sim_test_scall(state, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", sar,
+			   &st);
+	assert_int_equal(st, 201);
+	assert_true(json_is_false(json_object_get(json_object_get(v, "status"), "allowed")));
+	json_decref(v);
+	const char *masters = "{\"spec\":{\"user\":\"x\",\"groups\":[\"system:masters\"],"
+			      "\"resourceAttributes\":{\"verb\":\"list\",\"resource\":"
+			      "\"secrets\",\"namespace\":\"default\"}}}";
+	v = sim_test_scall(state, "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+			   masters, &st);
+	assert_true(json_is_true(json_object_get(json_object_get(v, "status"), "allowed")));
+	json_decref(v);
+	/* a LocalSubjectAccessReview about another namespace is invalid */
+	v = sim_test_scall(
+	    state, "POST",
+	    "/apis/authorization.k8s.io/v1/namespaces/other/localsubjectaccessreviews", masters,
+	    &st);
+	assert_int_equal(st, 422);
+	json_decref(v);
+	/* nothing was stored: reviews cannot be listed */
+	v = sim_test_scall(state, "GET", "/apis/authorization.k8s.io/v1/subjectaccessreviews", NULL,
+			   &st);
+	assert_int_equal(st, 405);
+	json_decref(v);
+	/* a Binding posted to the namespace's bindings binds the pod */
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/pods", POD("b1", "{}"), &st);
+	assert_int_equal(st, 201);
+	json_decref(v);
+	v = sim_test_scall(state, "POST", "/api/v1/namespaces/default/bindings",
+			   "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":"
+			   "\"b1\"},\"target\":{\"kind\":\"Node\",\"name\":\"n9\"}}",
+			   &st);
+	assert_int_equal(st, 201);
+	json_decref(v);
+	v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/pods/b1", NULL, &st);
+	assert_string_equal(sim_test_str(v, "spec.nodeName"), "n9");
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_crud, setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_reviews_and_bindings, setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_generate_name, setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_dry_run, setup, sim_test_teardown),

@@ -1,0 +1,292 @@
+/* test_sim_fidelity.c: what the lab (a real kube-apiserver, tests/lab/FINDINGS.md) showed
+ * kaic-sim getting wrong, as the real server answers it: CRD approval in protected groups
+ * (S1), discovery of the built-in resources (S3), metadata.continue on custom resource
+ * lists (S6), the default/kubernetes Service (S8), defaults (S4, S7, S9). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "objects/admin.h"
+#include "runtime.h"
+#include "sim.h"
+#include "sim_test_util.h"
+
+#define CRD(name, group, ann)                                                                      \
+	"{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","       \
+	"\"metadata\":{\"name\":\"" name "\"" ann "},\"spec\":{\"group\":\"" group "\","           \
+	"\"scope\":\"Namespaced\",\"names\":{\"plural\":\"things\",\"singular\":\"thing\","        \
+	"\"kind\":\"Thing\",\"listKind\":\"ThingList\"},\"versions\":[{\"name\":\"v1\","           \
+	"\"served\":true,\"storage\":true,\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\","   \
+	"\"x-kubernetes-preserve-unknown-fields\":true}}}]}}"
+#define APPROVED(v) ",\"annotations\":{\"api-approved.kubernetes.io\":\"" v "\"}"
+#define CRDS "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+static void expect_invalid(void **state, const char *body, const char *message)
+{
+	int st;
+	json_t *v = sim_test_scall(state, "POST", CRDS, body, &st);
+	assert_int_equal(st, 422);
+	assert_string_equal(sim_test_str(v, "message"), message);
+	json_decref(v);
+}
+
+static void expect_created(void **state, const char *body)
+{
+	int st;
+	json_t *v = sim_test_scall(state, "POST", CRDS, body, &st);
+	if (st != 201)
+		print_error("%s\n", sim_test_str(v, "message"));
+	assert_int_equal(st, 201);
+	json_decref(v);
+}
+
+/* S1: protected groups need api-approved.kubernetes.io (a URL or "unapproved…"). */
+static void test_crd_approval(void **state)
+{
+	expect_invalid(state, CRD("things.x.k8s.io", "x.k8s.io", ""),
+		       "CustomResourceDefinition.apiextensions.k8s.io \"things.x.k8s.io\" is "
+		       "invalid: metadata.annotations[api-approved.kubernetes.io]: Required value: "
+		       "protected groups must have approval annotation "
+		       "\"api-approved.kubernetes.io\", see "
+		       "https://github.com/kubernetes/enhancements/pull/1111");
+	expect_invalid(state, CRD("things.kubernetes.io", "kubernetes.io", APPROVED("yes")),
+		       "CustomResourceDefinition.apiextensions.k8s.io \"things.kubernetes.io\" is "
+		       "invalid: metadata.annotations[api-approved.kubernetes.io]: Invalid value: "
+		       "\"yes\": protected groups must have approval annotation "
+		       "\"api-approved.kubernetes.io\" with either a URL or a reason starting with "
+		       "\"unapproved\", see https://github.com/kubernetes/enhancements/pull/1111");
+	expect_created(state,
+		       CRD("things.x.k8s.io", "x.k8s.io",
+			   APPROVED("https://github.com/kubernetes/enhancements/pull/1111")));
+	expect_created(state, CRD("things.y.kubernetes.io", "y.kubernetes.io",
+				  APPROVED("unapproved, experimental")));
+	/* other groups need nothing; k8s.io must be the whole label */
+	expect_created(state, CRD("things.example.com", "example.com", ""));
+	expect_created(state, CRD("things.notk8s.io", "notk8s.io", ""));
+}
+
+/* S6: a custom resource list carries metadata.continue, "" on the last page; the
+ * built-in lists omit it. */
+static void test_cr_list_continue(void **state)
+{
+	expect_created(state, CRD("things.example.com", "example.com", ""));
+	int st;
+	json_t *v = sim_test_scall(state, "GET", "/apis/example.com/v1/namespaces/default/things",
+				   NULL, &st);
+	assert_int_equal(st, 200);
+	json_t *md = json_object_get(v, "metadata");
+	assert_string_equal(json_string_value(json_object_get(md, "continue")), "");
+	assert_non_null(json_object_get(md, "resourceVersion"));
+	json_decref(v);
+	v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/configmaps", NULL, &st);
+	assert_null(json_object_get(json_object_get(v, "metadata"), "continue"));
+	json_decref(v);
+}
+
+/* S8: the API server's own Service. */
+static void test_kubernetes_service(void **state)
+{
+	int st;
+	json_t *v = sim_test_scall(state, "GET", "/api/v1/namespaces/default/services/kubernetes",
+				   NULL, &st);
+	assert_int_equal(st, 200);
+	assert_string_equal(sim_test_str(v, "metadata.labels.component"), "apiserver");
+	assert_string_equal(sim_test_str(v, "metadata.labels.provider"), "kubernetes");
+	assert_string_equal(sim_test_str(v, "spec.clusterIP"), "10.96.0.1");
+	json_decref(v);
+}
+
+/* S3: the built-in resources the lab's discovery lists. */
+static void test_discovery(void **state)
+{
+	static const char *const want[][2] = {
+	    {"/api/v1", "bindings"},
+	    {"/api/v1", "componentstatuses"},
+	    {"/apis/authentication.k8s.io/v1", "selfsubjectreviews"},
+	    {"/apis/authentication.k8s.io/v1", "tokenreviews"},
+	    {"/apis/authorization.k8s.io/v1", "localsubjectaccessreviews"},
+	    {"/apis/authorization.k8s.io/v1", "selfsubjectrulesreviews"},
+	    {"/apis/authorization.k8s.io/v1", "subjectaccessreviews"},
+	    {"/apis/certificates.k8s.io/v1", "certificatesigningrequests"},
+	    {"/apis/flowcontrol.apiserver.k8s.io/v1", "flowschemas"},
+	    {"/apis/flowcontrol.apiserver.k8s.io/v1", "prioritylevelconfigurations"},
+	    {"/apis/networking.k8s.io/v1", "ipaddresses"},
+	    {"/apis/networking.k8s.io/v1", "servicecidrs"},
+	    {"/apis/storage.k8s.io/v1", "volumeattributesclasses"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int st;
+		json_t *v = sim_test_scall(state, "GET", want[i][0], NULL, &st);
+		assert_int_equal(st, 200);
+		bool found = false;
+		size_t j;
+		json_t *r;
+		json_array_foreach(json_object_get(v, "resources"), j, r) {
+			found = found || !strcmp(sim_test_str(r, "name"), want[i][1]);
+		}
+		if (!found)
+			print_error("%s lacks %s\n", want[i][0], want[i][1]);
+		assert_true(found);
+		json_decref(v);
+	}
+}
+
+static json_t *create(void **state, const char *url, const char *body)
+{
+	int st;
+	json_t *v = sim_test_scall(state, "POST", url, body, &st);
+	if (st != 201)
+		print_error("%s\n", sim_test_str(v, "message"));
+	assert_int_equal(st, 201);
+	return v;
+}
+
+/* The value at a dotted path ("spec.containers.0.image": numbers index arrays). */
+static const json_t *at(const json_t *v, const char *path)
+{
+	char *copy = strdup(path), *save = NULL;
+	for (char *k = strtok_r(copy, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+		v = json_is_array(v) ? json_array_get(v, strtoul(k, NULL, 10))
+				     : json_object_get(v, k);
+	free(copy);
+	return v;
+}
+
+static const char *str(const json_t *v, const char *path)
+{
+	return json_string_value(at(v, path));
+}
+
+/* S4, S7: the defaults and admission mutations the API server applies. */
+static void test_defaults(void **state)
+{
+	json_t *v =
+	    create(state, "/api/v1/namespaces/default/pods",
+		   "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+		   "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i:1\",\"ports\":[{"
+		   "\"containerPort\":80}]}],\"volumes\":[{\"name\":\"v\",\"configMap\":{\"name\":"
+		   "\"cm\"}},{\"name\":\"h\",\"hostPath\":{\"path\":\"/x\"}}]}}");
+	assert_true(json_is_object(at(v, "spec.containers.0.resources")));
+	assert_true(json_is_object(at(v, "spec.securityContext")));
+	assert_string_equal(str(v, "spec.containers.0.ports.0.protocol"), "TCP");
+	assert_int_equal(json_integer_value(at(v, "spec.volumes.0.configMap.defaultMode")), 420);
+	assert_string_equal(str(v, "spec.volumes.1.hostPath.type"), "");
+	assert_true(json_is_true(at(v, "spec.enableServiceLinks")));
+	assert_string_equal(str(v, "spec.preemptionPolicy"), "PreemptLowerPriority");
+	assert_int_equal(json_integer_value(at(v, "spec.priority")), 0);
+	assert_non_null(at(v, "spec.priority"));
+	assert_string_equal(str(v, "spec.serviceAccountName"), "default");
+	assert_string_equal(str(v, "status.qosClass"), "BestEffort");
+	json_decref(v);
+	/* templates get the pod spec's defaults, not the admission plugins' */
+	v = create(state, "/apis/apps/v1/namespaces/default/deployments",
+		   "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+		   "\"d\"},\"spec\":{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"strategy\":{},"
+		   "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+		   "\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}]}}}}");
+	assert_null(at(v, "spec.template.spec.serviceAccountName"));
+	assert_null(at(v, "spec.template.spec.enableServiceLinks"));
+	assert_true(json_is_object(at(v, "spec.template.spec.securityContext")));
+	assert_string_equal(str(v, "spec.strategy.type"), "RollingUpdate");
+	assert_string_equal(str(v, "spec.strategy.rollingUpdate.maxSurge"), "25%");
+	json_decref(v);
+	/* a template's serviceAccountName is mirrored into serviceAccount (v1 conversion) */
+	v = create(state, "/apis/apps/v1/namespaces/default/daemonsets",
+		   "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":"
+		   "\"ds\"},\"spec\":{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
+		   "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+		   "\"serviceAccountName\":\"sa\",\"containers\":[{\"name\":\"c\",\"image\":"
+		   "\"i:1\"}]}}}}");
+	assert_string_equal(str(v, "spec.template.spec.serviceAccount"), "sa");
+	assert_string_equal(str(v, "spec.updateStrategy.type"), "RollingUpdate");
+	json_decref(v);
+	v = create(state, "/api/v1/namespaces/default/services",
+		   "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+		   "\"spec\":{\"ports\":[{\"port\":80}]}}");
+	assert_string_equal(str(v, "spec.internalTrafficPolicy"), "Cluster");
+	assert_true(json_is_object(at(v, "status.loadBalancer")));
+	json_decref(v);
+	v = create(state, "/apis/storage.k8s.io/v1/csidrivers",
+		   "{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"CSIDriver\",\"metadata\":{"
+		   "\"name\":\"x.example.com\"},\"spec\":{}}");
+	assert_true(json_is_false(at(v, "spec.requiresRepublish")));
+	assert_true(json_is_true(at(v, "spec.attachRequired")));
+	json_decref(v);
+	v = create(
+	    state, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+	    "{\"apiVersion\":\"admissionregistration.k8s.io/v1\",\"kind\":"
+	    "\"ValidatingWebhookConfiguration\",\"metadata\":{\"name\":\"w\"},\"webhooks\":[{"
+	    "\"name\":\"w.example.com\",\"clientConfig\":{\"service\":{\"name\":\"s\","
+	    "\"namespace\":\"default\"}},\"rules\":[{\"operations\":[\"CREATE\"]}],"
+	    "\"sideEffects\":\"None\",\"admissionReviewVersions\":[\"v1\"]}]}");
+	assert_string_equal(str(v, "webhooks.0.matchPolicy"), "Equivalent");
+	assert_string_equal(str(v, "webhooks.0.rules.0.scope"), "*");
+	assert_int_equal(json_integer_value(at(v, "webhooks.0.clientConfig.service.port")), 443);
+	json_decref(v);
+	v = create(state, CRDS, CRD("things.example.com", "example.com", ""));
+	assert_string_equal(str(v, "spec.conversion.strategy"), "None");
+	json_decref(v);
+}
+
+/* S9: what Go's types drop on decoding: zero values of omitempty non-pointer fields. */
+static void test_prune(void **state)
+{
+	char *cause = NULL;
+	json_t *d = json_loads(
+	    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"d\","
+	    "\"namespace\":\"default\",\"generateName\":\"\"},\"spec\":{\"replicas\":0,"
+	    "\"paused\":false,\"minReadySeconds\":0,\"selector\":{\"matchLabels\":{\"a\":\"b\"}},"
+	    "\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"containers\":[{"
+	    "\"name\":\"c\",\"image\":\"i:1\",\"workingDir\":\"\"}]}}},\"status\":{"
+	    "\"replicas\":0,\"conditions\":[{\"type\":\"Available\",\"status\":\"True\","
+	    "\"message\":\"\",\"reason\":\"\"}]}}",
+	    0, NULL);
+	/* as a scenario's: the Deployment controller leaves it (and its status) alone */
+	sim_api_scenario_mark(*state, true);
+	assert_int_equal(sim_api_create(*state, d, &cause), 0);
+	sim_api_scenario_mark(*state, false);
+	json_t *v = sim_api_get(*state, "apps", "deployments", "default", "d");
+	assert_null(at(v, "metadata.generateName"));
+	assert_non_null(at(v, "spec.replicas")); /* a pointer: 0 is kept */
+	assert_null(at(v, "spec.paused"));
+	assert_null(at(v, "spec.minReadySeconds"));
+	assert_null(at(v, "spec.template.spec.containers.0.workingDir"));
+	assert_null(at(v, "status.replicas"));
+	assert_null(at(v, "status.conditions.0.message"));
+	assert_string_equal(str(v, "status.conditions.0.status"), "True");
+	json_decref(v);
+	/* a non-omitempty zero stays: a container's ready */
+	json_t *p = json_loads(
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":"
+	    "\"default\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}]},"
+	    "\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"c\",\"ready\":"
+	    "false,\"restartCount\":0,\"image\":\"i:1\",\"imageID\":\"\"}]}}",
+	    0, NULL);
+	assert_int_equal(sim_api_create(*state, p, &cause), 0);
+	v = sim_api_get(*state, "", "pods", "default", "p");
+	assert_true(json_is_false(at(v, "status.containerStatuses.0.ready")));
+	assert_non_null(at(v, "status.containerStatuses.0.restartCount"));
+	assert_non_null(at(v, "status.containerStatuses.0.imageID"));
+	json_decref(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_crd_approval, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_cr_list_continue, sim_test_setup,
+					    sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_kubernetes_service, sim_test_setup,
+					    sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_discovery, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_defaults, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_prune, sim_test_setup, sim_test_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
