@@ -3,13 +3,10 @@
  * tests/unit/test_cncf.c compares these tables with ../shared's upstream files. */
 #include "catalog/cncf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define MUST(id, sec) {id, sec, LEVEL_MUST, false}
-#define MUST_IF(id, sec) {id, sec, LEVEL_MUST, true}
-#define SHOULD(id, sec) {id, sec, LEVEL_SHOULD, false}
 
 /* The sections, as every version orders them. */
 #define ACC "accelerators"
@@ -19,72 +16,39 @@
 #define SEC "security"
 #define OPER "operator"
 
-static const struct cncf_item v133[] = {
-    SHOULD("dra_support", ACC),		  MUST("ai_inference", NET),
-    MUST("gang_scheduling", SCHED),	  MUST_IF("cluster_autoscaling", SCHED),
-    MUST_IF("pod_autoscaling", SCHED),	  MUST("accelerator_metrics", OBS),
-    MUST("ai_service_metrics", OBS),	  MUST("secure_accelerator_access", SEC),
-    MUST("robust_controller", OPER),
-};
+/* One item: id, section, level, N/A allowed, and the FNV-1a hash of the program's
+ * description (the text itself comes from the template, never from kaic). */
+#define ITEM(id, sec, lvl, na, h) {id, sec, LEVEL_##lvl, na, UINT64_C(h)}
+#define DRA(lvl) ITEM("dra_support", ACC, lvl, false, 0x8c9586e0372e799b)
+#define DRIVER ITEM("driver_runtime_management", ACC, SHOULD, false, 0xbb5242a0452c6a4a)
+#define SHARING ITEM("gpu_sharing", ACC, SHOULD, false, 0x3252931c5ee4de95)
+#define VIRT ITEM("virtualized_accelerator", ACC, SHOULD, false, 0xa999456ea3ec0a81)
+#define INFER ITEM("ai_inference", NET, MUST, false, 0x4a185f2799f4a727)
+#define GAIE ITEM("advanced_inference_ingress", NET, SHOULD, false, 0x4e0ecc82f3c2d513)
+#define HPN ITEM("high_performance_networking", NET, SHOULD, false, 0x3601df212a16d329)
+#define DISAGG ITEM("disaggregated_inference", NET, SHOULD, false, 0x526e5084c8b924a0)
+#define GANG ITEM("gang_scheduling", SCHED, MUST, false, 0x4b5ad78d7ddbf43c)
+#define CA ITEM("cluster_autoscaling", SCHED, MUST, true, 0xe3837deec24db5ae)
+#define HPA ITEM("pod_autoscaling", SCHED, MUST, true, 0xbcad64d61d30e518)
+/* 1.37 changed one word of it ("makes them available" became "makes they available") */
+#define ACCM ITEM("accelerator_metrics", OBS, MUST, false, 0xf9263882942f23f5)
+#define ACCM_137 ITEM("accelerator_metrics", OBS, MUST, false, 0x8e791da485bb1d79)
+#define SVCM ITEM("ai_service_metrics", OBS, MUST, false, 0x47a36656ba3fa6aa)
+#define SAA ITEM("secure_accelerator_access", SEC, MUST, false, 0xcf2ae2ee35b6fdf2)
+#define SANDBOX ITEM("workload_sandboxing", SEC, SHOULD, false, 0x6e8449b9a15b893b)
+#define OPERATOR ITEM("robust_controller", OPER, MUST, false, 0xfd3e7dcce1dda92c)
 
-static const struct cncf_item v134[] = {
-    MUST("dra_support", ACC),		  MUST("ai_inference", NET),
-    MUST("gang_scheduling", SCHED),	  MUST_IF("cluster_autoscaling", SCHED),
-    MUST_IF("pod_autoscaling", SCHED),	  MUST("accelerator_metrics", OBS),
-    MUST("ai_service_metrics", OBS),	  MUST("secure_accelerator_access", SEC),
-    MUST("robust_controller", OPER),
-};
-
-static const struct cncf_item v135[] = {
-    MUST("dra_support", ACC),
-    SHOULD("driver_runtime_management", ACC),
-    SHOULD("gpu_sharing", ACC),
-    SHOULD("virtualized_accelerator", ACC),
-    MUST("ai_inference", NET),
-    MUST("gang_scheduling", SCHED),
-    MUST_IF("cluster_autoscaling", SCHED),
-    MUST_IF("pod_autoscaling", SCHED),
-    MUST("accelerator_metrics", OBS),
-    MUST("ai_service_metrics", OBS),
-    MUST("secure_accelerator_access", SEC),
-    MUST("robust_controller", OPER),
-};
-
+static const struct cncf_item v133[] = {DRA(SHOULD), INFER, GANG, CA,	     HPA,
+					 ACCM,	      SVCM,  SAA,  OPERATOR};
+static const struct cncf_item v134[] = {DRA(MUST), INFER, GANG, CA,	   HPA,
+					 ACCM,	    SVCM,  SAA,	 OPERATOR};
+static const struct cncf_item v135[] = {DRA(MUST), DRIVER, SHARING, VIRT, INFER, GANG,
+					 CA,	    HPA,    ACCM,    SVCM, SAA,	  OPERATOR};
 /* 1.36 drops dra_support (DRA is GA and part of Kubernetes conformance). */
-static const struct cncf_item v136[] = {
-    SHOULD("driver_runtime_management", ACC),
-    SHOULD("gpu_sharing", ACC),
-    SHOULD("virtualized_accelerator", ACC),
-    MUST("ai_inference", NET),
-    SHOULD("advanced_inference_ingress", NET),
-    SHOULD("high_performance_networking", NET),
-    SHOULD("disaggregated_inference", NET),
-    MUST("gang_scheduling", SCHED),
-    MUST_IF("cluster_autoscaling", SCHED),
-    MUST_IF("pod_autoscaling", SCHED),
-    MUST("accelerator_metrics", OBS),
-    MUST("ai_service_metrics", OBS),
-    MUST("secure_accelerator_access", SEC),
-    MUST("robust_controller", OPER),
-};
-
-static const struct cncf_item v137[] = {
-    SHOULD("driver_runtime_management", ACC),
-    SHOULD("gpu_sharing", ACC),
-    SHOULD("virtualized_accelerator", ACC),
-    MUST("ai_inference", NET),
-    SHOULD("advanced_inference_ingress", NET),
-    SHOULD("high_performance_networking", NET),
-    SHOULD("disaggregated_inference", NET),
-    MUST("gang_scheduling", SCHED),
-    MUST_IF("cluster_autoscaling", SCHED),
-    MUST_IF("pod_autoscaling", SCHED),
-    MUST("accelerator_metrics", OBS),
-    MUST("ai_service_metrics", OBS),
-    MUST("secure_accelerator_access", SEC),
-    SHOULD("workload_sandboxing", SEC),
-    MUST("robust_controller", OPER),
-};
+static const struct cncf_item v136[] = {DRIVER, SHARING, VIRT, INFER, GAIE, HPN,     DISAGG,
+					 GANG,	 CA,	  HPA,	ACCM,  SVCM, SAA,     OPERATOR};
+static const struct cncf_item v137[] = {DRIVER, SHARING, VIRT, INFER,	 GAIE, HPN,	DISAGG, GANG,
+					 CA,	 HPA,	  ACCM_137, SVCM, SAA,	SANDBOX, OPERATOR};
 
 #define META_BASE                                                                          \
 	"kubernetesVersion", "platformName", "platformVersion", "vendorName", "websiteUrl", \
@@ -255,4 +219,14 @@ const struct requirement *cncf_overlap(const char *id)
 const char *cncf_version_range(void)
 {
 	return "1.33..1.37";
+}
+
+uint64_t cncf_text_hash(const char *text)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		h ^= *p;
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "catalog/catalog.h"
 
@@ -18,6 +19,9 @@ struct cncf_item {
 	/* a MUST whose text begins "If the platform provides/supports ...": N/A with notes
 	 * is an allowed answer */
 	bool na_allowed;
+	/* cncf_text_hash of the program's description in this version: kaic checks a
+	 * description without holding the text */
+	uint64_t text_hash;
 };
 
 struct cncf_version {
@@ -46,6 +50,8 @@ const struct requirement *cncf_requirement(const char *id);
 /* The white-paper requirement that overlaps the official id (its cncf_id is id), or
  * NULL. */
 const struct requirement *cncf_overlap(const char *id);
+/* 64-bit FNV-1a of text's bytes. */
+uint64_t cncf_text_hash(const char *text);
 /* "1.33..1.37", for messages. */
 const char *cncf_version_range(void);
 

@@ -25,6 +25,7 @@ void run_result_release(struct run_result *r)
 	free(r->cncf_items);
 	free_strv(r->cleanup_notes);
 	free_strv(r->reports);
+	free_strv(r->product_problems);
 	memset(r, 0, sizeof(*r));
 }
 

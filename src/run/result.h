@@ -50,6 +50,8 @@ struct run_result {
 	struct cncf_result *cncf_items;	 /* in cncf's order */
 	size_t ncncf;
 	const char *cncf_template; /* --cncf-template (borrowed), or NULL */
+	bool product_checked;	   /* PRODUCT.yaml was written and validated */
+	char **product_problems;   /* NULL-terminated: what validation found */
 	bool cleanup_ok;      /* every object the run created was deleted */
 	char **cleanup_notes; /* NULL-terminated, may be NULL */
 	bool interrupted;     /* SIGINT/SIGTERM stopped the run */
