@@ -12,6 +12,7 @@
 struct problems {
 	char **v;
 	size_t n;
+	size_t own_descriptions; /* items with kaic's own description */
 };
 
 static void add(struct problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -103,9 +104,12 @@ static void check_item(const json_t *it, const struct cncf_item *want, const cha
 	if (lvl == NULL || strcmp(lvl, level_name(want->level)) != 0)
 		add(p, "%s: level is %s, the %s checklist says %s", id, lvl ? lvl : "missing", ver,
 		    level_name(want->level));
-	if (desc == NULL || cncf_text_hash(desc) != want->text_hash)
+	const struct requirement *own = cncf_requirement(id);
+	if (desc != NULL && own != NULL && strcmp(desc, own->description) == 0)
+		p->own_descriptions++; /* one line for all of them */
+	else if (desc == NULL || cncf_text_hash(desc) != want->text_hash)
 		add(p, "%s: description is not the %s checklist's text%s", id, ver,
-		    desc == NULL ? " (missing)" : " (fill in the official template)");
+		    desc == NULL ? " (missing)" : "");
 	if (st == NULL || !is_status(st)) {
 		add(p,
 		    "%s: status \"%s\" is not one of Implemented, Partially Implemented, Not "
@@ -192,6 +196,11 @@ char **product_validate_doc(const json_t *doc)
 	    add(&p, "%s is not a section of the %s checklist", key, v->name);
 	check_metadata(meta, v, &p);
 	check_spec(spec, v, &p);
+	if (p.own_descriptions > 0)
+		add(&p,
+		    "%zu descriptions are kaic's own summaries, not the %s checklist's text: run "
+		    "kaic with --cncf-template AIConformance-%s.yaml (the official file)",
+		    p.own_descriptions, v->name, v->name);
 	return finish(&p);
 }
 
