@@ -18,7 +18,10 @@
 
 /* One item: id, section, level, N/A allowed, and the FNV-1a hash of the program's
  * description (the text itself comes from the template, never from kaic). */
-#define ITEM(id, sec, lvl, na, h) {id, sec, LEVEL_##lvl, na, UINT64_C(h)}
+#define ITEM(id, sec, lvl, na, h)                                                                  \
+	{                                                                                          \
+		id, sec, LEVEL_##lvl, na, UINT64_C(h)                                              \
+	}
 #define DRA(lvl) ITEM("dra_support", ACC, lvl, false, 0x8c9586e0372e799b)
 #define DRIVER ITEM("driver_runtime_management", ACC, SHOULD, false, 0xbb5242a0452c6a4a)
 #define SHARING ITEM("gpu_sharing", ACC, SHOULD, false, 0x3252931c5ee4de95)
@@ -38,22 +41,21 @@
 #define SANDBOX ITEM("workload_sandboxing", SEC, SHOULD, false, 0x6e8449b9a15b893b)
 #define OPERATOR ITEM("robust_controller", OPER, MUST, false, 0xfd3e7dcce1dda92c)
 
-static const struct cncf_item v133[] = {DRA(SHOULD), INFER, GANG, CA,	     HPA,
-					 ACCM,	      SVCM,  SAA,  OPERATOR};
-static const struct cncf_item v134[] = {DRA(MUST), INFER, GANG, CA,	   HPA,
-					 ACCM,	    SVCM,  SAA,	 OPERATOR};
+static const struct cncf_item v133[] = {DRA(SHOULD), INFER, GANG, CA,	   HPA,
+					ACCM,	     SVCM,  SAA,  OPERATOR};
+static const struct cncf_item v134[] = {DRA(MUST), INFER, GANG, CA, HPA, ACCM, SVCM, SAA, OPERATOR};
 static const struct cncf_item v135[] = {DRA(MUST), DRIVER, SHARING, VIRT, INFER, GANG,
-					 CA,	    HPA,    ACCM,    SVCM, SAA,	  OPERATOR};
+					CA,	   HPA,	   ACCM,    SVCM, SAA,	 OPERATOR};
 /* 1.36 drops dra_support (DRA is GA and part of Kubernetes conformance). */
-static const struct cncf_item v136[] = {DRIVER, SHARING, VIRT, INFER, GAIE, HPN,     DISAGG,
-					 GANG,	 CA,	  HPA,	ACCM,  SVCM, SAA,     OPERATOR};
-static const struct cncf_item v137[] = {DRIVER, SHARING, VIRT, INFER,	 GAIE, HPN,	DISAGG, GANG,
-					 CA,	 HPA,	  ACCM_137, SVCM, SAA,	SANDBOX, OPERATOR};
+static const struct cncf_item v136[] = {DRIVER, SHARING, VIRT, INFER, GAIE, HPN, DISAGG,
+					GANG,	CA,	 HPA,  ACCM,  SVCM, SAA, OPERATOR};
+static const struct cncf_item v137[] = {DRIVER,	  SHARING, VIRT, INFER,	  GAIE,
+					HPN,	  DISAGG,  GANG, CA,	  HPA,
+					ACCM_137, SVCM,	   SAA,	 SANDBOX, OPERATOR};
 
-#define META_BASE                                                                          \
-	"kubernetesVersion", "platformName", "platformVersion", "vendorName", "websiteUrl", \
-	    "repoUrl", "documentationUrl", "productLogoUrl", "description",                 \
-	    "contactEmailAddress"
+#define META_BASE                                                                                  \
+	"kubernetesVersion", "platformName", "platformVersion", "vendorName", "websiteUrl",        \
+	    "repoUrl", "documentationUrl", "productLogoUrl", "description", "contactEmailAddress"
 static const char *const meta_base[] = {META_BASE, NULL};
 /* only 1.35's file asks for the k8s-conformance submission */
 static const char *const meta_135[] = {META_BASE, "k8sConformanceUrl", NULL};
@@ -67,7 +69,10 @@ static const struct cncf_version versions[] = {
 
 /* kaic's view of each official id: what it verifies, in one line (docs/cncf.md). The
  * level is the newest checklist's; PRODUCT.yaml takes the level of the chosen version. */
-#define REQ(id, lvl, title, text, sec) {id, lvl, "CNCF", title, text, id, sec}
+#define REQ(id, lvl, title, text, sec)                                                             \
+	{                                                                                          \
+		id, lvl, "CNCF", title, text, id, sec                                              \
+	}
 static const struct requirement reqs[] = {
     REQ("dra_support", LEVEL_MUST, "DRA APIs",
 	"kaic verifies that resource.k8s.io is served, drivers publish accelerators in "

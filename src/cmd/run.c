@@ -240,8 +240,9 @@ static int choose_cncf(struct run_state *st)
 	}
 	const struct cncf_version *v = cncf_version_find(o->cncf_version);
 	if (v != NULL && tv != NULL && v != tv)
-		return cmd_usage_error("run", "--cncf-template \"%s\" is the checklist %s, not "
-					      "--cncf-version %s",
+		return cmd_usage_error("run",
+				       "--cncf-template \"%s\" is the checklist %s, not "
+				       "--cncf-version %s",
 				       o->cncf_template, tv->name, v->name);
 	if (v == NULL)
 		v = tv;
@@ -257,9 +258,10 @@ static int choose_cncf(struct run_state *st)
 		return KAIC_EXIT_USAGE;
 	}
 	if (v == NULL)
-		log_warn("the cluster's Kubernetes version is older than every CNCF checklist (%s): "
-			 "only the white-paper checklist is decided (pass --cncf-version)",
-			 cncf_version_range());
+		log_warn(
+		    "the cluster's Kubernetes version is older than every CNCF checklist (%s): "
+		    "only the white-paper checklist is decided (pass --cncf-version)",
+		    cncf_version_range());
 	st->cncf = v;
 	return KAIC_EXIT_OK;
 }

@@ -240,9 +240,9 @@ static void add_cncf_case(struct buf *b, const struct cncf_result *c, bool stric
 	}
 	struct buf t = BUF_INIT;
 	buf_init(&t);
-	buf_addf(&t, "%s %s: %s, decided by %s: %s (%s)\n", level_name(c->item->level),
-		 c->item->id, status, c->by ? c->by->id : "no test",
-		 verdict_name(res->verdict), mode_name(res->mode));
+	buf_addf(&t, "%s %s: %s, decided by %s: %s (%s)\n", level_name(c->item->level), c->item->id,
+		 status, c->by ? c->by->id : "no test", verdict_name(res->verdict),
+		 mode_name(res->mode));
 	for (size_t i = 0; i < res->nevidence; i++)
 		buf_addf(&t, "- %s\n", res->evidence[i]);
 	if (res->remediation != NULL)

@@ -83,8 +83,9 @@ char *product_item_notes(const struct cncf_result *c)
 		return buf_detach(&b, NULL);
 	}
 	if (c->by == NULL) {
-		buf_addf(&b, "kaic %s has no test for this requirement yet: assess it by hand and "
-			     "fill in its status, evidence and notes.",
+		buf_addf(&b,
+			 "kaic %s has no test for this requirement yet: assess it by hand and "
+			 "fill in its status, evidence and notes.",
 			 KAIC_VERSION);
 		return buf_detach(&b, NULL);
 	}
@@ -179,14 +180,15 @@ static int write_own(const struct run_result *r, const char *path, char **cause)
 	json_t *doc = product_build(r);
 	struct buf out = BUF_INIT;
 	buf_init(&out);
-	buf_addf(&out,
-		 "# Kubernetes AI Conformance Checklist - v%s\n"
-		 "# Filled in by kaic %s from a conformance run, in the structure of the CNCF\n"
-		 "# checklist AIConformance-%s.yaml. The descriptions are kaic's own summaries of\n"
-		 "# what it verified, not the program's text: before submitting, run kaic with\n"
-		 "# --cncf-template AIConformance-%s.yaml (the official file), replace the \"[...]\"\n"
-		 "# placeholders, and check the result with \"kaic product validate\".\n\n",
-		 r->cncf->name, KAIC_VERSION, r->cncf->name, r->cncf->name);
+	buf_addf(
+	    &out,
+	    "# Kubernetes AI Conformance Checklist - v%s\n"
+	    "# Filled in by kaic %s from a conformance run, in the structure of the CNCF\n"
+	    "# checklist AIConformance-%s.yaml. The descriptions are kaic's own summaries of\n"
+	    "# what it verified, not the program's text: before submitting, run kaic with\n"
+	    "# --cncf-template AIConformance-%s.yaml (the official file), replace the \"[...]\"\n"
+	    "# placeholders, and check the result with \"kaic product validate\".\n\n",
+	    r->cncf->name, KAIC_VERSION, r->cncf->name, r->cncf->name);
 	yaml_emit(&out, doc);
 	json_decref(doc);
 	int rc = report_write_file(path, out.data, out.len, cause);
@@ -247,9 +249,9 @@ int report_extras_write(const struct run_result *r, const char *path, char **cau
 	json_object_set_new(doc, "cncfVersion", json_string(r->cncf->name));
 	json_object_set_new(doc, "template",
 			    r->cncf_template ? json_string(r->cncf_template) : json_null());
-	json_object_set_new(doc, "submittable", json_boolean(r->product_checked &&
-							     r->product_problems != NULL &&
-							     r->product_problems[0] == NULL));
+	json_object_set_new(doc, "submittable",
+			    json_boolean(r->product_checked && r->product_problems != NULL &&
+					 r->product_problems[0] == NULL));
 	json_object_set_new(doc, "problems", strv_json(r->product_problems));
 	for (size_t i = 0; i < r->ncncf; i++)
 		json_array_append_new(items, extras_item(&r->cncf_items[i]));
@@ -266,8 +268,9 @@ int report_extras_write(const struct run_result *r, const char *path, char **cau
 	json_object_set_new(doc, "whitepaperOnly", wp);
 	struct buf out = BUF_INIT;
 	buf_init(&out);
-	buf_addf(&out, "# kaic-extras.yaml: what kaic %s decided for each item of PRODUCT.yaml\n"
-		       "# (CNCF checklist %s), with its evidence; not part of the submission.\n\n",
+	buf_addf(&out,
+		 "# kaic-extras.yaml: what kaic %s decided for each item of PRODUCT.yaml\n"
+		 "# (CNCF checklist %s), with its evidence; not part of the submission.\n\n",
 		 KAIC_VERSION, r->cncf->name);
 	yaml_emit(&out, doc);
 	json_decref(doc);

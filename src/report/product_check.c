@@ -65,8 +65,7 @@ static void check_metadata(const json_t *meta, const struct cncf_version *v, str
 		else if (is_placeholder(s))
 			add(p, "metadata.%s is still the placeholder \"%s\"", *k, s);
 	}
-	json_object_foreach((json_t *)meta, key, val)
-	{
+	json_object_foreach((json_t *)meta, key, val) {
 		bool known = false;
 		for (const char *const *k = v->metadata; *k != NULL; k++)
 			known = known || strcmp(*k, key) == 0;
@@ -142,8 +141,7 @@ static void check_spec(const json_t *spec, const struct cncf_version *v, struct 
 	const char *sec;
 	const json_t *items;
 	bool *seen = xcalloc(v->n, sizeof(*seen));
-	json_object_foreach((json_t *)spec, sec, items)
-	{
+	json_object_foreach((json_t *)spec, sec, items) {
 		if (!json_is_array(items)) {
 			add(p, "spec.%s is not a list of items", sec);
 			continue;
@@ -158,8 +156,8 @@ static void check_spec(const json_t *spec, const struct cncf_version *v, struct 
 				continue;
 			}
 			if (strcmp(want->section, sec) != 0)
-				add(p, "%s: in spec.%s, the %s checklist has it in spec.%s", id, sec,
-				    v->name, want->section);
+				add(p, "%s: in spec.%s, the %s checklist has it in spec.%s", id,
+				    sec, v->name, want->section);
 			if (seen[want - v->items])
 				add(p, "%s: listed more than once", id);
 			seen[want - v->items] = true;
@@ -191,9 +189,9 @@ char **product_validate_doc(const json_t *doc)
 	}
 	const char *key;
 	const json_t *val;
-	json_object_foreach((json_t *)doc, key, val) if (strcmp(key, "metadata") != 0 &&
-							 strcmp(key, "spec") != 0)
-	    add(&p, "%s is not a section of the %s checklist", key, v->name);
+	json_object_foreach((json_t *)doc, key, val)
+		if (strcmp(key, "metadata") != 0 && strcmp(key, "spec") != 0)
+			add(&p, "%s is not a section of the %s checklist", key, v->name);
 	check_metadata(meta, v, &p);
 	check_spec(spec, v, &p);
 	if (p.own_descriptions > 0)

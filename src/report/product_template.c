@@ -31,8 +31,9 @@ static int read_text(const char *path, char **text, char **cause)
 	bool err = ferror(f) != 0;
 	fclose(f);
 	if (err || b.len > TEMPLATE_MAX || memchr(b.data, '\0', b.len) != NULL) {
-		*cause = xasprintf("cannot read \"%s\": %s", path,
-				   err ? "read error" : "not a checklist file (binary or over 1 MiB)");
+		*cause =
+		    xasprintf("cannot read \"%s\": %s", path,
+			      err ? "read error" : "not a checklist file (binary or over 1 MiB)");
 		buf_release(&b);
 		return -1;
 	}
@@ -49,8 +50,7 @@ static char *structure_problem(const json_t *doc, const struct cncf_version *v)
 	const json_t *items;
 	if (!json_is_object(spec))
 		return xstrdup("it has no spec section");
-	json_object_foreach((json_t *)spec, sec, items)
-	{
+	json_object_foreach((json_t *)spec, sec, items) {
 		for (size_t i = 0; i < json_array_size(items); i++) {
 			const json_t *it = json_array_get(items, i);
 			const char *id = json_string_value(json_object_get(it, "id"));
@@ -63,7 +63,8 @@ static char *structure_problem(const json_t *doc, const struct cncf_version *v)
 						 k < v->n ? v->items[k].id : "no more items");
 			if (lvl == NULL || strcmp(lvl, level_name(v->items[k].level)) != 0)
 				return xasprintf("%s has level %s, the checklist says %s", id,
-						 lvl ? lvl : "(none)", level_name(v->items[k].level));
+						 lvl ? lvl : "(none)",
+						 level_name(v->items[k].level));
 			k++;
 		}
 	}
@@ -86,8 +87,8 @@ int product_template_load(const char *path, char **text, const struct cncf_versi
 		goto fail;
 	}
 	const json_t *doc = json_array_get(docs, 0);
-	const char *kv =
-	    json_string_value(json_object_get(json_object_get(doc, "metadata"), "kubernetesVersion"));
+	const char *kv = json_string_value(
+	    json_object_get(json_object_get(doc, "metadata"), "kubernetesVersion"));
 	if (json_array_size(docs) != 1 || kv == NULL) {
 		*cause = xasprintf("\"%s\" is not a CNCF AI Conformance checklist (no "
 				   "metadata.kubernetesVersion)",
@@ -100,7 +101,8 @@ int product_template_load(const char *path, char **text, const struct cncf_versi
 		goto fail;
 	}
 	if ((why = structure_problem(doc, *v)) != NULL) {
-		*cause = xasprintf("\"%s\" is not the CNCF checklist %s: %s", path, (*v)->name, why);
+		*cause =
+		    xasprintf("\"%s\" is not the CNCF checklist %s: %s", path, (*v)->name, why);
 		free(why);
 		goto fail;
 	}

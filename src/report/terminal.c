@@ -370,7 +370,8 @@ static void put_product(struct report_term *t, const struct run_result *r)
 	while (r->product_problems != NULL && r->product_problems[n] != NULL)
 		n++;
 	if (n == 0) {
-		fputs("PRODUCT.yaml: submittable (kaic product validate finds no problem)\n", t->out);
+		fputs("PRODUCT.yaml: submittable (kaic product validate finds no problem)\n",
+		      t->out);
 		return;
 	}
 	fprintf(t->out, "PRODUCT.yaml: not submittable, %zu problem%s:\n", n, n == 1 ? "" : "s");
@@ -393,7 +394,8 @@ static void put_outcome(struct report_term *t, const struct run_result *r)
 		return;
 	}
 	if (r->n > 0) {
-		int wc = r->interrupted ? KAIC_EXIT_INTERRUPTED : run_result_exit_whitepaper(r, strict);
+		int wc =
+		    r->interrupted ? KAIC_EXIT_INTERRUPTED : run_result_exit_whitepaper(r, strict);
 		fprintf(t->out, "White paper %s: ", catalog_spec_version());
 		put_whitepaper(t, r, wc);
 		fputc('\n', t->out);

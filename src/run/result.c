@@ -128,11 +128,11 @@ enum kaic_exit run_result_exit_code(const struct run_result *r, bool strict)
 	if (r->interrupted)
 		return KAIC_EXIT_INTERRUPTED;
 	/* --catalog cncf decides no white-paper requirement: only the CNCF result counts */
-	enum kaic_exit wp = r->n == 0 && r->cncf != NULL ? KAIC_EXIT_OK
-							 : run_result_exit_whitepaper(r, strict);
+	enum kaic_exit wp =
+	    r->n == 0 && r->cncf != NULL ? KAIC_EXIT_OK : run_result_exit_whitepaper(r, strict);
 	enum kaic_exit cn = run_result_exit_cncf(r, strict);
 	if (wp == KAIC_EXIT_NOT_CONFORMANT || cn == KAIC_EXIT_NOT_CONFORMANT)
 		return KAIC_EXIT_NOT_CONFORMANT;
 	return wp == KAIC_EXIT_UNDECIDED || cn == KAIC_EXIT_UNDECIDED ? KAIC_EXIT_UNDECIDED
-								       : KAIC_EXIT_OK;
+								      : KAIC_EXIT_OK;
 }

@@ -25,7 +25,7 @@ struct cncf_result {
 	 * or the overlapping white-paper one (HW-1.1 for dra_support); NULL when kaic has
 	 * no check for it. */
 	const struct requirement *by;
-	bool excluded; /* --focus/--skip left it out */
+	bool excluded;		 /* --focus/--skip left it out */
 	struct check_result res; /* a copy of that check's result */
 };
 
@@ -52,10 +52,10 @@ struct run_result {
 	const char *cncf_template; /* --cncf-template (borrowed), or NULL */
 	bool product_checked;	   /* PRODUCT.yaml was written and validated */
 	char **product_problems;   /* NULL-terminated: what validation found */
-	bool cleanup_ok;      /* every object the run created was deleted */
-	char **cleanup_notes; /* NULL-terminated, may be NULL */
-	bool interrupted;     /* SIGINT/SIGTERM stopped the run */
-	char **reports;	      /* NULL-terminated paths of the reports written, may be NULL */
+	bool cleanup_ok;	   /* every object the run created was deleted */
+	char **cleanup_notes;	   /* NULL-terminated, may be NULL */
+	bool interrupted;	   /* SIGINT/SIGTERM stopped the run */
+	char **reports;		   /* NULL-terminated paths of the reports written, may be NULL */
 };
 
 /* Frees everything r owns (strings, items and their results, notes, report paths) and

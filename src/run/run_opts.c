@@ -265,9 +265,8 @@ static int set_catalog(struct run_opts *o, const char *val, char **cause)
 	static const struct {
 		const char *name;
 		enum run_catalog c;
-	} names[] = {{"both", CATALOG_BOTH},
-		     {"whitepaper", CATALOG_WHITEPAPER},
-		     {"cncf", CATALOG_CNCF}};
+	} names[] = {
+	    {"both", CATALOG_BOTH}, {"whitepaper", CATALOG_WHITEPAPER}, {"cncf", CATALOG_CNCF}};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(val, names[i].name) == 0) {
 			o->catalog = names[i].c;

@@ -39,8 +39,8 @@ struct run_opts {
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
 	enum run_catalog catalog;	       /* --catalog (default both) */
-	const char *cncf_version;	       /* --cncf-version "1.35", or NULL: from the cluster */
-	const char *cncf_template;	       /* --cncf-template FILE, or NULL */
+	const char *cncf_version;  /* --cncf-version "1.35", or NULL: from the cluster */
+	const char *cncf_template; /* --cncf-template FILE, or NULL */
 };
 
 /* Defaults of --max-response-bytes and --max-total-bytes. */

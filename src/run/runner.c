@@ -202,8 +202,8 @@ static void skipped(struct check_result *res, const char *why, const char *id)
 {
 	check_evidence(res, "%s", why);
 	if (strstr(why, "--skip") != NULL)
-		check_verdict(res, VERDICT_SKIPPED, "not decided: run without --skip %s to decide it",
-			      id);
+		check_verdict(res, VERDICT_SKIPPED,
+			      "not decided: run without --skip %s to decide it", id);
 	else
 		check_verdict(res, VERDICT_SKIPPED, "not decided: add %s to --focus to decide it",
 			      id);
@@ -396,8 +396,8 @@ static void fill_cncf(const struct runner *r, struct run_result *out)
 			check_result_init(&c->res);
 			check_evidence(&c->res, "kaic has no test for this requirement yet");
 			check_verdict(&c->res, VERDICT_ERROR,
-				      "kaic %s has no check for %s yet: assess it by hand", KAIC_VERSION,
-				      c->item->id);
+				      "kaic %s has no check for %s yet: assess it by hand",
+				      KAIC_VERSION, c->item->id);
 			c->by = NULL;
 		} else {
 			check_result_copy(&c->res, &t->res);

@@ -59,8 +59,7 @@ static void test_facts_match_upstream(void **state)
 		size_t k = 0;
 		const char *key;
 		json_t *val;
-		json_object_foreach(meta, key, val)
-		{
+		json_object_foreach(meta, key, val) {
 			assert_non_null(v->metadata[k]);
 			assert_string_equal(key, v->metadata[k++]);
 		}
@@ -68,20 +67,21 @@ static void test_facts_match_upstream(void **state)
 		size_t n = 0;
 		const char *sec;
 		json_t *items;
-		json_object_foreach(json_object_get(doc, "spec"), sec, items)
-		{
+		json_object_foreach(json_object_get(doc, "spec"), sec, items) {
 			for (size_t i = 0; i < json_array_size(items); i++, n++) {
 				json_t *it = json_array_get(items, i);
-				const char *desc = json_string_value(json_object_get(it, "description"));
+				const char *desc =
+				    json_string_value(json_object_get(it, "description"));
 				const char *lvl = json_string_value(json_object_get(it, "level"));
 				assert_true(n < v->n);
 				const struct cncf_item *f = &v->items[n];
-				assert_string_equal(json_string_value(json_object_get(it, "id")), f->id);
+				assert_string_equal(json_string_value(json_object_get(it, "id")),
+						    f->id);
 				assert_string_equal(sec, f->section);
 				assert_string_equal(lvl, level_name(f->level));
 				assert_true(cncf_text_hash(desc) == f->text_hash);
-				assert_int_equal(f->na_allowed,
-						 f->level == LEVEL_MUST && strncmp(desc, "If ", 3) == 0);
+				assert_int_equal(f->na_allowed, f->level == LEVEL_MUST &&
+								    strncmp(desc, "If ", 3) == 0);
 				assert_non_null(cncf_requirement(f->id));
 			}
 		}
@@ -203,7 +203,8 @@ static void test_own_structure(void **state)
 		size_t k = 0;
 		const char *key;
 		json_t *val;
-		json_object_foreach(meta, key, val) assert_string_equal(key, v->metadata[k++]);
+		json_object_foreach(meta, key, val)
+			assert_string_equal(key, v->metadata[k++]);
 		assert_null(v->metadata[k]);
 		assert_string_equal(sget(meta, "kubernetesVersion"), v->k8s);
 		assert_string_equal(sget(meta, "vendorName"), "Acme \"Cloud\"");
@@ -211,8 +212,7 @@ static void test_own_structure(void **state)
 		size_t n = 0;
 		const char *sec;
 		json_t *items;
-		json_object_foreach(json_object_get(doc, "spec"), sec, items)
-		{
+		json_object_foreach(json_object_get(doc, "spec"), sec, items) {
 			for (size_t i = 0; i < json_array_size(items); i++, n++) {
 				json_t *it = json_array_get(items, i);
 				const struct cncf_result *c = &r.cncf_items[n];
@@ -227,9 +227,11 @@ static void test_own_structure(void **state)
 					char *name = report_cncf_test_name(c->item->id);
 					char *a = xasprintf("file://out/junit.xml#%s", name);
 					assert_int_equal(json_array_size(ev), 2);
-					assert_string_equal(json_string_value(json_array_get(ev, 0)), a);
-					assert_string_equal(json_string_value(json_array_get(ev, 1)),
-							    "file://out/results.json");
+					assert_string_equal(
+					    json_string_value(json_array_get(ev, 0)), a);
+					assert_string_equal(
+					    json_string_value(json_array_get(ev, 1)),
+					    "file://out/results.json");
 					free(a);
 					free(name);
 				} else {
@@ -249,18 +251,20 @@ static void test_own_structure(void **state)
 					break;
 				case F_NOCHECK:
 					assert_string_equal(st, "Not Implemented");
-					assert_non_null(strstr(sget(it, "notes"),
-							       "has no test for this requirement yet"));
+					assert_non_null(
+					    strstr(sget(it, "notes"),
+						   "has no test for this requirement yet"));
 					break;
 				case F_NA:
 					assert_string_equal(st, c->item->level == LEVEL_SHOULD ||
-								    c->item->na_allowed
-								? "N/A"
-								: "Not Implemented");
+									c->item->na_allowed
+								    ? "N/A"
+								    : "Not Implemented");
 					break;
 				}
 				if (n % 8 == F_ERROR)
-					assert_non_null(strstr(sget(it, "notes"), "could not decide"));
+					assert_non_null(
+					    strstr(sget(it, "notes"), "could not decide"));
 			}
 		}
 		assert_int_equal(n, v->n);
@@ -360,13 +364,13 @@ static void test_template_kept(void **state)
 				json_object_get(json_object_get(got, "metadata"), "vendorName"));
 		const char *sec;
 		json_t *items;
-		json_object_foreach(json_object_get(want, "spec"), sec, items)
-		{
+		json_object_foreach(json_object_get(want, "spec"), sec, items) {
 			json_t *gi = json_object_get(json_object_get(got, "spec"), sec);
 			for (size_t i = 0; i < json_array_size(items); i++) {
 				json_t *w = json_array_get(items, i), *g = json_array_get(gi, i);
 				assert_string_equal(sget(g, "status"), "Implemented");
-				assert_int_equal(json_array_size(json_object_get(g, "evidence")), 2);
+				assert_int_equal(json_array_size(json_object_get(g, "evidence")),
+						 2);
 				json_object_set(w, "status", json_object_get(g, "status"));
 				json_object_set(w, "evidence", json_object_get(g, "evidence"));
 				json_object_set(w, "notes", json_object_get(g, "notes"));
@@ -541,9 +545,11 @@ static void test_broken_variants(void **state)
 		   "ai_inference: a MUST cannot be N/A (only a requirement that begins \"If the "
 		   "platform ...\" can)");
 	expect_one(aks, na_allowed, "extra is not a section of the 1.35 checklist");
-	expect_one(aks, na_no_notes, "virtualized_accelerator: N/A needs notes with the justification");
+	expect_one(aks, na_no_notes,
+		   "virtualized_accelerator: N/A needs notes with the justification");
 	expect_one(aks, no_evidence, "robust_controller: Implemented without evidence");
-	expect_one(aks, placeholder, "metadata.vendorName is still the placeholder \"[Vendor Name]\"");
+	expect_one(aks, placeholder,
+		   "metadata.vendorName is still the placeholder \"[Vendor Name]\"");
 	expect_one(aks, missing_item, "robust_controller: missing (spec.operator, MUST)");
 	expect_one(aks, kaic_section, "spec.kaic: HW-1.3 is not an item of the 1.35 checklist");
 	expect_one(aks, other_text,
@@ -583,10 +589,14 @@ static void test_own_not_submittable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_facts_match_upstream), cmocka_unit_test(test_version_for_server),
-	    cmocka_unit_test(test_own_structure),	 cmocka_unit_test(test_anchors_exist),
-	    cmocka_unit_test(test_template_kept),	 cmocka_unit_test(test_template_refused),
-	    cmocka_unit_test(test_examples),		 cmocka_unit_test(test_broken_variants),
+	    cmocka_unit_test(test_facts_match_upstream),
+	    cmocka_unit_test(test_version_for_server),
+	    cmocka_unit_test(test_own_structure),
+	    cmocka_unit_test(test_anchors_exist),
+	    cmocka_unit_test(test_template_kept),
+	    cmocka_unit_test(test_template_refused),
+	    cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_broken_variants),
 	    cmocka_unit_test(test_own_not_submittable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,8 +189,15 @@ static void test_cncf_opts(void **state)
 	assert_null(o.cncf_version);
 	assert_null(o.cncf_template);
 	run_opts_release(&o);
-	const char *const w[] = {"--catalog", "cncf", "--cncf-version", "v1.35", "--cncf-template",
-				 "t.yaml", "--focus", "secure_accelerator_access,HW-1.1", NULL};
+	const char *const w[] = {"--catalog",
+				 "cncf",
+				 "--cncf-version",
+				 "v1.35",
+				 "--cncf-template",
+				 "t.yaml",
+				 "--focus",
+				 "secure_accelerator_access,HW-1.1",
+				 NULL};
 	assert_null(parse(&o, w));
 	assert_int_equal(o.catalog, CATALOG_CNCF);
 	assert_string_equal(o.cncf_version, "1.35");
@@ -204,17 +211,17 @@ static void test_cncf_opts(void **state)
 	expect_error("invalid value \"1.32\" for --cncf-version (kaic has the checklists "
 		     "1.33..1.37)",
 		     (const char *const[]){"--cncf-version", "1.32", NULL});
-	expect_error("--cncf-version needs the CNCF checklist (--catalog cncf or both)",
-		     (const char *const[]){"--catalog", "whitepaper", "--cncf-version", "1.34",
-					   NULL});
-	expect_error("--cncf-template needs the CNCF checklist (--catalog cncf or both)",
-		     (const char *const[]){"--cncf-template", "x", "--catalog", "whitepaper",
-					   NULL});
+	expect_error(
+	    "--cncf-version needs the CNCF checklist (--catalog cncf or both)",
+	    (const char *const[]){"--catalog", "whitepaper", "--cncf-version", "1.34", NULL});
+	expect_error(
+	    "--cncf-template needs the CNCF checklist (--catalog cncf or both)",
+	    (const char *const[]){"--cncf-template", "x", "--catalog", "whitepaper", NULL});
 	expect_error("unknown requirement \"gpu_magic\" in --focus (\"kaic list\" shows the IDs)",
 		     (const char *const[]){"--focus", "gpu_magic", NULL});
-	expect_error("--focus names no requirement of the catalogue run",
-		     (const char *const[]){"--catalog", "whitepaper", "--focus", "pod_autoscaling",
-					   NULL});
+	expect_error(
+	    "--focus names no requirement of the catalogue run",
+	    (const char *const[]){"--catalog", "whitepaper", "--focus", "pod_autoscaling", NULL});
 	expect_error("--focus names no requirement of the catalogue run",
 		     (const char *const[]){"--catalog", "cncf", "--focus", "HW-1.3", NULL});
 }

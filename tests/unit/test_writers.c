@@ -163,10 +163,11 @@ static char *reports_of(char **strs, size_t n)
 
 static void remove_reports(char *dir)
 {
-	static const char *const names[] = {
-	    "checklist.md",	   "results.json", "junit.xml",
-	    "PRODUCT.yaml",	   "terminal.txt", "sonobuoy_results.yaml",
-	    "kaic-results.tar.gz", "done",	   "kaic-extras.yaml", NULL};
+	static const char *const names[] = {"checklist.md",	   "results.json",
+					    "junit.xml",	   "PRODUCT.yaml",
+					    "terminal.txt",	   "sonobuoy_results.yaml",
+					    "kaic-results.tar.gz", "done",
+					    "kaic-extras.yaml",	   NULL};
 	for (size_t i = 0; names[i] != NULL; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		unlink(p);
