@@ -131,7 +131,8 @@ static void *spin(void *arg)
 
 struct report_term *report_term_new(FILE *out, bool color, bool live)
 {
-	const struct requirement **reqs = xcalloc(catalog_count(), sizeof(*reqs));
+	const struct requirement **reqs =
+	    xcalloc(catalog_count(), sizeof(const struct requirement *));
 	for (size_t i = 0; i < catalog_count(); i++)
 		reqs[i] = &catalog_all()[i];
 	struct report_term *t = report_term_new_plan(out, color, live, reqs, catalog_count());
@@ -147,8 +148,8 @@ struct report_term *report_term_new_plan(FILE *out, bool color, bool live,
 	t->color = color || live;
 	t->live = live;
 	t->n = n;
-	t->reqs = xcalloc(n > 0 ? n : 1, sizeof(*t->reqs));
-	memcpy(t->reqs, reqs, n * sizeof(*reqs));
+	t->reqs = xcalloc(n > 0 ? n : 1, sizeof(const struct requirement *));
+	memcpy(t->reqs, reqs, n * sizeof(const struct requirement *));
 	t->state = xcalloc(t->n, sizeof(*t->state));
 	t->done = xcalloc(t->n, sizeof(*t->done));
 	pthread_mutex_init(&t->lock, NULL);

@@ -327,7 +327,8 @@ static bool planned(const struct requirement **plan, size_t n, const struct requ
 const struct requirement **runner_plan(const struct runner_cfg *cfg, size_t *n)
 {
 	size_t cap = catalog_count() + (cfg->cncf != NULL ? cfg->cncf->n : 0);
-	const struct requirement **plan = xcalloc(cap > 0 ? cap : 1, sizeof(*plan));
+	const struct requirement **plan =
+	    xcalloc(cap > 0 ? cap : 1, sizeof(const struct requirement *));
 	*n = 0;
 	if (cfg->opts->catalog != CATALOG_CNCF)
 		for (size_t i = 0; i < catalog_count(); i++)
