@@ -20,7 +20,7 @@ static const struct requirement reqs[] = {
     {"WL-2.1", LEVEL_MUST, "Workloads", "AI-native workload CRDs (AgentTool)",
      "AI-native workload APIs are served, including an AgentTool resource whose controller "
      "registers tools for agents.",
-     "robust_controller", "operator"},
+     NULL, NULL},
     {"WL-2.2", LEVEL_SHOULD, "Workloads", "JobSet",
      "Multi-job distributed training is supported through JobSet with all-or-nothing failure "
      "semantics.",
@@ -36,7 +36,8 @@ static const struct requirement reqs[] = {
      "and header-based routing.",
      "ai_inference", "networking"},
     {"NET-3.2", LEVEL_SHOULD, "Networking", "Multi-NIC and RDMA/SR-IOV",
-     "Pods can attach secondary high-performance networks (Multus, SR-IOV, RDMA).", NULL, NULL},
+     "Pods can attach secondary high-performance networks (Multus, SR-IOV, RDMA).",
+     "high_performance_networking", "networking"},
     {"STO-4.1", LEVEL_MUST, "Storage", "CSI",
      "Persistent storage is provided through CSI drivers with dynamic provisioning and volume "
      "snapshots.",
@@ -48,7 +49,8 @@ static const struct requirement reqs[] = {
     {"SEC-5.2", LEVEL_SHOULD, "Security", "Workload identity (SPIFFE/SPIRE)",
      "Workloads obtain cryptographic identities (SPIFFE SVIDs) automatically.", NULL, NULL},
     {"SEC-5.3", LEVEL_SHOULD, "Security", "Sandboxed runtime via RuntimeClass",
-     "Untrusted agent code can run in a sandboxed runtime selected with RuntimeClass.", NULL, NULL},
+     "Untrusted agent code can run in a sandboxed runtime selected with RuntimeClass.",
+     "workload_sandboxing", "security"},
     {"SEC-5.4", LEVEL_SHOULD, "Security", "Confidential computing",
      "Workloads can run in confidential guests (TDX, SEV-SNP) selected with RuntimeClass.", NULL,
      NULL},

@@ -13,7 +13,7 @@ struct requirement {
 	const char *domain;	  /* "Hardware", "Workloads", ... (Appendix A order) */
 	const char *title;	  /* short title as in the checklist */
 	const char *description;  /* the requirement text */
-	const char *cncf_id;	  /* matching id in the CNCF AIConformance YAML, or NULL */
+	const char *cncf_id;	  /* the CNCF official id it overlaps (docs/cncf.md), or NULL */
 	const char *cncf_section; /* its section there ("accelerators", ...), or NULL */
 };
 

@@ -5,11 +5,17 @@
 #include <string.h>
 
 const struct cmd_entry *const cmd_table[] = {
-    &cmd_run_entry,	  &cmd_list_entry,
-    &cmd_checklist_entry, &cmd_cleanup_entry,
-    &cmd_images_entry,	  &cmd_manifests_entry,
-    &cmd_probe_entry,	  &cmd_version_entry,
-    &cmd_help_entry,	  NULL,
+    &cmd_run_entry,
+    &cmd_list_entry,
+    &cmd_checklist_entry,
+    &cmd_product_entry,
+    &cmd_cleanup_entry,
+    &cmd_images_entry,
+    &cmd_manifests_entry,
+    &cmd_probe_entry,
+    &cmd_version_entry,
+    &cmd_help_entry,
+    NULL,
 };
 
 const struct cmd_entry *cmd_find(const char *name)

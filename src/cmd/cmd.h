@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_cleanup_entry;
 extern const struct cmd_entry cmd_images_entry;
 extern const struct cmd_entry cmd_manifests_entry;
 extern const struct cmd_entry cmd_probe_entry;
+extern const struct cmd_entry cmd_product_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_help_entry;
 

@@ -11,6 +11,8 @@
 #include "checks/checks.h"
 #include "cmd/cmd.h"
 #include "kube/inventory.h"
+#include "catalog/cncf.h"
+#include "report/product.h"
 #include "report/report.h"
 #include "run/runner.h"
 #include "util/esc.h"
@@ -80,12 +82,12 @@ static bool want_color(const struct run_opts *o)
 
 /* The live view redraws every requirement in place: only when the terminal is tall
  * enough to hold them all (unknown height: assume it is). */
-static bool tall_enough(void)
+static bool tall_enough(size_t lines)
 {
 	struct winsize ws;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0)
 		return true;
-	return ws.ws_row > catalog_count() + 1;
+	return ws.ws_row > lines + 1;
 }
 
 /* Appends path to the NULL-terminated list *v. */
@@ -101,32 +103,49 @@ static void add_path(char ***v, const char *path)
 
 typedef int (*report_fn)(const struct run_result *r, const char *path, char **cause);
 
-/* Writes every report into the output directory. Returns 0, or -1 after printing one
- * line per report that could not be written. */
-static int write_reports(struct run_result *res, const struct run_opts *o)
+/* Writes one report into the output directory; 0, or -1 after printing why. */
+static int write_one(struct run_result *res, const struct run_opts *o, const char *name,
+		     report_fn fn)
 {
-	static const struct {
-		const char *name;
-		report_fn fn;
-	} reports[] = {
-	    {"checklist.md", report_markdown_write},
-	    {"results.json", report_json_write},
-	    {"junit.xml", report_junit_write},
-	    {"PRODUCT.yaml", report_product_write},
-	};
-	int rc = 0;
-	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
-		char *path = xasprintf("%s/%s", o->output_dir, reports[i].name);
-		char *cause = NULL;
-		if (reports[i].fn(res, path, &cause) == 0) {
-			add_path(&res->reports, path);
-		} else {
-			fprintf(stderr, "kaic run: %s\n", cause);
-			rc = -1;
-		}
-		free(cause);
+	char *path = xasprintf("%s/%s", o->output_dir, name);
+	char *cause = NULL;
+	int rc = fn(res, path, &cause);
+	if (rc == 0) {
+		add_path(&res->reports, path);
+	} else {
+		fprintf(stderr, "kaic run: %s\n", cause);
+	}
+	free(cause);
+	free(path);
+	return rc;
+}
+
+/* PRODUCT.yaml, checked as `kaic product validate` checks it, then kaic-extras.yaml with
+ * what the check found. */
+static int write_cncf(struct run_result *res, const struct run_opts *o)
+{
+	int rc = write_one(res, o, "PRODUCT.yaml", report_product_write);
+	if (rc == 0) {
+		char *path = xasprintf("%s/PRODUCT.yaml", o->output_dir);
+		res->product_problems = product_validate_file(path);
+		res->product_checked = true;
 		free(path);
 	}
+	return write_one(res, o, "kaic-extras.yaml", report_extras_write) | rc;
+}
+
+/* Writes every report into the output directory: checklist.md for the white paper,
+ * PRODUCT.yaml and kaic-extras.yaml for the CNCF checklist. Returns 0, or -1 after
+ * printing one line per report that could not be written. */
+static int write_reports(struct run_result *res, const struct run_opts *o)
+{
+	int rc = 0;
+	if (o->catalog != CATALOG_CNCF)
+		rc |= write_one(res, o, "checklist.md", report_markdown_write);
+	if (res->cncf != NULL) /* first: results.json tells what its validation found */
+		rc |= write_cncf(res, o);
+	rc |= write_one(res, o, "results.json", report_json_write);
+	rc |= write_one(res, o, "junit.xml", report_junit_write);
 	if (o->sonobuoy) {
 		char *cause = NULL;
 		if (report_sonobuoy_finish(res, o->output_dir, &cause) != 0) {
@@ -163,6 +182,7 @@ struct run_state {
 	struct kube_client *client;
 	struct inventory *inv;
 	long long deadline_ms;
+	const struct cncf_version *cncf; /* the CNCF checklist to decide, or NULL */
 	char failure[700]; /* why the cluster could not be read, for the Sonobuoy result */
 };
 
@@ -201,6 +221,58 @@ static int connect_cluster(struct run_state *st)
 	return KAIC_EXIT_OK;
 }
 
+/* The CNCF checklist of the run: --cncf-version, else the template's, else the nearest
+ * at or below the cluster's version. Returns 0, or the exit status. */
+static int choose_cncf(struct run_state *st)
+{
+	const struct run_opts *o = st->opts;
+	if (o->catalog == CATALOG_WHITEPAPER)
+		return KAIC_EXIT_OK;
+	const struct cncf_version *tv = NULL;
+	if (o->cncf_template != NULL) {
+		char *text = NULL, *cause = NULL;
+		if (product_template_load(o->cncf_template, &text, &tv, &cause) != 0) {
+			cmd_usage_error("run", "--cncf-template: %s", cause);
+			free(cause);
+			return KAIC_EXIT_USAGE;
+		}
+		free(text);
+	}
+	const struct cncf_version *v = cncf_version_find(o->cncf_version);
+	if (v != NULL && tv != NULL && v != tv)
+		return cmd_usage_error("run",
+				       "--cncf-template \"%s\" is the checklist %s, not "
+				       "--cncf-version %s",
+				       o->cncf_template, tv->name, v->name);
+	if (v == NULL)
+		v = tv;
+	if (v == NULL)
+		v = cncf_version_for_server(inventory_server_version(st->inv));
+	if (v == NULL && o->catalog == CATALOG_CNCF) {
+		char *ver = esc_text_dup(inventory_server_version(st->inv));
+		cmd_usage_error("run",
+				"the cluster runs Kubernetes %s, older than every CNCF checklist "
+				"(%s): pass --cncf-version",
+				ver, cncf_version_range());
+		free(ver);
+		return KAIC_EXIT_USAGE;
+	}
+	if (v == NULL)
+		log_warn(
+		    "the cluster's Kubernetes version is older than every CNCF checklist (%s): "
+		    "only the white-paper checklist is decided (pass --cncf-version)",
+		    cncf_version_range());
+	st->cncf = v;
+	return KAIC_EXIT_OK;
+}
+
+/* The requirements shown while the run goes (runner_plan's). */
+static const struct requirement **plan_of(const struct run_state *st, size_t *n)
+{
+	struct runner_cfg cfg = {.opts = st->opts, .find = checks_find, .cncf = st->cncf};
+	return runner_plan(&cfg, n);
+}
+
 static int run_checks(struct run_state *st)
 {
 	const struct run_opts *o = st->opts;
@@ -209,12 +281,25 @@ static int run_checks(struct run_state *st)
 	clock_gettime(CLOCK_REALTIME, &res.started);
 	bool color = want_color(o);
 	char *version = esc_text_dup(inventory_server_version(st->inv)); /* the cluster's */
-	printf("kaic %s (checklist %s): %s (Kubernetes %s), run %s, %s mode\n", KAIC_VERSION,
-	       catalog_spec_version(), kube_client_config(st->client)->server, version, st->run_id,
+	char checklists[64];
+	if (st->cncf == NULL)
+		snprintf(checklists, sizeof(checklists), "checklist %s", catalog_spec_version());
+	else if (o->catalog == CATALOG_CNCF)
+		snprintf(checklists, sizeof(checklists), "CNCF %s", st->cncf->name);
+	else
+		snprintf(checklists, sizeof(checklists), "checklist %s, CNCF %s",
+			 catalog_spec_version(), st->cncf->name);
+	printf("kaic %s (%s): %s (Kubernetes %s), run %s, %s mode\n", KAIC_VERSION, checklists,
+	       kube_client_config(st->client)->server, version, st->run_id,
 	       o->passive ? "passive" : "active");
 	free(version);
 	fflush(stdout);
-	struct report_term *term = report_term_new(stdout, color, color && tall_enough());
+	size_t nplan;
+	const struct requirement **plan = plan_of(st, &nplan);
+	struct report_term *term =
+	    report_term_new_plan(stdout, color, color && tall_enough(nplan), plan, nplan);
+	free(plan);
+	res.cncf_template = o->cncf_template;
 	struct runner_progress progress = report_term_progress(term);
 	struct runner_cfg cfg = {
 	    .opts = o,
@@ -225,6 +310,7 @@ static int run_checks(struct run_state *st)
 	    .find = checks_find,
 	    .sig = &st->sig,
 	    .deadline_ms = st->deadline_ms,
+	    .cncf = st->cncf,
 	};
 	runner_execute(&cfg, &res);
 	clock_gettime(CLOCK_REALTIME, &res.finished);
@@ -281,6 +367,8 @@ static int run_main(const struct run_opts *o)
 	log_info("run %s, reports in \"%s\"", st.run_id, o->output_dir);
 	int rc = connect_cluster(&st);
 	if (rc == 0)
+		rc = choose_cncf(&st);
+	if (rc == 0)
 		rc = run_checks(&st);
 	else if (rc == KAIC_EXIT_USAGE && o->sonobuoy && st.failure[0] != '\0')
 		report_failed_start(&st);
@@ -322,6 +410,13 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --focus ID,...          run only these requirements (\"kaic list\" shows the IDs)\n"
 	    "  --skip ID,...           leave these requirements out (reported Skipped)\n"
 	    "  --strict                SHOULD requirements that are not Full fail the run too\n"
+	    "  --catalog C             whitepaper, cncf or both (default both): the checklists\n"
+	    "                          decided (the white paper's 18 requirements, the CNCF\n"
+	    "                          AI Conformance checklist)\n"
+	    "  --cncf-version V        the CNCF checklist, 1.33..1.37 (default: the nearest at\n"
+	    "                          or below the cluster's Kubernetes version)\n"
+	    "  --cncf-template FILE    the official AIConformance-V.yaml to fill in as\n"
+	    "                          PRODUCT.yaml (its text kept exactly; V is its version)\n"
 	    "  --timeout DURATION      deadline per test: 30s, 5m, 1h or seconds (default 5m)\n"
 	    "  --run-timeout DURATION  deadline for the whole run (default none)\n"
 	    "  --parallel N            requirements checked at once, 1-64 (default 4)\n"
@@ -350,11 +445,13 @@ const struct cmd_entry cmd_run_entry = {
 	    "                          pod, exported_pod, kubernetes_pod_name, pod_name, ...)\n"
 	    "  --trace-query-url URL   trace query API, reported as a trace backend for OBS-6.2\n"
 	    "\n"
-	    "Reports: checklist.md, results.json, junit.xml and PRODUCT.yaml in the output\n"
-	    "directory. Exit status: 0 every MUST requirement Full; 1 a MUST requirement Partial\n"
-	    "or No (any requirement with --strict); 2 usage or configuration error; 3 no MUST\n"
-	    "failed, but one was not decided (Error, or Skipped by --focus/--skip) or a SHOULD\n"
-	    "is Error; 130 interrupted (after cleanup). docs/running.md explains them.\n",
+	    "Reports: checklist.md (white paper), results.json, junit.xml, PRODUCT.yaml and\n"
+	    "kaic-extras.yaml (CNCF) in the output directory. Exit status, over both\n"
+	    "checklists: 0 every white-paper MUST Full and every CNCF MUST Implemented (or N/A\n"
+	    "where allowed); 1 a MUST Partial or No (any requirement with --strict); 2 usage or\n"
+	    "configuration error; 3 no MUST failed, but one was not decided (Error, no check,\n"
+	    "or Skipped by --focus/--skip) or a SHOULD is Error; 130 interrupted (after\n"
+	    "cleanup). docs/running.md explains them.\n",
     .exec = run_exec,
     .flags = CMD_CLUSTER,
 };

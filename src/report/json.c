@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/product.h"
 #include "report/report.h"
 #include "report/write.h"
 #include "util/esc.h"
@@ -55,6 +56,48 @@ static json_t *requirement_json(const struct req_result *rr)
 	json_object_set_new(o, "remediation", str_or_null(res->remediation));
 	json_object_set_new(o, "duration_ms", json_integer(res->duration_ms));
 	return o;
+}
+
+static json_t *cncf_item_json(const struct cncf_result *c)
+{
+	const struct check_result *res = &c->res;
+	json_t *ev = json_array();
+	for (size_t i = 0; i < res->nevidence; i++)
+		json_array_append_new(ev, text(res->evidence[i]));
+	char *test = report_cncf_test_name(c->item->id);
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(c->item->id));
+	json_object_set_new(o, "section", json_string(c->item->section));
+	json_object_set_new(o, "level", json_string(level_name(c->item->level)));
+	json_object_set_new(o, "status", json_string(cncf_status_name(cncf_status_of(c))));
+	json_object_set_new(o, "decided_by", c->by ? json_string(c->by->id) : json_null());
+	json_object_set_new(o, "excluded", json_boolean(c->excluded));
+	json_object_set_new(o, "test", json_string(test));
+	json_object_set_new(o, "verdict", json_string(verdict_name(res->verdict)));
+	json_object_set_new(o, "mode", json_string(mode_name(res->mode)));
+	json_object_set_new(o, "evidence", ev);
+	json_object_set_new(o, "remediation", str_or_null(res->remediation));
+	json_object_set_new(o, "duration_ms", json_integer(res->duration_ms));
+	free(test);
+	return o;
+}
+
+/* The CNCF checklist decided, or NULL when none was (--catalog whitepaper). */
+static json_t *cncf_json(const struct run_result *r, bool strict)
+{
+	if (r->cncf == NULL)
+		return NULL;
+	json_t *items = json_array(), *problems = json_array();
+	for (size_t i = 0; i < r->ncncf; i++)
+		json_array_append_new(items, cncf_item_json(&r->cncf_items[i]));
+	for (size_t i = 0; r->product_problems != NULL && r->product_problems[i] != NULL; i++)
+		json_array_append_new(problems, text(r->product_problems[i]));
+	bool submittable = r->product_checked && json_array_size(problems) == 0;
+	return json_pack("{s:s,s:o,s:o,s:i,s:o}", "version", r->cncf->name, "template",
+			 str_or_null(r->cncf_template), "product",
+			 json_pack("{s:b,s:b,s:o}", "checked", r->product_checked, "submittable",
+				   submittable, "problems", problems),
+			 "exit_code", (int)run_result_exit_cncf(r, strict), "items", items);
 }
 
 static json_t *summary_json(const struct run_result *r, bool strict)
@@ -127,6 +170,9 @@ json_t *report_json_build(const struct run_result *r)
 	for (size_t i = 0; i < r->n; i++)
 		json_array_append_new(reqs, requirement_json(&r->items[i]));
 	json_object_set_new(doc, "requirements", reqs);
+	json_t *cncf = cncf_json(r, strict);
+	if (cncf != NULL)
+		json_object_set_new(doc, "cncf", cncf);
 	json_object_set_new(doc, "summary", summary_json(r, strict));
 	json_object_set_new(doc, "cleanup", cleanup_json(r));
 	return doc;

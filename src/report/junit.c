@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/product.h"
 #include "report/report.h"
 #include "report/write.h"
 #include "util/buf.h"
@@ -194,6 +195,101 @@ static bool seen_before(const struct run_result *r, size_t i)
 	return false;
 }
 
+/* The outcome of a CNCF item: N/A and left out are skipped, no check and Error errors. */
+static enum outcome cncf_outcome(const struct cncf_result *c, bool strict)
+{
+	if (c->excluded || cncf_status_of(c) == CNCF_NA)
+		return OUT_SKIPPED;
+	if (c->by == NULL || c->res.verdict == VERDICT_ERROR || c->res.verdict == VERDICT_SKIPPED)
+		return OUT_ERROR;
+	return cncf_result_is_failure(c, strict) ? OUT_FAILURE : OUT_PASS;
+}
+
+static void add_cncf_case(struct buf *b, const struct cncf_result *c, bool strict)
+{
+	const struct check_result *res = &c->res;
+	const char *status = cncf_status_name(cncf_status_of(c));
+	char *name = report_cncf_test_name(c->item->id);
+	buf_adds(b, "    <testcase classname=\"");
+	add_xml(b, c->item->section);
+	buf_adds(b, "\" name=\"");
+	add_xml(b, name);
+	buf_addf(b, "\" time=\"%.3f\">\n", (double)res->duration_ms / 1000.0);
+	const char *last = res->nevidence > 0 ? res->evidence[res->nevidence - 1] : status;
+	switch (cncf_outcome(c, strict)) {
+	case OUT_FAILURE:
+		buf_addf(b, "      <failure type=\"%s\" message=\"%s %s is %s: ", status,
+			 level_name(c->item->level), c->item->id, status);
+		add_xml(b, res->remediation ? res->remediation : "");
+		buf_adds(b, "\"/>\n");
+		break;
+	case OUT_ERROR:
+		buf_adds(b, "      <error type=\"Error\" message=\"kaic could not decide: ");
+		add_xml(b, last);
+		buf_adds(b, "\"/>\n");
+		break;
+	case OUT_SKIPPED:
+		buf_adds(b, "      <skipped message=\"");
+		add_xml(b, status);
+		buf_adds(b, ": ");
+		add_xml(b, last);
+		buf_adds(b, "\"/>\n");
+		break;
+	case OUT_PASS:
+		break;
+	}
+	struct buf t = BUF_INIT;
+	buf_init(&t);
+	buf_addf(&t, "%s %s: %s, decided by %s: %s (%s)\n", level_name(c->item->level), c->item->id,
+		 status, c->by ? c->by->id : "no test", verdict_name(res->verdict),
+		 mode_name(res->mode));
+	for (size_t i = 0; i < res->nevidence; i++)
+		buf_addf(&t, "- %s\n", res->evidence[i]);
+	if (res->remediation != NULL)
+		buf_addf(&t, "remediation: %s\n", res->remediation);
+	buf_adds(b, "      <system-out>");
+	add_xml_text(b, t.data);
+	buf_adds(b, "</system-out>\n    </testcase>\n");
+	buf_release(&t);
+	free(name);
+}
+
+/* The testsuite of the CNCF checklist: a testcase per item, named as PRODUCT.yaml's
+ * evidence anchors name them. */
+static void add_cncf_suite(struct buf *b, const struct run_result *r, bool strict,
+			   struct suite_counts *total)
+{
+	struct suite_counts c = {0};
+	for (size_t i = 0; i < r->ncncf; i++) {
+		c.tests++;
+		c.ms += r->cncf_items[i].res.duration_ms;
+		switch (cncf_outcome(&r->cncf_items[i], strict)) {
+		case OUT_FAILURE:
+			c.failures++;
+			break;
+		case OUT_ERROR:
+			c.errors++;
+			break;
+		case OUT_SKIPPED:
+			c.skipped++;
+			break;
+		case OUT_PASS:
+			break;
+		}
+	}
+	buf_addf(b, "  <testsuite name=\"CNCF AI Conformance %s\"", r->cncf->name);
+	add_counts(b, &c);
+	buf_adds(b, ">\n");
+	for (size_t i = 0; i < r->ncncf; i++)
+		add_cncf_case(b, &r->cncf_items[i], strict);
+	buf_adds(b, "  </testsuite>\n");
+	total->tests += c.tests;
+	total->failures += c.failures;
+	total->errors += c.errors;
+	total->skipped += c.skipped;
+	total->ms += c.ms;
+}
+
 int report_junit_write(const struct run_result *r, const char *path, char **cause)
 {
 	bool strict = r->opts != NULL && r->opts->strict;
@@ -203,6 +299,8 @@ int report_junit_write(const struct run_result *r, const char *path, char **caus
 	for (size_t i = 0; i < r->n; i++)
 		if (!seen_before(r, i))
 			add_suite(&suites, r, r->items[i].req->domain, strict, &total);
+	if (r->cncf != NULL)
+		add_cncf_suite(&suites, r, strict, &total);
 	struct buf b = BUF_INIT;
 	buf_init(&b);
 	buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"kaic ");

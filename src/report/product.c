@@ -1,208 +1,280 @@
-/* product.c: PRODUCT.yaml, the CNCF AI Conformance submission file (the layout of the CNCF
- * AIConformance-<version>.yaml checklist), filled in from a run's verdicts. */
-#include <errno.h>
-#include <stdio.h>
+/* product.c: PRODUCT.yaml, the CNCF AI Conformance submission file, in the exact
+ * structure of the chosen checklist version (metadata, then spec's sections and items in
+ * the checklist's order), and kaic-extras.yaml, kaic's own record beside it. With
+ * --cncf-template the official file is filled in (product_template.c); without it kaic
+ * writes its own one-line descriptions (docs/cncf.md). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report.h"
+#include "report/product.h"
+#include "report/write.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 #include "util/yaml.h"
 
-/* The CNCF form's sections in its order; requirements without a CNCF id go last, in an
- * extra section of the same item shape (docs/sonobuoy.md, "PRODUCT.yaml"). */
-static const char *const cncf_sections[] = {
-    "accelerators",  "networking", "schedulingOrchestration",
-    "observability", "security",   "operator",
-};
-#define KAIC_SECTION "kaic"
-
-static const char *placeholder(const char *v, const char *ph)
+char *report_cncf_test_name(const char *id)
 {
-	return v && *v ? v : ph;
+	struct buf b = BUF_INIT;
+	bool up = true;
+	buf_init(&b);
+	buf_adds(&b, "Test");
+	for (const char *p = id; *p != '\0'; p++) {
+		if (*p == '_' || *p == '-') {
+			up = true;
+			continue;
+		}
+		buf_addc(&b, up && *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p);
+		up = false;
+	}
+	return buf_detach(&b, NULL);
 }
 
-/* "v1.35.2+k3s1" -> "v1.35"; NULL when it does not start with vMAJOR.MINOR. */
-static char *minor_version(const char *v)
+const char *product_placeholder(const char *key)
 {
-	long major, minor;
-	char *end;
-
-	if (!v || *v != 'v')
-		return NULL;
-	major = strtol(v + 1, &end, 10);
-	if (end == v + 1 || *end != '.')
-		return NULL;
-	v = end + 1;
-	minor = strtol(v, &end, 10);
-	if (end == v)
-		return NULL;
-	return xasprintf("v%ld.%ld", major, minor);
+	static const struct {
+		const char *key, *ph;
+	} ph[] = {
+	    {"platformName", "[Platform Name]"},
+	    {"platformVersion", "[Platform Version]"},
+	    {"vendorName", "[Vendor Name]"},
+	    {"websiteUrl", "[Website URL]"},
+	    {"repoUrl", "[Repository URL]"},
+	    {"documentationUrl", "[Documentation URL]"},
+	    {"productLogoUrl", "[Product Logo URL]"},
+	    {"description", "[Description]"},
+	    {"contactEmailAddress", "[Contact Email Address]"},
+	    {"k8sConformanceUrl", "[URL to k8s-conformance submission]"},
+	};
+	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++)
+		if (strcmp(ph[i].key, key) == 0)
+			return ph[i].ph;
+	return "[...]";
 }
 
-static const char *product_status(enum verdict v)
+const char *product_metadata_value(const struct run_result *r, const char *key)
 {
-	switch (v) {
-	case VERDICT_FULL:
-		return "Implemented";
-	case VERDICT_PARTIAL:
-		return "Partially Implemented";
-	case VERDICT_NO:
-		return "Not Implemented";
-	case VERDICT_ERROR:
-	case VERDICT_SKIPPED:
+	const struct run_opts *o = r->opts;
+	if (strcmp(key, "kubernetesVersion") == 0)
+		return r->cncf->k8s;
+	if (o == NULL)
+		return NULL;
+	if (strcmp(key, "platformName") == 0)
+		return o->product;
+	if (strcmp(key, "platformVersion") == 0)
+		return o->product_version;
+	if (strcmp(key, "vendorName") == 0)
+		return o->vendor;
+	return NULL;
+}
+
+/* The last evidence line, or "" */
+static const char *last_evidence(const struct check_result *res)
+{
+	return res->nevidence > 0 ? res->evidence[res->nevidence - 1] : "";
+}
+
+char *product_item_notes(const struct cncf_result *c)
+{
+	const struct check_result *res = &c->res;
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	if (c->excluded) {
+		buf_addf(&b, "Not decided: this kaic run left it out (%s).", last_evidence(res));
+		return buf_detach(&b, NULL);
+	}
+	if (c->by == NULL) {
+		buf_addf(&b,
+			 "kaic %s has no test for this requirement yet: assess it by hand and "
+			 "fill in its status, evidence and notes.",
+			 KAIC_VERSION);
+		return buf_detach(&b, NULL);
+	}
+	buf_addf(&b, "kaic %s, test %s (%s): %s.", KAIC_VERSION, c->by->id, mode_name(res->mode),
+		 verdict_name(res->verdict));
+	switch (cncf_status_of(c)) {
+	case CNCF_IMPLEMENTED:
+		buf_adds(&b, " The evidence links the test and what it observed.");
+		break;
+	case CNCF_NA:
+		buf_addf(&b, " Not applicable to this platform, as the test observed: %s",
+			 last_evidence(res));
+		break;
+	case CNCF_PARTIAL:
+	case CNCF_NOT_IMPLEMENTED:
+		if (res->verdict == VERDICT_ERROR)
+			buf_addf(&b, " kaic could not decide: %s.", last_evidence(res));
+		else if (res->verdict == VERDICT_SKIPPED)
+			buf_addf(&b,
+				 " The test found it not applicable (%s), which the checklist "
+				 "does not allow for this MUST.",
+				 last_evidence(res));
+		if (res->remediation != NULL)
+			buf_addf(&b, " Remediation: %s", res->remediation);
 		break;
 	}
-	return "";
+	return buf_detach(&b, NULL);
+}
+
+json_t *product_item_evidence(const struct run_result *r, const struct cncf_result *c)
+{
+	json_t *ev = json_array();
+	if (c->by == NULL || c->excluded)
+		return ev;
+	const char *dir = r->opts != NULL && r->opts->output_dir ? r->opts->output_dir : ".";
+	char *name = report_cncf_test_name(c->item->id);
+	char *s = xasprintf("file://%s/junit.xml#%s", dir, name);
+	json_array_append_new(ev, json_string(s));
+	free(s);
+	s = xasprintf("file://%s/results.json", dir);
+	json_array_append_new(ev, json_string(s));
+	free(s);
+	free(name);
+	return ev;
 }
 
 static json_t *metadata(const struct run_result *r)
 {
-	const struct run_opts *o = r->opts;
 	json_t *m = json_object();
-	char *kv = minor_version(r->k8s_version);
-
-	json_object_set_new(m, "kubernetesVersion", json_string(kv ? kv : "[Kubernetes Version]"));
-	json_object_set_new(m, "platformName",
-			    json_string(placeholder(o ? o->product : NULL, "[Platform Name]")));
-	json_object_set_new(
-	    m, "platformVersion",
-	    json_string(placeholder(o ? o->product_version : NULL, "[Platform Version]")));
-	json_object_set_new(m, "vendorName",
-			    json_string(placeholder(o ? o->vendor : NULL, "[Vendor Name]")));
-	json_object_set_new(m, "websiteUrl", json_string("[Website URL]"));
-	json_object_set_new(m, "repoUrl", json_string("[Repository URL]"));
-	json_object_set_new(m, "documentationUrl", json_string("[Documentation URL]"));
-	json_object_set_new(m, "productLogoUrl", json_string("[Product Logo URL]"));
-	json_object_set_new(m, "description", json_string("[Description]"));
-	json_object_set_new(m, "contactEmailAddress", json_string("[Contact Email Address]"));
-	json_object_set_new(m, "k8sConformanceUrl",
-			    json_string("[URL to k8s-conformance submission]"));
-	free(kv);
+	for (const char *const *k = r->cncf->metadata; *k != NULL; k++) {
+		const char *v = product_metadata_value(r, *k);
+		json_object_set_new(m, *k, json_string(v != NULL ? v : product_placeholder(*k)));
+	}
 	return m;
 }
 
-static char *item_notes(const struct req_result *rr)
+static json_t *item(const struct run_result *r, const struct cncf_result *c)
 {
-	const struct check_result *res = &rr->res;
-	struct buf b = BUF_INIT;
-
-	buf_init(&b);
-	buf_addf(&b, "kaic %s %s (%s): %s, decided %s", catalog_spec_version(), rr->req->id,
-		 level_name(rr->req->level), verdict_name(res->verdict), mode_name(res->mode));
-	if (rr->req->cncf_id != NULL && rr->req->level == LEVEL_SHOULD)
-		buf_addf(&b,
-			 "; a SHOULD in the checklist, which kaic's exit status counts only "
-			 "with --strict: check the CNCF form's level for %s",
-			 rr->req->cncf_id);
-	if (res->verdict == VERDICT_ERROR)
-		buf_adds(&b, "; kaic could not decide, fill in the status by hand");
-	else if (res->verdict == VERDICT_SKIPPED)
-		buf_adds(&b, "; excluded from this run");
-	if (res->verdict != VERDICT_FULL && res->remediation && *res->remediation)
-		buf_addf(&b, "; remediation: %s", res->remediation);
-	return buf_detach(&b, NULL);
-}
-
-static json_t *item(const struct req_result *rr, bool cncf)
-{
-	const struct requirement *req = rr->req;
-	json_t *it = json_object(), *ev = json_array();
-	char *notes = item_notes(rr);
-
-	json_object_set_new(it, "id", json_string(cncf ? req->cncf_id : req->id));
-	json_object_set_new(it, "description", json_string(req->description));
-	/* kaic's level, the one its exit status and every other report use, also where the
-	 * CNCF form gives its id another (gang_scheduling is a MUST there, WL-2.3 a SHOULD) */
-	json_object_set_new(it, "level", json_string(level_name(req->level)));
-	json_object_set_new(it, "status", json_string(product_status(rr->res.verdict)));
-	for (size_t i = 0; i < rr->res.nevidence; i++)
-		json_array_append_new(ev, json_string(rr->res.evidence[i]));
-	json_object_set_new(it, "evidence", ev);
+	const struct requirement *own = cncf_requirement(c->item->id);
+	json_t *it = json_object();
+	char *notes = product_item_notes(c);
+	json_object_set_new(it, "id", json_string(c->item->id));
+	json_object_set_new(it, "description", json_string(own->description));
+	json_object_set_new(it, "level", json_string(level_name(c->item->level)));
+	json_object_set_new(it, "status", json_string(cncf_status_name(cncf_status_of(c))));
+	json_object_set_new(it, "evidence", product_item_evidence(r, c));
 	json_object_set_new(it, "notes", json_string(notes));
 	free(notes);
 	return it;
 }
 
-/* The items of section (NULL: the requirements with no CNCF id), or NULL when none. */
-static json_t *section_items(const struct run_result *r, const char *section)
-{
-	json_t *items = json_array();
-
-	for (size_t i = 0; i < r->n; i++) {
-		const struct requirement *req = r->items[i].req;
-
-		if (!req)
-			continue;
-		if (section ? (req->cncf_id && req->cncf_section &&
-			       strcmp(req->cncf_section, section) == 0)
-			    : !(req->cncf_id && req->cncf_section))
-			json_array_append_new(items, item(&r->items[i], section != NULL));
-	}
-	if (json_array_size(items) == 0) {
-		json_decref(items);
-		return NULL;
-	}
-	return items;
-}
-
-/* The PRODUCT.yaml document as a new object (metadata, spec). */
+/* The document kaic writes without a template. */
 static json_t *product_build(const struct run_result *r)
 {
-	json_t *doc = json_object(), *spec = json_object(), *items;
-
+	json_t *doc = json_object(), *spec = json_object();
 	json_object_set_new(doc, "metadata", metadata(r));
-	for (size_t i = 0; i < sizeof(cncf_sections) / sizeof(cncf_sections[0]); i++)
-		if ((items = section_items(r, cncf_sections[i])))
-			json_object_set_new(spec, cncf_sections[i], items);
-	/* A section the catalogue names that this table lacks still gets written. */
-	for (size_t i = 0; i < r->n; i++) {
-		const char *s = r->items[i].req ? r->items[i].req->cncf_section : NULL;
-
-		if (s && r->items[i].req->cncf_id && !json_object_get(spec, s) &&
-		    (items = section_items(r, s)))
-			json_object_set_new(spec, s, items);
+	for (size_t i = 0; i < r->ncncf; i++) {
+		const char *sec = r->cncf_items[i].item->section;
+		json_t *items = json_object_get(spec, sec);
+		if (items == NULL) {
+			items = json_array();
+			json_object_set_new(spec, sec, items);
+		}
+		json_array_append_new(items, item(r, &r->cncf_items[i]));
 	}
-	if ((items = section_items(r, NULL)))
-		json_object_set_new(spec, KAIC_SECTION, items);
 	json_object_set_new(doc, "spec", spec);
 	return doc;
 }
 
-int report_product_write(const struct run_result *r, const char *path, char **cause)
+static int write_own(const struct run_result *r, const char *path, char **cause)
 {
 	json_t *doc = product_build(r);
 	struct buf out = BUF_INIT;
-	FILE *f;
-	int rc = -1;
-
 	buf_init(&out);
-	buf_adds(&out, "# Kubernetes AI Conformance Checklist\n"
-		       "# Filled in by kaic from a conformance run. Replace the \"[...]\" "
-		       "placeholders, review every status,\n"
-		       "# evidence and notes field, and add the CNCF requirements kaic does not "
-		       "assess before submitting.\n"
-		       "# Levels and statuses are kaic's, as in its other reports and its exit "
-		       "status.\n"
-		       "# The \"" KAIC_SECTION "\" section lists the checklist requirements with "
-		       "no CNCF counterpart, MUSTs among them,\n"
-		       "# which kaic's exit status counts as well; the CNCF form has no item for "
-		       "them.\n\n");
+	buf_addf(
+	    &out,
+	    "# Kubernetes AI Conformance Checklist - v%s\n"
+	    "# Filled in by kaic %s from a conformance run, in the structure of the CNCF\n"
+	    "# checklist AIConformance-%s.yaml. The descriptions are kaic's own summaries of\n"
+	    "# what it verified, not the program's text: before submitting, run kaic with\n"
+	    "# --cncf-template AIConformance-%s.yaml (the official file), replace the \"[...]\"\n"
+	    "# placeholders, and check the result with \"kaic product validate\".\n\n",
+	    r->cncf->name, KAIC_VERSION, r->cncf->name, r->cncf->name);
 	yaml_emit(&out, doc);
-	f = fopen(path, "w");
-	if (!f) {
-		*cause = xasprintf("cannot write \"%s\": %s", path, strerror(errno));
-	} else {
-		bool ok = fwrite(out.data, 1, out.len, f) == out.len;
-
-		ok = fclose(f) == 0 && ok;
-		if (!ok)
-			*cause = xasprintf("cannot write \"%s\": %s", path, strerror(errno));
-		else
-			rc = 0;
-	}
-	buf_release(&out);
 	json_decref(doc);
+	int rc = report_write_file(path, out.data, out.len, cause);
+	buf_release(&out);
+	return rc;
+}
+
+int report_product_write(const struct run_result *r, const char *path, char **cause)
+{
+	if (r->cncf == NULL) {
+		*cause = xasprintf("cannot write \"%s\": no CNCF checklist was decided", path);
+		return -1;
+	}
+	if (r->cncf_template == NULL)
+		return write_own(r, path, cause);
+	struct buf out = BUF_INIT;
+	buf_init(&out);
+	int rc = product_template_fill_file(r->cncf_template, r, &out, cause);
+	if (rc == 0)
+		rc = report_write_file(path, out.data, out.len, cause);
+	buf_release(&out);
+	return rc;
+}
+
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *extras_item(const struct cncf_result *c)
+{
+	json_t *it = json_object(), *ev = json_array();
+	json_object_set_new(it, "id", json_string(c->item->id));
+	json_object_set_new(it, "status", json_string(cncf_status_name(cncf_status_of(c))));
+	json_object_set_new(it, "decidedBy", c->by ? json_string(c->by->id) : json_null());
+	json_object_set_new(it, "verdict", json_string(verdict_name(c->res.verdict)));
+	json_object_set_new(it, "mode", json_string(mode_name(c->res.mode)));
+	for (size_t i = 0; i < c->res.nevidence; i++)
+		json_array_append_new(ev, json_string(c->res.evidence[i]));
+	json_object_set_new(it, "evidence", ev);
+	json_object_set_new(it, "remediation",
+			    c->res.remediation ? json_string(c->res.remediation) : json_null());
+	return it;
+}
+
+int report_extras_write(const struct run_result *r, const char *path, char **cause)
+{
+	if (r->cncf == NULL) {
+		*cause = xasprintf("cannot write \"%s\": no CNCF checklist was decided", path);
+		return -1;
+	}
+	json_t *doc = json_object(), *items = json_array(), *wp = json_array();
+	json_object_set_new(doc, "kaicVersion", json_string(KAIC_VERSION));
+	json_object_set_new(doc, "runId", json_string(r->run_id ? r->run_id : ""));
+	json_object_set_new(doc, "cncfVersion", json_string(r->cncf->name));
+	json_object_set_new(doc, "template",
+			    r->cncf_template ? json_string(r->cncf_template) : json_null());
+	json_object_set_new(doc, "submittable",
+			    json_boolean(r->product_checked && r->product_problems != NULL &&
+					 r->product_problems[0] == NULL));
+	json_object_set_new(doc, "problems", strv_json(r->product_problems));
+	for (size_t i = 0; i < r->ncncf; i++)
+		json_array_append_new(items, extras_item(&r->cncf_items[i]));
+	json_object_set_new(doc, "items", items);
+	/* the white-paper requirements the CNCF form has no item for */
+	for (size_t i = 0; i < r->n; i++) {
+		const struct requirement *req = r->items[i].req;
+		if (req->cncf_id != NULL && cncf_version_item(r->cncf, req->cncf_id) != NULL)
+			continue;
+		json_array_append_new(wp, json_pack("{s:s,s:s,s:s}", "id", req->id, "level",
+						    level_name(req->level), "verdict",
+						    verdict_name(r->items[i].res.verdict)));
+	}
+	json_object_set_new(doc, "whitepaperOnly", wp);
+	struct buf out = BUF_INIT;
+	buf_init(&out);
+	buf_addf(&out,
+		 "# kaic-extras.yaml: what kaic %s decided for each item of PRODUCT.yaml\n"
+		 "# (CNCF checklist %s), with its evidence; not part of the submission.\n\n",
+		 KAIC_VERSION, r->cncf->name);
+	yaml_emit(&out, doc);
+	json_decref(doc);
+	int rc = report_write_file(path, out.data, out.len, cause);
+	buf_release(&out);
 	return rc;
 }

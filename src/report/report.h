@@ -12,6 +12,9 @@
 /* terminal.c: live progress (TTY) and the summary table. */
 struct report_term;
 struct report_term *report_term_new(FILE *out, bool color, bool live);
+/* The same for the tests a run performs (runner_plan's, copied): one line each. */
+struct report_term *report_term_new_plan(FILE *out, bool color, bool live,
+					 const struct requirement *const *reqs, size_t n);
 /* A requirement started / finished (thread-safe; redraws the live view). */
 void report_term_started(struct report_term *t, const struct requirement *req);
 void report_term_finished(struct report_term *t, const struct req_result *rr);
@@ -31,8 +34,11 @@ int report_json_write(const struct run_result *r, const char *path, char **cause
 json_t *report_json_build(const struct run_result *r);
 /* junit.c: junit.xml, a testsuite per domain, a testcase per requirement. */
 int report_junit_write(const struct run_result *r, const char *path, char **cause);
-/* product.c: the CNCF AI Conformance submission file (PRODUCT.yaml layout). */
+/* product.c: PRODUCT.yaml, the CNCF AI Conformance submission file for r->cncf (from
+ * r->cncf_template when set); -1 when no CNCF checklist was decided. */
 int report_product_write(const struct run_result *r, const char *path, char **cause);
+/* product.c: kaic-extras.yaml, kaic's verdicts and evidence behind PRODUCT.yaml. */
+int report_extras_write(const struct run_result *r, const char *path, char **cause);
 /* sonobuoy.c: writes sonobuoy_results.yaml (Sonobuoy's manual results format) into
  * results_dir, then the "done" file Sonobuoy's worker waits for, as its contract says. */
 int report_sonobuoy_finish(const struct run_result *r, const char *results_dir, char **cause);

@@ -26,7 +26,7 @@ struct report_term {
 	pthread_mutex_t lock; /* the single writer: every output goes through it */
 	pthread_cond_t wake;
 	size_t n;
-	const struct requirement *reqs;
+	const struct requirement **reqs; /* the run's tests, in runner_plan's order */
 	enum line_state *state;
 	struct check_result *done; /* copies of verdict and mode (evidence not kept) */
 	unsigned frame;
@@ -75,7 +75,7 @@ static void put_text(struct report_term *t, const char *s)
 
 static void put_line(struct report_term *t, size_t i)
 {
-	const struct requirement *req = &t->reqs[i];
+	const struct requirement *req = t->reqs[i];
 	fprintf(t->out, "%-9s%-8s", req->id, level_name(req->level));
 	switch (t->state[i]) {
 	case LINE_WAITING:
@@ -131,12 +131,25 @@ static void *spin(void *arg)
 
 struct report_term *report_term_new(FILE *out, bool color, bool live)
 {
+	const struct requirement **reqs =
+	    xcalloc(catalog_count(), sizeof(const struct requirement *));
+	for (size_t i = 0; i < catalog_count(); i++)
+		reqs[i] = &catalog_all()[i];
+	struct report_term *t = report_term_new_plan(out, color, live, reqs, catalog_count());
+	free(reqs);
+	return t;
+}
+
+struct report_term *report_term_new_plan(FILE *out, bool color, bool live,
+					 const struct requirement *const *reqs, size_t n)
+{
 	struct report_term *t = xcalloc(1, sizeof(*t));
 	t->out = out;
 	t->color = color || live;
 	t->live = live;
-	t->n = catalog_count();
-	t->reqs = catalog_all();
+	t->n = n;
+	t->reqs = xcalloc(n > 0 ? n : 1, sizeof(const struct requirement *));
+	memcpy(t->reqs, reqs, n * sizeof(const struct requirement *));
 	t->state = xcalloc(t->n, sizeof(*t->state));
 	t->done = xcalloc(t->n, sizeof(*t->done));
 	pthread_mutex_init(&t->lock, NULL);
@@ -153,7 +166,7 @@ struct report_term *report_term_new(FILE *out, bool color, bool live)
 static size_t index_of(struct report_term *t, const struct requirement *req)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->reqs[i].id, req->id) == 0)
+		if (strcmp(t->reqs[i]->id, req->id) == 0)
 			return i;
 	return t->n;
 }
@@ -271,12 +284,10 @@ static bool put_undecided(struct report_term *t, const struct run_result *r, con
 	return sep != prefix;
 }
 
-/* The closing line: the exit status and the requirements that made it. */
-static void put_outcome(struct report_term *t, const struct run_result *r)
+/* The white paper's outcome for its exit status code. */
+static void put_whitepaper(struct report_term *t, const struct run_result *r, int code)
 {
 	bool strict = r->opts != NULL && r->opts->strict;
-	int code = run_result_exit_code(r, strict);
-	fprintf(t->out, "Result:   exit %d: ", code);
 	switch (code) {
 	case KAIC_EXIT_OK:
 		fputs("every MUST requirement is Full", t->out);
@@ -292,7 +303,110 @@ static void put_outcome(struct report_term *t, const struct run_result *r)
 	default:
 		fputs("the run was interrupted", t->out);
 	}
+}
+
+/* The CNCF items that fail (failed) or were not decided, after prefix; false when none. */
+static bool put_cncf_ids(struct report_term *t, const struct run_result *r, bool failed,
+			 const char *prefix)
+{
+	bool strict = r->opts != NULL && r->opts->strict;
+	const char *sep = prefix;
+	for (size_t i = 0; i < r->ncncf; i++) {
+		const struct cncf_result *c = &r->cncf_items[i];
+		if (failed ? cncf_result_is_failure(c, strict) : cncf_result_is_undecided(c)) {
+			fprintf(t->out, "%s%s (%s)", sep, c->item->id,
+				cncf_status_name(cncf_status_of(c)));
+			sep = ", ";
+		}
+	}
+	return sep != prefix;
+}
+
+/* The CNCF table: each item's status and the test that decided it. */
+static void put_cncf_table(struct report_term *t, const struct run_result *r)
+{
+	fprintf(t->out, "\nCNCF AI Conformance %s (PRODUCT.yaml)\n%-29s%-8s%-23s%s\n",
+		r->cncf->name, "ID", "LEVEL", "STATUS", "DECIDED BY");
+	for (size_t i = 0; i < r->ncncf; i++) {
+		const struct cncf_result *c = &r->cncf_items[i];
+		fprintf(t->out, "%-29s%-8s%-23s", c->item->id, level_name(c->item->level),
+			cncf_status_name(cncf_status_of(c)));
+		if (c->excluded)
+			fputs("(left out by --focus/--skip)\n", t->out);
+		else if (c->by == NULL)
+			fputs("(kaic has no test for it yet)\n", t->out);
+		else
+			fprintf(t->out, "%s: %s (%s)\n", c->by->id, verdict_name(c->res.verdict),
+				mode_name(c->res.mode));
+	}
+}
+
+static void put_cncf(struct report_term *t, const struct run_result *r, int code)
+{
+	switch (code) {
+	case KAIC_EXIT_OK:
+		fputs("every MUST is Implemented (or N/A where the checklist allows it)", t->out);
+		break;
+	case KAIC_EXIT_NOT_CONFORMANT:
+		put_cncf_ids(t, r, true, "MUSTs not Implemented: ");
+		put_cncf_ids(t, r, false, "; not decided: ");
+		break;
+	case KAIC_EXIT_UNDECIDED:
+		if (!put_cncf_ids(t, r, false, "not decided: "))
+			fputs("no requirement was decided", t->out);
+		break;
+	default:
+		fputs("the run was interrupted", t->out);
+	}
+}
+
+/* Whether PRODUCT.yaml passed `kaic product validate`, with its problems. */
+static void put_product(struct report_term *t, const struct run_result *r)
+{
+	if (!r->product_checked) {
+		fputs("PRODUCT.yaml: not written\n", t->out);
+		return;
+	}
+	size_t n = 0;
+	while (r->product_problems != NULL && r->product_problems[n] != NULL)
+		n++;
+	if (n == 0) {
+		fputs("PRODUCT.yaml: submittable (kaic product validate finds no problem)\n",
+		      t->out);
+		return;
+	}
+	fprintf(t->out, "PRODUCT.yaml: not submittable, %zu problem%s:\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		fputs("          ", t->out);
+		put_text(t, r->product_problems[i]);
+		fputc('\n', t->out);
+	}
+}
+
+/* The closing lines: each checklist's outcome, then the exit status. */
+static void put_outcome(struct report_term *t, const struct run_result *r)
+{
+	bool strict = r->opts != NULL && r->opts->strict;
+	int code = run_result_exit_code(r, strict);
+	if (r->cncf == NULL) {
+		fprintf(t->out, "Result:   exit %d: ", code);
+		put_whitepaper(t, r, code);
+		fputc('\n', t->out);
+		return;
+	}
+	if (r->n > 0) {
+		int wc =
+		    r->interrupted ? KAIC_EXIT_INTERRUPTED : run_result_exit_whitepaper(r, strict);
+		fprintf(t->out, "White paper %s: ", catalog_spec_version());
+		put_whitepaper(t, r, wc);
+		fputc('\n', t->out);
+	}
+	int cc = r->interrupted ? KAIC_EXIT_INTERRUPTED : run_result_exit_cncf(r, strict);
+	fprintf(t->out, "CNCF %s: ", r->cncf->name);
+	put_cncf(t, r, cc);
 	fputc('\n', t->out);
+	put_product(t, r);
+	fprintf(t->out, "Result:   exit %d\n", code);
 }
 
 void report_term_summary(struct report_term *t, const struct run_result *r)
@@ -302,6 +416,8 @@ void report_term_summary(struct report_term *t, const struct run_result *r)
 	if (!t->live)
 		put_table(t);
 	put_counts(t, r);
+	if (r->cncf != NULL)
+		put_cncf_table(t, r);
 	fprintf(t->out, "\nAPI:      %lu requests (%u for discovery, %s), %llu bytes received\n",
 		r->stats.requests, r->discovery_requests,
 		r->aggregated_discovery ? "aggregated" : "legacy", r->stats.bytes_in);
@@ -332,6 +448,7 @@ void report_term_free(struct report_term *t)
 	pthread_cond_destroy(&t->wake);
 	free(t->state);
 	free(t->done);
+	free(t->reqs);
 	free(t);
 }
 

@@ -51,6 +51,15 @@ void check_result_release(struct check_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void check_result_copy(struct check_result *dst, const struct check_result *src)
+{
+	*dst = *src;
+	dst->evidence = src->nevidence ? xcalloc(src->nevidence, sizeof(*dst->evidence)) : NULL;
+	for (size_t i = 0; i < src->nevidence; i++)
+		dst->evidence[i] = xstrdup(src->evidence[i]);
+	dst->remediation = src->remediation ? xstrdup(src->remediation) : NULL;
+}
+
 /* raw as valid UTF-8 (U+FFFD for what is not), cut at a character boundary to at most
  * EVIDENCE_MAX bytes with "..." marking the cut; a new string. */
 static char *evidence_line(const char *raw)

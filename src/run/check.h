@@ -34,6 +34,8 @@ const char *verdict_name(enum verdict v);
 const char *mode_name(enum check_mode m);
 void check_result_init(struct check_result *r);
 void check_result_release(struct check_result *r);
+/* dst becomes a deep copy of src (dst is overwritten, not released). */
+void check_result_copy(struct check_result *dst, const struct check_result *src);
 /* Appends one evidence line (printf-style), made valid UTF-8 (U+FFFD replaces what is
  * not); a line longer than 1000 bytes is cut at a character boundary and ends "...". */
 void check_evidence(struct check_result *r, const char *fmt, ...)

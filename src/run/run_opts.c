@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "catalog/catalog.h"
+#include "catalog/cncf.h"
 #include "util/opt.h"
 #include "util/xmalloc.h"
 
@@ -40,6 +41,9 @@ enum {
 	OPT_REQUESTS,
 	OPT_MAX_RESPONSE_BYTES,
 	OPT_MAX_TOTAL_BYTES,
+	OPT_CATALOG,
+	OPT_CNCF_VERSION,
+	OPT_CNCF_TEMPLATE,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +72,9 @@ static const struct option long_opts[] = {
     {"requests", required_argument, NULL, OPT_REQUESTS},
     {"max-response-bytes", required_argument, NULL, OPT_MAX_RESPONSE_BYTES},
     {"max-total-bytes", required_argument, NULL, OPT_MAX_TOTAL_BYTES},
+    {"catalog", required_argument, NULL, OPT_CATALOG},
+    {"cncf-version", required_argument, NULL, OPT_CNCF_VERSION},
+    {"cncf-template", required_argument, NULL, OPT_CNCF_TEMPLATE},
     {NULL, 0, NULL, 0},
 };
 
@@ -176,6 +183,8 @@ static int add_ids(char ***ids, const char *list, const char *flag, char **cause
 		if (len == 0)
 			continue;
 		const struct requirement *req = catalog_find(tok);
+		if (req == NULL)
+			req = cncf_requirement(tok);
 		if (req == NULL) {
 			*cause = xasprintf("unknown requirement \"%s\" in %s (\"kaic list\" shows "
 					   "the IDs)",
@@ -248,6 +257,22 @@ static const char *flag_name(int c)
 static int invalid(const char *val, int c, char **cause)
 {
 	*cause = xasprintf("invalid value \"%s\" for --%s", val, flag_name(c));
+	return -1;
+}
+
+static int set_catalog(struct run_opts *o, const char *val, char **cause)
+{
+	static const struct {
+		const char *name;
+		enum run_catalog c;
+	} names[] = {
+	    {"both", CATALOG_BOTH}, {"whitepaper", CATALOG_WHITEPAPER}, {"cncf", CATALOG_CNCF}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(val, names[i].name) == 0) {
+			o->catalog = names[i].c;
+			return 0;
+		}
+	*cause = xasprintf("invalid value \"%s\" for --catalog (whitepaper, cncf or both)", val);
 	return -1;
 }
 
@@ -333,6 +358,19 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return 0;
 	case OPT_TRACE_QUERY_URL:
 		return set_string(&o->trace_query_url, val, flag, true, cause);
+	case OPT_CATALOG:
+		return set_catalog(o, val, cause);
+	case OPT_CNCF_VERSION:
+		if (cncf_version_find(val) == NULL) {
+			*cause = xasprintf("invalid value \"%s\" for --cncf-version (kaic has the "
+					   "checklists %s)",
+					   val, cncf_version_range());
+			return -1;
+		}
+		o->cncf_version = cncf_version_find(val)->name;
+		return 0;
+	case OPT_CNCF_TEMPLATE:
+		return set_string(&o->cncf_template, val, flag, false, cause);
 	}
 	*cause = xstrdup("unknown option");
 	return -1;
@@ -349,10 +387,16 @@ static int check_selection(const struct run_opts *o, char **cause)
 			*cause = xasprintf("--focus and --skip both name \"%s\"", o->focus[i]);
 			return -1;
 		}
-	for (size_t i = 0; i < catalog_count(); i++)
-		if (run_opts_excluded(o, catalog_all()[i].id) == NULL)
-			return 0;
-	*cause = xstrdup("--skip leaves no requirement to run");
+	if (o->catalog != CATALOG_CNCF)
+		for (size_t i = 0; i < catalog_count(); i++)
+			if (run_opts_excluded(o, catalog_all()[i].id) == NULL)
+				return 0;
+	for (size_t v = 0; o->catalog != CATALOG_WHITEPAPER && v < cncf_version_count(); v++)
+		for (size_t i = 0; i < cncf_version_at(v)->n; i++)
+			if (run_opts_excluded(o, cncf_version_at(v)->items[i].id) == NULL)
+				return 0;
+	*cause = xstrdup(o->focus != NULL ? "--focus names no requirement of the catalogue run"
+					  : "--skip leaves no requirement to run");
 	return -1;
 }
 
@@ -382,6 +426,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause)
 	}
 	if (check_selection(o, cause) != 0)
 		goto fail;
+	if (o->catalog == CATALOG_WHITEPAPER && (o->cncf_version || o->cncf_template)) {
+		*cause = xasprintf("%s needs the CNCF checklist (--catalog cncf or both)",
+				   o->cncf_version ? "--cncf-version" : "--cncf-template");
+		goto fail;
+	}
 	if (o->in_cluster && (o->kubeconfig != NULL || o->context != NULL)) {
 		*cause = xstrdup("--in-cluster cannot be combined with --kubeconfig or --context");
 		goto fail;

@@ -9,6 +9,9 @@
  * A plain name, so air-gapped users retag their mirror's copy to it (or pass --image). */
 #define KAIC_DEFAULT_IMAGE "kaic:" KAIC_VERSION
 
+/* --catalog: which checklists a run decides. */
+enum run_catalog { CATALOG_BOTH, CATALOG_WHITEPAPER, CATALOG_CNCF };
+
 struct run_opts {
 	const char *kubeconfig;
 	const char *context;
@@ -35,6 +38,9 @@ struct run_opts {
 	long load_requests;		       /* NET-3.1 request count */
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
+	enum run_catalog catalog;	       /* --catalog (default both) */
+	const char *cncf_version;  /* --cncf-version "1.35", or NULL: from the cluster */
+	const char *cncf_template; /* --cncf-template FILE, or NULL */
 };
 
 /* Defaults of --max-response-bytes and --max-total-bytes. */
@@ -46,6 +52,7 @@ struct run_opts {
  * IDs. When SONOBUOY_RESULTS_DIR is set (or --sonobuoy), sonobuoy is true and the
  * output dir is that directory (/tmp/sonobuoy/results when unset). Returns 0, or -1 with
  * *cause (caller frees) a one-line message: `unknown option "--x"`,
+ * `invalid value "1.32" for --cncf-version (kaic has the checklists 1.33..1.37)`,
  * `invalid value "abc" for --parallel`, `unknown requirement "XX-9" in --focus`,
  * `--focus and --skip both name "HW-1.1"`, `--skip leaves no requirement to run`. */
 int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause);
@@ -61,7 +68,8 @@ void run_opts_release(struct run_opts *o);
 unsigned long long run_opts_parse_size(const char *s);
 /* "30s", "5m", "1h", "1h30m" or plain seconds, as seconds (> 0); -1 when invalid. */
 long run_opts_parse_duration(const char *s);
-/* Why id is left out of the run ("excluded by --skip", "not in --focus"), or NULL. */
+/* Why id (a white-paper or CNCF id) is left out of the run ("excluded by --skip",
+ * "not in --focus"), or NULL. */
 const char *run_opts_excluded(const struct run_opts *o, const char *id);
 
 #endif

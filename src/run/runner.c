@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "active/active.h"
+#include "catalog/cncf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 #include "util/clock.h"
@@ -21,8 +22,10 @@
 struct runner {
 	const struct runner_cfg *cfg;
 	struct run_result *out;
+	struct req_result *tasks; /* runner_plan's tests, in its order */
+	size_t ntasks;
 	pthread_mutex_t lock;
-	size_t next;	    /* next catalogue index to take */
+	size_t next;	    /* next task to take */
 	struct active *act; /* created by the first active part */
 	atomic_int never;   /* the stop flag when there is no runner_signals */
 };
@@ -194,21 +197,62 @@ static void run_check(struct runner *r, const struct check *chk, struct check_re
 		cap_passive_full(res, chk->id, why);
 }
 
+/* Skipped because --focus/--skip (why) left id out. */
+static void skipped(struct check_result *res, const char *why, const char *id)
+{
+	check_evidence(res, "%s", why);
+	if (strstr(why, "--skip") != NULL)
+		check_verdict(res, VERDICT_SKIPPED,
+			      "not decided: run without --skip %s to decide it", id);
+	else
+		check_verdict(res, VERDICT_SKIPPED, "not decided: add %s to --focus to decide it",
+			      id);
+}
+
+const struct requirement *runner_cncf_decider(const struct runner_cfg *cfg,
+					      const struct cncf_item *item)
+{
+	const struct check *own = cfg->find(item->id);
+	if (own != NULL && own->passive != NULL)
+		return cncf_requirement(item->id);
+	return cncf_overlap(item->id);
+}
+
+static bool is_whitepaper(const struct runner_cfg *cfg, const struct requirement *req)
+{
+	return cfg->opts->catalog != CATALOG_CNCF && catalog_find(req->id) == req;
+}
+
+/* Why the test of req is needed by no item of the run (--focus/--skip left them all
+ * out), or NULL when one needs it. */
+static const char *task_excluded(const struct runner_cfg *cfg, const struct requirement *req)
+{
+	const char *why = NULL;
+	if (is_whitepaper(cfg, req) && (why = run_opts_excluded(cfg->opts, req->id)) == NULL)
+		return NULL;
+	for (size_t i = 0; cfg->cncf != NULL && i < cfg->cncf->n; i++) {
+		const struct cncf_item *it = &cfg->cncf->items[i];
+		if (runner_cncf_decider(cfg, it) != req)
+			continue;
+		const char *w = run_opts_excluded(cfg->opts, it->id);
+		if (w == NULL)
+			return NULL;
+		if (why == NULL)
+			why = w;
+	}
+	return why != NULL ? why : "not in --focus";
+}
+
 /* Decides one requirement into rr. */
 static void run_one(struct runner *r, struct req_result *rr)
 {
 	const struct runner_cfg *cfg = r->cfg;
 	const char *id = rr->req->id;
 	check_result_init(&rr->res);
-	const char *excluded = run_opts_excluded(cfg->opts, id);
+	const char *excluded = task_excluded(cfg, rr->req);
 	if (excluded != NULL) {
-		check_evidence(&rr->res, "%s", excluded);
-		if (strstr(excluded, "--skip") != NULL)
-			check_verdict(&rr->res, VERDICT_SKIPPED,
-				      "not decided: run without --skip %s to decide it", id);
-		else
-			check_verdict(&rr->res, VERDICT_SKIPPED,
-				      "not decided: add %s to --focus to decide it", id);
+		skipped(&rr->res, excluded, id);
+		rr->excluded = true;
 		goto done;
 	}
 	bool late = cfg->deadline_ms > 0 && now_ms() >= cfg->deadline_ms;
@@ -246,9 +290,9 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&r->lock);
 		size_t i = r->next++;
 		pthread_mutex_unlock(&r->lock);
-		if (i >= r->out->n)
+		if (i >= r->ntasks)
 			return NULL;
-		run_one(r, &r->out->items[i]);
+		run_one(r, &r->tasks[i]);
 	}
 }
 
@@ -272,18 +316,109 @@ static void cleanup(struct runner *r)
 	r->act = NULL;
 }
 
+static bool planned(const struct requirement **plan, size_t n, const struct requirement *req)
+{
+	for (size_t i = 0; i < n; i++)
+		if (plan[i] == req)
+			return true;
+	return false;
+}
+
+const struct requirement **runner_plan(const struct runner_cfg *cfg, size_t *n)
+{
+	size_t cap = catalog_count() + (cfg->cncf != NULL ? cfg->cncf->n : 0);
+	const struct requirement **plan =
+	    xcalloc(cap > 0 ? cap : 1, sizeof(const struct requirement *));
+	*n = 0;
+	if (cfg->opts->catalog != CATALOG_CNCF)
+		for (size_t i = 0; i < catalog_count(); i++)
+			plan[(*n)++] = &catalog_all()[i];
+	for (size_t i = 0; cfg->cncf != NULL && i < cfg->cncf->n; i++) {
+		const struct requirement *by = runner_cncf_decider(cfg, &cfg->cncf->items[i]);
+		if (by != NULL && !planned(plan, *n, by))
+			plan[(*n)++] = by;
+	}
+	return plan;
+}
+
+static const struct req_result *task_of(const struct runner *r, const struct requirement *req)
+{
+	for (size_t i = 0; i < r->ntasks; i++)
+		if (r->tasks[i].req == req)
+			return &r->tasks[i];
+	return NULL;
+}
+
+/* out->items: the white-paper requirements, each its test's result, or Skipped when
+ * --focus/--skip left it out (its test ran for a CNCF item). */
+static void fill_whitepaper(const struct runner *r, struct run_result *out)
+{
+	const struct run_opts *o = r->cfg->opts;
+	if (o->catalog == CATALOG_CNCF)
+		return;
+	out->n = catalog_count();
+	out->items = xcalloc(out->n, sizeof(*out->items));
+	for (size_t i = 0; i < out->n; i++) {
+		struct req_result *rr = &out->items[i];
+		const struct req_result *t = task_of(r, &catalog_all()[i]);
+		const char *why = run_opts_excluded(o, catalog_all()[i].id);
+		rr->req = &catalog_all()[i];
+		if (why != NULL && !t->excluded) {
+			check_result_init(&rr->res);
+			skipped(&rr->res, why, rr->req->id);
+			rr->excluded = true;
+		} else {
+			check_result_copy(&rr->res, &t->res);
+			rr->excluded = t->excluded;
+		}
+	}
+}
+
+/* out->cncf_items: each item of the checklist, decided by its test. */
+static void fill_cncf(const struct runner *r, struct run_result *out)
+{
+	const struct runner_cfg *cfg = r->cfg;
+	out->cncf = cfg->cncf;
+	if (cfg->cncf == NULL)
+		return;
+	out->ncncf = cfg->cncf->n;
+	out->cncf_items = xcalloc(out->ncncf, sizeof(*out->cncf_items));
+	for (size_t i = 0; i < out->ncncf; i++) {
+		struct cncf_result *c = &out->cncf_items[i];
+		const struct req_result *t;
+		c->item = &cfg->cncf->items[i];
+		c->by = runner_cncf_decider(cfg, c->item);
+		const char *why = run_opts_excluded(cfg->opts, c->item->id);
+		if (why != NULL) {
+			check_result_init(&c->res);
+			skipped(&c->res, why, c->item->id);
+			c->excluded = true;
+		} else if (c->by == NULL || (t = task_of(r, c->by)) == NULL) {
+			check_result_init(&c->res);
+			check_evidence(&c->res, "kaic has no test for this requirement yet");
+			check_verdict(&c->res, VERDICT_ERROR,
+				      "kaic %s has no check for %s yet: assess it by hand",
+				      KAIC_VERSION, c->item->id);
+			c->by = NULL;
+		} else {
+			check_result_copy(&c->res, &t->res);
+		}
+	}
+}
+
 void runner_execute(const struct runner_cfg *cfg, struct run_result *out)
 {
 	struct runner r = {.cfg = cfg, .out = out};
 	pthread_mutex_init(&r.lock, NULL);
-	out->n = catalog_count();
-	out->items = xcalloc(out->n, sizeof(*out->items));
-	for (size_t i = 0; i < out->n; i++)
-		out->items[i].req = &catalog_all()[i];
+	const struct requirement **plan = runner_plan(cfg, &r.ntasks);
+	r.tasks = xcalloc(r.ntasks > 0 ? r.ntasks : 1, sizeof(*r.tasks));
+	for (size_t i = 0; i < r.ntasks; i++)
+		r.tasks[i].req = plan[i];
+	free(plan);
 	int nthreads = cfg->opts->parallel > 0 ? cfg->opts->parallel : 1;
-	if ((size_t)nthreads > out->n)
-		nthreads = (int)out->n;
-	pthread_t *threads = xcalloc((size_t)nthreads, sizeof(*threads));
+	if ((size_t)nthreads > r.ntasks)
+		nthreads = (int)r.ntasks;
+	pthread_t *threads = xcalloc(nthreads > 0 ? (size_t)nthreads : 1, sizeof(*threads));
 	int started = 0;
 	for (int i = 0; i < nthreads; i++) {
 		if (pthread_create(&threads[i], NULL, worker, &r) != 0)
@@ -297,6 +432,11 @@ void runner_execute(const struct runner_cfg *cfg, struct run_result *out)
 	free(threads);
 	cleanup(&r);
 	out->interrupted = cfg->sig != NULL && cfg->sig->count > 0;
+	fill_whitepaper(&r, out);
+	fill_cncf(&r, out);
+	for (size_t i = 0; i < r.ntasks; i++)
+		check_result_release(&r.tasks[i].res);
+	free(r.tasks);
 	pthread_mutex_destroy(&r.lock);
 }
 

@@ -60,12 +60,31 @@ struct runner_cfg {
 	long long deadline_ms; /* absolute CLOCK_MONOTONIC run deadline, 0 = none */
 	/* Where checks come from (kaic passes checks_find; tests their own). */
 	const struct check *(*find)(const char *id);
+	/* The CNCF checklist to decide as well, or NULL. The white-paper requirements are
+	 * decided unless opts->catalog is CATALOG_CNCF. */
+	const struct cncf_version *cncf;
 };
 
-/* Runs every requirement of the catalogue and then the active cleanup. Fills out->items
- * (catalogue order), n, cleanup_ok, cleanup_notes and interrupted; the other fields are
- * the caller's. Rules, applied once here and never in the checks:
- * - excluded by --focus/--skip: Skipped, with the reason as evidence;
+/* The requirement whose check decides the CNCF item: the official id's own
+ * (cncf_requirement) when cfg->find has a check for it, else the overlapping white-paper
+ * requirement (cncf_overlap), else NULL (kaic has no check: Not Implemented). */
+const struct requirement *runner_cncf_decider(const struct runner_cfg *cfg,
+					      const struct cncf_item *item);
+/* The tests of a run, in the order they are handed out: the white-paper requirements
+ * (unless --catalog cncf), then every other requirement a CNCF item of cfg->cncf is
+ * decided by, each once. A new array (caller frees) of *n borrowed pointers. */
+const struct requirement **runner_plan(const struct runner_cfg *cfg, size_t *n);
+
+/* Runs the tests of runner_plan and then the active cleanup. Fills out->items (the
+ * white-paper requirements in catalogue order; none with --catalog cncf), n, cncf,
+ * cncf_items (in the checklist's order, each a copy of the result of the test that
+ * decides it), ncncf, cleanup_ok, cleanup_notes and interrupted; the other fields are the
+ * caller's. Rules, applied once here and never in the checks:
+ * - excluded by --focus/--skip: Skipped, with the reason as evidence; a test runs when
+ *   one of the items it decides (its white-paper requirement, its CNCF ids) is not
+ *   excluded, and an excluded item reports Skipped (CNCF: excluded) all the same;
+ * - a CNCF item with no check: Error, evidence "kaic has no test for this requirement
+ *   yet" (its status is Not Implemented);
  * - no check registered: Error, evidence "not implemented";
  * - the active part runs only without --passive and only when the passive part found
  *   the capability (Full or Partial); a namespace is created first for

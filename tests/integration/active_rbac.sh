@@ -18,8 +18,10 @@ sim_start "$scen" || fail "kaic-sim did not start with the RBAC scenario"
 
 rbac_kubeconfig "$(rbac_token system:serviceaccount:kaic:kaic)" "$SIM_DIR/kaic.kubeconfig"
 start=$(wc -l <"$SIM_LOG")
-"$KAIC" run --no-color --kubeconfig "$SIM_DIR/kaic.kubeconfig" --timeout 120s \
-	--output-dir "$SIM_DIR/sa" >"$SIM_DIR/sa.out" 2>&1
+# the white paper's MUSTs (exit 0 needs every CNCF MUST too, some of which kaic has no
+# test for until src/checks/cncf_*.c decide them)
+"$KAIC" run --no-color --catalog whitepaper --kubeconfig "$SIM_DIR/kaic.kubeconfig" \
+	--timeout 120s --output-dir "$SIM_DIR/sa" >"$SIM_DIR/sa.out" 2>&1
 rc=$?
 tail -n +"$((start + 1))" "$SIM_LOG" >"$SIM_DIR/sa.log"
 [ -f "$SIM_DIR/sa/results.json" ] || fail "no results.json (exit $rc): $(tail -n 5 "$SIM_DIR/sa.out")"

@@ -14,8 +14,10 @@ active_need_sim
 sim_start "$TOP/sim/scenarios/reference" || fail "kaic-sim did not start"
 out=$SIM_DIR/results
 t0=$(date +%s%N)
-"$KAIC" run --output-dir "$out" --timeout 120s --parallel 18 --no-color \
-	>"$SIM_DIR/run.log" 2>&1
+# the white paper (with both checklists, gang_scheduling is a CNCF MUST that WL-2.3 decides
+# Partial until it has an active test, so the exit status would be 1)
+"$KAIC" run --catalog whitepaper --output-dir "$out" --timeout 120s --parallel 18 \
+	--no-color >"$SIM_DIR/run.log" 2>&1
 rc=$?
 wall_ms=$((($(date +%s%N) - t0) / 1000000))
 [ -f "$out/results.json" ] || fail "no results.json (exit $rc): $(tail -n 20 "$SIM_DIR/run.log")"

@@ -178,6 +178,54 @@ static void test_bad_flags(void **state)
 		     (const char *const[]){"--in-cluster", "--context", "c", NULL});
 }
 
+/* --catalog, --cncf-version, --cncf-template, and CNCF ids in --focus/--skip. */
+static void test_cncf_opts(void **state)
+{
+	(void)state;
+	struct run_opts o;
+	const char *const d[] = {NULL};
+	assert_null(parse(&o, d));
+	assert_int_equal(o.catalog, CATALOG_BOTH);
+	assert_null(o.cncf_version);
+	assert_null(o.cncf_template);
+	run_opts_release(&o);
+	const char *const w[] = {"--catalog",
+				 "cncf",
+				 "--cncf-version",
+				 "v1.35",
+				 "--cncf-template",
+				 "t.yaml",
+				 "--focus",
+				 "secure_accelerator_access,HW-1.1",
+				 NULL};
+	assert_null(parse(&o, w));
+	assert_int_equal(o.catalog, CATALOG_CNCF);
+	assert_string_equal(o.cncf_version, "1.35");
+	assert_string_equal(o.cncf_template, "t.yaml");
+	assert_null(run_opts_excluded(&o, "secure_accelerator_access"));
+	assert_null(run_opts_excluded(&o, "HW-1.1"));
+	assert_string_equal(run_opts_excluded(&o, "gang_scheduling"), "not in --focus");
+	run_opts_release(&o);
+	expect_error("invalid value \"white\" for --catalog (whitepaper, cncf or both)",
+		     (const char *const[]){"--catalog", "white", NULL});
+	expect_error("invalid value \"1.32\" for --cncf-version (kaic has the checklists "
+		     "1.33..1.37)",
+		     (const char *const[]){"--cncf-version", "1.32", NULL});
+	expect_error(
+	    "--cncf-version needs the CNCF checklist (--catalog cncf or both)",
+	    (const char *const[]){"--catalog", "whitepaper", "--cncf-version", "1.34", NULL});
+	expect_error(
+	    "--cncf-template needs the CNCF checklist (--catalog cncf or both)",
+	    (const char *const[]){"--cncf-template", "x", "--catalog", "whitepaper", NULL});
+	expect_error("unknown requirement \"gpu_magic\" in --focus (\"kaic list\" shows the IDs)",
+		     (const char *const[]){"--focus", "gpu_magic", NULL});
+	expect_error(
+	    "--focus names no requirement of the catalogue run",
+	    (const char *const[]){"--catalog", "whitepaper", "--focus", "pod_autoscaling", NULL});
+	expect_error("--focus names no requirement of the catalogue run",
+		     (const char *const[]){"--catalog", "cncf", "--focus", "HW-1.3", NULL});
+}
+
 /* --focus and --skip that overlap, or leave nothing to run, are usage errors: such a run
  * would decide nothing and could still look like a pass. */
 static void test_selection(void **state)
@@ -188,7 +236,7 @@ static void test_selection(void **state)
 	expect_error("--focus and --skip both name \"WL-2.1\"",
 		     (const char *const[]){"--skip", "WL-2.1", "--focus", "HW-1.1,WL-2.1", NULL});
 	expect_error("--skip leaves no requirement to run",
-		     (const char *const[]){"--skip",
+		     (const char *const[]){"--catalog", "whitepaper", "--skip",
 					   "HW-1.1,HW-1.2,HW-1.3,WL-2.1,WL-2.2,WL-2.3,WL-2.4,"
 					   "NET-3.1,NET-3.2,STO-4.1,STO-4.2,SEC-5.1,SEC-5.2,"
 					   "SEC-5.3,SEC-5.4,SEC-5.5,OBS-6.1,OBS-6.2",
@@ -298,7 +346,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_flags),  cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_sonobuoy),   cmocka_unit_test(test_reparse),
 	    cmocka_unit_test(test_in_cluster), cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_selection),
+	    cmocka_unit_test(test_selection),  cmocka_unit_test(test_cncf_opts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

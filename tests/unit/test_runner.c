@@ -91,10 +91,14 @@ static void partial_silent(struct check_ctx *ctx, struct check_result *res)
 static const struct check chk_stale = {"HW-1.3", full_stale_hint, NULL, 0};
 static const struct check chk_silent = {"WL-2.2", partial_silent, NULL, 0};
 
+/* A check registered under a CNCF official id (as src/checks/cncf_*.c register theirs):
+ * it decides workload_sandboxing instead of the overlapping SEC-5.3. */
+static const struct check chk_sandbox = {"workload_sandboxing", full_passive, NULL, 0};
+
 static const struct check *find(const char *id)
 {
 	const struct check *all[] = {&chk_capped,   &chk_plain, &chk_served, &chk_no,
-				     &chk_noactive, &chk_stale, &chk_silent};
+				     &chk_noactive, &chk_stale, &chk_silent, &chk_sandbox};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(all[i]->id, id) == 0)
 			return all[i];
@@ -126,6 +130,8 @@ static bool has_evidence(const struct check_result *res, const char *line)
 	return false;
 }
 
+static const struct cncf_version *run_cncf; /* the CNCF checklist run() decides */
+
 static void run(struct run_opts *o, struct runner_signals *sig, struct run_result *out,
 		FILE *term_out)
 {
@@ -137,7 +143,8 @@ static void run(struct run_opts *o, struct runner_signals *sig, struct run_resul
 				 .run_id = "0a1b2c3d",
 				 .sig = sig,
 				 .progress = term ? &progress : NULL,
-				 .find = find};
+				 .find = find,
+				 .cncf = run_cncf};
 	memset(out, 0, sizeof(*out));
 	out->opts = o;
 	atomic_store(&active_calls, 0);
@@ -147,6 +154,15 @@ static void run(struct run_opts *o, struct runner_signals *sig, struct run_resul
 	assert_int_equal(atomic_load(&bad_ctx), 0);
 	report_term_free(term);
 	inventory_free(inv);
+}
+
+static const struct cncf_result *cncf_of(struct run_result *r, const char *id)
+{
+	for (size_t i = 0; i < r->ncncf; i++)
+		if (strcmp(r->cncf_items[i].item->id, id) == 0)
+			return &r->cncf_items[i];
+	fail();
+	return NULL;
 }
 
 static void base_opts(struct run_opts *o)
@@ -383,6 +399,64 @@ static void test_signals_deadline(void **state)
 	run_result_release(&r);
 }
 
+/* A CNCF checklist: each id decided by its own check, else the overlapping white-paper
+ * check, else by none (Not Implemented, "no test"); the exit status counts both. */
+static void test_cncf_items(void **state)
+{
+	(void)state;
+	struct run_opts o;
+	struct run_result r;
+	base_opts(&o);
+	o.passive = true;
+	run_cncf = cncf_version_find("1.37");
+	run(&o, NULL, &r, NULL);
+	assert_int_equal(r.n, catalog_count());
+	assert_int_equal(r.ncncf, run_cncf->n);
+	for (size_t i = 0; i < r.ncncf; i++)
+		assert_ptr_equal(r.cncf_items[i].item, &run_cncf->items[i]);
+	const struct cncf_result *c = cncf_of(&r, "accelerator_metrics");
+	assert_string_equal(c->by->id, "HW-1.2");
+	assert_int_equal(cncf_status_of(c), CNCF_IMPLEMENTED);
+	c = cncf_of(&r, "workload_sandboxing");
+	assert_string_equal(c->by->id, "workload_sandboxing");
+	assert_int_equal(cncf_status_of(c), CNCF_IMPLEMENTED);
+	c = cncf_of(&r, "ai_inference");
+	assert_string_equal(c->by->id, "NET-3.1");
+	assert_int_equal(cncf_status_of(c), CNCF_NOT_IMPLEMENTED);
+	assert_true(cncf_result_is_failure(c, false));
+	c = cncf_of(&r, "secure_accelerator_access");
+	assert_null(c->by);
+	assert_int_equal(cncf_status_of(c), CNCF_NOT_IMPLEMENTED);
+	assert_true(has_evidence(&c->res, "kaic has no test for this requirement yet"));
+	assert_true(cncf_result_is_undecided(c));
+	assert_int_equal(run_result_exit_cncf(&r, false), KAIC_EXIT_NOT_CONFORMANT);
+	/* the white-paper results are those of a run without the CNCF checklist */
+	assert_int_equal(res_of(&r, "NET-3.1")->verdict, VERDICT_NO);
+	run_result_release(&r);
+
+	/* --catalog cncf: only the tests some item needs, no white-paper items */
+	o.catalog = CATALOG_CNCF;
+	run(&o, NULL, &r, NULL);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(atomic_load(&passive_calls), 3); /* NET-3.1, HW-1.2, workload_sandboxing */
+	assert_int_equal(run_result_exit_code(&r, false), KAIC_EXIT_NOT_CONFORMANT);
+	run_result_release(&r);
+
+	/* --focus accelerator_metrics: its test runs for the CNCF item, HW-1.2 stays Skipped */
+	o.catalog = CATALOG_BOTH;
+	o.focus = (char *[]){"accelerator_metrics", NULL};
+	run(&o, NULL, &r, NULL);
+	assert_int_equal(res_of(&r, "HW-1.2")->verdict, VERDICT_SKIPPED);
+	assert_int_equal(cncf_status_of(cncf_of(&r, "accelerator_metrics")), CNCF_IMPLEMENTED);
+	c = cncf_of(&r, "workload_sandboxing");
+	assert_true(c->excluded);
+	assert_int_equal(cncf_status_of(c), CNCF_NOT_IMPLEMENTED);
+	assert_int_equal(atomic_load(&passive_calls), 1);
+	o.focus = NULL;
+	run_result_release(&r);
+	run_cncf = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,7 +464,7 @@ int main(void)
 	    cmocka_unit_test(test_remediation_rule), cmocka_unit_test(test_active_mode),
 	    cmocka_unit_test(test_interrupted),	     cmocka_unit_test(test_run_deadline),
 	    cmocka_unit_test(test_run_id),	     cmocka_unit_test(test_signals),
-	    cmocka_unit_test(test_signals_deadline),
+	    cmocka_unit_test(test_signals_deadline), cmocka_unit_test(test_cncf_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

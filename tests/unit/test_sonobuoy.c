@@ -95,7 +95,7 @@ static void test_status_mapping(void **state)
 {
 	(void)state;
 	const struct requirement *must = catalog_find("HW-1.1"), *should = catalog_find("HW-1.3");
-	struct req_result rr = {must, {0}};
+	struct req_result rr = {.req = must};
 
 	check_result_init(&rr.res);
 	rr.res.verdict = VERDICT_FULL;

@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "cmd/cmd.h"
+#include "catalog/cncf.h"
 #include "report/report.h"
 #include "util/esc.h"
 #include "util/log.h"
@@ -54,6 +55,15 @@ static void build(struct run_result *r, char **strs, size_t nstrs)
 	}
 	for (size_t i = 0; i < nstrs; i++)
 		check_evidence(&r->items[i % r->n].res, "%s", strs[i]);
+	/* the CNCF checklist 1.37: item i has white-paper item i's result */
+	r->cncf = cncf_version_find("1.37");
+	r->ncncf = r->cncf->n;
+	r->cncf_items = xcalloc(r->ncncf, sizeof(*r->cncf_items));
+	for (size_t i = 0; i < r->ncncf; i++) {
+		r->cncf_items[i].item = &r->cncf->items[i];
+		r->cncf_items[i].by = cncf_requirement(r->cncf->items[i].id);
+		check_result_copy(&r->cncf_items[i].res, &r->items[i].res);
+	}
 	r->cleanup_ok = nstrs == 0;
 	r->cleanup_notes = xcalloc(nstrs + 1, sizeof(char *));
 	for (size_t i = 0; i < nstrs; i++)
@@ -84,7 +94,8 @@ static int write_all(const struct run_result *r, const char *dir)
 	} writers[] = {{"checklist.md", report_markdown_write},
 		       {"results.json", report_json_write},
 		       {"junit.xml", report_junit_write},
-		       {"PRODUCT.yaml", report_product_write}};
+		       {"PRODUCT.yaml", report_product_write},
+		       {"kaic-extras.yaml", report_extras_write}};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
 		char *path = xasprintf("%s/%s", dir, writers[i].name);
@@ -152,10 +163,11 @@ static char *reports_of(char **strs, size_t n)
 
 static void remove_reports(char *dir)
 {
-	static const char *const names[] = {
-	    "checklist.md",	   "results.json", "junit.xml",
-	    "PRODUCT.yaml",	   "terminal.txt", "sonobuoy_results.yaml",
-	    "kaic-results.tar.gz", "done",	   NULL};
+	static const char *const names[] = {"checklist.md",	   "results.json",
+					    "junit.xml",	   "PRODUCT.yaml",
+					    "terminal.txt",	   "sonobuoy_results.yaml",
+					    "kaic-results.tar.gz", "done",
+					    "kaic-extras.yaml",	   NULL};
 	for (size_t i = 0; names[i] != NULL; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		unlink(p);
