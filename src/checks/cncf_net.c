@@ -32,8 +32,13 @@ static bool pool_accepted(const json_t *pool)
 		size_t i;
 		const json_t *p;
 		json_array_foreach(cutil_get(pool, keys[k]), i, p) {
-			if (cutil_condition_true(p, "Accepted"))
-				return true;
+			size_t j;
+			const json_t *c;
+			json_array_foreach(json_object_get(p, "conditions"), j, c) {
+				const char *t = cutil_str(c, "type"), *st = cutil_str(c, "status");
+				if (t && st && !strcmp(t, "Accepted") && !strcmp(st, "True"))
+					return true;
+			}
 		}
 	}
 	return false;
