@@ -1,6 +1,7 @@
-/* active_saa.c: the active test of secure_accelerator_access: a pod without a claim
- * sees no accelerator, and two pods each holding its own claim for one device of the
- * accelerators' DeviceClass each see exactly one device, not the same one. Every pod
+/* active_saa.c: the active test of secure_accelerator_access: two pods each holding its
+ * own claim for one device of the accelerators' DeviceClass each see exactly one
+ * device, not the same one, and a pod without a claim, placed on the node of the first
+ * (spec.nodeName), sees no accelerator. Every pod
  * runs `kaic probe devices` (device files, GPU UUIDs, visible-devices variables). */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #define HOLD_S "600"
 #define LOG_POLL_MS 500
 
-static const char *const pods[] = {"saa-none", "saa-a", "saa-b"};
+static const char *const pods[] = {"saa-a", "saa-b", "saa-none"};
 
 /* A `kaic probe devices --hold` pod NAME, holding a claim from tmpl unless NULL: it
  * prints its report at once and keeps running (holding its device) for HOLD_S. */
@@ -37,10 +38,12 @@ static json_t *devices_pod(const struct active_params *p, const char *name, cons
 
 json_t *active_saa_objects(const struct active_params *p)
 {
+	json_t *none = devices_pod(p, "saa-none", NULL);
+	json_object_set_new(json_object_get(none, "spec"), "nodeName", json_string(p->accel_node));
 	return json_pack("[o,o,o,o,o]", active_dra_claim_template(p, "saa-claim-a", NULL),
 			 active_dra_claim_template(p, "saa-claim-b", NULL),
-			 devices_pod(p, "saa-none", NULL), devices_pod(p, "saa-a", "saa-claim-a"),
-			 devices_pod(p, "saa-b", "saa-claim-b"));
+			 devices_pod(p, "saa-a", "saa-claim-a"), devices_pod(p, "saa-b", "saa-claim-b"),
+			 none);
 }
 
 /* What one pod saw: its devices as identities ("uuid" when the probe read UUIDs, else
@@ -97,7 +100,7 @@ static json_t *report_in(const char *log)
 
 /* Waits for pod NAME to run and print its report; fills s. -1 after recording Error. */
 static int read_one(struct check_ctx *ctx, struct check_result *res, const char *name,
-		    struct seen *s)
+		    struct seen *s, char **node)
 {
 	json_t *pod = NULL, *out = NULL;
 	struct kube_error err = {0};
@@ -123,6 +126,8 @@ static int read_one(struct check_ctx *ctx, struct check_result *res, const char 
 		return -1;
 	}
 	seen_from(out, pod, s);
+	if (node != NULL && cutil_str(pod, "spec.nodeName") != NULL)
+		*node = xstrdup(cutil_str(pod, "spec.nodeName"));
 	check_evidence(res, "pod %s%s on node %s sees %zu device%s: %s", name,
 		       strcmp(name, "saa-none") == 0 ? " (no claim)" : " (own claim)",
 		       cutil_str(pod, "spec.nodeName") ? cutil_str(pod, "spec.nodeName") : "?",
@@ -135,7 +140,7 @@ static int read_one(struct check_ctx *ctx, struct check_result *res, const char 
 /* Whether both claim pods are still Running (they held their claims at the same time). */
 static bool overlapped(struct check_ctx *ctx)
 {
-	for (size_t i = 1; i < 3; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		char *path = xasprintf("/api/v1/namespaces/%s/pods/%s", ctx->ns, pods[i]);
 		json_t *pod = NULL;
 		struct kube_error err = {0};
@@ -211,11 +216,13 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res)
 	p.device_class = dc;
 	json_t *objs = active_saa_objects(&p);
 	struct seen seen[3] = {{CUTIL_SET_INIT, NULL}, {CUTIL_SET_INIT, NULL}, {CUTIL_SET_INIT, NULL}};
-	if (active_run_create_all(ctx, res, objs, NULL) != 0)
+	static const char *const first[] = {"saa-claim-a", "saa-claim-b", "saa-a", "saa-b", NULL};
+	char *node = NULL;
+	if (active_run_create_all(ctx, res, objs, first) != 0)
 		goto out;
 	res->mode = MODE_ACTIVE;
-	for (size_t i = 0; i < 3; i++)
-		if (read_one(ctx, res, pods[i], &seen[i]) != 0)
+	for (size_t i = 0; i < 2; i++)
+		if (read_one(ctx, res, pods[i], &seen[i], i == 0 ? &node : NULL) != 0)
 			goto out;
 	if (!overlapped(ctx)) {
 		check_evidence(res, "pods saa-a and saa-b did not hold their claims at the same "
@@ -224,8 +231,15 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res)
 				  "run kaic again: the two claim pods must run together");
 		goto out;
 	}
-	decide(res, &seen[0], &seen[1], &seen[2]);
+	p.accel_node = node ? node : ACTIVE_PLACEHOLDER_ACCEL_NODE;
+	json_decref(objs);
+	objs = active_saa_objects(&p);
+	if (active_run_create(ctx, res, active_build_find(objs, "Pod", "saa-none"), NULL) != 0 ||
+	    read_one(ctx, res, "saa-none", &seen[2], NULL) != 0)
+		goto out;
+	decide(res, &seen[2], &seen[0], &seen[1]);
 out:
+	free(node);
 	for (size_t i = 0; i < 3; i++)
 		seen_release(&seen[i]);
 	json_decref(objs);

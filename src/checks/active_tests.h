@@ -30,6 +30,7 @@ struct active_params {
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
 	const char *runtime_class;     /* workload_sandboxing: a sandbox RuntimeClass */
+	const char *accel_node;	       /* secure_accelerator_access: a node holding a claim */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -38,6 +39,7 @@ struct active_params {
 #define ACTIVE_PLACEHOLDER_STORAGE_CLASS "example-storage-class"
 #define ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS "example-snapshot-class"
 #define ACTIVE_PLACEHOLDER_RUNTIME_CLASS "example-sandbox-runtime-class"
+#define ACTIVE_PLACEHOLDER_ACCEL_NODE "example-accelerator-node"
 
 #define ACTIVE_DEFAULT_REQUESTS 400
 #define ACTIVE_AGENTTOOL_GROUP "agents.kaic.io"
