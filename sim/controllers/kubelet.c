@@ -2,8 +2,8 @@
  * whose PersistentVolumeClaims are bound and whose RuntimeClass exists becomes Running
  * (conditions, podIP from the node's podCIDR, hostIP, containerStatuses). On the next
  * tick a pod whose first container runs a one-shot `kaic probe NAME` (every probe but
- * echo, metrics, mcp and `devices --hold`) is "run" by the probe models (probe_models.c): it ends Succeeded or
- * Failed with the probe's JSON as termination message and log (restartPolicy Always:
+ * echo, metrics, mcp and `devices --hold`) is "run" by the probe models (probe_models.c): it ends
+ * Succeeded or Failed with the probe's JSON as termination message and log (restartPolicy Always:
  * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
  * metrics, mcp), `devices --hold` (its report logged at start) and any other image keep
  * running. The log of a pod is kept in the
@@ -74,8 +74,7 @@ static char *server_log(struct sim_api *api, const json_t *pod, const char *prob
 				 ctl_arg(args, "tools") ? ctl_arg(args, "tools") : "1",
 				 port ? port : "8080",
 				 ctl_arg(args, "path") ? ctl_arg(args, "path") : "/");
-	return xasprintf("kaic probe metrics: serving /metrics on port %s\n",
-			 port ? port : "9090");
+	return xasprintf("kaic probe metrics: serving /metrics on port %s\n", port ? port : "9090");
 }
 
 /* Pods needing the kubelet: bound and Pending, or Running a probe not yet run. */

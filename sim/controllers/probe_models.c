@@ -344,8 +344,7 @@ static void device_seen(const json_t *dev, json_t *files, json_t *uuids)
 }
 
 /* Whether slice device (driver, pool, name) is one of the results. */
-static bool allocated(const json_t *results, const char *driver, const char *pool,
-		      const char *name)
+static bool allocated(const json_t *results, const char *driver, const char *pool, const char *name)
 {
 	size_t i;
 	const json_t *r;

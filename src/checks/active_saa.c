@@ -22,8 +22,8 @@ static const char *const pods[] = {"saa-a", "saa-b", "saa-none"};
  * prints its report at once and keeps running (holding its device) for HOLD_S. */
 static json_t *devices_pod(const struct active_params *p, const char *name, const char *tmpl)
 {
-	json_t *pod = active_build_pod(p, name, "devices", json_pack("[s,s]", "--hold", HOLD_S),
-				       true);
+	json_t *pod =
+	    active_build_pod(p, name, "devices", json_pack("[s,s]", "--hold", HOLD_S), true);
 	if (tmpl == NULL)
 		return pod;
 	json_t *spec = json_object_get(pod, "spec");
@@ -42,8 +42,8 @@ json_t *active_saa_objects(const struct active_params *p)
 	json_object_set_new(json_object_get(none, "spec"), "nodeName", json_string(p->accel_node));
 	return json_pack("[o,o,o,o,o]", active_dra_claim_template(p, "saa-claim-a", NULL),
 			 active_dra_claim_template(p, "saa-claim-b", NULL),
-			 devices_pod(p, "saa-a", "saa-claim-a"), devices_pod(p, "saa-b", "saa-claim-b"),
-			 none);
+			 devices_pod(p, "saa-a", "saa-claim-a"),
+			 devices_pod(p, "saa-b", "saa-claim-b"), none);
 }
 
 /* What one pod saw: its devices as identities ("uuid" when the probe read UUIDs, else
@@ -87,7 +87,8 @@ static void seen_from(const json_t *out, const json_t *pod, struct seen *s)
  * "device_nodes" (new reference), or NULL. */
 static json_t *report_in(const char *log)
 {
-	for (const char *l = log; l != NULL && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+	for (const char *l = log; l != NULL && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		if (*l != '{')
 			continue;
 		json_t *j = json_loadb(l, strcspn(l, "\n"), 0, NULL);
@@ -121,7 +122,8 @@ static int read_one(struct check_ctx *ctx, struct check_result *res, const char 
 		check_evidence(res, "pod %s (%s) printed no device report", name,
 			       active_run_phase(pod));
 		active_run_events(ctx, res);
-		active_run_decide(res, VERDICT_ERROR, "see the evidence: kaic probe devices failed");
+		active_run_decide(res, VERDICT_ERROR,
+				  "see the evidence: kaic probe devices failed");
 		json_decref(pod);
 		return -1;
 	}
@@ -181,8 +183,9 @@ static void decide(struct check_result *res, const struct seen *none, const stru
 				  "the allocated device is not visible in the container: check "
 				  "the DRA driver's CDI injection");
 	} else {
-		check_evidence(res, "each pod sees only its own device (%s vs %s); the pod "
-				    "without a claim sees none",
+		check_evidence(res,
+			       "each pod sees only its own device (%s vs %s); the pod "
+			       "without a claim sees none",
 			       a->ids.v[0], b->ids.v[0]);
 		active_run_decide(res, VERDICT_FULL, NULL);
 	}
@@ -215,7 +218,8 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res)
 	active_run_params(ctx, &p);
 	p.device_class = dc;
 	json_t *objs = active_saa_objects(&p);
-	struct seen seen[3] = {{CUTIL_SET_INIT, NULL}, {CUTIL_SET_INIT, NULL}, {CUTIL_SET_INIT, NULL}};
+	struct seen seen[3] = {
+	    {CUTIL_SET_INIT, NULL}, {CUTIL_SET_INIT, NULL}, {CUTIL_SET_INIT, NULL}};
 	static const char *const first[] = {"saa-claim-a", "saa-claim-b", "saa-a", "saa-b", NULL};
 	char *node = NULL;
 	if (active_run_create_all(ctx, res, objs, first) != 0)

@@ -53,12 +53,14 @@ static void decide(struct check_ctx *ctx, struct check_result *res, const char *
 	int errors = 0;
 	const char *host = node_kernel(ctx, node, res, &errors);
 	bool gvisor = cutil_true(r->out, "gvisor");
-	check_evidence(res, "pod sandbox (RuntimeClass %s) on node %s sees kernel %s%s; the node "
-			    "runs %s",
+	check_evidence(res,
+		       "pod sandbox (RuntimeClass %s) on node %s sees kernel %s%s; the node "
+		       "runs %s",
 		       rc, node ? node : "?", kernel ? kernel : "(unknown)",
 		       gvisor ? " (gVisor)" : "", host ? host : "(unknown)");
 	if (kernel == NULL) {
-		active_run_decide(res, VERDICT_ERROR, "kaic probe sandbox could not read the kernel");
+		active_run_decide(res, VERDICT_ERROR,
+				  "kaic probe sandbox could not read the kernel");
 	} else if (gvisor || (host != NULL && strcmp(kernel, host) != 0)) {
 		check_evidence(res, "the pod runs on its own kernel, isolated from the node's");
 		active_run_decide(res, VERDICT_FULL, NULL);

@@ -34,12 +34,12 @@ extern const struct check cncf_workload_sandboxing;
 /* The accelerators of the cluster: DRA devices of accelerator drivers, and nodes whose
  * allocatable counts accelerators through a device plugin. */
 struct cncf_accel {
-	struct cutil_devices devs;	 /* every published DRA device */
-	size_t dra;			 /* of which from accelerator drivers */
-	struct cutil_set dra_drivers;	 /* accelerator drivers */
-	struct cutil_set plugin;	 /* "RESOURCE" advertised by device plugins */
-	struct cutil_set plugin_nodes;	 /* nodes advertising them */
-	const json_t *nodes;		 /* the node list (borrowed), or NULL */
+	struct cutil_devices devs;     /* every published DRA device */
+	size_t dra;		       /* of which from accelerator drivers */
+	struct cutil_set dra_drivers;  /* accelerator drivers */
+	struct cutil_set plugin;       /* "RESOURCE" advertised by device plugins */
+	struct cutil_set plugin_nodes; /* nodes advertising them */
+	const json_t *nodes;	       /* the node list (borrowed), or NULL */
 };
 /* Reads ResourceSlices and nodes; failed reads are recorded (evidence, *errors). */
 void cncf_accel_read(struct inventory *inv, struct cncf_accel *a, struct check_result *res,

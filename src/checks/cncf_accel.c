@@ -112,8 +112,8 @@ static size_t cluster_policies(struct inventory *inv, struct check_result *res, 
 	json_array_foreach(cutil_list(inv, "nvidia.com", NULL, "clusterpolicies", res, errors), i,
 			   cp) {
 		const char *state = cutil_str(cp, "status.state");
-		check_evidence(res, "NVIDIA GPU Operator ClusterPolicy %s: state %s", cutil_name(cp),
-			       state ? state : "(none)");
+		check_evidence(res, "NVIDIA GPU Operator ClusterPolicy %s: state %s",
+			       cutil_name(cp), state ? state : "(none)");
 		ready += state != NULL && strcmp(state, "ready") == 0;
 	}
 	return ready;
@@ -135,7 +135,8 @@ static void runtimes(struct check_result *res, const struct cncf_accel *a)
 			cutil_set_add(&rt, v);
 	}
 	if (rt.n)
-		cutil_evidence_set(res, &rt, NAMES_MAX, "container runtimes of the accelerator nodes: ");
+		cutil_evidence_set(res, &rt, NAMES_MAX,
+				   "container runtimes of the accelerator nodes: ");
 	cutil_set_release(&accel_nodes);
 	cutil_set_release(&rt);
 }
@@ -206,10 +207,12 @@ static void dra_sharing(struct inventory *inv, struct check_result *res, int *er
 		json_array_foreach(cutil_get(s, "spec.devices"), j, d) {
 			if (json_array_size(json_object_get(d, "consumesCounters")) > 0 ||
 			    json_array_size(cutil_get(d, "basic.consumesCounters")) > 0)
-				cutil_set_addf(found, "partitions consuming shared counters from %s",
+				cutil_set_addf(found,
+					       "partitions consuming shared counters from %s",
 					       probe.driver);
 			if (json_is_true(json_object_get(d, "allowMultipleAllocations")))
-				cutil_set_addf(found, "devices allowing multiple allocations from %s",
+				cutil_set_addf(found,
+					       "devices allowing multiple allocations from %s",
 					       probe.driver);
 		}
 	}
@@ -244,7 +247,8 @@ static bool plugin_sharing(const json_t *nodes, struct cutil_set *found)
 				continue;
 			cutil_set_addf(found, "%s %s=%s", l->what, l->key, v);
 			if (strcmp(v, "time-slicing") == 0 || strcmp(v, "mps") == 0 ||
-			    (strcmp(l->key, "nvidia.com/gpu.replicas") == 0 && atoi(v) > 1))
+			    (strcmp(l->key, "nvidia.com/gpu.replicas") == 0 &&
+			     strtol(v, NULL, 10) > 1))
 				schedulable = true;
 		}
 	}
@@ -312,7 +316,8 @@ static void dra_vgpu(const struct cncf_accel *a, struct cutil_set *found)
 		const json_t *v;
 		json_object_foreach((json_t *)d->attrs, key, v) {
 			char buf[256];
-			if (vgpu_word(key) || (cutil_attr_text(v, buf, sizeof buf) && vgpu_word(buf))) {
+			if (vgpu_word(key) ||
+			    (cutil_attr_text(v, buf, sizeof buf) && vgpu_word(buf))) {
 				cutil_set_addf(found, "DRA device %s/%s (%s)", d->driver, d->name,
 					       key);
 				break;

@@ -113,11 +113,10 @@ static bool pool_ok(struct inventory *inv, const json_t *pool, struct check_resu
 	bool route = routed(inv, ns, cutil_name(pool), res, errors);
 	bool acc = pool_accepted(pool);
 	char *ref = cutil_ref(pool);
-	check_evidence(res,
-		       "InferencePool %s: endpoint picker %s (%s), %s, %s", ref,
+	check_evidence(res, "InferencePool %s: endpoint picker %s (%s), %s, %s", ref,
 		       picker ? picker : "(none)",
-		       !picker ? "not named"
-		       : !svc	? "no Service"
+		       !picker	 ? "not named"
+		       : !svc	 ? "no Service"
 		       : running ? "Service with a Ready workload"
 				 : "Service without a Ready workload",
 		       route ? "routed by an HTTPRoute" : "no HTTPRoute sends to it",
@@ -150,7 +149,8 @@ static void aii_passive(struct check_ctx *ctx, struct check_result *res)
 		}
 	}
 	if (served == 0) {
-		check_evidence(res, "no InferencePool API (Gateway API Inference Extension) served");
+		check_evidence(res,
+			       "no InferencePool API (Gateway API Inference Extension) served");
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_FULL,
 			     "install a Gateway API Inference Extension implementation (its "
 			     "InferencePool CRD, an endpoint picker, a Gateway that supports it)");
@@ -187,13 +187,12 @@ static const char *phase_of(const json_t *w)
 }
 
 struct phases {
-	struct cutil_set prefill, decode;	    /* ready workloads */
-	struct cutil_set waiting;		    /* found, not ready */
+	struct cutil_set prefill, decode; /* ready workloads */
+	struct cutil_set waiting;	  /* found, not ready */
 };
 
 static void scan_phases(struct inventory *inv, const char *group, const char *resource,
-			const char *kind, struct phases *ph, struct check_result *res,
-			int *errors)
+			const char *kind, struct phases *ph, struct check_result *res, int *errors)
 {
 	if (!inventory_served(inv, group, NULL, resource))
 		return;
@@ -285,8 +284,9 @@ static size_t dra_nics(struct inventory *inv, struct check_result *res, int *err
 	if (n > 0) {
 		char *d = cutil_set_join(drivers, NAMES_MAX);
 		cutil_set_sort(&attrs);
-		cutil_evidence_set(res, &attrs, 8, "%zu NIC device%s through DRA (%s), attributes: ",
-				   n, cutil_plural(n), d);
+		cutil_evidence_set(res, &attrs, 8,
+				   "%zu NIC device%s through DRA (%s), attributes: ", n,
+				   cutil_plural(n), d);
 		free(d);
 	}
 	cutil_set_release(&attrs);
@@ -326,8 +326,10 @@ static size_t legacy_nics(struct inventory *inv, struct check_result *res, int *
 	if (inventory_served(inv, g, NULL, "network-attachment-definitions")) {
 		size_t nads = json_array_size(
 		    cutil_list(inv, g, NULL, "network-attachment-definitions", res, errors));
-		check_evidence(res, "Multus: %zu NetworkAttachmentDefinition%s (secondary "
-				    "interfaces)", nads, cutil_plural(nads));
+		check_evidence(res,
+			       "Multus: %zu NetworkAttachmentDefinition%s (secondary "
+			       "interfaces)",
+			       nads, cutil_plural(nads));
 		n += nads;
 	}
 	struct cutil_set found = CUTIL_SET_INIT;

@@ -66,8 +66,7 @@ static bool nodepool_accel(const json_t *np, const char **why)
 }
 
 /* Karpenter NodePools; returns how many, *accel how many offer accelerators. */
-static size_t nodepools(struct inventory *inv, struct check_result *res, int *errors,
-			size_t *accel)
+static size_t nodepools(struct inventory *inv, struct check_result *res, int *errors, size_t *accel)
 {
 	const json_t *items;
 	if (!inventory_served(inv, KARPENTER, NULL, "nodepools") ||
@@ -98,7 +97,8 @@ static void accel_groups(const struct cncf_accel *a, struct cutil_set *groups)
 	size_t i;
 	const json_t *n;
 	json_array_foreach(a->nodes, i, n) {
-		if (!cutil_set_has(&accel, cutil_name(n)) && !cutil_set_has(&a->plugin_nodes, cutil_name(n)))
+		if (!cutil_set_has(&accel, cutil_name(n)) &&
+		    !cutil_set_has(&a->plugin_nodes, cutil_name(n)))
 			continue;
 		for (const char *const *k = known_node_group_labels; *k; k++) {
 			const char *v = cutil_label(n, *k);
@@ -126,9 +126,10 @@ static void ca_passive(struct check_ctx *ctx, struct check_result *res)
 	if (errors > 0 && ca + np == 0) {
 		cutil_read_error(res, errors);
 	} else if (ca + np == 0 && !inventory_served(ctx->inv, KARPENTER, NULL, "nodepools")) {
-		check_evidence(res, "N/A: no cluster autoscaler in the cluster (no cluster-autoscaler "
-				    "Deployment, Karpenter NodePool not served); the requirement "
-				    "applies only if the platform provides one");
+		check_evidence(res,
+			       "N/A: no cluster autoscaler in the cluster (no cluster-autoscaler "
+			       "Deployment, Karpenter NodePool not served); the requirement "
+			       "applies only if the platform provides one");
 		check_verdict(res, VERDICT_SKIPPED,
 			      "report N/A with these notes, unless the platform runs an autoscaler "
 			      "outside the cluster (a managed control plane): then demonstrate it "

@@ -44,8 +44,8 @@ const char *const known_accel_node_keys[] = {
 };
 
 const char *const known_accel_taint_keys[] = {
-    "nvidia.com/gpu", "amd.com/gpu", "aws.amazon.com/neuron", "google.com/tpu", "habana.ai/gaudi",
-    NULL,
+    "nvidia.com/gpu", "amd.com/gpu",	 "aws.amazon.com/neuron",
+    "google.com/tpu", "habana.ai/gaudi", NULL,
 };
 
 const char *const known_node_group_labels[] = {

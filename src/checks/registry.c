@@ -5,8 +5,8 @@
 #include <strings.h>
 
 static const struct check *const *const tables[] = {
-    checks_hardware, checks_workloads, checks_networking,
-    checks_storage,  checks_security,  checks_observability, checks_cncf,
+    checks_hardware, checks_workloads,	   checks_networking, checks_storage,
+    checks_security, checks_observability, checks_cncf,
 };
 
 const struct check *checks_find(const char *id)

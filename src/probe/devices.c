@@ -20,10 +20,11 @@
 #define DEVICES_MAX 256
 
 static const char *const devices_env[] = {
-    "NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
-    "HIP_VISIBLE_DEVICES",    "GPU_DEVICE_ORDINAL",	  "NEURON_RT_VISIBLE_CORES",
-    "TPU_VISIBLE_CHIPS",      "HABANA_VISIBLE_DEVICES", "ZE_AFFINITY_MASK",
-    NULL,
+    "NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES",
+    "ROCR_VISIBLE_DEVICES",   "HIP_VISIBLE_DEVICES",
+    "GPU_DEVICE_ORDINAL",     "NEURON_RT_VISIBLE_CORES",
+    "TPU_VISIBLE_CHIPS",      "HABANA_VISIBLE_DEVICES",
+    "ZE_AFFINITY_MASK",	      NULL,
 };
 
 /* Whether name is prefix followed by one or more digits only. */
@@ -51,7 +52,8 @@ static void devices_scan(const char *root, const char *sub, const char *const *p
 	while ((e = readdir(d)) != NULL && json_array_size(out) < DEVICES_MAX) {
 		for (const char *const *p = prefixes; *p; p++) {
 			if (devices_numbered(e->d_name, *p)) {
-				char *path = xasprintf("/dev%s%s/%s", *sub ? "/" : "", sub, e->d_name);
+				char *path =
+				    xasprintf("/dev%s%s/%s", *sub ? "/" : "", sub, e->d_name);
 				json_array_append_new(out, json_string(path));
 				free(path);
 				break;

@@ -4,7 +4,8 @@
  * kubeconfig (tests/integration/cncf_active.sh starts kaic-sim for it); then
  * KAIC_TEST_EXPECT lists "ID=VERDICT,..." (VERDICT may be "A/B"): each check must end
  * with that verdict (a passive Full of a check whose Full needs an active test is capped
- * at Partial, as the runner does), and the cleanup must leave nothing behind. KAIC_TEST_RUN_ID names the run (default "cncftest"). */
+ * at Partial, as the runner does), and the cleanup must leave nothing behind. KAIC_TEST_RUN_ID
+ * names the run (default "cncftest"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
