@@ -2,10 +2,11 @@
  * whose PersistentVolumeClaims are bound and whose RuntimeClass exists becomes Running
  * (conditions, podIP from the node's podCIDR, hostIP, containerStatuses). On the next
  * tick a pod whose first container runs a one-shot `kaic probe NAME` (every probe but
- * echo, metrics and mcp) is "run" by the probe models (probe_models.c): it ends Succeeded or
- * Failed with the probe's JSON as termination message and log (restartPolicy Always:
+ * echo, metrics, mcp and `devices --hold`) is "run" by the probe models (probe_models.c): it ends
+ * Succeeded or Failed with the probe's JSON as termination message and log (restartPolicy Always:
  * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
- * metrics, mcp) and any other image keep running. The log of a pod is kept in the
+ * metrics, mcp), `devices --hold` (its report logged at start) and any other image keep
+ * running. The log of a pod is kept in the
  * annotation kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending.
  * controllers.kubelet.containers: false makes the kubelets fake, as kwok's are: pods
@@ -50,10 +51,42 @@ static bool runs_kaic(const json_t *pod)
 	return !strcmp(base ? base + 1 : a0, "kaic");
 }
 
-static bool one_shot(const char *probe)
+/* `kaic probe devices --hold N` prints its report at once and keeps running. */
+static bool holds(const char *probe, const json_t *args)
+{
+	const char *h = ctl_arg(args, "hold");
+	return probe && !strcmp(probe, "devices") && h && strtol(h, NULL, 10) > 0;
+}
+
+static bool one_shot(const char *probe, const json_t *args)
 {
 	return probe && strcmp(probe, "echo") != 0 && strcmp(probe, "metrics") != 0 &&
-	       strcmp(probe, "mcp") != 0;
+	       strcmp(probe, "mcp") != 0 && !holds(probe, args);
+}
+
+/* The log line of a probe that keeps running; caller frees. */
+static char *server_log(struct sim_api *api, const json_t *pod, const char *probe,
+			const json_t *args)
+{
+	const char *port = ctl_arg(args, "port");
+	if (holds(probe, args)) {
+		json_t *out = NULL;
+		ctl_probe_run(api, pod, probe, args, &out);
+		char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
+		char *line = xasprintf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(out);
+		return line;
+	}
+	if (!strcmp(probe, "echo"))
+		return xasprintf("kaic probe echo: serving as \"%s\" on port %s\n",
+				 ctl_s(pod, "metadata.name"), port ? port : "8080");
+	if (!strcmp(probe, "mcp"))
+		return xasprintf("kaic probe mcp: serving %s tools on port %s, POST %s\n",
+				 ctl_arg(args, "tools") ? ctl_arg(args, "tools") : "1",
+				 port ? port : "8080",
+				 ctl_arg(args, "path") ? ctl_arg(args, "path") : "/");
+	return xasprintf("kaic probe metrics: serving /metrics on port %s\n", port ? port : "9090");
 }
 
 /* Pods needing the kubelet: bound and Pending, or Running a probe not yet run. */
@@ -262,19 +295,8 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 	const char *probe = ctl_pod_probe(pod, &args);
 	if (!runs_containers(api)) {
 		set_log_unreachable(next, node_ip(node));
-	} else if (probe && !one_shot(probe)) {
-		const char *port = ctl_arg(args, "port");
-		char *line =
-		    !strcmp(probe, "echo")
-			? xasprintf("kaic probe echo: serving as \"%s\" on port %s\n",
-				    ctl_s(pod, "metadata.name"), port ? port : "8080")
-		    : !strcmp(probe, "mcp")
-			? xasprintf("kaic probe mcp: serving %s tools on port %s, POST %s\n",
-				    ctl_arg(args, "tools") ? ctl_arg(args, "tools") : "1",
-				    port ? port : "8080",
-				    ctl_arg(args, "path") ? ctl_arg(args, "path") : "/")
-			: xasprintf("kaic probe metrics: serving /metrics on port %s\n",
-				    port ? port : "9090");
+	} else if (probe && !one_shot(probe, args)) {
+		char *line = server_log(api, pod, probe, args);
 		set_log(next, line);
 		free(line);
 	}
@@ -290,7 +312,7 @@ static void run_probe(struct sim_api *api, const json_t *pod)
 {
 	json_t *args = NULL;
 	const char *probe = ctl_pod_probe(pod, &args);
-	if (!one_shot(probe) || !runs_containers(api)) {
+	if (!one_shot(probe, args) || !runs_containers(api)) {
 		json_decref(args);
 		return;
 	}

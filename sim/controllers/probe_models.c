@@ -29,6 +29,7 @@
 #include "controllers/resolve.h"
 #include "controllers/storage.h"
 #include "sim.h"
+#include "util/buf.h"
 #include "util/xmalloc.h"
 
 /* ---- connect ---- */
@@ -324,6 +325,94 @@ static int model_trace(struct sim_api *api, const json_t *pod, const json_t *arg
 	return status ? 0 : 1;
 }
 
+/* ---- devices ---- */
+
+#define DRA_GROUP_NAME "resource.k8s.io"
+
+/* Adds what a container holding slice device dev sees of it. */
+static void device_seen(const json_t *dev, json_t *files, json_t *uuids)
+{
+	json_t *attrs = json_object_get(dev, "attributes");
+	const json_t *idx = ctl_at(attrs, "index.int");
+	const char *uuid = ctl_str(attrs, "uuid.string");
+	char *f = idx ? xasprintf("/dev/nvidia%lld", (long long)json_integer_value(idx))
+		      : xasprintf("/dev/accel/accel-%s", ctl_s(dev, "name"));
+	json_array_append_new(files, json_string(f));
+	free(f);
+	if (uuid)
+		json_array_append_new(uuids, json_string(uuid));
+}
+
+/* Whether slice device (driver, pool, name) is one of the results. */
+static bool allocated(const json_t *results, const char *driver, const char *pool, const char *name)
+{
+	size_t i;
+	const json_t *r;
+	json_array_foreach(results, i, r) {
+		if (!strcmp(ctl_s(r, "driver"), driver) && !strcmp(ctl_s(r, "pool"), pool) &&
+		    !strcmp(ctl_s(r, "device"), name))
+			return true;
+	}
+	return false;
+}
+
+/* The allocation results of every claim of the pod, as one new array. */
+static json_t *pod_results(struct sim_api *api, const json_t *pod)
+{
+	json_t *all = json_array();
+	size_t i;
+	const json_t *st;
+	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
+		const char *cn = ctl_str(st, "resourceClaimName");
+		json_t *claim = cn ? ctl_get(api, DRA_GROUP_NAME, "resourceclaims",
+					     ctl_s(pod, "metadata.namespace"), cn)
+				   : NULL;
+		json_array_extend(all, ctl_at(claim, "status.allocation.devices.results"));
+		json_decref(claim);
+	}
+	return all;
+}
+
+/* What `kaic probe devices` sees: the devices of the pod's allocated claims (device file
+ * /dev/nvidiaINDEX, the uuid attribute, NVIDIA_VISIBLE_DEVICES); with
+ * kubelet.isolateDevices false, every device of the pod's node, as a runtime that
+ * exposes all GPUs to every container does. */
+static int model_devices(struct sim_api *api, const json_t *pod, json_t *res)
+{
+	bool isolate = ctl_setting_bool(api, "kubelet", "isolateDevices", true);
+	const char *node = ctl_s(pod, "spec.nodeName");
+	json_t *results = pod_results(api, pod);
+	json_t *slices = ctl_list(api, DRA_GROUP_NAME, "resourceslices", NULL);
+	json_t *files = json_array(), *uuids = json_array();
+	size_t i, j;
+	const json_t *s, *d;
+	json_array_foreach(slices, i, s) {
+		const char *drv = ctl_s(s, "spec.driver"), *pool = ctl_s(s, "spec.pool.name");
+		json_array_foreach(ctl_at(s, "spec.devices"), j, d) {
+			bool mine = isolate ? allocated(results, drv, pool, ctl_s(d, "name"))
+					    : !strcmp(ctl_s(s, "spec.nodeName"), node);
+			if (mine)
+				device_seen(d, files, uuids);
+		}
+	}
+	json_t *env = json_object();
+	if (json_array_size(uuids)) {
+		struct buf b = BUF_INIT;
+		buf_init(&b);
+		json_array_foreach(uuids, i, s) {
+			buf_addf(&b, "%s%s", i ? "," : "", json_string_value(s));
+		}
+		json_object_set_new(env, "NVIDIA_VISIBLE_DEVICES", json_stringn(b.data, b.len));
+		buf_release(&b);
+	}
+	json_object_set_new(res, "device_nodes", files);
+	json_object_set_new(res, "uuids", uuids);
+	json_object_set_new(res, "env", env);
+	json_decref(slices);
+	json_decref(results);
+	return 0;
+}
+
 /* ---- mcp (a server: what its clients see) ---- */
 
 #define MCP_MAX_TOOLS 10000
@@ -377,6 +466,8 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 		rc = model_fs(api, pod, args, res);
 	else if (!strcmp(name, "sandbox"))
 		rc = model_sandbox(api, pod, res);
+	else if (!strcmp(name, "devices"))
+		rc = model_devices(api, pod, res);
 	else if (!strcmp(name, "trace"))
 		rc = model_trace(api, pod, args, res);
 	else if (!strcmp(name, "http-load"))

@@ -24,6 +24,8 @@ void active_params_init(struct active_params *p, const char *run_id, const char 
 	p->storage_class = ACTIVE_PLACEHOLDER_STORAGE_CLASS;
 	p->snapshot_class = ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS;
 	p->agenttool_version = ACTIVE_AGENTTOOL_VERSION;
+	p->runtime_class = ACTIVE_PLACEHOLDER_RUNTIME_CLASS;
+	p->accel_node = ACTIVE_PLACEHOLDER_ACCEL_NODE;
 }
 
 void active_build_label(json_t *obj, const char *key, const char *value)

@@ -29,6 +29,8 @@ struct active_params {
 	const char *snapshot_class;    /* STO-4.1: VolumeSnapshotClass of the same driver */
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
+	const char *runtime_class;     /* workload_sandboxing: a sandbox RuntimeClass */
+	const char *accel_node;	       /* secure_accelerator_access: a node holding a claim */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -36,6 +38,8 @@ struct active_params {
 #define ACTIVE_PLACEHOLDER_GATEWAY_ADDRESS "GATEWAY_ADDRESS"
 #define ACTIVE_PLACEHOLDER_STORAGE_CLASS "example-storage-class"
 #define ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS "example-snapshot-class"
+#define ACTIVE_PLACEHOLDER_RUNTIME_CLASS "example-sandbox-runtime-class"
+#define ACTIVE_PLACEHOLDER_ACCEL_NODE "example-accelerator-node"
 
 #define ACTIVE_DEFAULT_REQUESTS 400
 #define ACTIVE_AGENTTOOL_GROUP "agents.kaic.io"
@@ -78,6 +82,13 @@ json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
+/* secure_accelerator_access (active_saa.c): pods with and without their own claims
+ * report the accelerators they see. */
+json_t *active_saa_objects(const struct active_params *p);
+void active_saa_run(struct check_ctx *ctx, struct check_result *res);
+/* workload_sandboxing (active_sandbox.c): the sandbox probe in a RuntimeClass pod. */
+json_t *active_sandbox_objects(const struct active_params *p);
+void active_sandbox_run(struct check_ctx *ctx, struct check_result *res);
 /* OBS-6.1's verdict from the query result (a non-empty array of series of the run's
  * model, borrowed) that api (for evidence) answered after secs: Full when a series names
  * the pod "metrics" by --pod-label or a usual target label (pod, exported_pod,

@@ -282,4 +282,41 @@ struct known_port {
 extern const struct known_port known_otlp_ports[];
 extern const struct known_port known_trace_backend_ports[];
 
+/* ---- CNCF AI Conformance checks (known_cncf.c) ---- */
+
+/* An AI operator with a CRD (robust_controller): its API, its controller and the kind
+ * of its minimal custom resource. */
+struct known_ai_operator {
+	const char *product;		   /* "LeaderWorkerSet" */
+	const char *group;		   /* "leaderworkerset.x-k8s.io" */
+	const char *resource;		   /* "leaderworkersets" */
+	const char *kind;		   /* "LeaderWorkerSet" */
+	const char *const *workload_names; /* controller Deployment name substrings */
+	const char *const *labels;	   /* controller "key=value" selectors */
+};
+extern const struct known_ai_operator known_ai_operators[];
+
+/* Cluster autoscalers found by their Deployments (name or image substrings). */
+extern const struct known_controller known_cluster_autoscaler;
+/* NodePool requirement keys (Karpenter) and node labels that select accelerator nodes. */
+extern const char *const known_accel_node_keys[];
+/* Taint keys of accelerator nodes. */
+extern const char *const known_accel_taint_keys[];
+/* Node labels that name a cloud node group (evidence of autoscaled groups). */
+extern const char *const known_node_group_labels[];
+
+/* Custom and external metrics APIs (pod_autoscaling): APIService names. */
+extern const char *const known_custom_metrics_apiservices[];
+
+/* Accelerator driver managers (driver_runtime_management): DaemonSets and Deployments
+ * by name substring. */
+extern const struct known_workload known_driver_managers[];
+/* Node labels and device attributes that publish accelerator sharing (gpu_sharing). */
+extern const struct known_label known_sharing_node_labels[];
+/* Device attribute names or values, and node labels, that mark virtual accelerators. */
+extern const char *const known_vgpu_words[];
+extern const struct known_label known_vgpu_node_labels[];
+/* Labels and name parts that mark the phases of disaggregated serving. */
+extern const char *const known_phase_label_keys[];
+
 #endif

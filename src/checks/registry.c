@@ -1,11 +1,12 @@
 /* registry.c: finds the check registered for a requirement ID in the domain tables. */
 #include "checks/checks.h"
+#include "checks/cncf.h"
 
 #include <strings.h>
 
 static const struct check *const *const tables[] = {
-    checks_hardware, checks_workloads, checks_networking,
-    checks_storage,  checks_security,  checks_observability,
+    checks_hardware, checks_workloads,	   checks_networking, checks_storage,
+    checks_security, checks_observability, checks_cncf,
 };
 
 const struct check *checks_find(const char *id)

@@ -183,8 +183,9 @@ static const char *const node_spec_keep[] = {"unschedulable", "taints", "provide
 static const char *const node_status_keep[] = {"allocatable", "conditions", "nodeInfo", NULL};
 static const char *const node_info_keep[] = {"kernelVersion", "containerRuntimeVersion",
 					     "kubeletVersion", "osImage", NULL};
-static const char *const slice_device_keep[] = {"name", "attributes", "taints", "basic", NULL};
-static const char *const slice_basic_keep[] = {"attributes", "taints", NULL};
+static const char *const slice_device_keep[] = {
+    "name", "attributes", "taints", "basic", "consumesCounters", "allowMultipleAllocations", NULL};
+static const char *const slice_basic_keep[] = {"attributes", "taints", "consumesCounters", NULL};
 static const char *const condition_keep[] = {"type", "status", "reason", NULL};
 
 static bool listed(const char *const *names, const char *key)

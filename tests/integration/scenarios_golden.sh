@@ -21,7 +21,7 @@ command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 reference_evidence() {
 	cat <<'EOF'
 HW-1.1	16 devices on 2 nodes (gpu-node-1 and gpu-node-2) from driver gpu.example.com
-HW-1.1	DeviceClasses: gpu-80gb.example.com and gpu.example.com
+HW-1.1	DeviceClasses: dranet, gpu-80gb.example.com and gpu.example.com
 HW-1.2	pod gpu-operator/nvidia-dcgm-exporter-7xk2p:9400
 HW-1.2	coverage: 16 of 16 accelerators
 HW-1.3	node-problem-detector (kube-system/node-problem-detector)

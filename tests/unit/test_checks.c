@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "checks/checks.h"
+#include "checks/cncf.h"
 #include "kube/inventory.h"
 #include "run/run_opts.h"
 
@@ -45,6 +46,7 @@ static const struct domain {
 	const char *name;
 	const struct check *const *checks;
 } domains[] = {
+    {"cncf", checks_cncf},
     {"hardware", checks_hardware},
     {"networking", checks_networking},
     {"observability", checks_observability},
@@ -319,8 +321,8 @@ static void expectation_ok(const struct domain *d, const json_t *e, const char *
 				covered[i] |= d->checks[i] == c;
 	}
 	if (verdict == NULL || !verdict_of(verdict, &v))
-		problem("%s: %s: \"verdict\" is not one of Full, Partial, No, Error", where,
-			id ? id : "?");
+		problem("%s: %s: \"verdict\" is not one of Full, Partial, No, Error, Skipped",
+			where, id ? id : "?");
 	if (hint != NULL && !json_is_string(hint))
 		problem("%s: %s: \"hint\" is not a string", where, id ? id : "?");
 	strings(json_object_get(e, "evidence"), "evidence", where);

@@ -932,6 +932,48 @@ static void test_sandbox(void **state)
 	free(root);
 }
 
+/* devices: accelerator device files, GPU UUIDs and visible-devices variables under
+ * --root; other device files and bad flags are not reports. */
+static void test_devices(void **state)
+{
+	(void)state;
+	json_t *j = NULL;
+	write_text("/dev/nvidia1", "");
+	write_text("/dev/nvidiactl", "");
+	write_text("/dev/nvidia-uvm", "");
+	write_text("/dev/accel/accel0", "");
+	write_text("/dev/dri/renderD128", "");
+	write_text("/dev/dri/card0", "");
+	write_text("/proc/driver/nvidia/gpus/0000:1a:00.0/information",
+		   "Model: \t\t EXAMPLE-H100\nGPU UUID: \t GPU-1234\nBus Location: 0000:1a:00.0\n");
+	setenv("NVIDIA_VISIBLE_DEVICES", "GPU-1234", 1);
+	char *root = tmp_path("root");
+	assert_int_equal(run_probe(&j, "devices", "--root", root, NULL), 0);
+	const json_t *files = json_object_get(j, "device_nodes");
+	assert_int_equal(json_array_size(files), 3);
+	assert_string_equal(json_string_value(json_array_get(files, 0)), "/dev/accel/accel0");
+	assert_string_equal(json_string_value(json_array_get(files, 1)), "/dev/dri/renderD128");
+	assert_string_equal(json_string_value(json_array_get(files, 2)), "/dev/nvidia1");
+	assert_int_equal(json_array_size(json_object_get(j, "uuids")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "uuids"), 0)),
+			    "GPU-1234");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "env"), "NVIDIA_VISIBLE_DEVICES")),
+	    "GPU-1234");
+	json_decref(j);
+	unsetenv("NVIDIA_VISIBLE_DEVICES");
+	char *empty = tmp_path("no-such-root");
+	assert_int_equal(run_probe(&j, "devices", "--root", empty, NULL), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "device_nodes")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "uuids")), 0);
+	assert_int_equal(json_object_size(json_object_get(j, "env")), 0);
+	json_decref(j);
+	assert_int_equal(run_probe(NULL, "devices", "--hold", "x", NULL), 2);
+	assert_int_equal(run_probe(NULL, "devices", "--bogus", NULL), 2);
+	free(empty);
+	free(root);
+}
+
 static void test_termination_truncated(void **state)
 {
 	(void)state;
@@ -990,6 +1032,7 @@ int main(void)
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_trace),
 	    cmocka_unit_test(test_sandbox),
+	    cmocka_unit_test(test_devices),
 	    cmocka_unit_test(test_termination_truncated),
 	    cmocka_unit_test(test_mcp),
 	};
