@@ -29,6 +29,8 @@ struct active_params {
 	const char *snapshot_class;    /* STO-4.1: VolumeSnapshotClass of the same driver */
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
+	const char *match_attribute;   /* WL-2.4: the topology attribute constrained on */
+	long match_over;	       /* WL-2.4: devices of the unsatisfiable claim */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -78,6 +80,8 @@ json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl24_objects(const struct active_params *p);
+void active_wl24_run(struct check_ctx *ctx, struct check_result *res);
 /* OBS-6.1's verdict from the query result (a non-empty array of series of the run's
  * model, borrowed) that api (for evidence) answered after secs: Full when a series names
  * the pod "metrics" by --pod-label or a usual target label (pod, exported_pod,
@@ -120,6 +124,9 @@ json_t *active_dra_claim_pod(const struct active_params *p, const char *name, co
  * in res and *errors incremented. */
 const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
 				    struct check_result *res, int *errors, const char **why);
+/* The driver DeviceClass name selects (`device.driver == "X"`), copied into buf; false
+ * when the class is not listed or names none. */
+bool active_dra_class_driver(struct check_ctx *ctx, const char *name, char *buf, size_t size);
 /* The name of the claim generated for the pod's claim ACTIVE_DRA_CLAIM, or NULL. */
 const char *active_dra_generated_claim(const json_t *pod);
 /* The run namespace's ResourceClaim NAME (new reference), or NULL with *err. */

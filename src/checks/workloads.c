@@ -477,6 +477,7 @@ static const struct check wl_kueue = {
 static const struct check wl_topology = {
     .id = "WL-2.4",
     .passive = wl_topology_passive,
+    .active = active_wl24_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 

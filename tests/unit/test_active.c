@@ -97,20 +97,20 @@ static void test_every_object(void **state)
 		json_decref(objs);
 	}
 	assert_true(pods >= 11);
-	/* one active test per MUST requirement, in catalogue order */
+	/* at most one active test per requirement, in catalogue order; every MUST has one */
 	const struct requirement *r = catalog_all();
 	const struct active_test *t = active_tests;
-	size_t musts = 0;
+	size_t found = 0;
 	for (size_t i = 0; i < catalog_count(); i++) {
-		if (r[i].level != LEVEL_MUST)
-			continue;
-		assert_non_null(t->id);
-		assert_string_equal(t->id, r[i].id);
-		t++;
-		musts++;
+		bool has = t->id != NULL && strcmp(t->id, r[i].id) == 0;
+		assert_true(has || r[i].level != LEVEL_MUST);
+		if (has) {
+			t++;
+			found++;
+		}
 	}
 	assert_null(t->id);
-	assert_int_equal(tests, musts);
+	assert_int_equal(tests, found);
 }
 
 static void test_namespace(void **state)
