@@ -11,6 +11,8 @@
 #include "controllers/agenttool.h"
 #include "controllers/dra.h"
 #include "controllers/gateway.h"
+#include "controllers/jobs.h"
+#include "controllers/jobset.h"
 #include "controllers/kubelet.h"
 #include "controllers/namespace.h"
 #include "controllers/prometheus.h"
@@ -36,7 +38,8 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_storage_snapshots, &sim_controller_kubelet,
     &sim_controller_scheduler,	       &sim_controller_gateway_classes,
     &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
-    &sim_controller_agenttool,	       NULL,
+    &sim_controller_agenttool,	       &sim_controller_jobset,
+    &sim_controller_jobs,	       NULL,
 };
 
 const sim_proxy_hook sim_proxy_hooks[] = {

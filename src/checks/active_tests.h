@@ -80,6 +80,8 @@ json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl22_objects(const struct active_params *p);
+void active_wl22_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl24_objects(const struct active_params *p);
 void active_wl24_run(struct check_ctx *ctx, struct check_result *res);
 /* OBS-6.1's verdict from the query result (a non-empty array of series of the run's

@@ -465,6 +465,7 @@ static const struct check wl_crds = {
 static const struct check wl_jobset = {
     .id = "WL-2.2",
     .passive = wl_jobset_passive,
+    .active = active_wl22_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
