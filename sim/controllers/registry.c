@@ -14,6 +14,7 @@
 #include "controllers/jobs.h"
 #include "controllers/jobset.h"
 #include "controllers/kubelet.h"
+#include "controllers/kueue.h"
 #include "controllers/namespace.h"
 #include "controllers/prometheus.h"
 #include "controllers/scheduler.h"
@@ -39,7 +40,8 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_scheduler,	       &sim_controller_gateway_classes,
     &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
     &sim_controller_agenttool,	       &sim_controller_jobset,
-    &sim_controller_jobs,	       NULL,
+    &sim_controller_kueue,	       &sim_controller_jobs,
+    NULL,
 };
 
 const sim_proxy_hook sim_proxy_hooks[] = {

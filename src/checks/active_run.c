@@ -16,6 +16,7 @@ const struct active_test active_tests[] = {
     {"HW-1.2", "gpu-metrics", active_hw12_objects, active_hw12_run},
     {"WL-2.1", "tool", active_wl21_objects, active_wl21_run},
     {"WL-2.2", "jobset", active_wl22_objects, active_wl22_run},
+    {"WL-2.3", "queue", active_wl23_objects, active_wl23_run},
     {"WL-2.4", "topo", active_wl24_objects, active_wl24_run},
     {"NET-3.1", "gw", active_net31_objects, active_net31_run},
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},

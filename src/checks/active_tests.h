@@ -31,6 +31,7 @@ struct active_params {
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
 	const char *match_attribute;   /* WL-2.4: the topology attribute constrained on */
 	long match_over;	       /* WL-2.4: devices of the unsatisfiable claim */
+	const char *kueue_version;     /* WL-2.3: served kueue.x-k8s.io version (v1beta2) */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -82,6 +83,8 @@ json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl22_objects(const struct active_params *p);
 void active_wl22_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl23_objects(const struct active_params *p);
+void active_wl23_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl24_objects(const struct active_params *p);
 void active_wl24_run(struct check_ctx *ctx, struct check_result *res);
 /* OBS-6.1's verdict from the query result (a non-empty array of series of the run's

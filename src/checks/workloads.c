@@ -472,6 +472,7 @@ static const struct check wl_jobset = {
 static const struct check wl_kueue = {
     .id = "WL-2.3",
     .passive = wl_kueue_passive,
+    .active = active_wl23_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
