@@ -83,11 +83,21 @@ static void test_every_object(void **state)
 			const char *name = cutil_name(o);
 			assert_true(strncmp(name, t->tag, tl) == 0 &&
 				    (name[tl] == '\0' || name[tl] == '-'));
-			/* every object the tests create is namespaced, in the run namespace */
-			assert_string_equal(cutil_ns(o), NS);
+			/* every object the tests create is in the run namespace, but for the
+			 * cluster-scoped Kueue objects of WL-2.3, named with the run ID */
+			const char *kind = json_string_value(json_object_get(o, "kind"));
 			char *path = active_build_path(o);
 			assert_non_null(path);
-			assert_non_null(strstr(path, "/namespaces/" NS "/"));
+			if (!strcmp(kind, "ClusterQueue") || !strcmp(kind, "ResourceFlavor") ||
+			    !strcmp(kind, "WorkloadPriorityClass")) {
+				assert_string_equal(t->id, "WL-2.3");
+				assert_null(cutil_get(o, "metadata.namespace"));
+				assert_non_null(strstr(name, RUN));
+				assert_null(strstr(path, "/namespaces/"));
+			} else {
+				assert_string_equal(cutil_ns(o), NS);
+				assert_non_null(strstr(path, "/namespaces/" NS "/"));
+			}
 			free(path);
 			if (strcmp(json_string_value(json_object_get(o, "kind")), "Pod") == 0) {
 				assert_restricted(o);
