@@ -187,7 +187,8 @@ static void fill(struct sim_api *api, const json_t *job, const struct counts *c)
 		for (long i = 0; i < comp && active < par; i++) {
 			char idx[24];
 			snprintf(idx, sizeof idx, "%ld", i);
-			if (json_object_get(c->done_idx, idx) || json_object_get(c->active_idx, idx))
+			if (json_object_get(c->done_idx, idx) ||
+			    json_object_get(c->active_idx, idx))
 				continue;
 			make_pod(api, job, i);
 			active++;

@@ -81,9 +81,9 @@ static void create_job(struct sim_api *api, const json_t *js, const json_t *rj, 
 	snprintf(idx, sizeof idx, "%ld", i);
 	snprintf(reps, sizeof reps, "%ld", replicas);
 	snprintf(att, sizeof att, "%ld", attempt);
-	const char *const kv[] = {L_NAME, jsn,	   L_RJOB,    ctl_s(rj, "name"), L_REPLICAS,
-				  reps,	  L_INDEX, idx,	      L_ATTEMPT,	 att,
-				  NULL};
+	const char *const kv[] = {L_NAME,     jsn,  L_RJOB,  ctl_s(rj, "name"),
+				  L_REPLICAS, reps, L_INDEX, idx,
+				  L_ATTEMPT,  att,  NULL};
 	char *name = xasprintf("%s-%s-%ld", jsn, ctl_s(rj, "name"), i);
 	json_t *md = json_deep_copy(ctl_at(rj, "template.metadata"));
 	if (!json_is_object(md)) {
@@ -106,7 +106,8 @@ static void create_job(struct sim_api *api, const json_t *js, const json_t *rj, 
 	}
 	if (!json_object_get(spec, "completionMode"))
 		json_object_set_new(spec, "completionMode", json_string("Indexed"));
-	json_object_set_new(spec, "suspend", json_boolean(json_is_true(ctl_at(js, "spec.suspend"))));
+	json_object_set_new(spec, "suspend",
+			    json_boolean(json_is_true(ctl_at(js, "spec.suspend"))));
 	json_t *tpl = json_object_get(spec, "template");
 	if (json_is_object(tpl)) {
 		json_t *tmd = json_object_get(tpl, "metadata");
@@ -162,8 +163,8 @@ static json_t *rj_status(const json_t *js, const json_t *jobs, long attempt)
 	json_array_foreach(ctl_at(js, "spec.replicatedJobs"), i, rj) {
 		long ready = 0, succeeded = 0, failed = 0, active = 0, suspended = 0;
 		json_array_foreach(jobs, k, j) {
-			if (attempt_of(j) != attempt ||
-			    !label(j, L_RJOB) || strcmp(label(j, L_RJOB), ctl_s(rj, "name")) != 0)
+			if (attempt_of(j) != attempt || !label(j, L_RJOB) ||
+			    strcmp(label(j, L_RJOB), ctl_s(rj, "name")) != 0)
 				continue;
 			if (cond_true(j, "Complete"))
 				succeeded++;
@@ -176,11 +177,11 @@ static json_t *rj_status(const json_t *js, const json_t *jobs, long attempt)
 			else
 				active++;
 		}
-		json_array_append_new(out, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name",
-						     ctl_s(rj, "name"), "ready", (json_int_t)ready,
-						     "succeeded", (json_int_t)succeeded, "failed",
-						     (json_int_t)failed, "active", (json_int_t)active,
-						     "suspended", (json_int_t)suspended));
+		json_array_append_new(
+		    out, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "name", ctl_s(rj, "name"),
+				   "ready", (json_int_t)ready, "succeeded", (json_int_t)succeeded,
+				   "failed", (json_int_t)failed, "active", (json_int_t)active,
+				   "suspended", (json_int_t)suspended));
 	}
 	return out;
 }

@@ -91,10 +91,10 @@ static void create_workload(struct sim_api *api, const json_t *job)
 	json_t *wl = json_pack(
 	    "{s:s, s:s, s:{s:s, s:s, s:{s:s}, s:[{s:s, s:s, s:s, s:s, s:b, s:b}]}, "
 	    "s:{s:s, s:I, s:[{s:s, s:I, s:O}]}}",
-	    "apiVersion", api_version, "kind", "Workload", "metadata", "name", name, "namespace", ns,
-	    "labels", L_JOBUID, ctl_s(job, "metadata.uid"), "ownerReferences", "apiVersion",
-	    "batch/v1", "kind", "Job", "name", jn, "uid", ctl_s(job, "metadata.uid"), "controller", 1,
-	    "blockOwnerDeletion", 1, "spec", "queueName", label(job, L_QUEUE), "priority",
+	    "apiVersion", api_version, "kind", "Workload", "metadata", "name", name, "namespace",
+	    ns, "labels", L_JOBUID, ctl_s(job, "metadata.uid"), "ownerReferences", "apiVersion",
+	    "batch/v1", "kind", "Job", "name", jn, "uid", ctl_s(job, "metadata.uid"), "controller",
+	    1, "blockOwnerDeletion", 1, "spec", "queueName", label(job, L_QUEUE), "priority",
 	    (json_int_t)prio, "podSets", "name", "main", "count",
 	    (json_int_t)(json_is_integer(par) ? json_integer_value(par) : 1), "template",
 	    ctl_at(job, "spec.template"));
@@ -142,7 +142,7 @@ static void sync_workloads(struct sim_api *api)
 /* ---- admission ---- */
 
 struct wl {
-	json_t *obj; /* borrowed from the tick's list */
+	json_t *obj;  /* borrowed from the tick's list */
 	json_t *need; /* resource -> amount (new) */
 	long long prio;
 	bool admitted;
@@ -186,9 +186,9 @@ static json_t *quota_of(const json_t *cq)
 				ctl_cel_quantity(json_string_value(nq), &v);
 			else if (json_is_number(nq))
 				v = json_number_value(nq);
-			json_object_set_new(q, ctl_s(r, "name"),
-					    json_pack("{s:s, s:f}", "flavor", ctl_s(f, "name"),
-						      "nominal", v));
+			json_object_set_new(
+			    q, ctl_s(r, "name"),
+			    json_pack("{s:s, s:f}", "flavor", ctl_s(f, "name"), "nominal", v));
 		}
 		json_array_foreach(json_object_get(g, "coveredResources"), m, r) {
 			if (json_is_string(r) && !json_object_get(q, json_string_value(r)))
@@ -223,9 +223,10 @@ static char *no_fit(const json_t *quota, const json_t *used, const json_t *need)
 		double want = json_real_value(v);
 		if (want > free_ + 1e-9) {
 			char *more = amount_text(res, want - (free_ > 0 ? free_ : 0));
-			char *msg = xasprintf("couldn't assign flavors to pod set main: insufficient "
-					      "unused quota for %s in flavor %s, %s more needed",
-					      res, ctl_s(q, "flavor"), more);
+			char *msg =
+			    xasprintf("couldn't assign flavors to pod set main: insufficient "
+				      "unused quota for %s in flavor %s, %s more needed",
+				      res, ctl_s(q, "flavor"), more);
 			free(more);
 			return msg;
 		}
@@ -246,11 +247,12 @@ static void add_need(json_t *used, const json_t *need, double sign)
 static void set_suspend(struct sim_api *api, const json_t *wl, bool suspend)
 {
 	json_t *r = json_array_get(ctl_at(wl, "metadata.ownerReferences"), 0);
-	json_t *job = ctl_get(api, "batch", "jobs", ctl_s(wl, "metadata.namespace"),
-			      ctl_s(r, "name"));
+	json_t *job =
+	    ctl_get(api, "batch", "jobs", ctl_s(wl, "metadata.namespace"), ctl_s(r, "name"));
 	if (job && json_is_true(ctl_at(job, "spec.suspend")) != suspend) {
 		json_t *next = json_deep_copy(job);
-		json_object_set_new(json_object_get(next, "spec"), "suspend", json_boolean(suspend));
+		json_object_set_new(json_object_get(next, "spec"), "suspend",
+				    json_boolean(suspend));
 		ctl_replace(api, "batch", "jobs", next);
 	}
 	json_decref(job);
@@ -274,7 +276,8 @@ static void admit(struct sim_api *api, const struct wl *w, const char *cq, const
 	json_object_set_new(st, "admission",
 			    json_pack("{s:s, s:[{s:s, s:o, s:o, s:O}]}", "clusterQueue", cq,
 				      "podSetAssignments", "name", "main", "flavors", flavors,
-				      "resourceUsage", usage, "count", json_object_get(ps, "count")));
+				      "resourceUsage", usage, "count",
+				      json_object_get(ps, "count")));
 	char *msg = xasprintf("Quota reserved in ClusterQueue %s", cq);
 	ctl_condition(st, "QuotaReserved", "True", "QuotaReserved", msg, -1);
 	free(msg);
@@ -407,8 +410,8 @@ static void cq_status(struct sim_api *api, const json_t *cq, long admitted, long
 					"ResourceFlavor(s): [%s]",
 					missing)
 			    : xstrdup("Can admit new workloads");
-	ctl_condition(st, "Active", missing ? "False" : "True", missing ? "FlavorNotFound" : "Ready",
-		      msg, -1);
+	ctl_condition(st, "Active", missing ? "False" : "True",
+		      missing ? "FlavorNotFound" : "Ready", msg, -1);
 	free(msg);
 	json_object_set_new(st, "admittedWorkloads", json_integer(admitted));
 	json_object_set_new(st, "reservingWorkloads", json_integer(admitted));

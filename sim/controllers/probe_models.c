@@ -435,8 +435,9 @@ static int model_job(const json_t *pod, const json_t *args, json_t *res)
 	json_object_set_new(res, "env", env);
 	json_object_set_new(res, "failed", json_boolean(all));
 	if (all)
-		json_object_set_new(res, "reason",
-				    json_string("every --fail-if condition holds: failing on purpose"));
+		json_object_set_new(
+		    res, "reason",
+		    json_string("every --fail-if condition holds: failing on purpose"));
 	return all ? 1 : 0;
 }
 

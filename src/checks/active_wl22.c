@@ -32,10 +32,10 @@ static json_t *label_env(const char *name, const char *label)
 
 static json_t *jobset(const struct active_params *p, const char *name, bool fail_once)
 {
-	json_t *args = fail_once ? json_pack("[s,s,s,s,s,s]", "--fail-if", "JOBSET_JOB_INDEX=1",
-					     "--fail-if", "JOB_COMPLETION_INDEX=1", "--fail-if",
-					     "JOBSET_RESTART_ATTEMPT=0")
-				 : json_array();
+	json_t *args =
+	    fail_once ? json_pack("[s,s,s,s,s,s]", "--fail-if", "JOBSET_JOB_INDEX=1", "--fail-if",
+				  "JOB_COMPLETION_INDEX=1", "--fail-if", "JOBSET_RESTART_ATTEMPT=0")
+		      : json_array();
 	json_t *pod = active_build_pod(p, name, "job", args, true);
 	json_t *c = json_array_get(cutil_get(pod, "spec.containers"), 0);
 	json_t *env = json_object_get(c, "env");
@@ -45,9 +45,9 @@ static json_t *jobset(const struct active_params *p, const char *name, bool fail
 				cutil_get(pod, "metadata.labels"), "spec", cutil_get(pod, "spec"));
 	json_decref(pod);
 	json_t *js = active_build_object(p, JS_API, "JobSet", name, true);
-	json_t *job = json_pack("{s:{s:i, s:i, s:i, s:s, s:o}}", "spec", "parallelism", PODS,
-				"completions", PODS, "backoffLimit", 0, "completionMode", "Indexed",
-				"template", tpl);
+	json_t *job =
+	    json_pack("{s:{s:i, s:i, s:i, s:s, s:o}}", "spec", "parallelism", PODS, "completions",
+		      PODS, "backoffLimit", 0, "completionMode", "Indexed", "template", tpl);
 	json_object_set_new(js, "spec",
 			    json_pack("{s:{s:i}, s:[{s:s, s:i, s:o}]}", "failurePolicy",
 				      "maxRestarts", fail_once ? 1 : 0, "replicatedJobs", "name",
@@ -72,8 +72,8 @@ static enum active_wait_answer terminal(const json_t *js, void *arg)
 static char *state_text(const json_t *js)
 {
 	const char *t = cutil_condition_true(js, "Completed") ? "Completed"
-			: cutil_condition_true(js, "Failed") ? "Failed"
-							     : NULL;
+			: cutil_condition_true(js, "Failed")  ? "Failed"
+							      : NULL;
 	if (t == NULL)
 		return xstrdup(js && cutil_get(js, "status") ? "not finished"
 							     : "without any status");
@@ -152,8 +152,9 @@ static bool judge_ok(struct check_result *res, const json_t *js, int done)
 {
 	char *st = state_text(js);
 	const json_t *rs = json_array_get(cutil_get(js, "status.replicatedJobsStatus"), 0);
-	check_evidence(res, "JobSet " OK_NAME " (%d Jobs x %d pods): %s%s; replicated job " RJOB
-			    ": %lld of %d Jobs succeeded",
+	check_evidence(res,
+		       "JobSet " OK_NAME " (%d Jobs x %d pods): %s%s; replicated job " RJOB
+		       ": %lld of %d Jobs succeeded",
 		       REPLICAS, PODS, st, done ? "" : " within the timeout",
 		       (long long)json_integer_value(cutil_get(rs, "succeeded")), REPLICAS);
 	free(st);

@@ -42,13 +42,12 @@ static char *wpc_name(const struct active_params *p)
 static const char *api_of(const struct active_params *p)
 {
 	return p->kueue_version && !strcmp(p->kueue_version, "v1beta1") ? KQ "/v1beta1"
-									  : KQ "/v1beta2";
+									: KQ "/v1beta2";
 }
 
 static json_t *job(const struct active_params *p, const char *name, int pods, bool high)
 {
-	json_t *pod =
-	    active_build_pod(p, name, "echo", json_pack("[s,s]", "--port", "8080"), true);
+	json_t *pod = active_build_pod(p, name, "echo", json_pack("[s,s]", "--port", "8080"), true);
 	json_t *c = json_array_get(cutil_get(pod, "spec.containers"), 0);
 	json_object_set_new(json_object_get(json_object_get(c, "resources"), "requests"), "cpu",
 			    json_string(POD_CPU));
@@ -76,7 +75,8 @@ json_t *active_wl23_objects(const struct active_params *p)
 	json_object_set_new(rf, "spec", json_object());
 	json_t *pc = active_build_object(p, api_of(p), "WorkloadPriorityClass", wpc, false);
 	json_object_set_new(pc, "value", json_integer(HIGH_VALUE));
-	json_object_set_new(pc, "description", json_string("kaic WL-2.3: preempts the queue-a Job"));
+	json_object_set_new(pc, "description",
+			    json_string("kaic WL-2.3: preempts the queue-a Job"));
 	json_t *q = active_build_object(p, api_of(p), "ClusterQueue", cq, false);
 	json_object_set_new(
 	    q, "spec",
@@ -192,8 +192,8 @@ static bool decided(const struct qjob *q)
 
 static bool preempted(const struct qjob *q)
 {
-	return suspended(q) && (cutil_condition_true(q->wl, "Preempted") ||
-				cutil_condition_true(q->wl, "Evicted"));
+	return suspended(q) &&
+	       (cutil_condition_true(q->wl, "Preempted") || cutil_condition_true(q->wl, "Evicted"));
 }
 
 /* Polls Job name until pred holds or the deadline: 1 held, 0 timed out (q the last
@@ -246,20 +246,25 @@ static int wait_cq(struct check_ctx *ctx, struct check_result *res, const struct
 		active_run_error(ctx, res, "ClusterQueue", &err);
 		out = -1;
 	} else if (rc != 0) {
-		check_evidence(res, "ClusterQueue %s has no Active condition within the timeout: "
-				    "no Kueue controller reconciled it", name);
+		check_evidence(res,
+			       "ClusterQueue %s has no Active condition within the timeout: "
+			       "no Kueue controller reconciled it",
+			       name);
 		active_run_decide(res, VERDICT_PARTIAL,
 				  "deploy the Kueue controller (kueue-controller-manager)");
 		out = 0;
 	} else if (!cutil_condition_true(cq, "Active")) {
-		check_evidence(res, "ClusterQueue %s is not Active: %s", name, cond_msg(cq, "Active"));
+		check_evidence(res, "ClusterQueue %s is not Active: %s", name,
+			       cond_msg(cq, "Active"));
 		active_run_decide(res, VERDICT_PARTIAL,
 				  "Kueue did not activate a ClusterQueue with an existing "
 				  "ResourceFlavor: check the Kueue controller");
 		out = 0;
 	} else {
-		check_evidence(res, "ClusterQueue %s Active (quota cpu " QUOTA_CPU ", preemption "
-				    "withinClusterQueue LowerPriority); LocalQueue " LQ_NAME, name);
+		check_evidence(res,
+			       "ClusterQueue %s Active (quota cpu " QUOTA_CPU ", preemption "
+			       "withinClusterQueue LowerPriority); LocalQueue " LQ_NAME,
+			       name);
 	}
 	json_decref(cq);
 	free(name);
@@ -281,26 +286,28 @@ static int step_a(struct check_ctx *ctx, struct check_result *res, const char *v
 	if (rc < 0)
 		return -1;
 	if (admitted(a)) {
-		check_evidence(res,
-			       "Job " JOB_A " (%d pods x " POD_CPU " CPU) admitted within quota: "
-			       "Workload %s Admitted=True, %lld pods assigned, suspend=false",
-			       PODS_A, cutil_name(a->wl),
-			       (long long)json_integer_value(cutil_get(
-				   json_array_get(cutil_get(a->wl, "status.admission.podSetAssignments"),
-						  0),
-				   "count")));
+		check_evidence(
+		    res,
+		    "Job " JOB_A " (%d pods x " POD_CPU " CPU) admitted within quota: "
+		    "Workload %s Admitted=True, %lld pods assigned, suspend=false",
+		    PODS_A, cutil_name(a->wl),
+		    (long long)json_integer_value(cutil_get(
+			json_array_get(cutil_get(a->wl, "status.admission.podSetAssignments"), 0),
+			"count")));
 		return 1;
 	}
 	if (rc == 0 && a->wl == NULL) {
 		check_evidence(res, "Job " JOB_A " got no Workload within the timeout: Kueue does "
 				    "not manage Jobs");
-		active_run_decide(res, VERDICT_PARTIAL,
-				  "enable Kueue's batch/job integration (manageJobsWithoutQueueName "
-				  "is not needed: the Job names its queue)");
+		active_run_decide(
+		    res, VERDICT_PARTIAL,
+		    "enable Kueue's batch/job integration (manageJobsWithoutQueueName "
+		    "is not needed: the Job names its queue)");
 		return 0;
 	}
-	check_evidence(res, "Job " JOB_A " (%d pods x " POD_CPU ", within the 1 CPU quota) "
-			    "was not admitted%s: %s",
+	check_evidence(res,
+		       "Job " JOB_A " (%d pods x " POD_CPU ", within the 1 CPU quota) "
+		       "was not admitted%s: %s",
 		       PODS_A, rc == 0 ? " within the timeout" : "",
 		       cond_msg(a->wl, "QuotaReserved"));
 	active_run_decide(res, VERDICT_PARTIAL,
@@ -357,11 +364,10 @@ static int step_high(struct check_ctx *ctx, struct check_result *res, const char
 		out = 1;
 		goto out;
 	}
-	check_evidence(res,
-		       "Job " JOB_HIGH " (priority %d) %s after %.1f s%s%s; Job " JOB_A " %s",
+	check_evidence(res, "Job " JOB_HIGH " (priority %d) %s after %.1f s%s%s; Job " JOB_A " %s",
 		       HIGH_VALUE, rc == 1 ? "admitted" : "not admitted",
-		       (double)(now_ms() - t0) / 1000.0,
-		       rc == 1 ? "" : ": ", rc == 1 ? "" : cond_msg(h.wl, "QuotaReserved"),
+		       (double)(now_ms() - t0) / 1000.0, rc == 1 ? "" : ": ",
+		       rc == 1 ? "" : cond_msg(h.wl, "QuotaReserved"),
 		       ra == 1 ? "preempted" : "still admitted, not preempted");
 	active_run_events(ctx, res);
 	active_run_decide(res, VERDICT_PARTIAL,

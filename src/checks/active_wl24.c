@@ -38,7 +38,8 @@ json_t *active_wl24_objects(const struct active_params *p)
 {
 	long over = p->match_over > 0 ? p->match_over : EXAMPLE_OVER;
 	return json_pack("[o,o,o,o]", template(p, UNSAT, over), template(p, ALIGNED, ALIGNED_COUNT),
-			 active_dra_claim_pod(p, UNSAT, UNSAT), active_dra_claim_pod(p, ALIGNED, ALIGNED));
+			 active_dra_claim_pod(p, UNSAT, UNSAT),
+			 active_dra_claim_pod(p, ALIGNED, ALIGNED));
 }
 
 /* ---- choosing the attribute ---- */
@@ -71,7 +72,8 @@ static void spread(const struct cutil_devices *devs, const char *driver, const c
 		bool other = false;
 		for (size_t k = 0; k < devs->n; k++) {
 			const struct cutil_device *b = &devs->v[k];
-			if (strcmp(b->driver, driver) != 0 || !attr_value(b, qname, vb, sizeof vb) ||
+			if (strcmp(b->driver, driver) != 0 ||
+			    !attr_value(b, qname, vb, sizeof vb) ||
 			    (a->node == NULL) != (b->node == NULL) ||
 			    (a->node && strcmp(a->node, b->node) != 0))
 				continue;
@@ -268,11 +270,10 @@ static int check_aligned(struct check_ctx *ctx, struct check_result *res,
 				  "different topology were allocated together");
 		out = 0;
 	} else {
-		check_evidence(res,
-			       "aligned: claim %s with matchAttribute %s allocated %s on node %s",
-			       cutil_name(claim), p->match_attribute, list,
-			       cutil_str(pod, "spec.nodeName") ? cutil_str(pod, "spec.nodeName")
-							       : "?");
+		check_evidence(
+		    res, "aligned: claim %s with matchAttribute %s allocated %s on node %s",
+		    cutil_name(claim), p->match_attribute, list,
+		    cutil_str(pod, "spec.nodeName") ? cutil_str(pod, "spec.nodeName") : "?");
 	}
 	free(list);
 	json_decref(claim);

@@ -46,7 +46,8 @@ int probe_job_run(int argc, char **argv)
 	}
 	json_t *res = json_pack("{s:o, s:b}", "env", env, "failed", all);
 	if (all)
-		json_object_set_new(res, "reason",
-				    json_string("every --fail-if condition holds: failing on purpose"));
+		json_object_set_new(
+		    res, "reason",
+		    json_string("every --fail-if condition holds: failing on purpose"));
 	return probe_emit(JOB_NAME, res, all ? PROBE_EXIT_FAILED : PROBE_EXIT_OK);
 }

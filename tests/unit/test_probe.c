@@ -940,9 +940,9 @@ static void test_job(void **state)
 	setenv("JOB_COMPLETION_INDEX", "1", 1);
 	assert_int_equal(run_probe(&j, "job", NULL), 0);
 	assert_true(json_is_false(json_object_get(j, "failed")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "env"),
-							      "JOB_COMPLETION_INDEX")),
-			    "1");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "env"), "JOB_COMPLETION_INDEX")),
+	    "1");
 	json_decref(j);
 	/* every condition must hold: an unset variable is not a match */
 	assert_int_equal(run_probe(&j, "job", "--fail-if", "JOB_COMPLETION_INDEX=1", "--fail-if",

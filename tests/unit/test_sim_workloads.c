@@ -53,13 +53,14 @@ static void apply(struct sim_api *api, const char *yaml)
 static void crd(struct sim_api *api, const char *group, const char *version, const char *kind,
 		const char *plural, const char *scope)
 {
-	char *y = xasprintf("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
-			    "metadata: {name: %s.%s}\nspec:\n  group: %s\n  names: {kind: %s, "
-			    "plural: %s}\n  scope: %s\n  versions:\n  - name: %s\n    served: true\n"
-			    "    storage: true\n    schema: {openAPIV3Schema: {type: object, "
-			    "x-kubernetes-preserve-unknown-fields: true}}\n    subresources: "
-			    "{status: {}}\n",
-			    plural, group, group, kind, plural, scope, version);
+	char *y =
+	    xasprintf("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+		      "metadata: {name: %s.%s}\nspec:\n  group: %s\n  names: {kind: %s, "
+		      "plural: %s}\n  scope: %s\n  versions:\n  - name: %s\n    served: true\n"
+		      "    storage: true\n    schema: {openAPIV3Schema: {type: object, "
+		      "x-kubernetes-preserve-unknown-fields: true}}\n    subresources: "
+		      "{status: {}}\n",
+		      plural, group, group, kind, plural, scope, version);
 	apply(api, y);
 	free(y);
 }
@@ -95,14 +96,15 @@ static json_t *wait_cond(struct sim_api *api, const char *group, const char *res
 static void job(struct sim_api *api, const char *name, int pods, const char *args,
 		const char *labels, const char *cpu, bool suspend)
 {
-	char *y = xasprintf("apiVersion: batch/v1\nkind: Job\nmetadata: {name: %s, namespace: t, "
-			    "labels: %s}\nspec:\n  parallelism: %d\n  completions: %d\n  "
-			    "completionMode: Indexed\n  backoffLimit: 0\n  suspend: %s\n  template:\n"
-			    "    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n"
-			    "        image: kaic:dev\n        command: [kaic, probe, %s]\n        "
-			    "args: %s\n        resources: {requests: {cpu: %s}}\n",
-			    name, labels, pods, pods, suspend ? "true" : "false",
-			    cpu ? "echo" : "job", args, cpu ? cpu : "10m");
+	char *y =
+	    xasprintf("apiVersion: batch/v1\nkind: Job\nmetadata: {name: %s, namespace: t, "
+		      "labels: %s}\nspec:\n  parallelism: %d\n  completions: %d\n  "
+		      "completionMode: Indexed\n  backoffLimit: 0\n  suspend: %s\n  template:\n"
+		      "    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n"
+		      "        image: kaic:dev\n        command: [kaic, probe, %s]\n        "
+		      "args: %s\n        resources: {requests: {cpu: %s}}\n",
+		      name, labels, pods, pods, suspend ? "true" : "false", cpu ? "echo" : "job",
+		      args, cpu ? cpu : "10m");
 	apply(api, y);
 	free(y);
 }
@@ -113,8 +115,8 @@ static size_t pods_of(struct sim_api *api, const char *job_name, const char *pha
 	size_t n = 0, i;
 	json_t *p;
 	json_array_foreach(pods, i, p) {
-		const char *j = json_string_value(json_object_get(ctl_at(p, "metadata.labels"),
-								  "job-name"));
+		const char *j =
+		    json_string_value(json_object_get(ctl_at(p, "metadata.labels"), "job-name"));
 		if (j && !strcmp(j, job_name) && (!phase || !strcmp(ctl_pod_phase(p), phase)) &&
 		    !ctl_str(p, "metadata.deletionTimestamp"))
 			n++;
@@ -155,7 +157,8 @@ static void jobset(struct sim_api *api, const char *name, int max_restarts, cons
 	    "            restartPolicy: Never\n            containers:\n            - name: c\n"
 	    "              image: kaic:dev\n              command: [kaic, probe, job]\n"
 	    "              args: %s\n              env:\n              - name: JI\n"
-	    "                valueFrom: {fieldRef: {fieldPath: \"metadata.labels['jobset.sigs.k8s.io/"
+	    "                valueFrom: {fieldRef: {fieldPath: "
+	    "\"metadata.labels['jobset.sigs.k8s.io/"
 	    "job-index']\"}}\n              - name: RA\n                valueFrom: {fieldRef: "
 	    "{fieldPath: \"metadata.labels['jobset.sigs.k8s.io/restart-attempt']\"}}\n",
 	    name, max_restarts, args);
@@ -185,9 +188,10 @@ static void test_jobset(void **state)
 	for (int i = 0; i < 2; i++) {
 		char *n = xasprintf("again-w-%d", i);
 		json_t *j = sim_api_get(api, "batch", "jobs", "t", n);
-		assert_string_equal(json_string_value(json_object_get(
-					ctl_at(j, "metadata.labels"), "jobset.sigs.k8s.io/restart-attempt")),
-				    "1");
+		assert_string_equal(
+		    json_string_value(json_object_get(ctl_at(j, "metadata.labels"),
+						      "jobset.sigs.k8s.io/restart-attempt")),
+		    "1");
 		json_decref(j);
 		free(n);
 	}
@@ -218,15 +222,16 @@ static void kueue_setup(struct sim_api *api)
 				  {"Workload", "workloads", "Namespaced"}};
 	for (size_t i = 0; i < 5; i++)
 		crd(api, "kueue.x-k8s.io", "v1beta2", kinds[i][0], kinds[i][1], kinds[i][2]);
-	apply(api, "apiVersion: kueue.x-k8s.io/v1beta2\nkind: ResourceFlavor\nmetadata: {name: f}\n"
-		   "---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: WorkloadPriorityClass\n"
-		   "metadata: {name: high}\nvalue: 1000\n---\n"
-		   "apiVersion: kueue.x-k8s.io/v1beta2\nkind: ClusterQueue\nmetadata: {name: q}\n"
-		   "spec:\n  namespaceSelector: {matchLabels: {team: t}}\n  preemption: "
-		   "{withinClusterQueue: LowerPriority}\n  resourceGroups:\n  - coveredResources: "
-		   "[cpu]\n    flavors:\n    - name: f\n      resources: [{name: cpu, nominalQuota: "
-		   "'1'}]\n---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: LocalQueue\n"
-		   "metadata: {name: lq, namespace: t}\nspec: {clusterQueue: q}\n");
+	apply(api,
+	      "apiVersion: kueue.x-k8s.io/v1beta2\nkind: ResourceFlavor\nmetadata: {name: f}\n"
+	      "---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: WorkloadPriorityClass\n"
+	      "metadata: {name: high}\nvalue: 1000\n---\n"
+	      "apiVersion: kueue.x-k8s.io/v1beta2\nkind: ClusterQueue\nmetadata: {name: q}\n"
+	      "spec:\n  namespaceSelector: {matchLabels: {team: t}}\n  preemption: "
+	      "{withinClusterQueue: LowerPriority}\n  resourceGroups:\n  - coveredResources: "
+	      "[cpu]\n    flavors:\n    - name: f\n      resources: [{name: cpu, nominalQuota: "
+	      "'1'}]\n---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: LocalQueue\n"
+	      "metadata: {name: lq, namespace: t}\nspec: {clusterQueue: q}\n");
 }
 
 /* The Workload of Job name (new reference) once it has condition type=want. */
@@ -282,8 +287,8 @@ static void test_kueue(void **state)
 	assert_true(job_suspended(api, "b"));
 	assert_int_equal(pods_of(api, "b", NULL), 0);
 	/* a higher priority preempts a */
-	job(api, "h", 4, "[]", "{kueue.x-k8s.io/queue-name: lq, kueue.x-k8s.io/priority-class: high}",
-	    "250m", true);
+	job(api, "h", 4, "[]",
+	    "{kueue.x-k8s.io/queue-name: lq, kueue.x-k8s.io/priority-class: high}", "250m", true);
 	json_decref(workload(api, "h", "Admitted", "True"));
 	json_decref(workload(api, "a", "Preempted", "True"));
 	assert_true(job_suspended(api, "a"));
