@@ -378,7 +378,8 @@ static const char *field_value(const json_t *pod, const char *path)
 	const char *keys[] = {"metadata.labels['", "metadata.annotations['"};
 	for (size_t i = 0; i < 2; i++) {
 		size_t n = strlen(keys[i]), len = strlen(path);
-		if (strncmp(path, keys[i], n) != 0 || len < n + 2 || strcmp(path + len - 2, "']"))
+		if (strncmp(path, keys[i], n) != 0 || len < n + 2 ||
+		    strcmp(path + len - 2, "']") != 0)
 			continue;
 		char *k = xstrndup(path + n, len - n - 2);
 		const char *v = json_string_value(json_object_get(

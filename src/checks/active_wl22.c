@@ -169,7 +169,7 @@ static int judge_restart(struct check_ctx *ctx, struct check_result *res, const 
 	json_int_t r = restarts_of(js);
 	check_evidence(res,
 		       "JobSet " RESTART_NAME " (failurePolicy.maxRestarts 1; pod 1 of Job 1 "
-		       "fails in restart attempt 0): %s%s, status.restarts %lld",
+		       "made to exit 1 in restart attempt 0): %s%s, status.restarts %lld",
 		       st, done ? "" : " within the timeout", (long long)r);
 	free(st);
 	size_t n = 0, at = 0;
