@@ -279,6 +279,81 @@ static int create(struct check_ctx *ctx, struct check_result *res, const json_t 
 	return active_run_create(ctx, res, active_build_find(objs, "Job", name), NULL);
 }
 
+/* The Running and Ready pods of Job name (new array of their names), or NULL with *err. */
+static json_t *running_pods(struct check_ctx *ctx, const char *name, struct kube_error *err)
+{
+	char *path = xasprintf("/api/v1/namespaces/%s/pods", ctx->ns);
+	char *sel = xasprintf("labelSelector=job-name%%3D%s", name);
+	json_t *items = NULL;
+	int rc = kube_list(ctx->client, path, sel, &items, NULL, err);
+	free(path);
+	free(sel);
+	if (rc != 0)
+		return NULL;
+	json_t *names = json_array();
+	size_t i;
+	const json_t *p;
+	json_array_foreach(items, i, p) {
+		if (cutil_get(p, "metadata.deletionTimestamp") == NULL &&
+		    strcmp(active_run_phase(p), "Running") == 0 && cutil_condition_true(p, "Ready"))
+			json_array_append_new(names, json_string(cutil_name(p)));
+	}
+	json_decref(items);
+	return names;
+}
+
+/* The admitted Job's pods all run, each container having started (its log line): 1, or
+ * 0 after deciding Error (the gang was never seen running whole). */
+static int gang_running(struct check_ctx *ctx, struct check_result *res, const char *name,
+			size_t want)
+{
+	json_t *names = NULL;
+	for (;;) {
+		struct kube_error err = {0};
+		json_decref(names);
+		names = running_pods(ctx, name, &err);
+		if (names == NULL) {
+			char *what = xasprintf("pods of Job %s", name);
+			active_run_error(ctx, res, what, &err);
+			free(what);
+			return 0;
+		}
+		if (json_array_size(names) >= want)
+			break;
+		if (!active_nap(POLL_MS, ctx->deadline_ms, ctx->cancel)) {
+			check_evidence(res,
+				       "Job %s was admitted, but %zu of its %zu pods ran by the "
+				       "end: kaic cannot show the gang running whole",
+				       name, json_array_size(names), want);
+			json_decref(names);
+			active_run_events(ctx, res);
+			active_run_decide(res, VERDICT_ERROR,
+					  "the admitted Job's pods did not run (no node that runs "
+					  "pods?): see the evidence");
+			return 0;
+		}
+	}
+	size_t i;
+	const json_t *n;
+	json_array_foreach(names, i, n) {
+		char *needle =
+		    xasprintf("kaic probe echo: serving as \"%s\"", json_string_value(n));
+		bool ran = active_run_container_started(ctx, res, json_string_value(n), needle);
+		free(needle);
+		if (!ran) {
+			json_decref(names);
+			active_run_decide(
+			    res, VERDICT_ERROR,
+			    "kaic saw no sign that the admitted Job's containers ran: "
+			    "check that the nodes run containers and serve pod logs");
+			return 0;
+		}
+	}
+	check_evidence(res, "all %zu pods of Job %s run: the gang started whole", want, name);
+	json_decref(names);
+	return 1;
+}
+
 /* Step a: admitted whole. 1 ok, 0/-1 decided. */
 static int step_a(struct check_ctx *ctx, struct check_result *res, const char *v, struct qjob *a)
 {
@@ -294,7 +369,7 @@ static int step_a(struct check_ctx *ctx, struct check_result *res, const char *v
 		    (long long)json_integer_value(cutil_get(
 			json_array_get(cutil_get(a->wl, "status.admission.podSetAssignments"), 0),
 			"count")));
-		return 1;
+		return gang_running(ctx, res, JOB_A, PODS_A);
 	}
 	if (rc == 0 && a->wl == NULL) {
 		check_evidence(res, "Job " JOB_A " got no Workload within the timeout: Kueue does "

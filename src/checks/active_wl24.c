@@ -6,6 +6,7 @@
  * node publishes), with the same constraint, stays unallocated. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "checks/active_tests.h"
 #include "checks/util.h"
@@ -20,6 +21,7 @@
 #define EXAMPLE_OVER 5 /* `kaic manifests`: the unsatisfiable count shown */
 #define NEGATIVE_WAIT_MS 15000
 #define VAL_MAX 256
+#define SERVING "kaic probe echo: serving as \"" ALIGNED "\""
 
 static json_t *template(const struct active_params *p, const char *name, long count)
 {
@@ -168,6 +170,15 @@ static bool allocated_values(const json_t *claim, const struct cutil_devices *de
 	return same && *n > 0;
 }
 
+/* Whether the scheduler refused the pod for its claims (kube-scheduler's DRA plugin:
+ * "cannot allocate all claims"): anything else (no node at all, taints) never reached
+ * DRA and judges nothing. */
+static bool claims_refused(const json_t *pod)
+{
+	const char *why = active_run_unschedulable(pod);
+	return why != NULL && strcasestr(why, "claim") != NULL;
+}
+
 /* Done when the scheduler has decided: unschedulable, or running. */
 static enum active_wait_answer decided(const json_t *pod, void *arg)
 {
@@ -178,7 +189,8 @@ static enum active_wait_answer decided(const json_t *pod, void *arg)
 	return ACTIVE_WAIT_MORE;
 }
 
-/* The unsatisfiable claim stays unallocated: 1 shown, 0 allocated, -1 error. */
+/* The unsatisfiable claim stays unallocated: 1 shown (the scheduler refused it for its
+ * claim), 0 allocated, 2 not judged (never reached DRA), -1 error. */
 static int check_unsat(struct check_ctx *ctx, struct check_result *res,
 		       const struct cutil_devices *devs, const struct active_params *p)
 {
@@ -208,12 +220,18 @@ static int check_unsat(struct check_ctx *ctx, struct check_result *res,
 			       p->match_over, p->match_attribute, n, list);
 		free(list);
 		out = 0;
-	} else {
-		const char *stuck = active_run_pod_stuck(pod);
+	} else if (claims_refused(pod)) {
 		check_evidence(res,
 			       "negative: a claim of %ld devices sharing %s stays unallocated "
 			       "(pod " UNSAT ": %s)",
-			       p->match_over, p->match_attribute, stuck ? stuck : "Pending");
+			       p->match_over, p->match_attribute, active_run_unschedulable(pod));
+	} else {
+		const char *stuck = active_run_pod_stuck(pod);
+		check_evidence(res,
+			       "pod " UNSAT " was not refused for its claim (%s): the negative "
+			       "test never reached DRA",
+			       stuck ? stuck : "Pending");
+		out = 2;
 	}
 	json_decref(claim);
 	json_decref(pod);
@@ -236,16 +254,31 @@ static int check_aligned(struct check_ctx *ctx, struct check_result *res,
 				       "scheduled: %s",
 				       p->match_attribute, stuck);
 			active_run_events(ctx, res);
-			active_run_decide(res, VERDICT_PARTIAL,
-					  "the DRA allocator could not satisfy a matchAttribute "
-					  "constraint that the published devices allow: check the "
-					  "scheduler's DRA support");
+			if (claims_refused(pod))
+				active_run_decide(
+				    res, VERDICT_PARTIAL,
+				    "the DRA allocator could not satisfy a matchAttribute "
+				    "constraint that the published devices allow: check the "
+				    "scheduler's DRA support");
+			else
+				active_run_decide(
+				    res, VERDICT_ERROR,
+				    "the pod could not be placed for a reason other "
+				    "than its claim (no node that runs pods?): see the "
+				    "evidence");
 			json_decref(pod);
 			return 0;
 		}
 		json_decref(pod);
 		active_run_error(ctx, res, "pod " ALIGNED, &err);
 		return -1;
+	}
+	if (!active_run_container_started(ctx, res, ALIGNED, SERVING)) {
+		json_decref(pod);
+		active_run_decide(res, VERDICT_ERROR,
+				  "kaic saw no sign that the pod's container ran: check that the "
+				  "node runs containers and serves pod logs");
+		return 0;
 	}
 	if (pod_claim(ctx, res, pod, ALIGNED, &claim) != 0) {
 		json_decref(pod);
@@ -327,6 +360,10 @@ void active_wl24_run(struct check_ctx *ctx, struct check_result *res)
 	int pos = check_aligned(ctx, res, &devs, &p);
 	if (pos == 1 && neg == 1)
 		active_run_decide(res, VERDICT_FULL, NULL);
+	else if (pos == 1 && neg == 2)
+		active_run_decide(res, VERDICT_ERROR,
+				  "the unsatisfiable claim's pod was not refused for its claim: "
+				  "kaic cannot tell whether the constraint was honoured");
 	else if (pos == 1)
 		active_run_decide(res, VERDICT_PARTIAL,
 				  "the allocator ignores matchAttribute constraints: a claim no "
