@@ -86,7 +86,6 @@ static bool string_lit(struct cel *c, char *out, size_t max)
 	return true;
 }
 
-/* Parses a Kubernetes quantity ("80Gi", "1.5", "500m") into a number. */
 static bool quantity(const char *s, double *out)
 {
 	char *end;
@@ -115,6 +114,11 @@ static bool quantity(const char *s, double *out)
 		}
 	}
 	return false;
+}
+
+bool ctl_cel_quantity(const char *s, double *out)
+{
+	return s != NULL && quantity(s, out);
 }
 
 static int semver_cmp(const char *a, const char *b)

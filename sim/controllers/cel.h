@@ -10,5 +10,8 @@
 /* Evaluates a DRA CEL selector against device (the ResourceSlice device with
  * "driver" added); anything outside the supported subset evaluates to false. */
 bool ctl_cel_match(const char *expr, const json_t *device);
+/* Parses a Kubernetes quantity ("80Gi", "1.5", "500m") into a number; false when s is
+ * NULL or not a quantity. */
+bool ctl_cel_quantity(const char *s, double *out);
 
 #endif

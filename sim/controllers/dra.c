@@ -11,7 +11,8 @@
  *    chosen devices share that attribute. status.allocation gets devices.results
  *    [{request, driver, pool, device}] and a nodeSelector for the node; reservedFor lists
  *    the consuming pods. A claim that cannot be allocated keeps no allocation.
- * controllers.dra.allocate: false never allocates. */
+ * controllers.dra.allocate: false never allocates; controllers.dra.matchAttribute: false
+ * ignores constraints (an allocator without topology alignment). */
 
 #include "controllers/dra.h"
 
@@ -157,6 +158,8 @@ static json_t *constrain(struct alloc *a, json_t *cands, const char *req, long n
 {
 	size_t i, j;
 	json_t *k, *d;
+	if (!ctl_setting_bool(a->api, "dra", "matchAttribute", true))
+		return cands;
 	json_array_foreach(ctl_at(a->claim, "spec.devices.constraints"), i, k) {
 		const char *attr = ctl_str(k, "matchAttribute");
 		if (!attr || !constraint_covers(k, req))

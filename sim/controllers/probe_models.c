@@ -12,6 +12,9 @@
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
  *   http-load see probe_http.c.
+ *   job       {env, failed, reason}: the first container's env (value, or a fieldRef to
+ *             metadata.name/namespace/labels['k']/annotations['k'] of the pod); exit 1
+ *             when every --fail-if NAME=VALUE holds.
  * The serving `kaic probe mcp` is modelled for MCP clients (the AgentTool controller):
  * ctl_probe_mcp_serve answers what initialize and tools/list (every page) would.
  * Unknown probes and bad arguments exit 2 with {"error"}. */
@@ -454,6 +457,80 @@ json_t *ctl_probe_mcp_serve(const json_t *pod, long port, const char *path, cons
 	return r;
 }
 
+/* ---- job ---- */
+
+/* The value of the downward-API fieldPath for pod (borrowed), or NULL. */
+static const char *field_value(const json_t *pod, const char *path)
+{
+	if (!strcmp(path, "metadata.name") || !strcmp(path, "metadata.namespace"))
+		return ctl_str(pod, path);
+	const char *keys[] = {"metadata.labels['", "metadata.annotations['"};
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(keys[i]), len = strlen(path);
+		if (strncmp(path, keys[i], n) != 0 || len < n + 2 ||
+		    strcmp(path + len - 2, "']") != 0)
+			continue;
+		char *k = xstrndup(path + n, len - n - 2);
+		const char *v = json_string_value(json_object_get(
+		    ctl_at(pod, i == 0 ? "metadata.labels" : "metadata.annotations"), k));
+		free(k);
+		return v;
+	}
+	return NULL;
+}
+
+/* The container's environment variable name as the pod would see it, or NULL. */
+static const char *env_value(const json_t *pod, const char *name)
+{
+	const char *v = NULL;
+	size_t i;
+	json_t *e;
+	json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);
+	json_array_foreach(json_object_get(c, "env"), i, e) {
+		if (strcmp(ctl_s(e, "name"), name) != 0)
+			continue;
+		const char *fp = ctl_str(e, "valueFrom.fieldRef.fieldPath");
+		v = fp ? field_value(pod, fp) : ctl_str(e, "value");
+	}
+	return v;
+}
+
+static int model_job(const json_t *pod, const json_t *args, json_t *res)
+{
+	json_t *conds = ctl_arg_all(args, "fail-if");
+	json_t *env = json_object();
+	const char *idx = env_value(pod, "JOB_COMPLETION_INDEX");
+	json_object_set_new(env, "JOB_COMPLETION_INDEX", idx ? json_string(idx) : json_null());
+	bool all = json_array_size(conds) > 0, bad = false;
+	size_t i;
+	json_t *c;
+	json_array_foreach(conds, i, c) {
+		const char *s = json_string_value(c), *eq = s ? strchr(s, '=') : NULL;
+		if (!eq || eq == s) {
+			bad = true;
+			continue;
+		}
+		char *name = xstrndup(s, (size_t)(eq - s));
+		const char *have = env_value(pod, name);
+		json_object_set_new(env, name, have ? json_string(have) : json_null());
+		all = all && have && !strcmp(have, eq + 1);
+		free(name);
+	}
+	json_decref(conds);
+	if (bad) {
+		json_decref(env);
+		json_object_set_new(res, "error", json_string("--fail-if needs NAME=VALUE"));
+		return 2;
+	}
+	json_object_set_new(res, "env", env);
+	json_object_set_new(res, "failed", json_boolean(all));
+	if (all)
+		json_object_set_new(
+		    res, "reason",
+		    json_string("every --fail-if condition holds: failing on purpose"));
+	return all ? 1 : 0;
+}
+
 int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, const json_t *args,
 		  json_t **output)
 {
@@ -472,6 +549,8 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 		rc = model_trace(api, pod, args, res);
 	else if (!strcmp(name, "http-load"))
 		rc = ctl_probe_http_load(api, pod, args, res);
+	else if (!strcmp(name, "job"))
+		rc = model_job(pod, args, res);
 	else {
 		char *e = xasprintf("unknown probe \"%s\"", name);
 		json_object_set_new(res, "error", json_string(e));

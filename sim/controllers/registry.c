@@ -12,7 +12,10 @@
 #include "controllers/deployment.h"
 #include "controllers/dra.h"
 #include "controllers/gateway.h"
+#include "controllers/jobs.h"
+#include "controllers/jobset.h"
 #include "controllers/kubelet.h"
+#include "controllers/kueue.h"
 #include "controllers/namespace.h"
 #include "controllers/prometheus.h"
 #include "controllers/replicaset.h"
@@ -33,14 +36,25 @@ extern const struct sim_controller sim_controller_gateway_routes;
 extern const struct sim_controller sim_controller_agenttool;
 
 const struct sim_controller *const sim_controllers[] = {
-    &sim_controller_namespace,	       &sim_controller_dra_pods,
-    &sim_controller_dra_claims,	       &sim_controller_storage_pvcs,
-    &sim_controller_storage_snapshots, &sim_controller_kubelet,
-    &sim_controller_scheduler,	       &sim_controller_gateway_classes,
-    &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
-    &sim_controller_agenttool,	       &sim_controller_deployments,
-    &sim_controller_replicasets,       &sim_controller_deployment_owners,
-    &sim_controller_replicaset_pods,   NULL,
+    &sim_controller_namespace,
+    &sim_controller_dra_pods,
+    &sim_controller_dra_claims,
+    &sim_controller_storage_pvcs,
+    &sim_controller_storage_snapshots,
+    &sim_controller_kubelet,
+    &sim_controller_scheduler,
+    &sim_controller_gateway_classes,
+    &sim_controller_gateway_gateways,
+    &sim_controller_gateway_routes,
+    &sim_controller_agenttool,
+    &sim_controller_deployments,
+    &sim_controller_replicasets,
+    &sim_controller_deployment_owners,
+    &sim_controller_replicaset_pods,
+    &sim_controller_jobset,
+    &sim_controller_kueue,
+    &sim_controller_jobs,
+    NULL,
 };
 
 const sim_proxy_hook sim_proxy_hooks[] = {

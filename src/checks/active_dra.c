@@ -97,6 +97,19 @@ const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_de
 	return NULL;
 }
 
+bool active_dra_class_driver(struct check_ctx *ctx, const char *name, char *buf, size_t size)
+{
+	struct kube_error err = {0};
+	const json_t *classes = inventory_list(ctx->inv, DRA, "v1", "deviceclasses", &err);
+	size_t i;
+	const json_t *dc;
+	json_array_foreach(classes, i, dc) {
+		if (strcmp(cutil_name(dc), name) == 0)
+			return class_driver(dc, buf, size);
+	}
+	return false;
+}
+
 /* The name of the claim generated for the pod's claim ACTIVE_DRA_CLAIM, or NULL. */
 const char *active_dra_generated_claim(const json_t *pod)
 {

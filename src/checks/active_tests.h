@@ -31,6 +31,9 @@ struct active_params {
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
 	const char *runtime_class;     /* workload_sandboxing: a sandbox RuntimeClass */
 	const char *accel_node;	       /* secure_accelerator_access: a node holding a claim */
+	const char *match_attribute;   /* WL-2.4: the topology attribute constrained on */
+	long match_over;	       /* WL-2.4: devices of the unsatisfiable claim */
+	const char *kueue_version;     /* WL-2.3: served kueue.x-k8s.io version (v1beta2) */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -89,6 +92,12 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res);
 /* workload_sandboxing (active_sandbox.c): the sandbox probe in a RuntimeClass pod. */
 json_t *active_sandbox_objects(const struct active_params *p);
 void active_sandbox_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl22_objects(const struct active_params *p);
+void active_wl22_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl23_objects(const struct active_params *p);
+void active_wl23_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_wl24_objects(const struct active_params *p);
+void active_wl24_run(struct check_ctx *ctx, struct check_result *res);
 /* OBS-6.1's verdict from the query result (a non-empty array of series of the run's
  * model, borrowed) that api (for evidence) answered after secs: Full when a series names
  * the pod "metrics" by --pod-label or a usual target label (pod, exported_pod,
@@ -131,6 +140,9 @@ json_t *active_dra_claim_pod(const struct active_params *p, const char *name, co
  * in res and *errors incremented. */
 const char *active_dra_device_class(struct check_ctx *ctx, const struct cutil_devices *devs,
 				    struct check_result *res, int *errors, const char **why);
+/* The driver DeviceClass name selects (`device.driver == "X"`), copied into buf; false
+ * when the class is not listed or names none. */
+bool active_dra_class_driver(struct check_ctx *ctx, const char *name, char *buf, size_t size);
 /* The name of the claim generated for the pod's claim ACTIVE_DRA_CLAIM, or NULL. */
 const char *active_dra_generated_claim(const json_t *pod);
 /* The run namespace's ResourceClaim NAME (new reference), or NULL with *err. */

@@ -465,18 +465,21 @@ static const struct check wl_crds = {
 static const struct check wl_jobset = {
     .id = "WL-2.2",
     .passive = wl_jobset_passive,
+    .active = active_wl22_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 static const struct check wl_kueue = {
     .id = "WL-2.3",
     .passive = wl_kueue_passive,
+    .active = active_wl23_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 static const struct check wl_topology = {
     .id = "WL-2.4",
     .passive = wl_topology_passive,
+    .active = active_wl24_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 

@@ -138,6 +138,9 @@ const struct cmd_entry cmd_manifests_entry = {
 	    "the Prometheus monitor labels) appears as example-* placeholders. A run creates\n"
 	    "the PodMonitor only where monitoring.coreos.com is served, and the snapshot\n"
 	    "objects only where a VolumeSnapshotClass of the StorageClass's driver exists.\n"
+	    "WL-2.3's Kueue ResourceFlavor, WorkloadPriorityClass and ClusterQueue are\n"
+	    "cluster-scoped (named queue-<run-id>...); WL-2.4's constraint attribute and\n"
+	    "device count are discovered (shown: resource.kubernetes.io/pcieRoot, 5).\n"
 	    "\n"
 	    "  --focus ID,...   only the objects of these requirements (\"kaic list\")\n"
 	    "  --image REF      image of the test pods (default " KAIC_DEFAULT_IMAGE ")\n",

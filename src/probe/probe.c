@@ -27,6 +27,8 @@ static const struct probe_desc probe_table[] = {
      "sends one OTLP/HTTP trace: plan -> act -> tool_call -> inference", probe_trace_run},
     {"mcp", "[--port 8080] [--path /] [--tools 1] [--page-size 0] [--bind ADDR]",
      "MCP tool server (streamable HTTP): tools kaic-tool-1..N that echo their text", probe_mcp_run},
+    {"job", "[--fail-if NAME=VALUE]...",
+     "one member of a batch Job: exits 1 when every --fail-if env condition holds", probe_job_run},
 };
 
 #define PROBE_COUNT (sizeof probe_table / sizeof *probe_table)

@@ -44,6 +44,12 @@ want = {
     "STO-4.1": ["snapshot restored into PVC csi-restored and read back"],
     "SEC-5.1": ["denied connection", "again"],
     "OBS-6.1": ["collected series vllm:num_requests_running{"],
+    "WL-2.2": ["JobSet jobset (2 Jobs x 2 pods): Completed=True",
+               "restarted as a whole: all 2 Jobs recreated at restart attempt 1"],
+    "WL-2.3": ["admitted within quota: Workload job-queue-a-",
+               "gang: Job queue-b (3 pods x 250m = 750m, 500m free) waits suspended",
+               "preemption: Job queue-high (priority 1000"],
+    "WL-2.4": ["aligned: claim topo-aligned-", "negative: a claim of 5 devices sharing"],
 }
 bad = []
 for rid, r in req.items():

@@ -47,13 +47,14 @@ for k8s in 1.34 1.35; do
 	fi
 done
 
-# The objects of every MUST requirement's active test, each with kaic's labels.
+# The objects of every active test, each with kaic's labels.
 python3 - "$tmp/all.yaml" <<'PY' || fail=1
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = {d["kind"] for d in docs}
 want = {"Namespace", "ResourceClaimTemplate", "Pod", "Service", "Gateway", "HTTPRoute",
-        "PersistentVolumeClaim", "VolumeSnapshot", "NetworkPolicy", "PodMonitor", "AgentTool"}
+        "PersistentVolumeClaim", "VolumeSnapshot", "NetworkPolicy", "PodMonitor", "AgentTool",
+        "JobSet", "Job", "ClusterQueue", "LocalQueue", "ResourceFlavor", "WorkloadPriorityClass"}
 bad = []
 if want - kinds:
     bad.append(f"kinds missing: {sorted(want - kinds)}")
@@ -61,7 +62,11 @@ for d in docs:
     l = d["metadata"].get("labels", {})
     if l.get("app.kubernetes.io/managed-by") != "kaic" or l.get("kaic.io/run-id") != "manifests":
         bad.append(f"{d['kind']}/{d['metadata']['name']}: kaic's labels missing")
-    if d["kind"] != "Namespace" and d["metadata"].get("namespace") != "kaic-manifests":
+    # WL-2.3's Kueue objects are cluster-scoped, named with the run ID
+    if d["kind"] in ("ResourceFlavor", "WorkloadPriorityClass", "ClusterQueue"):
+        if "namespace" in d["metadata"] or "manifests" not in d["metadata"]["name"]:
+            bad.append(f"{d['kind']}/{d['metadata']['name']}: namespaced or without the run ID")
+    elif d["kind"] != "Namespace" and d["metadata"].get("namespace") != "kaic-manifests":
         bad.append(f"{d['kind']}/{d['metadata']['name']}: not in kaic-manifests")
 for b in bad:
     print("FAIL:", b)

@@ -78,6 +78,8 @@ objs = [d for p in sys.argv[2:] for d in yaml.safe_load_all(open(p)) if d]
 
 def plural(kind):
     k = kind.lower()
+    if k.endswith("s"):
+        return k + "es"
     return k[:-1] + "ies" if k.endswith("y") and k[-2] not in "aeiou" else k + "s"
 
 need = {(d["apiVersion"].rpartition("/")[0], plural(d["kind"])) for d in made}

@@ -972,6 +972,37 @@ static void test_devices(void **state)
 	assert_int_equal(run_probe(NULL, "devices", "--bogus", NULL), 2);
 	free(empty);
 	free(root);
+static void test_job(void **state)
+{
+	(void)state;
+	json_t *j = NULL;
+	unsetenv("KAIC_TEST_JI");
+	setenv("JOB_COMPLETION_INDEX", "1", 1);
+	assert_int_equal(run_probe(&j, "job", NULL), 0);
+	assert_true(json_is_false(json_object_get(j, "failed")));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "env"), "JOB_COMPLETION_INDEX")),
+	    "1");
+	json_decref(j);
+	/* every condition must hold: an unset variable is not a match */
+	assert_int_equal(run_probe(&j, "job", "--fail-if", "JOB_COMPLETION_INDEX=1", "--fail-if",
+				   "KAIC_TEST_JI=0", NULL),
+			 0);
+	assert_true(json_is_null(json_object_get(json_object_get(j, "env"), "KAIC_TEST_JI")));
+	json_decref(j);
+	setenv("KAIC_TEST_JI", "0", 1);
+	assert_int_equal(run_probe(&j, "job", "--fail-if", "JOB_COMPLETION_INDEX=1", "--fail-if",
+				   "KAIC_TEST_JI=0", NULL),
+			 1);
+	assert_true(json_is_true(json_object_get(j, "failed")));
+	json_decref(j);
+	assert_int_equal(run_probe(&j, "job", "--fail-if", "KAIC_TEST_JI=1", NULL), 0);
+	json_decref(j);
+	assert_int_equal(run_probe(NULL, "job", "--fail-if", "=1", NULL), 2);
+	assert_int_equal(run_probe(NULL, "job", "--fail-if", "X", NULL), 2);
+	assert_int_equal(run_probe(NULL, "job", "extra", NULL), 2);
+	unsetenv("KAIC_TEST_JI");
+	unsetenv("JOB_COMPLETION_INDEX");
 }
 
 static void test_termination_truncated(void **state)
@@ -1033,6 +1064,7 @@ int main(void)
 	    cmocka_unit_test(test_trace),
 	    cmocka_unit_test(test_sandbox),
 	    cmocka_unit_test(test_devices),
+	    cmocka_unit_test(test_job),
 	    cmocka_unit_test(test_termination_truncated),
 	    cmocka_unit_test(test_mcp),
 	};
