@@ -8,7 +8,8 @@
  *   fs        {mode, path, bytes} / {mode, path, match, expected_bytes, actual_bytes}:
  *             files live per volume (storage.c) when PATH is under a PVC mount.
  *   sandbox   {kernel, kernel_version, proc_version, gvisor, gvisor_signals, hypervisor,
- *             tdx_guest, sev_guest, confidential_signals} from the node and RuntimeClass.
+ *             tdx_guest, sev_guest, tsm_report, confidential_signals} from the node and
+ *             RuntimeClass (settings sandbox.isolate, sandbox.tee).
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
  *   http-load see probe_http.c.
@@ -213,10 +214,14 @@ static int model_sandbox(struct sim_api *api, const json_t *pod, json_t *res)
 	const char *nk = ctl_str(node, "status.nodeInfo.kernelVersion");
 	char *kernel = xstrdup(nk ? nk : "6.8.0-60-generic");
 	char *version = xstrdup("#60-Ubuntu SMP PREEMPT_DYNAMIC Fri May  2 12:00:00 UTC 2025");
-	bool gvisor = !strcmp(handler, "runsc") || !strncmp(handler, "runsc-", 6);
-	bool kata = !strncmp(handler, "kata", 4);
-	bool tdx = kata && strstr(handler, "tdx");
-	bool sev = kata && (strstr(handler, "snp") || strstr(handler, "sev"));
+	/* sandbox.isolate false: the handlers run pods as runc does (host kernel); sandbox.tee
+	 * false: the TEE handlers' guests run without TDX/SEV (no guest device) */
+	bool isolate = ctl_setting_bool(api, "sandbox", "isolate", true);
+	bool tee = isolate && ctl_setting_bool(api, "sandbox", "tee", true);
+	bool gvisor = isolate && (!strcmp(handler, "runsc") || !strncmp(handler, "runsc-", 6));
+	bool kata = isolate && !strncmp(handler, "kata", 4);
+	bool tdx = tee && kata && strstr(handler, "tdx");
+	bool sev = tee && kata && (strstr(handler, "snp") || strstr(handler, "sev"));
 	if (gvisor) {
 		free(kernel);
 		free(version);
@@ -231,14 +236,16 @@ static int model_sandbox(struct sim_api *api, const json_t *pod, json_t *res)
 	if (gvisor)
 		json_array_append_new(
 		    gs, json_string("kernel 4.4.0 with gVisor's fixed version string"));
-	if (tdx) {
+	if (tdx)
 		json_array_append_new(cs, json_string("/dev/tdx_guest"));
-		json_array_append_new(cs, json_string("cpu flag tdx_guest"));
-	}
-	if (sev) {
+	if (sev)
 		json_array_append_new(cs, json_string("/dev/sev-guest"));
+	if (tdx || sev)
+		json_array_append_new(cs, json_string("configfs-tsm report"));
+	if (tdx)
+		json_array_append_new(cs, json_string("cpu flag tdx_guest"));
+	if (sev)
 		json_array_append_new(cs, json_string("cpu flag sev_snp"));
-	}
 	json_object_set_new(res, "kernel", json_string(kernel));
 	json_object_set_new(res, "kernel_version", json_string(version));
 	json_object_set_new(res, "proc_version", json_string(proc));
@@ -247,6 +254,7 @@ static int model_sandbox(struct sim_api *api, const json_t *pod, json_t *res)
 	json_object_set_new(res, "hypervisor", json_boolean(kata));
 	json_object_set_new(res, "tdx_guest", json_boolean(tdx));
 	json_object_set_new(res, "sev_guest", json_boolean(sev));
+	json_object_set_new(res, "tsm_report", json_boolean(tdx || sev));
 	json_object_set_new(res, "confidential_signals", cs);
 	free(kernel);
 	free(version);

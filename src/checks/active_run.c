@@ -18,6 +18,8 @@ const struct active_test active_tests[] = {
     {"NET-3.1", "gw", active_net31_objects, active_net31_run},
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
+    {"SEC-5.3", "sandbox", active_sec53_objects, active_sec53_run},
+    {"SEC-5.4", "tee", active_sec54_objects, active_sec54_run},
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},
     {NULL, NULL, NULL, NULL},
 };

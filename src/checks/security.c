@@ -397,10 +397,10 @@ static void sec_sandbox_passive(struct check_ctx *ctx, struct check_result *res)
 		}
 	}
 	if (n > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify kernel isolation in a pod of the sandboxed RuntimeClass "
-			      "(kaic has no active test for it yet)");
+			      "run the active test to show that a pod of the sandbox "
+			      "RuntimeClass sees another kernel than a runc pod");
 	} else if (errors) {
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else if (apis > 0) {
@@ -443,10 +443,10 @@ static void sec_confidential_passive(struct check_ctx *ctx, struct check_result 
 	size_t n = runtime_classes(res, rcs, nodes, RUNTIME_CONFIDENTIAL, &tee);
 	size_t labelled = tee_node_labels(ctx, res, &errors);
 	if (tee > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify that a pod of the confidential RuntimeClass sees a TEE "
-			      "guest device (kaic has no active test for it yet)");
+			      "run the active test to show that a pod of the confidential "
+			      "RuntimeClass sees a TEE guest device");
 	} else if (errors) {
 		cutil_read_error(res, errors); /* an unread list may hold a TEE RuntimeClass */
 	} else if (n > 0 || labelled > 0) {
@@ -640,12 +640,14 @@ static const struct check sec_identity = {
 static const struct check sec_sandbox = {
     .id = "SEC-5.3",
     .passive = sec_sandbox_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec53_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_confidential = {
     .id = "SEC-5.4",
     .passive = sec_confidential_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec54_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_signature = {
     .id = "SEC-5.5",
