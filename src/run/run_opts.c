@@ -40,6 +40,9 @@ enum {
 	OPT_REQUESTS,
 	OPT_MAX_RESPONSE_BYTES,
 	OPT_MAX_TOTAL_BYTES,
+	OPT_SIGNED_IMAGE,
+	OPT_UNSIGNED_IMAGE,
+	OPT_GDS_IMAGE,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,9 @@ static const struct option long_opts[] = {
     {"requests", required_argument, NULL, OPT_REQUESTS},
     {"max-response-bytes", required_argument, NULL, OPT_MAX_RESPONSE_BYTES},
     {"max-total-bytes", required_argument, NULL, OPT_MAX_TOTAL_BYTES},
+    {"signed-image", required_argument, NULL, OPT_SIGNED_IMAGE},
+    {"unsigned-image", required_argument, NULL, OPT_UNSIGNED_IMAGE},
+    {"gds-image", required_argument, NULL, OPT_GDS_IMAGE},
     {NULL, 0, NULL, 0},
 };
 
@@ -251,6 +257,18 @@ static int invalid(const char *val, int c, char **cause)
 	return -1;
 }
 
+/* An image reference: printable, no blanks, not starting with '-' (the registry decides
+ * the rest). */
+static bool is_image_ref(const char *s)
+{
+	if (*s == '\0' || *s == '-')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isgraph((unsigned char)*s))
+			return false;
+	return true;
+}
+
 /* Applies one parsed option. Returns 0 or -1 with *cause. */
 static int apply(struct run_opts *o, int c, const char *val, char **cause)
 {
@@ -333,6 +351,15 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return 0;
 	case OPT_TRACE_QUERY_URL:
 		return set_string(&o->trace_query_url, val, flag, true, cause);
+	case OPT_SIGNED_IMAGE:
+	case OPT_UNSIGNED_IMAGE:
+	case OPT_GDS_IMAGE:
+		if (!is_image_ref(val))
+			return invalid(val, c, cause);
+		*(c == OPT_SIGNED_IMAGE	    ? &o->signed_image
+		  : c == OPT_UNSIGNED_IMAGE ? &o->unsigned_image
+					    : &o->gds_image) = val;
+		return 0;
 	}
 	*cause = xstrdup("unknown option");
 	return -1;

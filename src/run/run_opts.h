@@ -35,6 +35,9 @@ struct run_opts {
 	long load_requests;		       /* NET-3.1 request count */
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
+	const char *signed_image;	       /* SEC-5.5: an image the signature policy admits */
+	const char *unsigned_image;	       /* SEC-5.5: an image it must reject */
+	const char *gds_image;		       /* STO-4.2: an image with gdscheck (opt-in) */
 };
 
 /* Defaults of --max-response-bytes and --max-total-bytes. */
