@@ -20,6 +20,7 @@ const struct active_test active_tests[] = {
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
     {"SEC-5.3", "sandbox", active_sec53_objects, active_sec53_run},
     {"SEC-5.4", "tee", active_sec54_objects, active_sec54_run},
+    {"SEC-5.5", "sig", active_sec55_objects, active_sec55_run},
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},
     {NULL, NULL, NULL, NULL},
 };

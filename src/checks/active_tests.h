@@ -105,6 +105,8 @@ json_t *active_sandbox_classes(struct check_ctx *ctx, struct check_result *res, 
 int active_sandbox_probe(struct check_ctx *ctx, struct check_result *res, const json_t *pod,
 			 json_t **out, char **node);
 char *active_sandbox_view(const json_t *v);
+json_t *active_sec55_objects(const struct active_params *p);
+void active_sec55_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
 /* OBS-6.1's verdict from the query result (a non-empty array of series of the run's

@@ -605,10 +605,10 @@ static void sec_signature_passive(struct check_ctx *ctx, struct check_result *re
 		describe_engine(ctx, res, k, vwcs ? vwcs : empty, &s, &errors);
 	json_decref(empty);
 	if (s.enforcing > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify that admission rejects an unsigned image (kaic has no "
-			      "active test for it yet)");
+			      "run the active test with --unsigned-image and --signed-image to "
+			      "show that admission denies the unsigned image");
 	} else if (errors) {
 		cutil_read_error(res, errors); /* an unread list may hold the policy or webhook */
 	} else if (s.present > 0) {
@@ -652,7 +652,8 @@ static const struct check sec_confidential = {
 static const struct check sec_signature = {
     .id = "SEC-5.5",
     .passive = sec_signature_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec55_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 const struct check *const checks_security[] = {
