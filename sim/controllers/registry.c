@@ -11,6 +11,7 @@
 #include "controllers/agenttool.h"
 #include "controllers/dra.h"
 #include "controllers/gateway.h"
+#include "controllers/imagepolicy.h"
 #include "controllers/kubelet.h"
 #include "controllers/namespace.h"
 #include "controllers/prometheus.h"
@@ -42,5 +43,10 @@ const struct sim_controller *const sim_controllers[] = {
 const sim_proxy_hook sim_proxy_hooks[] = {
     ctl_prometheus_proxy,
     ctl_agenttool_registry_proxy,
+    NULL,
+};
+
+const sim_admit_hook sim_admit_hooks[] = {
+    ctl_imagepolicy_admit,
     NULL,
 };

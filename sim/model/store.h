@@ -68,6 +68,8 @@ struct sim_api {
 	/* the controllers that commits queue work for (NULL-terminated; set at creation) */
 	const struct sim_controller *const *controllers;
 	struct sim_ctl_item *q_head, *q_tail;
+	/* the admission webhooks' models (NULL-terminated; set at creation, may be NULL) */
+	const sim_admit_hook *admit_hooks;
 	/* the simulated controllers' scan marks (controllers/ctl_util.h: ctl_scan) */
 	uint64_t ctl_marks[4];
 };
