@@ -30,6 +30,7 @@
 #include "controllers/resolve.h"
 #include "controllers/storage.h"
 #include "sim.h"
+#include "util/buf.h"
 #include "util/xmalloc.h"
 
 /* ---- connect ---- */
@@ -330,6 +331,65 @@ static int model_trace(struct sim_api *api, const json_t *pod, const json_t *arg
 	free(url);
 	free(host);
 	return status ? 0 : 1;
+}
+
+/* ---- gdscheck (NVIDIA GPUDirect Storage's check, not a kaic probe) ---- */
+
+bool ctl_runs_gdscheck(const json_t *pod)
+{
+	json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);
+	const char *a0 = json_string_value(json_array_get(json_object_get(c, "command"), 0));
+	const char *base = a0 ? strrchr(a0, '/') : NULL;
+	base = base ? base + 1 : a0;
+	return base && !strcmp(base, "gdscheck");
+}
+
+/* Appends a GPU INFO line per device allocated to the pod's claims; returns how many. */
+static int gds_gpus(struct sim_api *api, const json_t *pod, struct buf *b)
+{
+	int n = 0;
+	size_t i, j;
+	json_t *st, *r;
+	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
+		json_t *claim = ctl_get(api, "resource.k8s.io", "resourceclaims",
+					ctl_s(pod, "metadata.namespace"),
+					ctl_s(st, "resourceClaimName"));
+		json_array_foreach(ctl_at(claim, "status.allocation.devices.results"), j, r) {
+			buf_addf(b,
+				 " GPU index %d %s bar:1 bar size (MiB):131072 supports GDS, IOMMU "
+				 "State: Disabled\n",
+				 n++, ctl_s(r, "device"));
+		}
+		json_decref(claim);
+	}
+	return n;
+}
+
+int ctl_gdscheck_run(struct sim_api *api, const json_t *pod, char **text)
+{
+	bool drv = ctl_setting_bool(api, "gds", "driver", true);
+	const char *ok = drv ? "Supported" : "Unsupported";
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b,
+		 " GDS release version: 1.13.1.3\n nvidia_fs version:  %s libcufile version: "
+		 "2.12\n Platform: x86_64\n ============\n ENVIRONMENT:\n ============\n "
+		 "=====================\n DRIVER CONFIGURATION:\n =====================\n "
+		 "NVMe               : %s\n NVMeOF             : %s\n SCSI               : "
+		 "Unsupported\n NFS                : Unsupported\n WekaFS             : "
+		 "Unsupported\n Userspace RDMA     : Unsupported\n --Mellanox PeerDirect : "
+		 "Disabled\n =====================\n CUFILE CONFIGURATION:\n "
+		 "=====================\n properties.use_compat_mode : true\n =========\n GPU "
+		 "INFO:\n =========\n",
+		 drv ? "2.17" : "N/A", ok, ok);
+	int gpus = gds_gpus(api, pod, &b);
+	buf_adds(&b, " ==============\n PLATFORM INFO:\n ==============\n IOMMU: disabled\n");
+	bool good = drv && gpus > 0;
+	buf_adds(&b, good ? " Platform verification succeeded\n"
+			  : " Platform verification error :\n GDS driver is not loaded\n");
+	*text = xstrdup(b.data);
+	buf_release(&b);
+	return good ? 0 : 1;
 }
 
 /* ---- mcp (a server: what its clients see) ---- */

@@ -17,6 +17,7 @@ const struct active_test active_tests[] = {
     {"WL-2.1", "tool", active_wl21_objects, active_wl21_run},
     {"NET-3.1", "gw", active_net31_objects, active_net31_run},
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},
+    {"STO-4.2", "gds", active_sto42_objects, active_sto42_run},
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
     {"SEC-5.3", "sandbox", active_sec53_objects, active_sec53_run},
     {"SEC-5.4", "tee", active_sec54_objects, active_sec54_run},

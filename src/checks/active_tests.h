@@ -85,6 +85,18 @@ bool active_net31_split_ok(long n, long a, double p);
 void active_net31_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_sto41_objects(const struct active_params *p);
 void active_sto41_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sto42_objects(const struct active_params *p);
+void active_sto42_run(struct check_ctx *ctx, struct check_result *res);
+/* What STO-4.2 reads from `gdscheck -p`'s report. */
+struct active_gds_report {
+	bool recognised;     /* "GDS release version" or "DRIVER CONFIGURATION" seen */
+	char nvidia_fs[32];  /* "nvidia_fs version:" value ("2.17", "N/A"), "" when absent */
+	int supported_drivers; /* DRIVER CONFIGURATION entries "NAME : Supported" */
+	char drivers[200];   /* their names, ", "-separated */
+	int gpus, gds_gpus;  /* "GPU index" lines; those that say "supports GDS" */
+	bool platform_ok, platform_error; /* "Platform verification succeeded" / "error" */
+};
+void active_sto42_parse(const char *text, struct active_gds_report *r);
 json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_sec53_objects(const struct active_params *p);
