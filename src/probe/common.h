@@ -31,6 +31,7 @@ int probe_fs_run(int argc, char **argv);
 int probe_sandbox_run(int argc, char **argv);
 int probe_trace_run(int argc, char **argv);
 int probe_mcp_run(int argc, char **argv);
+int probe_svid_run(int argc, char **argv);
 
 /* The probe called name, or NULL (probe.c). */
 const struct probe_desc *probe_find(const char *name);

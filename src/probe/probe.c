@@ -24,6 +24,8 @@ static const struct probe_desc probe_table[] = {
      "sends one OTLP/HTTP trace: plan -> act -> tool_call -> inference", probe_trace_run},
     {"mcp", "[--port 8080] [--path /] [--tools 1] [--page-size 0] [--bind ADDR]",
      "MCP tool server (streamable HTTP): tools kaic-tool-1..N that echo their text", probe_mcp_run},
+    {"svid", "--socket PATH [--timeout 5s]",
+     "fetches the pod's X.509 SVID from the SPIFFE Workload API and reads it", probe_svid_run},
 };
 
 #define PROBE_COUNT (sizeof probe_table / sizeof *probe_table)
