@@ -19,6 +19,7 @@ const struct active_test active_tests[] = {
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},
     {"STO-4.2", "gds", active_sto42_objects, active_sto42_run},
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
+    {"SEC-5.2", "svid", active_sec52_objects, active_sec52_run},
     {"SEC-5.3", "sandbox", active_sec53_objects, active_sec53_run},
     {"SEC-5.4", "tee", active_sec54_objects, active_sec54_run},
     {"SEC-5.5", "sig", active_sec55_objects, active_sec55_run},

@@ -99,6 +99,8 @@ struct active_gds_report {
 void active_sto42_parse(const char *text, struct active_gds_report *r);
 json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sec52_objects(const struct active_params *p);
+void active_sec52_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_sec53_objects(const struct active_params *p);
 void active_sec53_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_sec54_objects(const struct active_params *p);

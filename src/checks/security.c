@@ -15,7 +15,6 @@
 #define NAMES_MAX 8
 
 #define NOT_EXERCISED "not exercised: needs the active test (kaic run without --passive)"
-#define NO_ACTIVE_TEST "not exercised: kaic has no active test for it yet"
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -297,14 +296,14 @@ static void sec_identity_passive(struct check_ctx *ctx, struct check_result *res
 	describe_apis(ctx, res, known_trust_apis, "; issues no identities", &errors);
 	size_t agents = named_daemonsets(ctx, res, known_identity_daemonsets, &errors);
 	if (csi > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify that a pod obtains an X.509 SVID through the SPIFFE CSI "
-			      "driver (kaic has no active test for it yet)");
+			      "run the active test to show that a pod obtains an X.509 SVID of "
+			      "its own identity through the SPIFFE CSI driver");
 	} else if (errors) {
 		cutil_read_error(res, errors); /* an unread list may hold the CSI driver */
 	} else if (apis + agents > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, "not exercised: the active test needs the SPIFFE CSI driver");
 		check_verdict(res, VERDICT_PARTIAL,
 			      "install the SPIFFE CSI driver (csi.spiffe.io) "
 			      "so pods can mount their SVIDs");
@@ -635,7 +634,8 @@ static const struct check sec_netpol = {
 static const struct check sec_identity = {
     .id = "SEC-5.2",
     .passive = sec_identity_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec52_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_sandbox = {
     .id = "SEC-5.3",

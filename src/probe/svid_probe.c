@@ -1,6 +1,7 @@
 /* svid_probe.c: `kaic probe svid --socket PATH [--timeout 5s]`: asks the SPIFFE Workload
  * API at the Unix socket PATH (the SPIRE agent's socket, as the SPIFFE CSI driver mounts
- * it) for the pod's X.509 SVID: gRPC FetchX509SVID over HTTP/2 (prior knowledge), with
+ * it; a directory: its spire-agent.sock, agent.sock, socket, else its first socket) for
+ * the pod's X.509 SVID: gRPC FetchX509SVID over HTTP/2 (prior knowledge), with
  * the security header "workload.spiffe.io: true", taking the stream's first message.
  * Result: {"socket", "spiffe_id", "uri_san", "uri_sans", "not_after", "chain_verified",
  * "verify_error", "bundle_trust_domain", "svid_pem" (the chain, leaf first),
@@ -11,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <dirent.h>
 
 #include "probe/common.h"
 #include "probe/svid.h"
@@ -136,6 +139,40 @@ static void svid_report(json_t *res, const struct svid_response *r)
 	svid_info_release(&info);
 }
 
+static bool is_socket(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* The socket to use for path (new string): path itself unless it is a directory. */
+static char *svid_socket(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return xstrdup(path);
+	static const char *const names[] = {"spire-agent.sock", "agent.sock", "socket", NULL};
+	for (size_t i = 0; names[i]; i++) {
+		char *s = xasprintf("%s/%s", path, names[i]);
+		if (is_socket(s))
+			return s;
+		free(s);
+	}
+	char *found = NULL;
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && found == NULL && (e = readdir(d)) != NULL) {
+		char *s = xasprintf("%s/%s", path, e->d_name);
+		if (is_socket(s))
+			found = s;
+		else
+			free(s);
+	}
+	if (d)
+		closedir(d);
+	return found ? found : xasprintf("%s/spire-agent.sock", path);
+}
+
 int probe_svid_run(int argc, char **argv)
 {
 	const char *socket = NULL, *timeout_s = "5s";
@@ -159,11 +196,13 @@ int probe_svid_run(int argc, char **argv)
 	struct svid_call c = {.grpc_status = -1};
 	buf_init(&c.body);
 	char *err = NULL;
+	char *path = svid_socket(socket);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int rc = svid_fetch(socket, timeout, &c, &err);
+	int rc = svid_fetch(path, timeout, &c, &err);
 	curl_global_cleanup();
 	json_t *res = json_object();
-	json_object_set_new(res, "socket", probe_json_string(socket));
+	json_object_set_new(res, "socket", probe_json_string(path));
+	free(path);
 	json_object_set_new(res, "grpc_status",
 			    c.grpc_status >= 0 ? json_integer(c.grpc_status) : json_null());
 	json_object_set_new(res, "grpc_message",
