@@ -13,6 +13,7 @@
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
  *   http-load see probe_http.c.
+ *   svid      see spiffe.c.
  * The serving `kaic probe mcp` is modelled for MCP clients (the AgentTool controller):
  * ctl_probe_mcp_serve answers what initialize and tools/list (every page) would.
  * Unknown probes and bad arguments exit 2 with {"error"}. */
@@ -28,6 +29,7 @@
 #include "controllers/netpol.h"
 #include "controllers/probe_http.h"
 #include "controllers/resolve.h"
+#include "controllers/spiffe.h"
 #include "controllers/storage.h"
 #include "sim.h"
 #include "util/buf.h"
@@ -447,6 +449,8 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 		rc = model_sandbox(api, pod, res);
 	else if (!strcmp(name, "trace"))
 		rc = model_trace(api, pod, args, res);
+	else if (!strcmp(name, "svid"))
+		rc = ctl_spiffe_svid(api, pod, args, res);
 	else if (!strcmp(name, "http-load"))
 		rc = ctl_probe_http_load(api, pod, args, res);
 	else {
