@@ -1,9 +1,11 @@
 /* active_sec55.c: the active test of SEC-5.5 (image signature verification at
  * admission): server-side dry-run creations (?dryRun=All: admission runs, nothing is
  * persisted or run) of a pod with --unsigned-image, which the signature policy's webhook
- * must deny, and one with --signed-image, which it must admit. The run namespace first
- * gets the labels the engine's webhook selects namespaces by (policy-controller only
- * sees namespaces labelled policy.sigstore.dev/include=true). */
+ * must deny, and one with --signed-image, which it must admit. They go to a namespace of
+ * their own, kaic-<run-id>-sig, labelled like the run namespace plus what the engine's
+ * webhooks select namespaces by (policy-controller only sees namespaces labelled
+ * policy.sigstore.dev/include=true), so that the policy never applies to the other
+ * tests' pods (kaic's own image need not be signed). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,13 +26,35 @@ static json_t *dry_pod(const struct active_params *p, const char *name, const ch
 	return pod;
 }
 
+/* The test's namespace (new string): kaic-<run-id>-sig. */
+static char *sig_namespace(const struct active_params *p)
+{
+	return xasprintf("%s-sig", p->ns);
+}
+
+/* The namespace object, with labels added (may be NULL). */
+static json_t *sig_namespace_object(const struct active_params *p, const json_t *labels)
+{
+	json_t *ns = active_namespace_object(p->run_id);
+	char *name = sig_namespace(p);
+	json_object_set_new(json_object_get(ns, "metadata"), "name", json_string(name));
+	free(name);
+	json_object_update(json_object_get(json_object_get(ns, "metadata"), "labels"),
+			   (json_t *)labels);
+	return ns;
+}
+
 json_t *active_sec55_objects(const struct active_params *p)
 {
-	json_t *objs = json_array();
+	json_t *objs = json_pack("[o]", sig_namespace_object(p, NULL));
+	struct active_params q = *p;
+	char *ns = sig_namespace(p);
+	q.ns = ns;
 	if (p->unsigned_image)
-		json_array_append_new(objs, dry_pod(p, "sig-unsigned", p->unsigned_image));
+		json_array_append_new(objs, dry_pod(&q, "sig-unsigned", p->unsigned_image));
 	if (p->signed_image)
-		json_array_append_new(objs, dry_pod(p, "sig-signed", p->signed_image));
+		json_array_append_new(objs, dry_pod(&q, "sig-signed", p->signed_image));
+	free(ns);
 	return objs;
 }
 
@@ -118,7 +142,8 @@ enum outcome { ADMITTED, DENIED, FAILED };
 static enum outcome dry_create(struct check_ctx *ctx, const json_t *engines, const json_t *pod,
 			       char **msg, const char **hook)
 {
-	char *path = xasprintf("/api/v1/namespaces/%s/pods?dryRun=All", ctx->ns);
+	char *path = xasprintf("/api/v1/namespaces/%s/pods?dryRun=All",
+			       cutil_str(pod, "metadata.namespace"));
 	struct kube_error err = {0};
 	json_t *out = NULL;
 	int rc = kube_create(ctx->client, path, pod, &out, &err);
@@ -133,23 +158,35 @@ static enum outcome dry_create(struct check_ctx *ctx, const json_t *engines, con
 	return *hook != NULL && err.http_code >= 400 && err.http_code < 500 ? DENIED : FAILED;
 }
 
-static int label_namespace(struct check_ctx *ctx, struct check_result *res, json_t *labels)
+static enum active_wait_answer exists(const json_t *obj, void *arg)
 {
-	if (json_object_size(labels) == 0)
-		return 0;
-	char *path = xasprintf("/api/v1/namespaces/%s", ctx->ns);
-	json_t *patch = json_pack("{s:{s:O}}", "metadata", "labels", labels);
-	struct kube_error err = {0};
-	int rc = kube_patch(ctx->client, path, "application/merge-patch+json", patch, NULL, &err);
-	json_decref(patch);
-	free(path);
-	char *text = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);
-	if (rc != 0)
-		active_run_error(ctx, res, "cannot label the run namespace for the webhook", &err);
-	else
-		check_evidence(res, "run namespace %s labelled %s (the webhooks' namespaceSelector)",
-			       ctx->ns, text);
-	free(text);
+	(void)arg;
+	return obj != NULL ? ACTIVE_WAIT_DONE : ACTIVE_WAIT_MORE;
+}
+
+/* Creates the test's namespace with the webhooks' labels, and waits for its default
+ * ServiceAccount (pod admission needs it). 0, or -1 after deciding Error. */
+static int make_namespace(struct check_ctx *ctx, struct check_result *res,
+			  const struct active_params *p, const json_t *labels)
+{
+	json_t *ns = sig_namespace_object(p, labels);
+	const char *name = cutil_name(ns);
+	int rc = active_run_create(ctx, res, ns, NULL);
+	if (rc == 0) {
+		char *text = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);
+		check_evidence(res, "namespace %s labelled %s (the signature webhooks' "
+				    "namespaceSelector)",
+			       name, text);
+		free(text);
+		char *path = xasprintf("/api/v1/namespaces/%s/serviceaccounts", name);
+		struct kube_error err = {0};
+		rc = active_wait(ctx->act, path, "default", exists, NULL, ctx->deadline_ms,
+				 ctx->cancel, NULL, &err);
+		free(path);
+		if (rc != 0)
+			active_run_error(ctx, res, "ServiceAccount default of the namespace", &err);
+	}
+	json_decref(ns);
 	return rc;
 }
 
@@ -224,7 +261,7 @@ void active_sec55_run(struct check_ctx *ctx, struct check_result *res)
 		goto out;
 	}
 	res->mode = MODE_ACTIVE;
-	if (label_namespace(ctx, res, labels) != 0)
+	if (make_namespace(ctx, res, &p, labels) != 0)
 		goto out;
 	objs = active_sec55_objects(&p);
 	enum outcome u = ADMITTED, s = ADMITTED;
