@@ -112,15 +112,14 @@ static bool image_ok(struct sim_api *api, const json_t *cips, const char *field,
 		const json_t *auth = json_array_get(ctl_at(cip, "spec.authorities"), 0);
 		const char *aname = ctl_str(auth, "name");
 		buf_addf(why,
-			   "%sfailed policy: %s: %s\n%s signature %s validation failed for authority "
-			   "%s for %s: no matching signatures",
-			   why->len ? "; " : "", ctl_s(cip, "metadata.name"), field, image,
-			   json_object_get(auth, "key") ? "key" : "keyless",
-			   aname ? aname : "authority-0", image);
+			 "%sfailed policy: %s: %s\n%s signature %s validation failed for authority "
+			 "%s for %s: no matching signatures",
+			 why->len ? "; " : "", ctl_s(cip, "metadata.name"), field, image,
+			 json_object_get(auth, "key") ? "key" : "keyless",
+			 aname ? aname : "authority-0", image);
 	}
 	if (!matched) {
-		buf_addf(why, "%sno matching policies: %s\n%s", why->len ? "; " : "", field,
-			   image);
+		buf_addf(why, "%sno matching policies: %s\n%s", why->len ? "; " : "", field, image);
 		return false;
 	}
 	return ok;
@@ -144,8 +143,8 @@ bool ctl_imagepolicy_admit(struct sim_api *api, const char *group, const char *r
 {
 	if (strcmp(group, "") != 0 || strcmp(resource, "pods") != 0)
 		return true;
-	json_t *cfgs = ctl_list(api, "admissionregistration.k8s.io",
-				"validatingwebhookconfigurations", NULL);
+	json_t *cfgs =
+	    ctl_list(api, "admissionregistration.k8s.io", "validatingwebhookconfigurations", NULL);
 	const json_t *wh = find_webhook(api, cfgs, ns);
 	bool ok = true;
 	if (wh != NULL && dry_run) {

@@ -6,8 +6,8 @@
  * Failed with the probe's JSON as termination message and log (restartPolicy Always:
  * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
  * metrics, mcp) and any other image keep running, but NVIDIA's gdscheck (a first
- * container whose command is .../gdscheck), which is run by its model (probe_models.c). The log of a pod is kept in the
- * annotation kaic-sim/log that the pods/log subresource serves.
+ * container whose command is .../gdscheck), which is run by its model (probe_models.c). The log of
+ * a pod is kept in the annotation kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending. */
 
 #include "controllers/kubelet.h"

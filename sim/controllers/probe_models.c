@@ -353,9 +353,9 @@ static int gds_gpus(struct sim_api *api, const json_t *pod, struct buf *b)
 	size_t i, j;
 	json_t *st, *r;
 	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
-		json_t *claim = ctl_get(api, "resource.k8s.io", "resourceclaims",
-					ctl_s(pod, "metadata.namespace"),
-					ctl_s(st, "resourceClaimName"));
+		json_t *claim =
+		    ctl_get(api, "resource.k8s.io", "resourceclaims",
+			    ctl_s(pod, "metadata.namespace"), ctl_s(st, "resourceClaimName"));
 		json_array_foreach(ctl_at(claim, "status.allocation.devices.results"), j, r) {
 			buf_addf(b,
 				 " GPU index %d %s bar:1 bar size (MiB):131072 supports GDS, IOMMU "

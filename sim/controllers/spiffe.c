@@ -38,8 +38,8 @@ static char *agent_socket(struct sim_api *api, const json_t *pod, const char *ar
 		const char *mp = ctl_s(m, "mountPath");
 		size_t n = strlen(mp);
 		bool dir = !strcmp(arg, mp);
-		bool inside = n && !strncmp(arg, mp, n) && arg[n] == '/' &&
-			      !strcmp(arg + n + 1, SOCKET_NAME);
+		bool inside =
+		    n && !strncmp(arg, mp, n) && arg[n] == '/' && !strcmp(arg + n + 1, SOCKET_NAME);
 		if (!dir && !inside)
 			continue;
 		json_array_foreach(ctl_at(pod, "spec.volumes"), j, v) {
@@ -99,11 +99,11 @@ static char *issued_id(struct sim_api *api, const json_t *pod, const char *td)
 		nsl = json_object();
 	json_object_set_new(nsl, "kubernetes.io/metadata.name", json_string(ns));
 	const char *sa = ctl_str(pod, "spec.serviceAccountName");
-	json_t *vals = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", ".TrustDomain", td,
-				 ".PodMeta.Namespace", ns, ".PodMeta.Name",
-				 ctl_s(pod, "metadata.name"), ".PodMeta.UID",
-				 ctl_s(pod, "metadata.uid"), ".PodSpec.ServiceAccountName",
-				 sa ? sa : "default", ".PodSpec.NodeName", ctl_s(pod, "spec.nodeName"));
+	json_t *vals =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", ".TrustDomain", td, ".PodMeta.Namespace",
+		      ns, ".PodMeta.Name", ctl_s(pod, "metadata.name"), ".PodMeta.UID",
+		      ctl_s(pod, "metadata.uid"), ".PodSpec.ServiceAccountName",
+		      sa ? sa : "default", ".PodSpec.NodeName", ctl_s(pod, "spec.nodeName"));
 	json_t *ids = ctl_list(api, "spire.spiffe.io", "clusterspiffeids", NULL);
 	char *id = NULL;
 	size_t i;
@@ -144,8 +144,8 @@ static X509 *new_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *u
 	     X509_gmtime_adj(X509_getm_notAfter(c), VALID_S) && X509_set_pubkey(c, key);
 	X509_NAME *name = ok ? X509_get_subject_name(c) : NULL;
 	ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-					      (const unsigned char *)(ca ? "SPIFFE" : "SPIRE"),
-					      -1, -1, 0);
+					      (const unsigned char *)(ca ? "SPIFFE" : "SPIRE"), -1,
+					      -1, 0);
 	ok = ok && X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
 	char *san = xasprintf("URI:%s", uri);
 	ok = ok && add_ext(c, issuer ? issuer : c, NID_basic_constraints,
@@ -223,9 +223,10 @@ int ctl_spiffe_svid(struct sim_api *api, const json_t *pod, const json_t *args, 
 	json_object_set_new(res, "grpc_message", json_null());
 	free(sock);
 	if (!sock) {
-		json_object_set_new(res, "error",
-				    json_string("Failed to connect to localhost port 80 after 0 ms: "
-						"Couldn't connect to server"));
+		json_object_set_new(
+		    res, "error",
+		    json_string("Failed to connect to localhost port 80 after 0 ms: "
+				"Couldn't connect to server"));
 		return 1;
 	}
 	const char *td = json_string_value(ctl_setting(api, "spiffe", "trustDomain"));
@@ -234,8 +235,9 @@ int ctl_spiffe_svid(struct sim_api *api, const json_t *pod, const json_t *args, 
 	if (!id) {
 		json_object_set_new(res, "grpc_status", json_integer(7));
 		json_object_set_new(res, "grpc_message", json_string("no identity issued"));
-		json_object_set_new(res, "error", json_string("the Workload API answered gRPC "
-							      "status 7: no identity issued"));
+		json_object_set_new(res, "error",
+				    json_string("the Workload API answered gRPC "
+						"status 7: no identity issued"));
 		return 1;
 	}
 	int rc = issue(res, id, td);

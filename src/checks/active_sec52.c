@@ -124,21 +124,21 @@ static char *render(const char *tmpl, const json_t *vals)
 static bool identity_matches(struct check_ctx *ctx, struct check_result *res, const json_t *pod,
 			     const char *id, const char *td)
 {
-	json_t *vals = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", ".TrustDomain", td,
-				 ".PodMeta.Namespace", ctx->ns, ".PodMeta.Name", POD,
-				 ".PodSpec.ServiceAccountName", SA, ".PodMeta.UID",
-				 cutil_str(pod, "metadata.uid") ? cutil_str(pod, "metadata.uid") : "",
-				 ".PodSpec.NodeName",
-				 cutil_str(pod, "spec.nodeName") ? cutil_str(pod, "spec.nodeName") : "");
+	json_t *vals = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s}", ".TrustDomain", td, ".PodMeta.Namespace", ctx->ns,
+	    ".PodMeta.Name", POD, ".PodSpec.ServiceAccountName", SA, ".PodMeta.UID",
+	    cutil_str(pod, "metadata.uid") ? cutil_str(pod, "metadata.uid") : "",
+	    ".PodSpec.NodeName",
+	    cutil_str(pod, "spec.nodeName") ? cutil_str(pod, "spec.nodeName") : "");
 	json_t *nsl = json_pack("{s:s}", "kubernetes.io/metadata.name", ctx->ns);
 	json_t *nso = active_namespace_object(ctx->run_id);
 	json_object_update(nsl, (json_t *)cutil_get(nso, "metadata.labels"));
 	json_decref(nso);
 	int errors = 0;
-	const json_t *ids = inventory_served(ctx->inv, SPIRE_GROUP, NULL, "clusterspiffeids")
-				? cutil_list(ctx->inv, SPIRE_GROUP, NULL, "clusterspiffeids", res,
-					     &errors)
-				: NULL;
+	const json_t *ids =
+	    inventory_served(ctx->inv, SPIRE_GROUP, NULL, "clusterspiffeids")
+		? cutil_list(ctx->inv, SPIRE_GROUP, NULL, "clusterspiffeids", res, &errors)
+		: NULL;
 	bool match = false, any = false;
 	size_t i;
 	const json_t *cs;
@@ -150,8 +150,9 @@ static bool identity_matches(struct check_ctx *ctx, struct check_result *res, co
 		char *want = t ? render(t, vals) : NULL;
 		any = true;
 		if (want == NULL)
-			check_evidence(res, "ClusterSPIFFEID %s selects the pod; its template %s "
-					    "uses fields kaic does not render",
+			check_evidence(res,
+				       "ClusterSPIFFEID %s selects the pod; its template %s "
+				       "uses fields kaic does not render",
 				       cutil_name(cs), t ? t : "(none)");
 		else
 			check_evidence(res, "ClusterSPIFFEID %s selects the pod: expected %s",
@@ -161,8 +162,9 @@ static bool identity_matches(struct check_ctx *ctx, struct check_result *res, co
 	}
 	if (!any) {
 		char *want = xasprintf("spiffe://%s/ns/%s/sa/%s", td, ctx->ns, SA);
-		check_evidence(res, "no ClusterSPIFFEID selects the pod: expected the "
-				    "conventional %s",
+		check_evidence(res,
+			       "no ClusterSPIFFEID selects the pod: expected the "
+			       "conventional %s",
 			       want);
 		match = strcmp(want, id) == 0;
 		free(want);
@@ -180,8 +182,8 @@ static void judge_svid(struct check_ctx *ctx, struct check_result *res, const js
 	const char *id = cutil_str(out, "spiffe_id");
 	struct svid_info info;
 	const char *why = NULL;
-	if (svid_inspect(cutil_str(out, "svid_pem"), cutil_str(out, "bundle_pem"), &info,
-			 &why) != 0) {
+	if (svid_inspect(cutil_str(out, "svid_pem"), cutil_str(out, "bundle_pem"), &info, &why) !=
+	    0) {
 		check_evidence(res, "the SVID the pod reported cannot be read: %s", why);
 		active_run_decide(res, VERDICT_NO, "the Workload API hands out unreadable SVIDs");
 		return;
@@ -195,7 +197,8 @@ static void judge_svid(struct check_ctx *ctx, struct check_result *res, const js
 		       info.chain_verified ? "verified by kaic" : "NOT verified",
 		       info.verify_error[0] ? ": " : "", info.verify_error);
 	const char *bad = NULL;
-	if (td == NULL || info.uri_count != 1 || info.uri == NULL || strcmp(info.uri, id) != 0)
+	if (id == NULL || td == NULL || info.uri_count != 1 || info.uri == NULL ||
+	    strcmp(info.uri, id) != 0)
 		bad = "the leaf's one URI SAN is not the SPIFFE ID the Workload API named";
 	else if (info.leaf_is_ca)
 		bad = "the SVID's leaf is a CA certificate";
@@ -230,8 +233,9 @@ static void judge(struct check_ctx *ctx, struct check_result *res,
 	if (out != NULL && cutil_str(out, "svid_pem") != NULL) {
 		judge_svid(ctx, res, r->pod, out);
 	} else if (out != NULL && json_integer_value(cutil_get(out, "grpc_status")) > 0) {
-		check_evidence(res, "pod %s reached the Workload API through %s, which issued no "
-				    "SVID: %s",
+		check_evidence(res,
+			       "pod %s reached the Workload API through %s, which issued no "
+			       "SVID: %s",
 			       POD, CSI_DRIVER, err ? err : "gRPC error");
 		active_run_decide(res, VERDICT_PARTIAL,
 				  "no SPIRE registration covers kaic's pod: add a ClusterSPIFFEID "
@@ -240,8 +244,9 @@ static void judge(struct check_ctx *ctx, struct check_result *res,
 		check_evidence(res, "pod %s (exit %d) could not fetch an SVID: %s", POD,
 			       r->exit_code, err ? err : "no readable result");
 		active_run_events(ctx, res);
-		active_run_decide(res, VERDICT_ERROR,
-				  "check the SPIRE agent and the SPIFFE CSI driver on the pod's node");
+		active_run_decide(
+		    res, VERDICT_ERROR,
+		    "check the SPIRE agent and the SPIFFE CSI driver on the pod's node");
 	}
 }
 
@@ -265,7 +270,8 @@ void active_sec52_run(struct check_ctx *ctx, struct check_result *res)
 		return;
 	}
 	if (!has_driver(drivers)) {
-		active_run_not_run(res, "no CSIDriver " CSI_DRIVER " (the SPIFFE CSI driver)", NULL);
+		active_run_not_run(res, "no CSIDriver " CSI_DRIVER " (the SPIFFE CSI driver)",
+				   NULL);
 		return;
 	}
 	struct active_params p;

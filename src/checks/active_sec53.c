@@ -67,7 +67,8 @@ static const struct known_runtime *handler_of(const char *handler)
 json_t *active_sandbox_classes(struct check_ctx *ctx, struct check_result *res, unsigned want,
 			       unsigned unwanted, int *errors)
 {
-	const json_t *rcs = cutil_list(ctx->inv, "node.k8s.io", NULL, "runtimeclasses", res, errors);
+	const json_t *rcs =
+	    cutil_list(ctx->inv, "node.k8s.io", NULL, "runtimeclasses", res, errors);
 	json_t *out = json_array();
 	size_t i;
 	const json_t *rc;

@@ -60,10 +60,11 @@ static int test_class(struct check_ctx *ctx, struct check_result *res, const jso
 				       "TEE guest interface: %s (%s)",
 				       rc, h, name, node ? node : "?", sig, view);
 		else
-			check_evidence(res,
-				       "RuntimeClass %s (handler %s): pod %s on node %s sees no TEE "
-				       "guest device, configfs-tsm report or TEE cpu flag (%s)",
-				       rc, h, name, node ? node : "?", view);
+			check_evidence(
+			    res,
+			    "RuntimeClass %s (handler %s): pod %s on node %s sees no TEE "
+			    "guest device, configfs-tsm report or TEE cpu flag (%s)",
+			    rc, h, name, node ? node : "?", view);
 		free(sig);
 		free(view);
 	}
@@ -77,16 +78,16 @@ static int test_class(struct check_ctx *ctx, struct check_result *res, const jso
 void active_sec54_run(struct check_ctx *ctx, struct check_result *res)
 {
 	int errors = 0;
-	json_t *classes = active_sandbox_classes(ctx, res, RUNTIME_CONFIDENTIAL, RUNTIME_NO_TEE,
-						 &errors);
+	json_t *classes =
+	    active_sandbox_classes(ctx, res, RUNTIME_CONFIDENTIAL, RUNTIME_NO_TEE, &errors);
 	if (errors > 0) {
 		active_run_read_failed(res, errors);
 		json_decref(classes);
 		return;
 	}
 	if (json_array_size(classes) == 0) {
-		active_run_not_run(res, "no RuntimeClass with a TEE handler (kata-*-tdx, -snp, ...)",
-				   NULL);
+		active_run_not_run(
+		    res, "no RuntimeClass with a TEE handler (kata-*-tdx, -snp, ...)", NULL);
 		json_decref(classes);
 		return;
 	}

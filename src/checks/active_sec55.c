@@ -111,8 +111,8 @@ static int engine_webhooks(struct check_ctx *ctx, struct check_result *res, json
 			const char *name = cutil_str(wh, "name");
 			if (engine == NULL || name == NULL)
 				continue;
-			json_array_append_new(engines, json_pack("{s:s, s:s}", "engine", engine,
-								 "webhook", name));
+			json_array_append_new(
+			    engines, json_pack("{s:s, s:s}", "engine", engine, "webhook", name));
 			selector_labels(cutil_get(wh, "namespaceSelector"), labels);
 		}
 	}
@@ -174,8 +174,9 @@ static int make_namespace(struct check_ctx *ctx, struct check_result *res,
 	int rc = active_run_create(ctx, res, ns, NULL);
 	if (rc == 0) {
 		char *text = json_dumps(labels, JSON_COMPACT | JSON_SORT_KEYS);
-		check_evidence(res, "namespace %s labelled %s (the signature webhooks' "
-				    "namespaceSelector)",
+		check_evidence(res,
+			       "namespace %s labelled %s (the signature webhooks' "
+			       "namespaceSelector)",
 			       name, text);
 		free(text);
 		char *path = xasprintf("/api/v1/namespaces/%s/serviceaccounts", name);
@@ -197,10 +198,12 @@ static enum outcome try_image(struct check_ctx *ctx, struct check_result *res,
 {
 	char *msg = NULL;
 	const char *hook = NULL;
-	enum outcome o = dry_create(ctx, engines, active_build_find(objs, "Pod", name), &msg, &hook);
+	enum outcome o =
+	    dry_create(ctx, engines, active_build_find(objs, "Pod", name), &msg, &hook);
 	if (o == ADMITTED)
 		check_evidence(res, "%s image %s: admitted (server-side dry run of pod %s)",
-			       strcmp(name, "sig-signed") == 0 ? "signed" : "unsigned", image, name);
+			       strcmp(name, "sig-signed") == 0 ? "signed" : "unsigned", image,
+			       name);
 	else if (o == DENIED)
 		check_evidence(res, "%s image %s: denied by webhook %s: %s",
 			       strcmp(name, "sig-signed") == 0 ? "signed" : "unsigned", image, hook,
@@ -229,11 +232,13 @@ static void decide(struct check_result *res, const struct active_params *p, enum
 				  "the signed image was denied too: check the policy's "
 				  "authorities against the image's signature");
 	else if (!have_s)
-		active_run_decide(res, VERDICT_PARTIAL,
-				  "pass --signed-image too, to show that a signed image is admitted");
+		active_run_decide(
+		    res, VERDICT_PARTIAL,
+		    "pass --signed-image too, to show that a signed image is admitted");
 	else if (!have_u)
-		active_run_decide(res, VERDICT_PARTIAL,
-				  "pass --unsigned-image too, to show that an unsigned image is denied");
+		active_run_decide(
+		    res, VERDICT_PARTIAL,
+		    "pass --unsigned-image too, to show that an unsigned image is denied");
 	else
 		active_run_decide(res, VERDICT_FULL, NULL);
 }

@@ -81,8 +81,8 @@ void active_sto42_parse(const char *text, struct active_gds_report *r)
 					end--;
 				size_t n = (size_t)(end - line), have = strlen(r->drivers);
 				if (have + n + 3 < sizeof(r->drivers))
-					snprintf(r->drivers + have, sizeof(r->drivers) - have, "%s%.*s",
-						 have ? ", " : "", (int)n, line);
+					snprintf(r->drivers + have, sizeof(r->drivers) - have,
+						 "%s%.*s", have ? ", " : "", (int)n, line);
 				r->supported_drivers++;
 			}
 		}
@@ -144,13 +144,13 @@ static void decide(struct check_ctx *ctx, struct check_result *res, const json_t
 	char *d = describe(&r);
 	check_evidence(res, "gdscheck -p in pod %s: %s", POD, d);
 	free(d);
-	if (r.gds_gpus > 0 && r.supported_drivers > 0 && nvidia_fs_loaded(&r) &&
-	    !r.platform_error)
+	if (r.gds_gpus > 0 && r.supported_drivers > 0 && nvidia_fs_loaded(&r) && !r.platform_error)
 		active_run_decide(res, VERDICT_FULL, NULL);
 	else
-		active_run_decide(res, VERDICT_PARTIAL,
-				  "GPUDirect Storage is not usable from the pod: load nvidia-fs "
-				  "(ClusterPolicy spec.gds.enabled) on a GDS-capable GPU and storage");
+		active_run_decide(
+		    res, VERDICT_PARTIAL,
+		    "GPUDirect Storage is not usable from the pod: load nvidia-fs "
+		    "(ClusterPolicy spec.gds.enabled) on a GDS-capable GPU and storage");
 	free(text);
 }
 

@@ -30,8 +30,8 @@ struct active_params {
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
 	/* SEC-5.2..5.5, STO-4.2 (active_sec5x.c, active_sto42.c) */
-	const char *runtime_class; /* SEC-5.3, SEC-5.4: the RuntimeClass under test */
-	const char *node;	   /* SEC-5.3: the node of the sandboxed pod (runc baseline) */
+	const char *runtime_class;  /* SEC-5.3, SEC-5.4: the RuntimeClass under test */
+	const char *node;	    /* SEC-5.3: the node of the sandboxed pod (runc baseline) */
 	const char *signed_image;   /* SEC-5.5: --signed-image */
 	const char *unsigned_image; /* SEC-5.5: --unsigned-image */
 	const char *gds_image;	    /* STO-4.2: --gds-image */
@@ -89,11 +89,11 @@ json_t *active_sto42_objects(const struct active_params *p);
 void active_sto42_run(struct check_ctx *ctx, struct check_result *res);
 /* What STO-4.2 reads from `gdscheck -p`'s report. */
 struct active_gds_report {
-	bool recognised;     /* "GDS release version" or "DRIVER CONFIGURATION" seen */
-	char nvidia_fs[32];  /* "nvidia_fs version:" value ("2.17", "N/A"), "" when absent */
+	bool recognised;       /* "GDS release version" or "DRIVER CONFIGURATION" seen */
+	char nvidia_fs[32];    /* "nvidia_fs version:" value ("2.17", "N/A"), "" when absent */
 	int supported_drivers; /* DRIVER CONFIGURATION entries "NAME : Supported" */
-	char drivers[200];   /* their names, ", "-separated */
-	int gpus, gds_gpus;  /* "GPU index" lines; those that say "supports GDS" */
+	char drivers[200];     /* their names, ", "-separated */
+	int gpus, gds_gpus;    /* "GPU index" lines; those that say "supports GDS" */
 	bool platform_ok, platform_error; /* "Platform verification succeeded" / "error" */
 };
 void active_sto42_parse(const char *text, struct active_gds_report *r);

@@ -33,8 +33,7 @@ static int pb_varint(struct pb *b, uint64_t *v)
 }
 
 /* The next field: number, wire type, and for type 2 its bytes. -1 at a malformed one. */
-static int pb_field(struct pb *b, uint64_t *num, int *type, const unsigned char **data,
-		    size_t *len)
+static int pb_field(struct pb *b, uint64_t *num, int *type, const unsigned char **data, size_t *len)
 {
 	uint64_t key, v;
 	if (pb_varint(b, &key) != 0)
@@ -144,7 +143,7 @@ void svid_response_release(struct svid_response *r)
 
 /* ---- X.509 ---- */
 
-static STACK_OF(X509) *read_pem(const char *pem)
+static STACK_OF(X509) * read_pem(const char *pem)
 {
 	STACK_OF(X509) *sk = sk_X509_new_null();
 	if (pem == NULL)
@@ -185,7 +184,7 @@ char *svid_trust_domain(const char *id)
 	return n > 0 ? xstrndup(td, n) : NULL;
 }
 
-static void verify(STACK_OF(X509) *chain, STACK_OF(X509) *bundle, struct svid_info *out)
+static void verify(STACK_OF(X509) * chain, STACK_OF(X509) * bundle, struct svid_info *out)
 {
 	X509_STORE *store = X509_STORE_new();
 	for (int i = 0; i < sk_X509_num(bundle); i++)

@@ -26,12 +26,12 @@ char *svid_der_to_pem(const unsigned char *der, size_t len);
 
 /* What a chain says, read with OpenSSL. */
 struct svid_info {
-	char *uri;	      /* the leaf's URI SAN (NULL when none) */
-	int uri_count;	      /* how many URI SANs the leaf has (a SPIFFE SVID: exactly 1) */
-	char *bundle_td;      /* trust domain named by the bundle's first CA (URI SAN), or NULL */
-	char not_after[32];   /* the leaf's notAfter, "2025-01-02T03:04:05Z" */
-	bool leaf_is_ca;      /* basicConstraints CA:TRUE on the leaf (forbidden for an SVID) */
-	bool chain_verified;  /* the chain verifies against the bundle (OpenSSL, now) */
+	char *uri;	     /* the leaf's URI SAN (NULL when none) */
+	int uri_count;	     /* how many URI SANs the leaf has (a SPIFFE SVID: exactly 1) */
+	char *bundle_td;     /* trust domain named by the bundle's first CA (URI SAN), or NULL */
+	char not_after[32];  /* the leaf's notAfter, "2025-01-02T03:04:05Z" */
+	bool leaf_is_ca;     /* basicConstraints CA:TRUE on the leaf (forbidden for an SVID) */
+	bool chain_verified; /* the chain verifies against the bundle (OpenSSL, now) */
 	char verify_error[160];
 };
 /* Reads chain_pem (leaf first) and bundle_pem. 0, or -1 with *why (static) when the

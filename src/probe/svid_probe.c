@@ -108,8 +108,9 @@ static int svid_fetch(const char *socket, double timeout, struct svid_call *c, c
 					 c->grpc_status, c->grpc_message[0] ? ": " : "",
 					 c->grpc_message);
 		else
-			*err = xstrdup(rc != CURLE_OK ? (errbuf[0] ? errbuf : curl_easy_strerror(rc))
-						    : "the stream ended without a message");
+			*err =
+			    xstrdup(rc != CURLE_OK ? (errbuf[0] ? errbuf : curl_easy_strerror(rc))
+						   : "the stream ended without a message");
 		out = -1;
 	}
 	curl_slist_free_all(hdrs);

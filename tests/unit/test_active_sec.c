@@ -146,7 +146,10 @@ static void test_decode_response(void **state)
 	free(ca);
 
 	/* no SVID; truncated bytes */
-	assert_int_equal(svid_decode_response((unsigned char *)"\x12\x03" "crl", 5, &r, &why), -1);
+	assert_int_equal(svid_decode_response((unsigned char *)"\x12\x03"
+							       "crl",
+					      5, &r, &why),
+			 -1);
 	assert_string_equal(why, "the response holds no SVID");
 	assert_int_equal(svid_decode_response((unsigned char *)msg.data, msg.len / 2, &r, &why),
 			 -1);
