@@ -134,7 +134,7 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 static X509 *new_cert(EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, const char *uri, bool ca)
 {
 	X509 *c = X509_new();
-	unsigned char serial[16];
+	unsigned char serial[16] = {0};
 	int ok = c && RAND_bytes(serial, sizeof serial) == 1;
 	serial[0] &= 0x7f;
 	BIGNUM *bn = ok ? BN_bin2bn(serial, sizeof serial, NULL) : NULL;
