@@ -252,6 +252,33 @@ static void handle_locked(struct sim_api *api, const struct sim_request *req, ch
 	}
 }
 
+/* Validating admission of a create (POST to a namespaced collection): the models of
+ * api->admit_hooks, run without the lock after RBAC allowed the request (a forbidden one
+ * gets its 403 from handle_locked). False when one denied (resp filled). */
+static bool admitted(struct sim_api *api, const struct sim_request *req, char **seg, size_t nseg,
+		     struct sim_response *resp)
+{
+	if (api->admit_hooks == NULL || req->method == NULL || strcmp(req->method, "POST") != 0)
+		return true;
+	bool core = !strcmp(seg[0], "api");
+	size_t b = core ? 2 : 3;
+	if (nseg != b + 3 || strcmp(seg[b], "namespaces") != 0)
+		return true;
+	const char *group = core ? "" : seg[1], *ns = seg[b + 1], *resource = seg[b + 2];
+	const struct sim_identity *who = req->who ? req->who : &admin_identity;
+	struct sim_authz a = {"create", group, resource, NULL, ns, NULL, NULL};
+	pthread_mutex_lock(&api->mu);
+	bool allowed = sim_rbac_allowed(api, who, &a);
+	pthread_mutex_unlock(&api->mu);
+	json_t *obj = allowed ? json_loadb(req->body, req->body_len, 0, NULL) : NULL;
+	bool ok = true;
+	bool dry = sim_query(req, "dryRun") != NULL;
+	for (size_t i = 0; ok && json_is_object(obj) && api->admit_hooks[i]; i++)
+		ok = api->admit_hooks[i](api, group, resource, ns, obj, dry, resp);
+	json_decref(obj);
+	return ok;
+}
+
 void sim_api_handle(struct sim_api *api, const struct sim_request *req, struct sim_response *resp)
 {
 	memset(resp, 0, sizeof(*resp));
@@ -269,6 +296,11 @@ void sim_api_handle(struct sim_api *api, const struct sim_request *req, struct s
 		return;
 	}
 	struct sim_call c = {.api = api, .req = req};
+	if (!admitted(api, req, seg, (size_t)nseg, resp)) {
+		for (long i = 0; i < nseg; i++)
+			free(seg[i]);
+		return;
+	}
 	pthread_mutex_lock(&api->mu);
 	handle_locked(api, req, seg, (size_t)nseg, &c, resp);
 	pthread_mutex_unlock(&api->mu);

@@ -134,6 +134,7 @@ struct sim_api *sim_api_new(const struct sim_settings *settings)
 	api->ctl_settings =
 	    settings && settings->controllers ? json_incref(settings->controllers) : NULL;
 	api->controllers = sim_controllers;
+	api->admit_hooks = sim_admit_hooks;
 	api->log.ring = xcalloc(SIM_EVENT_WINDOW, sizeof(*api->log.ring));
 	hmap_init(&api->gc_uids);
 	sim_registry_init(&api->reg, api->dra_versions);

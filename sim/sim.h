@@ -101,4 +101,13 @@ struct sim_controller {
 typedef bool (*sim_proxy_hook)(struct sim_api *api, const char *method, const char *path,
 			       const json_t *query, struct sim_response *resp);
 
+/* A validating admission webhook's model: called for a create (POST to a namespaced
+ * collection of group/resource in namespace ns, obj the decoded body) after RBAC allowed
+ * it and before the store applies it; dry_run when ?dryRun=All. True admits; false
+ * denies, with resp filled as the API server answers a denial. Runs on the server's
+ * threads without the store's lock: must be thread-safe. */
+typedef bool (*sim_admit_hook)(struct sim_api *api, const char *group, const char *resource,
+			       const char *ns, const json_t *obj, bool dry_run,
+			       struct sim_response *resp);
+
 #endif

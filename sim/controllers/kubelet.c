@@ -6,8 +6,9 @@
  * Succeeded or Failed with the probe's JSON as termination message and log (restartPolicy Always:
  * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
  * metrics, mcp), `devices --hold` (its report logged at start) and any other image keep
- * running. The log of a pod is kept in the
- * annotation kaic-sim/log that the pods/log subresource serves.
+ * running, but NVIDIA's gdscheck (a first container whose command is .../gdscheck), which
+ * is run by its model (probe_models.c). The log of a pod is kept in the annotation
+ * kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending.
  * controllers.kubelet.containers: false makes the kubelets fake, as kwok's are: pods
  * become Running and Ready all the same, but no container runs, so one-shot probes never
@@ -98,7 +99,7 @@ static bool kubelet_keep(const json_t *pod, void *arg)
 	const char *phase = ctl_pod_phase(pod);
 	if (!strcmp(phase, "Pending"))
 		return true;
-	if (strcmp(phase, "Running") != 0 || !runs_kaic(pod))
+	if (strcmp(phase, "Running") != 0 || (!runs_kaic(pod) && !ctl_runs_gdscheck(pod)))
 		return false;
 	json_t *cs = json_array_get(ctl_at(pod, "status.containerStatuses"), 0);
 	return json_object_get(ctl_at(cs, "state"), "running") &&
@@ -310,18 +311,27 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 /* Ends the probe container with the model's output. */
 static void run_probe(struct sim_api *api, const json_t *pod)
 {
-	json_t *args = NULL;
-	const char *probe = ctl_pod_probe(pod, &args);
-	if (!one_shot(probe, args) || !runs_containers(api)) {
-		json_decref(args);
+	char *text = NULL, *log = NULL;
+	int code;
+	if (!runs_containers(api))
 		return;
+	if (ctl_runs_gdscheck(pod)) {
+		code = ctl_gdscheck_run(api, pod, &text);
+		log = xstrdup(text);
+	} else {
+		json_t *args = NULL;
+		const char *probe = ctl_pod_probe(pod, &args);
+		if (!one_shot(probe, args)) {
+			json_decref(args);
+			return;
+		}
+		json_t *out = NULL;
+		code = ctl_probe_run(api, pod, probe, args, &out);
+		json_decref(args);
+		text = out ? json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+		log = text ? xasprintf("%s\n", text) : xasprintf("kaic probe %s: failed\n", probe);
+		json_decref(out);
 	}
-	json_t *out = NULL;
-	int code = ctl_probe_run(api, pod, probe, args, &out);
-	json_decref(args);
-	char *text = out ? json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
-	char *log = text ? xasprintf("%s\n", text) : xasprintf("kaic probe %s: failed\n", probe);
-	json_decref(out);
 	char now[32];
 	ctl_now(now);
 	json_t *next = json_deep_copy(pod);

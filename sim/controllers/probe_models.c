@@ -8,13 +8,15 @@
  *   fs        {mode, path, bytes} / {mode, path, match, expected_bytes, actual_bytes}:
  *             files live per volume (storage.c) when PATH is under a PVC mount.
  *   sandbox   {kernel, kernel_version, proc_version, gvisor, gvisor_signals, hypervisor,
- *             tdx_guest, sev_guest, confidential_signals} from the node and RuntimeClass.
+ *             tdx_guest, sev_guest, tsm_report, confidential_signals} from the node and
+ *             RuntimeClass (settings sandbox.isolate, sandbox.tee).
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
  *   http-load see probe_http.c.
  *   job       {env, failed, reason}: the first container's env (value, or a fieldRef to
  *             metadata.name/namespace/labels['k']/annotations['k'] of the pod); exit 1
  *             when every --fail-if NAME=VALUE holds.
+ *   svid      see spiffe.c.
  * The serving `kaic probe mcp` is modelled for MCP clients (the AgentTool controller):
  * ctl_probe_mcp_serve answers what initialize and tools/list (every page) would.
  * Unknown probes and bad arguments exit 2 with {"error"}. */
@@ -30,6 +32,7 @@
 #include "controllers/netpol.h"
 #include "controllers/probe_http.h"
 #include "controllers/resolve.h"
+#include "controllers/spiffe.h"
 #include "controllers/storage.h"
 #include "sim.h"
 #include "util/buf.h"
@@ -217,10 +220,14 @@ static int model_sandbox(struct sim_api *api, const json_t *pod, json_t *res)
 	const char *nk = ctl_str(node, "status.nodeInfo.kernelVersion");
 	char *kernel = xstrdup(nk ? nk : "6.8.0-60-generic");
 	char *version = xstrdup("#60-Ubuntu SMP PREEMPT_DYNAMIC Fri May  2 12:00:00 UTC 2025");
-	bool gvisor = !strcmp(handler, "runsc") || !strncmp(handler, "runsc-", 6);
-	bool kata = !strncmp(handler, "kata", 4);
-	bool tdx = kata && strstr(handler, "tdx");
-	bool sev = kata && (strstr(handler, "snp") || strstr(handler, "sev"));
+	/* sandbox.isolate false: the handlers run pods as runc does (host kernel); sandbox.tee
+	 * false: the TEE handlers' guests run without TDX/SEV (no guest device) */
+	bool isolate = ctl_setting_bool(api, "sandbox", "isolate", true);
+	bool tee = isolate && ctl_setting_bool(api, "sandbox", "tee", true);
+	bool gvisor = isolate && (!strcmp(handler, "runsc") || !strncmp(handler, "runsc-", 6));
+	bool kata = isolate && !strncmp(handler, "kata", 4);
+	bool tdx = tee && kata && strstr(handler, "tdx");
+	bool sev = tee && kata && (strstr(handler, "snp") || strstr(handler, "sev"));
 	if (gvisor) {
 		free(kernel);
 		free(version);
@@ -235,14 +242,16 @@ static int model_sandbox(struct sim_api *api, const json_t *pod, json_t *res)
 	if (gvisor)
 		json_array_append_new(
 		    gs, json_string("kernel 4.4.0 with gVisor's fixed version string"));
-	if (tdx) {
+	if (tdx)
 		json_array_append_new(cs, json_string("/dev/tdx_guest"));
-		json_array_append_new(cs, json_string("cpu flag tdx_guest"));
-	}
-	if (sev) {
+	if (sev)
 		json_array_append_new(cs, json_string("/dev/sev-guest"));
+	if (tdx || sev)
+		json_array_append_new(cs, json_string("configfs-tsm report"));
+	if (tdx)
+		json_array_append_new(cs, json_string("cpu flag tdx_guest"));
+	if (sev)
 		json_array_append_new(cs, json_string("cpu flag sev_snp"));
-	}
 	json_object_set_new(res, "kernel", json_string(kernel));
 	json_object_set_new(res, "kernel_version", json_string(version));
 	json_object_set_new(res, "proc_version", json_string(proc));
@@ -251,6 +260,7 @@ static int model_sandbox(struct sim_api *api, const json_t *pod, json_t *res)
 	json_object_set_new(res, "hypervisor", json_boolean(kata));
 	json_object_set_new(res, "tdx_guest", json_boolean(tdx));
 	json_object_set_new(res, "sev_guest", json_boolean(sev));
+	json_object_set_new(res, "tsm_report", json_boolean(tdx || sev));
 	json_object_set_new(res, "confidential_signals", cs);
 	free(kernel);
 	free(version);
@@ -414,6 +424,63 @@ static int model_devices(struct sim_api *api, const json_t *pod, json_t *res)
 	json_decref(slices);
 	json_decref(results);
 	return 0;
+/* ---- gdscheck (NVIDIA GPUDirect Storage's check, not a kaic probe) ---- */
+
+bool ctl_runs_gdscheck(const json_t *pod)
+{
+	json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);
+	const char *a0 = json_string_value(json_array_get(json_object_get(c, "command"), 0));
+	const char *base = a0 ? strrchr(a0, '/') : NULL;
+	base = base ? base + 1 : a0;
+	return base && !strcmp(base, "gdscheck");
+}
+
+/* Appends a GPU INFO line per device allocated to the pod's claims; returns how many. */
+static int gds_gpus(struct sim_api *api, const json_t *pod, struct buf *b)
+{
+	int n = 0;
+	size_t i, j;
+	json_t *st, *r;
+	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
+		json_t *claim =
+		    ctl_get(api, "resource.k8s.io", "resourceclaims",
+			    ctl_s(pod, "metadata.namespace"), ctl_s(st, "resourceClaimName"));
+		json_array_foreach(ctl_at(claim, "status.allocation.devices.results"), j, r) {
+			buf_addf(b,
+				 " GPU index %d %s bar:1 bar size (MiB):131072 supports GDS, IOMMU "
+				 "State: Disabled\n",
+				 n++, ctl_s(r, "device"));
+		}
+		json_decref(claim);
+	}
+	return n;
+}
+
+int ctl_gdscheck_run(struct sim_api *api, const json_t *pod, char **text)
+{
+	bool drv = ctl_setting_bool(api, "gds", "driver", true);
+	const char *ok = drv ? "Supported" : "Unsupported";
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b,
+		 " GDS release version: 1.13.1.3\n nvidia_fs version:  %s libcufile version: "
+		 "2.12\n Platform: x86_64\n ============\n ENVIRONMENT:\n ============\n "
+		 "=====================\n DRIVER CONFIGURATION:\n =====================\n "
+		 "NVMe               : %s\n NVMeOF             : %s\n SCSI               : "
+		 "Unsupported\n NFS                : Unsupported\n WekaFS             : "
+		 "Unsupported\n Userspace RDMA     : Unsupported\n --Mellanox PeerDirect : "
+		 "Disabled\n =====================\n CUFILE CONFIGURATION:\n "
+		 "=====================\n properties.use_compat_mode : true\n =========\n GPU "
+		 "INFO:\n =========\n",
+		 drv ? "2.17" : "N/A", ok, ok);
+	int gpus = gds_gpus(api, pod, &b);
+	buf_adds(&b, " ==============\n PLATFORM INFO:\n ==============\n IOMMU: disabled\n");
+	bool good = drv && gpus > 0;
+	buf_adds(&b, good ? " Platform verification succeeded\n"
+			  : " Platform verification error :\n GDS driver is not loaded\n");
+	*text = xstrdup(b.data);
+	buf_release(&b);
+	return good ? 0 : 1;
 }
 
 /* ---- mcp (a server: what its clients see) ---- */
@@ -547,6 +614,8 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 		rc = model_devices(api, pod, res);
 	else if (!strcmp(name, "trace"))
 		rc = model_trace(api, pod, args, res);
+	else if (!strcmp(name, "svid"))
+		rc = ctl_spiffe_svid(api, pod, args, res);
 	else if (!strcmp(name, "http-load"))
 		rc = ctl_probe_http_load(api, pod, args, res);
 	else if (!strcmp(name, "job"))

@@ -19,4 +19,12 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
  * another port or path). */
 json_t *ctl_probe_mcp_serve(const json_t *pod, long port, const char *path, const char **why);
 
+/* Whether the pod's first container runs NVIDIA's gdscheck (command basename). */
+bool ctl_runs_gdscheck(const json_t *pod);
+/* What `gdscheck -p` prints in the pod (*text, new string) and its exit status: one
+ * "GPU index N DEVICE ... supports GDS" line per device allocated to the pod's
+ * ResourceClaims, NVMe "Supported" and nvidia_fs 2.17 unless the setting gds.driver is
+ * false (nvidia_fs N/A, every driver Unsupported, a platform verification error). */
+int ctl_gdscheck_run(struct sim_api *api, const json_t *pod, char **text);
+
 #endif

@@ -14,6 +14,7 @@
 #include "controllers/gateway.h"
 #include "controllers/jobs.h"
 #include "controllers/jobset.h"
+#include "controllers/imagepolicy.h"
 #include "controllers/kubelet.h"
 #include "controllers/kueue.h"
 #include "controllers/namespace.h"
@@ -60,5 +61,10 @@ const struct sim_controller *const sim_controllers[] = {
 const sim_proxy_hook sim_proxy_hooks[] = {
     ctl_prometheus_proxy,
     ctl_agenttool_registry_proxy,
+    NULL,
+};
+
+const sim_admit_hook sim_admit_hooks[] = {
+    ctl_imagepolicy_admit,
     NULL,
 };

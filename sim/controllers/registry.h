@@ -8,5 +8,7 @@
 extern const struct sim_controller *const sim_controllers[];
 /* NULL-terminated table of the proxy hooks, consulted in order. */
 extern const sim_proxy_hook sim_proxy_hooks[];
+/* The admission webhooks' models, NULL-terminated. */
+extern const sim_admit_hook sim_admit_hooks[];
 
 #endif

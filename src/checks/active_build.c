@@ -25,6 +25,10 @@ void active_params_init(struct active_params *p, const char *run_id, const char 
 	p->snapshot_class = ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS;
 	p->agenttool_version = ACTIVE_AGENTTOOL_VERSION;
 	p->runtime_class = ACTIVE_PLACEHOLDER_RUNTIME_CLASS;
+	p->node = ACTIVE_PLACEHOLDER_NODE;
+	p->signed_image = ACTIVE_PLACEHOLDER_SIGNED_IMAGE;
+	p->unsigned_image = ACTIVE_PLACEHOLDER_UNSIGNED_IMAGE;
+	p->gds_image = ACTIVE_PLACEHOLDER_GDS_IMAGE;
 	p->accel_node = ACTIVE_PLACEHOLDER_ACCEL_NODE;
 }
 

@@ -29,11 +29,16 @@ struct active_params {
 	const char *snapshot_class;    /* STO-4.1: VolumeSnapshotClass of the same driver */
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
-	const char *runtime_class;     /* workload_sandboxing: a sandbox RuntimeClass */
 	const char *accel_node;	       /* secure_accelerator_access: a node holding a claim */
 	const char *match_attribute;   /* WL-2.4: the topology attribute constrained on */
 	long match_over;	       /* WL-2.4: devices of the unsatisfiable claim */
 	const char *kueue_version;     /* WL-2.3: served kueue.x-k8s.io version (v1beta2) */
+	/* SEC-5.2..5.5, STO-4.2 (active_sec5x.c, active_sto42.c) */
+	const char *runtime_class;  /* SEC-5.3, SEC-5.4, workload_sandboxing: the RuntimeClass */
+	const char *node;	    /* SEC-5.3: the node of the sandboxed pod (runc baseline) */
+	const char *signed_image;   /* SEC-5.5: --signed-image */
+	const char *unsigned_image; /* SEC-5.5: --unsigned-image */
+	const char *gds_image;	    /* STO-4.2: --gds-image */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -41,8 +46,12 @@ struct active_params {
 #define ACTIVE_PLACEHOLDER_GATEWAY_ADDRESS "GATEWAY_ADDRESS"
 #define ACTIVE_PLACEHOLDER_STORAGE_CLASS "example-storage-class"
 #define ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS "example-snapshot-class"
-#define ACTIVE_PLACEHOLDER_RUNTIME_CLASS "example-sandbox-runtime-class"
+#define ACTIVE_PLACEHOLDER_RUNTIME_CLASS "example-runtime-class"
 #define ACTIVE_PLACEHOLDER_ACCEL_NODE "example-accelerator-node"
+#define ACTIVE_PLACEHOLDER_NODE "example-node"
+#define ACTIVE_PLACEHOLDER_SIGNED_IMAGE "example.registry/signed:1"
+#define ACTIVE_PLACEHOLDER_UNSIGNED_IMAGE "example.registry/unsigned:1"
+#define ACTIVE_PLACEHOLDER_GDS_IMAGE "example.registry/gdscheck:1"
 
 #define ACTIVE_DEFAULT_REQUESTS 400
 #define ACTIVE_AGENTTOOL_GROUP "agents.kaic.io"
@@ -81,8 +90,42 @@ bool active_net31_split_ok(long n, long a, double p);
 void active_net31_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_sto41_objects(const struct active_params *p);
 void active_sto41_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sto42_objects(const struct active_params *p);
+void active_sto42_run(struct check_ctx *ctx, struct check_result *res);
+/* What STO-4.2 reads from `gdscheck -p`'s report. */
+struct active_gds_report {
+	bool recognised;       /* "GDS release version" or "DRIVER CONFIGURATION" seen */
+	char nvidia_fs[32];    /* "nvidia_fs version:" value ("2.17", "N/A"), "" when absent */
+	int supported_drivers; /* DRIVER CONFIGURATION entries "NAME : Supported" */
+	char drivers[200];     /* their names, ", "-separated */
+	int gpus, gds_gpus;    /* "GPU index" lines; those that say "supports GDS" */
+	bool platform_ok, platform_error; /* "Platform verification succeeded" / "error" */
+};
+void active_sto42_parse(const char *text, struct active_gds_report *r);
 json_t *active_sec51_objects(const struct active_params *p);
 void active_sec51_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sec52_objects(const struct active_params *p);
+void active_sec52_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sec53_objects(const struct active_params *p);
+void active_sec53_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_sec54_objects(const struct active_params *p);
+void active_sec54_run(struct check_ctx *ctx, struct check_result *res);
+/* SEC-5.3/5.4 share (active_sec53.c): the pod name PREFIX-RC[SUFFIX] made a DNS label
+ * (new string); a `kaic probe sandbox` pod under RuntimeClass rc (NULL: none) on node
+ * (NULL: scheduled); the RuntimeClasses whose known handler has every flag of want and
+ * none of unwanted (new array of {name, handler, product}; list errors counted); running
+ * such a pod: 0 with *out (the probe's JSON) and *node (may be NULL), -1 after deciding
+ * Error; and a view's one-line summary (new string). */
+char *active_sandbox_pod_name(const char *prefix, const char *rc, const char *suffix);
+json_t *active_sandbox_pod(const struct active_params *p, const char *name, const char *rc,
+			   const char *node);
+json_t *active_sandbox_classes(struct check_ctx *ctx, struct check_result *res, unsigned want,
+			       unsigned unwanted, int *errors);
+int active_sandbox_probe(struct check_ctx *ctx, struct check_result *res, const json_t *pod,
+			 json_t **out, char **node);
+char *active_sandbox_view(const json_t *v);
+json_t *active_sec55_objects(const struct active_params *p);
+void active_sec55_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs61_objects(const struct active_params *p);
 void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
 /* secure_accelerator_access (active_saa.c): pods with and without their own claims

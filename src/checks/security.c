@@ -15,7 +15,6 @@
 #define NAMES_MAX 8
 
 #define NOT_EXERCISED "not exercised: needs the active test (kaic run without --passive)"
-#define NO_ACTIVE_TEST "not exercised: kaic has no active test for it yet"
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -297,14 +296,14 @@ static void sec_identity_passive(struct check_ctx *ctx, struct check_result *res
 	describe_apis(ctx, res, known_trust_apis, "; issues no identities", &errors);
 	size_t agents = named_daemonsets(ctx, res, known_identity_daemonsets, &errors);
 	if (csi > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify that a pod obtains an X.509 SVID through the SPIFFE CSI "
-			      "driver (kaic has no active test for it yet)");
+			      "run the active test to show that a pod obtains an X.509 SVID of "
+			      "its own identity through the SPIFFE CSI driver");
 	} else if (errors) {
 		cutil_read_error(res, errors); /* an unread list may hold the CSI driver */
 	} else if (apis + agents > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, "not exercised: the active test needs the SPIFFE CSI driver");
 		check_verdict(res, VERDICT_PARTIAL,
 			      "install the SPIFFE CSI driver (csi.spiffe.io) "
 			      "so pods can mount their SVIDs");
@@ -397,10 +396,10 @@ static void sec_sandbox_passive(struct check_ctx *ctx, struct check_result *res)
 		}
 	}
 	if (n > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify kernel isolation in a pod of the sandboxed RuntimeClass "
-			      "(kaic has no active test for it yet)");
+			      "run the active test to show that a pod of the sandbox "
+			      "RuntimeClass sees another kernel than a runc pod");
 	} else if (errors) {
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else if (apis > 0) {
@@ -443,10 +442,10 @@ static void sec_confidential_passive(struct check_ctx *ctx, struct check_result 
 	size_t n = runtime_classes(res, rcs, nodes, RUNTIME_CONFIDENTIAL, &tee);
 	size_t labelled = tee_node_labels(ctx, res, &errors);
 	if (tee > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify that a pod of the confidential RuntimeClass sees a TEE "
-			      "guest device (kaic has no active test for it yet)");
+			      "run the active test to show that a pod of the confidential "
+			      "RuntimeClass sees a TEE guest device");
 	} else if (errors) {
 		cutil_read_error(res, errors); /* an unread list may hold a TEE RuntimeClass */
 	} else if (n > 0 || labelled > 0) {
@@ -605,10 +604,10 @@ static void sec_signature_passive(struct check_ctx *ctx, struct check_result *re
 		describe_engine(ctx, res, k, vwcs ? vwcs : empty, &s, &errors);
 	json_decref(empty);
 	if (s.enforcing > 0) {
-		check_evidence(res, NO_ACTIVE_TEST);
+		check_evidence(res, NOT_EXERCISED);
 		check_verdict(res, VERDICT_PARTIAL,
-			      "verify that admission rejects an unsigned image (kaic has no "
-			      "active test for it yet)");
+			      "run the active test with --unsigned-image and --signed-image to "
+			      "show that admission denies the unsigned image");
 	} else if (errors) {
 		cutil_read_error(res, errors); /* an unread list may hold the policy or webhook */
 	} else if (s.present > 0) {
@@ -635,22 +634,26 @@ static const struct check sec_netpol = {
 static const struct check sec_identity = {
     .id = "SEC-5.2",
     .passive = sec_identity_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec52_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_sandbox = {
     .id = "SEC-5.3",
     .passive = sec_sandbox_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec53_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_confidential = {
     .id = "SEC-5.4",
     .passive = sec_confidential_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec54_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 static const struct check sec_signature = {
     .id = "SEC-5.5",
     .passive = sec_signature_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_sec55_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 const struct check *const checks_security[] = {

@@ -303,12 +303,11 @@ static void sto_gds_passive(struct check_ctx *ctx, struct check_result *res)
 	size_t ds = gds_daemonsets(ctx, res, &errors);
 	size_t nodes = gds_node_labels(ctx, res, &errors);
 	if (cp + ds + nodes > 0) {
-		check_evidence(res, "not exercised: kaic has no GPUDirect Storage test yet "
-				    "(gdscheck in a pod is planned)");
-		check_verdict(
-		    res, VERDICT_PARTIAL,
-		    "verify GPUDirect Storage by hand: run gdscheck -p in a pod with a GPU "
-		    "and the nvidia-fs module");
+		check_evidence(res, "not exercised: needs the opt-in active test (kaic run "
+				    "--gds-image REF)");
+		check_verdict(res, VERDICT_PARTIAL,
+			      "run the active test with --gds-image REF (an image holding "
+			      "gdscheck) to run gdscheck -p in a pod with an accelerator");
 	} else if (errors) {
 		cutil_decide(res, errors, VERDICT_NO, VERDICT_PARTIAL, NULL);
 	} else {
@@ -330,7 +329,8 @@ static const struct check sto_csi = {
 static const struct check sto_gds = {
     .id = "STO-4.2",
     .passive = sto_gds_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE | CHECK_OPT_IN,
+    .active = active_sto42_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE | CHECK_OPT_IN,
 };
 
 const struct check *const checks_storage[] = {

@@ -33,6 +33,7 @@ int probe_devices_run(int argc, char **argv);
 int probe_trace_run(int argc, char **argv);
 int probe_mcp_run(int argc, char **argv);
 int probe_job_run(int argc, char **argv);
+int probe_svid_run(int argc, char **argv);
 
 /* The probe called name, or NULL (probe.c). */
 const struct probe_desc *probe_find(const char *name);

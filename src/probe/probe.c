@@ -29,6 +29,8 @@ static const struct probe_desc probe_table[] = {
      "MCP tool server (streamable HTTP): tools kaic-tool-1..N that echo their text", probe_mcp_run},
     {"job", "[--fail-if NAME=VALUE]...",
      "one member of a batch Job: exits 1 when every --fail-if env condition holds", probe_job_run},
+    {"svid", "--socket PATH [--timeout 5s]",
+     "fetches the pod's X.509 SVID from the SPIFFE Workload API and reads it", probe_svid_run},
 };
 
 #define PROBE_COUNT (sizeof probe_table / sizeof *probe_table)

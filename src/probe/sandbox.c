@@ -1,7 +1,9 @@
 /* sandbox.c: `kaic probe sandbox`: what kernel and isolation a pod sees, for the sandbox
  * and confidential-computing tests, without dmesg. Result: {"kernel" (uname -r),
  * "kernel_version", "proc_version", "gvisor", "gvisor_signals", "hypervisor",
- * "tdx_guest", "sev_guest", "confidential_signals"}. Exit 0 whenever it could look. */
+ * "tdx_guest", "sev_guest", "tsm_report", "confidential_signals"}. Exit 0 whenever it
+ * could look. tsm_report: configfs-tsm's attestation report interface
+ * (/sys/kernel/config/tsm/report, Linux 6.7+) is present. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,8 @@ int probe_sandbox_run(int argc, char **argv)
 	bool sev = sandbox_exists(root, "/dev/sev-guest");
 	sandbox_signal(cc, tdx, "/dev/tdx_guest");
 	sandbox_signal(cc, sev, "/dev/sev-guest");
+	bool tsm = sandbox_exists(root, "/sys/kernel/config/tsm/report");
+	sandbox_signal(cc, tsm, "configfs-tsm report");
 	sandbox_signal(cc, sandbox_cpu_flag(cpuinfo, "tdx_guest"), "cpu flag tdx_guest");
 	sandbox_signal(cc, sandbox_cpu_flag(cpuinfo, "sev_snp"), "cpu flag sev_snp");
 
@@ -119,6 +123,7 @@ int probe_sandbox_run(int argc, char **argv)
 			    json_boolean(sandbox_cpu_flag(cpuinfo, "hypervisor")));
 	json_object_set_new(res, "tdx_guest", json_boolean(tdx));
 	json_object_set_new(res, "sev_guest", json_boolean(sev));
+	json_object_set_new(res, "tsm_report", json_boolean(tsm));
 	json_object_set_new(res, "confidential_signals", cc);
 	int status = release != NULL ? PROBE_EXIT_OK : PROBE_EXIT_FAILED;
 	if (release == NULL)

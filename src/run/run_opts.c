@@ -44,6 +44,9 @@ enum {
 	OPT_CATALOG,
 	OPT_CNCF_VERSION,
 	OPT_CNCF_TEMPLATE,
+	OPT_SIGNED_IMAGE,
+	OPT_UNSIGNED_IMAGE,
+	OPT_GDS_IMAGE,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +78,9 @@ static const struct option long_opts[] = {
     {"catalog", required_argument, NULL, OPT_CATALOG},
     {"cncf-version", required_argument, NULL, OPT_CNCF_VERSION},
     {"cncf-template", required_argument, NULL, OPT_CNCF_TEMPLATE},
+    {"signed-image", required_argument, NULL, OPT_SIGNED_IMAGE},
+    {"unsigned-image", required_argument, NULL, OPT_UNSIGNED_IMAGE},
+    {"gds-image", required_argument, NULL, OPT_GDS_IMAGE},
     {NULL, 0, NULL, 0},
 };
 
@@ -276,6 +282,18 @@ static int set_catalog(struct run_opts *o, const char *val, char **cause)
 	return -1;
 }
 
+/* An image reference: printable, no blanks, not starting with '-' (the registry decides
+ * the rest). */
+static bool is_image_ref(const char *s)
+{
+	if (*s == '\0' || *s == '-')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isgraph((unsigned char)*s))
+			return false;
+	return true;
+}
+
 /* Applies one parsed option. Returns 0 or -1 with *cause. */
 static int apply(struct run_opts *o, int c, const char *val, char **cause)
 {
@@ -371,6 +389,15 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return 0;
 	case OPT_CNCF_TEMPLATE:
 		return set_string(&o->cncf_template, val, flag, false, cause);
+	case OPT_SIGNED_IMAGE:
+	case OPT_UNSIGNED_IMAGE:
+	case OPT_GDS_IMAGE:
+		if (!is_image_ref(val))
+			return invalid(val, c, cause);
+		*(c == OPT_SIGNED_IMAGE	    ? &o->signed_image
+		  : c == OPT_UNSIGNED_IMAGE ? &o->unsigned_image
+					    : &o->gds_image) = val;
+		return 0;
 	}
 	*cause = xstrdup("unknown option");
 	return -1;

@@ -3,7 +3,8 @@
 # expected-active.txt, "ID VERDICT" lines; VERDICT may list alternatives as "Partial/No")
 # yields its expected verdicts in `kaic run --focus` those IDs, decided by the active test
 # or its prerequisites, with the reason in the evidence and a remediation hint; nothing
-# labelled by kaic remains afterwards. flaky-api is active_faults.sh's.
+# labelled by kaic remains afterwards. A line "# args: FLAGS" adds flags to `kaic run`
+# (an opt-in test's images). flaky-api is active_faults.sh's.
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/active_lib.sh"
 active_need_sim
@@ -14,11 +15,13 @@ for exp in "$TOP"/sim/scenarios/*/expected-active.txt; do
 	name=$(basename "$dir")
 	[ "$name" = flaky-api ] && continue
 	ids=$(awk '!/^#/ && NF >= 2 {print $1}' "$exp" | paste -sd, -)
+	args=$(sed -n 's/^# args: //p' "$exp")
 	[ -n "$ids" ] || fail "$name: expected-active.txt names no requirement"
 	sim_start "$dir" || fail "$name: kaic-sim did not start"
 	out=$SIM_DIR/results
+	# shellcheck disable=SC2086 # args: words
 	"$KAIC" run --focus "$ids" --output-dir "$out" --timeout 10s --parallel 8 --no-color \
-		>"$SIM_DIR/run.log" 2>&1
+		$args >"$SIM_DIR/run.log" 2>&1
 	rc=$?
 	[ -f "$out/results.json" ] || fail "$name: no results.json (exit $rc): $(tail -n 20 "$SIM_DIR/run.log")"
 	EXP=$exp NAME=$name active_results "$out/results.json" <<'PY' || fail "$name: verdicts (kaic exit $rc)"

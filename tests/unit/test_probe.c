@@ -928,7 +928,21 @@ static void test_sandbox(void **state)
 	assert_int_equal(run_probe(&j, "sandbox", "--root", root, NULL), 0);
 	assert_true(json_is_false(json_object_get(j, "gvisor")));
 	assert_true(json_is_false(json_object_get(j, "hypervisor")));
+	assert_true(json_is_false(json_object_get(j, "tsm_report")));
 	json_decref(j);
+
+	/* configfs-tsm's report interface: an attestation report is available */
+	char *tsm = tmp_path("root/sys/kernel/config/tsm/report");
+	char *cmd = xasprintf("mkdir -p '%s'", tsm);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run_probe(&j, "sandbox", "--root", root, NULL), 0);
+	assert_true(json_is_true(json_object_get(j, "tsm_report")));
+	json_t *cs = json_object_get(j, "confidential_signals");
+	assert_string_equal(json_string_value(json_array_get(cs, json_array_size(cs) - 1)),
+			    "configfs-tsm report");
+	json_decref(j);
+	free(cmd);
+	free(tsm);
 	free(root);
 }
 
