@@ -24,6 +24,9 @@ void active_params_init(struct active_params *p, const char *run_id, const char 
 	p->storage_class = ACTIVE_PLACEHOLDER_STORAGE_CLASS;
 	p->snapshot_class = ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS;
 	p->agenttool_version = ACTIVE_AGENTTOOL_VERSION;
+	p->otlp_endpoint = ACTIVE_PLACEHOLDER_OTLP_ENDPOINT;
+	p->nad = ACTIVE_PLACEHOLDER_NAD;
+	p->node = ACTIVE_PLACEHOLDER_NODE;
 }
 
 void active_build_label(json_t *obj, const char *key, const char *value)

@@ -19,6 +19,7 @@ const struct active_test active_tests[] = {
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},
+    {"OBS-6.2", "trace", active_obs62_objects, active_obs62_run},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -29,6 +29,9 @@ struct active_params {
 	const char *snapshot_class;    /* STO-4.1: VolumeSnapshotClass of the same driver */
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
+	const char *otlp_endpoint;     /* OBS-6.2: the collector's OTLP/HTTP endpoint */
+	const char *nad;	       /* NET-3.2: "NS/NAME" of the NetworkAttachmentDefinition */
+	const char *node;	       /* HW-1.3: the node the fault is simulated on */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -36,6 +39,9 @@ struct active_params {
 #define ACTIVE_PLACEHOLDER_GATEWAY_ADDRESS "GATEWAY_ADDRESS"
 #define ACTIVE_PLACEHOLDER_STORAGE_CLASS "example-storage-class"
 #define ACTIVE_PLACEHOLDER_SNAPSHOT_CLASS "example-snapshot-class"
+#define ACTIVE_PLACEHOLDER_OTLP_ENDPOINT "http://example-collector.example-namespace.svc:4318"
+#define ACTIVE_PLACEHOLDER_NAD "example-namespace/example-network"
+#define ACTIVE_PLACEHOLDER_NODE "example-node"
 
 #define ACTIVE_DEFAULT_REQUESTS 400
 #define ACTIVE_AGENTTOOL_GROUP "agents.kaic.io"
@@ -84,6 +90,16 @@ void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
  * kubernetes_pod_name, pod_name, ...), else Partial. */
 void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
 			 const json_t *result, double secs);
+
+json_t *active_obs62_objects(const struct active_params *p);
+void active_obs62_run(struct check_ctx *ctx, struct check_result *res);
+
+/* ---- active_http.c ---- */
+
+/* GET of an absolute URL (body at most 4 MiB, 15 s). 0 with *body (caller frees), *len
+ * and the HTTP status in *code, whatever it is; -1 with *err when nothing answered. */
+int active_http_get(const char *url, char **body, size_t *len, long *code,
+		    struct kube_error *err);
 
 /* ---- active_build.c: objects ---- */
 
