@@ -16,6 +16,7 @@
 #include "controllers/prometheus.h"
 #include "controllers/scheduler.h"
 #include "controllers/storage.h"
+#include "controllers/tracing.h"
 #include "sim.h"
 
 extern const struct sim_controller sim_controller_namespace;
@@ -42,5 +43,6 @@ const struct sim_controller *const sim_controllers[] = {
 const sim_proxy_hook sim_proxy_hooks[] = {
     ctl_prometheus_proxy,
     ctl_agenttool_registry_proxy,
+    ctl_tracing_proxy,
     NULL,
 };
