@@ -22,6 +22,9 @@ static const struct probe_desc probe_table[] = {
      "reports the kernel and sandbox/confidential-guest signals the pod sees", probe_sandbox_run},
     {"trace", "--endpoint URL [--service NAME] [--header NAME:VALUE]... [--timeout 5s]",
      "sends one OTLP/HTTP trace: plan -> act -> tool_call -> inference", probe_trace_run},
+    {"netif", "[--root DIR]",
+     "lists the network interfaces (addresses, MTU, state) and RDMA devices the pod sees",
+     probe_netif_run},
     {"mcp", "[--port 8080] [--path /] [--tools 1] [--page-size 0] [--bind ADDR]",
      "MCP tool server (streamable HTTP): tools kaic-tool-1..N that echo their text", probe_mcp_run},
 };
