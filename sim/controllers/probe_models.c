@@ -11,6 +11,8 @@
  *             tdx_guest, sev_guest, confidential_signals} from the node and RuntimeClass.
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
+ *   netif     {interfaces, rdma, uverbs}: eth0 and Multus' secondary interfaces
+ *             (multus.c).
  *   http-load see probe_http.c.
  * The serving `kaic probe mcp` is modelled for MCP clients (the AgentTool controller):
  * ctl_probe_mcp_serve answers what initialize and tools/list (every page) would.
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "controllers/ctl_util.h"
+#include "controllers/multus.h"
 #include "controllers/netpol.h"
 #include "controllers/probe_http.h"
 #include "controllers/resolve.h"
@@ -379,6 +382,8 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 		rc = model_sandbox(api, pod, res);
 	else if (!strcmp(name, "trace"))
 		rc = model_trace(api, pod, args, res);
+	else if (!strcmp(name, "netif"))
+		rc = ctl_multus_netif(api, pod, res);
 	else if (!strcmp(name, "http-load"))
 		rc = ctl_probe_http_load(api, pod, args, res);
 	else {

@@ -99,6 +99,8 @@ json_t *active_build_service(const struct active_params *p, const char *name, co
 /* "NetworkPolicy" -> "networkpolicies", "Pod" -> "pods". */
 static char *plural(const char *kind)
 {
+	if (strcmp(kind, "NetworkAttachmentDefinition") == 0) /* Multus' irregular plural */
+		return xstrdup("network-attachment-definitions");
 	size_t n = strlen(kind);
 	char *s = xmalloc(n + 3);
 	for (size_t i = 0; i <= n; i++)

@@ -16,6 +16,7 @@ const struct active_test active_tests[] = {
     {"HW-1.2", "gpu-metrics", active_hw12_objects, active_hw12_run},
     {"WL-2.1", "tool", active_wl21_objects, active_wl21_run},
     {"NET-3.1", "gw", active_net31_objects, active_net31_run},
+    {"NET-3.2", "nic", active_net32_objects, active_net32_run},
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},

@@ -30,7 +30,9 @@ struct active_params {
 	const json_t *monitor_labels;  /* OBS-6.1: labels the Prometheus selects monitors by */
 	const char *agenttool_version; /* WL-2.1: served version of agents.kaic.io AgentTool */
 	const char *otlp_endpoint;     /* OBS-6.2: the collector's OTLP/HTTP endpoint */
-	const char *nad;	       /* NET-3.2: "NS/NAME" of the NetworkAttachmentDefinition */
+	const char *nad;	       /* NET-3.2: the NetworkAttachmentDefinition, "NS/NAME" */
+	const char *nad_resource;      /* NET-3.2: the device resource it needs, or NULL */
+	const char *secondary_nic;     /* NET-3.2: host interface of kaic's own NAD, or NULL */
 	const char *node;	       /* HW-1.3: the node the fault is simulated on */
 };
 
@@ -91,6 +93,8 @@ void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
 void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
 			 const json_t *result, double secs);
 
+json_t *active_net32_objects(const struct active_params *p);
+void active_net32_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs62_objects(const struct active_params *p);
 void active_obs62_run(struct check_ctx *ctx, struct check_result *res);
 

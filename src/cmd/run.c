@@ -201,6 +201,25 @@ static int connect_cluster(struct run_state *st)
 	return KAIC_EXIT_OK;
 }
 
+/* Before anything runs: names the disruptive tests this run will run (--disruptive), or
+ * says that they will not. */
+static void warn_disruptive(const struct run_opts *o)
+{
+	if (o->passive)
+		return;
+	for (size_t i = 0; i < catalog_count(); i++) {
+		const char *id = catalog_all()[i].id;
+		const struct check *c = checks_find(id);
+		if (c == NULL || c->disruption == NULL || run_opts_excluded(o, id) != NULL)
+			continue;
+		if (o->disruptive)
+			fprintf(stderr, "kaic run: warning: --disruptive: %s %s\n", id, c->disruption);
+		else
+			log_info("%s's disruptive test does not run without --disruptive", id);
+	}
+	fflush(stderr);
+}
+
 static int run_checks(struct run_state *st)
 {
 	const struct run_opts *o = st->opts;
@@ -214,6 +233,7 @@ static int run_checks(struct run_state *st)
 	       o->passive ? "passive" : "active");
 	free(version);
 	fflush(stdout);
+	warn_disruptive(o);
 	struct report_term *term = report_term_new(stdout, color, color && tall_enough());
 	struct runner_progress progress = report_term_progress(term);
 	struct runner_cfg cfg = {
@@ -348,7 +368,15 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --prometheus-url URL    monitoring query API for OBS-6.1\n"
 	    "  --pod-label NAME        series label naming the scraped pod for OBS-6.1 (besides\n"
 	    "                          pod, exported_pod, kubernetes_pod_name, pod_name, ...)\n"
-	    "  --trace-query-url URL   trace query API, reported as a trace backend for OBS-6.2\n"
+	    "  --trace-query-url URL   trace query API (Jaeger or Tempo /api/traces/ID) that\n"
+	    "                          OBS-6.2 reads its trace back from: a URL or an API\n"
+	    "                          proxy path (default: a Jaeger query or Tempo Service)\n"
+	    "  --secondary-nic IFACE   NET-3.2 attaches a macvlan NetworkAttachmentDefinition\n"
+	    "                          on this host interface (default: an existing NAD)\n"
+	    "  --disruptive            also run the tests that disturb nodes (HW-1.3 fakes an\n"
+	    "                          accelerator fault on one node, which the platform\n"
+	    "                          cordons and drains; kaic restores it); named in a\n"
+	    "                          warning before the run starts\n"
 	    "\n"
 	    "Reports: checklist.md, results.json, junit.xml and PRODUCT.yaml in the output\n"
 	    "directory. Exit status: 0 every MUST requirement Full; 1 a MUST requirement Partial\n"

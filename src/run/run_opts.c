@@ -40,6 +40,8 @@ enum {
 	OPT_REQUESTS,
 	OPT_MAX_RESPONSE_BYTES,
 	OPT_MAX_TOTAL_BYTES,
+	OPT_DISRUPTIVE,
+	OPT_SECONDARY_NIC,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +70,8 @@ static const struct option long_opts[] = {
     {"requests", required_argument, NULL, OPT_REQUESTS},
     {"max-response-bytes", required_argument, NULL, OPT_MAX_RESPONSE_BYTES},
     {"max-total-bytes", required_argument, NULL, OPT_MAX_TOTAL_BYTES},
+    {"disruptive", no_argument, NULL, OPT_DISRUPTIVE},
+    {"secondary-nic", required_argument, NULL, OPT_SECONDARY_NIC},
     {NULL, 0, NULL, 0},
 };
 
@@ -251,6 +255,19 @@ static int invalid(const char *val, int c, char **cause)
 	return -1;
 }
 
+/* A Linux interface name: 1 to 15 bytes, none of them '/', ':', a space or a control. */
+static bool is_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		    iscntrl((unsigned char)*s))
+			return false;
+	return true;
+}
+
 /* Applies one parsed option. Returns 0 or -1 with *cause. */
 static int apply(struct run_opts *o, int c, const char *val, char **cause)
 {
@@ -333,6 +350,14 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return 0;
 	case OPT_TRACE_QUERY_URL:
 		return set_string(&o->trace_query_url, val, flag, true, cause);
+	case OPT_DISRUPTIVE:
+		o->disruptive = true;
+		return 0;
+	case OPT_SECONDARY_NIC:
+		if (!is_ifname(val))
+			return invalid(val, c, cause);
+		o->secondary_nic = val;
+		return 0;
 	}
 	*cause = xstrdup("unknown option");
 	return -1;
