@@ -30,6 +30,7 @@ extern const struct sim_controller sim_controller_gateway_classes;
 extern const struct sim_controller sim_controller_gateway_gateways;
 extern const struct sim_controller sim_controller_gateway_routes;
 extern const struct sim_controller sim_controller_agenttool;
+extern const struct sim_controller sim_controller_remediation;
 
 const struct sim_controller *const sim_controllers[] = {
     &sim_controller_namespace,	       &sim_controller_dra_pods,
@@ -37,7 +38,8 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_storage_snapshots, &sim_controller_kubelet,
     &sim_controller_scheduler,	       &sim_controller_gateway_classes,
     &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
-    &sim_controller_agenttool,	       NULL,
+    &sim_controller_agenttool,	       &sim_controller_remediation,
+    NULL,
 };
 
 const sim_proxy_hook sim_proxy_hooks[] = {

@@ -14,6 +14,7 @@
 const struct active_test active_tests[] = {
     {"HW-1.1", "dra", active_hw11_objects, active_hw11_run},
     {"HW-1.2", "gpu-metrics", active_hw12_objects, active_hw12_run},
+    {"HW-1.3", "fault", active_hw13_objects, active_hw13_run},
     {"WL-2.1", "tool", active_wl21_objects, active_wl21_run},
     {"NET-3.1", "gw", active_net31_objects, active_net31_run},
     {"NET-3.2", "nic", active_net32_objects, active_net32_run},

@@ -93,6 +93,8 @@ void active_obs61_run(struct check_ctx *ctx, struct check_result *res);
 void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
 			 const json_t *result, double secs);
 
+json_t *active_hw13_objects(const struct active_params *p);
+void active_hw13_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_net32_objects(const struct active_params *p);
 void active_net32_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_obs62_objects(const struct active_params *p);
