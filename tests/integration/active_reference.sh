@@ -41,7 +41,14 @@ want = {
     "STO-4.1": ["snapshot restored into PVC csi-restored and read back"],
     "SEC-5.1": ["denied connection", "again"],
     "OBS-6.1": ["collected series vllm:num_requests_running{"],
+    "NET-3.2": ["pod nic (network team-a/rdma-net) sees interfaces: ", "net1 (",
+                "RDMA devices in the pod: mlx5_"],
+    "OBS-6.2": ["read back from Tempo Service observability/tempo:3200",
+                "span chain plan -> act -> tool_call -> inference intact"],
 }
+for rid in ("NET-3.2", "OBS-6.2"):  # SHOULDs with an active test: Full on reference
+    if req[rid]["verdict"] != "Full":
+        bad.append(f"{rid}: {req[rid]['verdict']}: " + " | ".join(req[rid]["evidence"][-4:]))
 bad = []
 for rid, r in req.items():
     if (r["verdict"] == "Full") != (r["remediation"] is None):
