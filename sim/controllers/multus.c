@@ -37,8 +37,8 @@ static json_t *networks(const json_t *pod)
 {
 	json_t *out = json_array();
 	const char *ns = ctl_s(pod, "metadata.namespace");
-	const char *v = json_string_value(
-	    json_object_get(ctl_at(pod, "metadata.annotations"), NETWORKS));
+	const char *v =
+	    json_string_value(json_object_get(ctl_at(pod, "metadata.annotations"), NETWORKS));
 	if (!v)
 		return out;
 	json_t *doc = v[0] == '[' ? json_loads(v, 0, NULL) : NULL;
@@ -48,9 +48,9 @@ static json_t *networks(const json_t *pod)
 		json_array_foreach(doc, i, e) {
 			const char *n = ctl_str(e, "name"), *nns = ctl_str(e, "namespace");
 			if (n)
-				json_array_append_new(out, json_pack("{s:s, s:s, s:s?}", "namespace",
-								     nns ? nns : ns, "name", n,
-								     "interface",
+				json_array_append_new(out, json_pack("{s:s, s:s, s:s?}",
+								     "namespace", nns ? nns : ns,
+								     "name", n, "interface",
 								     ctl_str(e, "interface")));
 		}
 		json_decref(doc);
@@ -80,10 +80,11 @@ static char *address(const json_t *cfg, int n)
 	const char *net = json_string_value(json_object_get(ipam, "subnet"));
 	if (!net)
 		net = json_string_value(json_object_get(ipam, "range"));
-	unsigned a, b, c, d, bits;
-	if (!net || sscanf(net, "%u.%u.%u.%u/%u", &a, &b, &c, &d, &bits) != 5)
+	const char *slash = net ? strchr(net, '/') : NULL;
+	const char *dot = slash ? memrchr(net, '.', (size_t)(slash - net)) : NULL;
+	if (!dot)
 		return NULL;
-	return xasprintf("%u.%u.%u.%u/%u", a, b, c, 10 + n, bits);
+	return xasprintf("%.*s.%d%s", (int)(dot - net), net, 10 + n, slash);
 }
 
 static bool sriov_rdma(struct sim_api *api, const char *resource)
@@ -113,8 +114,8 @@ static bool requests(const json_t *pod, const char *resource)
 static bool rdma_network(struct sim_api *api, const json_t *nad, const json_t *cfg)
 {
 	const char *t = json_string_value(json_object_get(cfg, "type"));
-	const char *res = json_string_value(
-	    json_object_get(ctl_at(nad, "metadata.annotations"), RESOURCE));
+	const char *res =
+	    json_string_value(json_object_get(ctl_at(nad, "metadata.annotations"), RESOURCE));
 	if (t && (!strcmp(t, "ib-sriov") || !strcmp(t, "rdma")))
 		return true;
 	return res && (!strncmp(res, "rdma/", 5) || sriov_rdma(api, res));
@@ -128,7 +129,8 @@ int ctl_multus_netif(struct sim_api *api, const json_t *pod, json_t *res)
 	char *eth = ip ? xasprintf("%s/24", ip) : NULL;
 	json_array_append_new(ifs, iface("eth0", "0a:58:0a:f4:00:05", 1450, eth));
 	free(eth);
-	json_t *nets = ctl_setting_bool(api, "multus", "attach", true) ? networks(pod) : json_array();
+	json_t *nets =
+	    ctl_setting_bool(api, "multus", "attach", true) ? networks(pod) : json_array();
 	size_t i;
 	json_t *n;
 	int k = 0;
@@ -142,7 +144,8 @@ int ctl_multus_netif(struct sim_api *api, const json_t *pod, json_t *res)
 		k++;
 		char name[32], mac[32];
 		snprintf(name, sizeof name, "net%d", k);
-		snprintf(mac, sizeof mac, "0a:58:c0:a8:%02x:%02x", k, (unsigned)(ctl_hash(ctl_s(n, "name")) & 0xff));
+		snprintf(mac, sizeof mac, "0a:58:c0:a8:%02x:%02x", k,
+			 (unsigned)(ctl_hash(ctl_s(n, "name")) & 0xff));
 		char *addr = address(cfg, k);
 		const char *want = ctl_str(n, "interface");
 		json_array_append_new(ifs, iface(want ? want : name, mac, 9000, addr));
@@ -154,8 +157,8 @@ int ctl_multus_netif(struct sim_api *api, const json_t *pod, json_t *res)
 			char dev[32], uv[32];
 			snprintf(dev, sizeof dev, "mlx5_%d", k + 1);
 			snprintf(uv, sizeof uv, "uverbs%d", k + 1);
-			json_array_append_new(rdma, json_pack("{s:s, s:s}", "name", dev, "node_guid",
-							      "b859:9f03:00d4:1a02"));
+			json_array_append_new(rdma, json_pack("{s:s, s:s}", "name", dev,
+							      "node_guid", "b859:9f03:00d4:1a02"));
 			json_array_append_new(uverbs, json_string(uv));
 		}
 		json_decref(cfg);

@@ -33,12 +33,18 @@ extern const struct sim_controller sim_controller_agenttool;
 extern const struct sim_controller sim_controller_remediation;
 
 const struct sim_controller *const sim_controllers[] = {
-    &sim_controller_namespace,	       &sim_controller_dra_pods,
-    &sim_controller_dra_claims,	       &sim_controller_storage_pvcs,
-    &sim_controller_storage_snapshots, &sim_controller_kubelet,
-    &sim_controller_scheduler,	       &sim_controller_gateway_classes,
-    &sim_controller_gateway_gateways,  &sim_controller_gateway_routes,
-    &sim_controller_agenttool,	       &sim_controller_remediation,
+    &sim_controller_namespace,
+    &sim_controller_dra_pods,
+    &sim_controller_dra_claims,
+    &sim_controller_storage_pvcs,
+    &sim_controller_storage_snapshots,
+    &sim_controller_kubelet,
+    &sim_controller_scheduler,
+    &sim_controller_gateway_classes,
+    &sim_controller_gateway_gateways,
+    &sim_controller_gateway_routes,
+    &sim_controller_agenttool,
+    &sim_controller_remediation,
     NULL,
 };
 

@@ -67,9 +67,8 @@ static char *base64_of_hex(const char *hex)
 	if (n > sizeof bytes)
 		n = sizeof bytes;
 	for (size_t i = 0; i < n; i++) {
-		unsigned v = 0;
-		sscanf(hex + 2 * i, "%2x", &v);
-		bytes[i] = (unsigned char)v;
+		char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+		bytes[i] = (unsigned char)strtoul(pair, NULL, 16);
 	}
 	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
 	size_t k = 0;
@@ -130,14 +129,13 @@ static json_t *jaeger_trace(const struct stored *s)
 		json_t *refs = json_array();
 		const char *parent = ctl_str(sp, "parent_span_id");
 		if (parent && s->links)
-			json_array_append_new(refs, json_pack("{s:s, s:s, s:s}", "refType",
-							      "CHILD_OF", "traceID", s->tid,
-							      "spanID", parent));
-		json_array_append_new(spans, json_pack("{s:s, s:s, s:s, s:o, s:s, s:[]}",
-						       "traceID", s->tid, "spanID",
-						       ctl_s(sp, "span_id"), "operationName",
-						       ctl_s(sp, "name"), "references", refs,
-						       "processID", "p1", "tags"));
+			json_array_append_new(refs,
+					      json_pack("{s:s, s:s, s:s}", "refType", "CHILD_OF",
+							"traceID", s->tid, "spanID", parent));
+		json_array_append_new(
+		    spans, json_pack("{s:s, s:s, s:s, s:o, s:s, s:[]}", "traceID", s->tid, "spanID",
+				     ctl_s(sp, "span_id"), "operationName", ctl_s(sp, "name"),
+				     "references", refs, "processID", "p1", "tags"));
 	}
 	return json_pack("{s:[{s:s, s:o, s:{s:{s:s, s:[]}}, s:n}], s:i, s:i, s:i, s:n}", "data",
 			 "traceID", s->tid, "spans", spans, "processes", "p1", "serviceName",
@@ -179,8 +177,8 @@ static void traces_answer(struct sim_api *api, const char *tid, bool tempo,
 	struct stored s = {
 	    .tid = tid,
 	    .service = !ctl_setting_bool(api, "tracing", "serviceName", true) ? "unknown_service"
-		       : svc							   ? svc
-										   : "kaic-probe",
+		       : svc						      ? svc
+									      : "kaic-probe",
 	    .spans = json_object_get(out, "spans"),
 	    .links = ctl_setting_bool(api, "tracing", "parentLinks", true),
 	};
@@ -197,16 +195,22 @@ bool ctl_tracing_proxy(struct sim_api *api, const char *method, const char *path
 	static const char prefix[] = "/api/v1/namespaces/";
 	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 || strcmp(method, "GET") != 0)
 		return false;
+	/* NS/services/NAME:PORT/proxy/api/traces/ID */
+	const char *p = path + sizeof(prefix) - 1, *slash = strchr(p, '/');
+	if (!slash || slash - p > 253 || strncmp(slash, "/services/", 10) != 0)
+		return false;
 	char ns[254], name[254];
-	long port = 0;
-	int used = 0;
-	if (sscanf(path + sizeof(prefix) - 1, "%253[^/]/services/%253[^:/]:%ld/proxy/%n", ns, name,
-		   &port, &used) < 3 ||
-	    used == 0 || (port != TEMPO_PORT && port != JAEGER_PORT))
+	snprintf(ns, sizeof ns, "%.*s", (int)(slash - p), p);
+	const char *n = slash + 10, *colon = strchr(n, ':');
+	if (!colon || colon - n > 253)
 		return false;
-	const char *rest = path + sizeof(prefix) - 1 + used;
-	if (strncmp(rest, "api/traces/", 11) != 0)
+	snprintf(name, sizeof name, "%.*s", (int)(colon - n), n);
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	static const char tail[] = "/proxy/api/traces/";
+	if ((port != TEMPO_PORT && port != JAEGER_PORT) || strncmp(end, tail, sizeof tail - 1) != 0)
 		return false;
+	const char *rest = end + sizeof tail - 1;
 	json_t *svc = ctl_get(api, "", "services", ns, name);
 	if (!svc)
 		return false;
@@ -224,6 +228,6 @@ bool ctl_tracing_proxy(struct sim_api *api, const char *method, const char *path
 		resp->len = strlen(resp->body);
 		return true;
 	}
-	traces_answer(api, rest + 11, port == TEMPO_PORT, resp);
+	traces_answer(api, rest, port == TEMPO_PORT, resp);
 	return true;
 }

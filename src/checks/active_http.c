@@ -19,8 +19,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-int active_http_get(const char *url, char **body, size_t *len, long *code,
-		    struct kube_error *err)
+int active_http_get(const char *url, char **body, size_t *len, long *code, struct kube_error *err)
 {
 	*body = NULL;
 	*len = 0;

@@ -62,9 +62,11 @@ static bool selects(const json_t *sel, const json_t *node)
 		const char *have = key ? json_string_value(json_object_get(labels, key)) : NULL;
 		bool in = false;
 		json_array_foreach(json_object_get(e, "values"), j, x) {
-			in = in || (have && json_is_string(x) && strcmp(have, json_string_value(x)) == 0);
+			in = in ||
+			     (have && json_is_string(x) && strcmp(have, json_string_value(x)) == 0);
 		}
-		if (op == NULL || (strcmp(op, "In") == 0 && !in) || (strcmp(op, "NotIn") == 0 && in) ||
+		if (op == NULL || (strcmp(op, "In") == 0 && !in) ||
+		    (strcmp(op, "NotIn") == 0 && in) ||
 		    (strcmp(op, "Exists") == 0 && have == NULL) ||
 		    (strcmp(op, "DoesNotExist") == 0 && have != NULL))
 			return false;
@@ -92,11 +94,11 @@ static long min_healthy(const json_t *nhc, size_t total)
 }
 
 struct target {
-	const json_t *nhc;	 /* the NodeHealthCheck, borrowed */
-	const char *type;	 /* the condition type it acts on */
-	const char *status;	 /* with this status */
-	const json_t *node;	 /* the node to fault, borrowed */
-	const json_t *old_cond;	 /* its condition of that type before, or NULL */
+	const json_t *nhc;	/* the NodeHealthCheck, borrowed */
+	const char *type;	/* the condition type it acts on */
+	const char *status;	/* with this status */
+	const json_t *node;	/* the node to fault, borrowed */
+	const json_t *old_cond; /* its condition of that type before, or NULL */
 };
 
 /* Picks a NodeHealthCheck acting on an accelerator condition and a Ready, schedulable
@@ -290,8 +292,11 @@ static bool restore_node(struct check_ctx *ctx, struct check_result *res, const 
 		  (t->old_cond ? cur != NULL : cur == NULL);
 	check_evidence(res, "node %s restored: %s, condition %s %s", cutil_name(t->node),
 		       json_is_true(cutil_get(node, "spec.unschedulable")) ? "still cordoned"
-									  : "schedulable",
-		       t->type, t->old_cond ? "as before" : cur ? "still set" : "removed");
+									   : "schedulable",
+		       t->type,
+		       t->old_cond ? "as before"
+		       : cur	   ? "still set"
+				   : "removed");
 	json_decref(node);
 	return ok;
 }
@@ -303,8 +308,9 @@ static void decide(struct check_ctx *ctx, struct check_result *res, const struct
 {
 	const char *node = cutil_name(t->node);
 	if (w->reasserted > 0)
-		check_evidence(res, "the condition was reset %d time%s while kaic waited (a "
-				    "detector's resync): kaic set it again",
+		check_evidence(res,
+			       "the condition was reset %d time%s while kaic waited (a "
+			       "detector's resync): kaic set it again",
 			       w->reasserted, w->reasserted == 1 ? "" : "s");
 	if (w->cordon_ms >= 0)
 		check_evidence(res, "node %s cordoned %.1f s after the fault", node,
@@ -330,8 +336,9 @@ static void decide(struct check_ctx *ctx, struct check_result *res, const struct
 	} else if (w->read_failed) {
 		active_run_error(ctx, res, "watching the node and the pod", &w->last);
 	} else {
-		check_evidence(res, "nothing happened to node %s while %s=%s was set (until the "
-				    "test's deadline)",
+		check_evidence(res,
+			       "nothing happened to node %s while %s=%s was set (until the "
+			       "test's deadline)",
 			       node, t->type, t->status);
 		active_run_decide(res, VERDICT_NO,
 				  "make the remediation act on the accelerator fault condition "
@@ -344,9 +351,10 @@ static int find_target(struct check_ctx *ctx, struct check_result *res, struct t
 	int errors = 0;
 	const json_t *nhcs = NULL, *nodes = NULL;
 	if (!inventory_served(ctx->inv, NHC_GROUP, NULL, NHC_RESOURCE)) {
-		active_run_not_run(res, "no medik8s NodeHealthCheck (" NHC_GROUP ") is served",
-				   "install remediation that cordons and drains faulty nodes (medik8s "
-				   "NodeHealthCheck on the GPU condition)");
+		active_run_not_run(
+		    res, "no medik8s NodeHealthCheck (" NHC_GROUP ") is served",
+		    "install remediation that cordons and drains faulty nodes (medik8s "
+		    "NodeHealthCheck on the GPU condition)");
 		return 0;
 	}
 	if (!cutil_list_read(ctx->inv, NHC_GROUP, NULL, NHC_RESOURCE, res, &errors, &nhcs) ||
@@ -367,9 +375,10 @@ static int find_target(struct check_ctx *ctx, struct check_result *res, struct t
 void active_hw13_run(struct check_ctx *ctx, struct check_result *res)
 {
 	if (ctx->opts == NULL || !ctx->opts->disruptive) {
-		active_run_not_run(res, "it faults a node: opt in with --disruptive",
-				   "run kaic with --disruptive (HW-1.3 fakes an accelerator fault on "
-				   "one node, which is cordoned and drained, then restored)");
+		active_run_not_run(
+		    res, "it faults a node: opt in with --disruptive",
+		    "run kaic with --disruptive (HW-1.3 fakes an accelerator fault on "
+		    "one node, which is cordoned and drained, then restored)");
 		return;
 	}
 	struct target t;
@@ -399,8 +408,8 @@ void active_hw13_run(struct check_ctx *ctx, struct check_result *res)
 	json_t *ur = json_pack("{s:{s:n}}", "spec", "unschedulable");
 	int rid_c = active_on_cleanup_patch(ctx->act, spath,
 					    "application/strategic-merge-patch+json", cr, what_c);
-	int rid_u = active_on_cleanup_patch(ctx->act, npath, "application/merge-patch+json", ur,
-					    what_u);
+	int rid_u =
+	    active_on_cleanup_patch(ctx->act, npath, "application/merge-patch+json", ur, what_u);
 	json_decref(cr);
 	json_decref(ur);
 	json_t *fp = fault_patch(&t, ctx->run_id);

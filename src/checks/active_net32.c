@@ -27,10 +27,10 @@
 static json_t *own_nad(const struct active_params *p)
 {
 	json_t *nad = active_build_object(p, NAD_API, "NetworkAttachmentDefinition", TAG, true);
-	json_t *cfg = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "cniVersion", "0.3.1",
-				"name", "kaic-nic", "type", "macvlan", "master", p->secondary_nic,
-				"mode", "bridge", "ipam", "type", "host-local", "subnet",
-				OWN_SUBNET);
+	json_t *cfg =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "cniVersion", "0.3.1", "name",
+		      "kaic-nic", "type", "macvlan", "master", p->secondary_nic, "mode", "bridge",
+		      "ipam", "type", "host-local", "subnet", OWN_SUBNET);
 	char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(cfg);
 	json_object_set_new(nad, "spec", json_pack("{s:s}", "config", text));
@@ -45,9 +45,9 @@ json_t *active_net32_objects(const struct active_params *p)
 		json_array_append_new(objs, own_nad(p));
 	json_t *pod = active_build_pod(p, TAG, "netif", json_array(), true);
 	json_t *md = json_object_get(pod, "metadata");
-	json_object_set_new(md, "annotations",
-			    json_pack("{s:s}", NETWORKS_ANNOTATION,
-				      p->secondary_nic != NULL ? TAG : p->nad));
+	json_object_set_new(
+	    md, "annotations",
+	    json_pack("{s:s}", NETWORKS_ANNOTATION, p->secondary_nic != NULL ? TAG : p->nad));
 	if (p->nad_resource != NULL) {
 		json_t *c = json_array_get(cutil_get(pod, "spec.containers"), 0);
 		json_t *r = json_object_get(c, "resources");
@@ -122,12 +122,12 @@ static bool rdma_advertised(struct check_ctx *ctx, struct check_result *res, con
 	}
 	const char *sr = "sriovnetwork.openshift.io";
 	const char *slash = resource ? strchr(resource, '/') : NULL;
-	if (!yes && slash != NULL && inventory_served(ctx->inv, sr, NULL, "sriovnetworknodepolicies")) {
+	if (!yes && slash != NULL &&
+	    inventory_served(ctx->inv, sr, NULL, "sriovnetworknodepolicies")) {
 		size_t i;
 		const json_t *o;
-		json_array_foreach(cutil_list(ctx->inv, sr, NULL, "sriovnetworknodepolicies", res,
-					      errors),
-				   i, o) {
+		json_array_foreach(
+		    cutil_list(ctx->inv, sr, NULL, "sriovnetworknodepolicies", res, errors), i, o) {
 			const char *rn = cutil_str(o, "spec.resourceName");
 			if (rn != NULL && strcmp(rn, slash + 1) == 0 &&
 			    json_is_true(cutil_get(o, "spec.isRdma"))) {
@@ -183,7 +183,8 @@ static char *ifaces_text(const json_t *out)
 	size_t i, j;
 	const json_t *f, *a;
 	json_array_foreach(json_object_get(out, "interfaces"), i, f) {
-		buf_addf(&b, "%s%s (", i ? ", " : "", cutil_str(f, "name") ? cutil_str(f, "name") : "?");
+		buf_addf(&b, "%s%s (", i ? ", " : "",
+			 cutil_str(f, "name") ? cutil_str(f, "name") : "?");
 		json_array_foreach(json_object_get(f, "addresses"), j, a) {
 			buf_addf(&b, "%s, ", json_string_value(a) ? json_string_value(a) : "?");
 		}
@@ -199,7 +200,8 @@ static char *rdma_text(const json_t *out)
 	size_t i;
 	const json_t *d;
 	json_array_foreach(json_object_get(out, "rdma"), i, d) {
-		buf_addf(&b, "%s%s", i ? ", " : "", cutil_str(d, "name") ? cutil_str(d, "name") : "?");
+		buf_addf(&b, "%s%s", i ? ", " : "",
+			 cutil_str(d, "name") ? cutil_str(d, "name") : "?");
 	}
 	json_array_foreach(json_object_get(out, "uverbs"), i, d) {
 		buf_addf(&b, "%s/dev/infiniband/%s", b.len ? ", " : "",

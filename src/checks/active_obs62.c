@@ -115,9 +115,9 @@ static int find_query_api(const struct check_ctx *ctx, const json_t *svcs, struc
 				continue;
 			q->proxy = xasprintf("/api/v1/namespaces/%s/services/%s:%ld/proxy",
 					     cutil_ns(s), cutil_name(s), backends[k].port);
-			q->label = xasprintf("%s Service %s/%s:%ld (API server proxy)",
-					     backends[k].what, cutil_ns(s), cutil_name(s),
-					     backends[k].port);
+			q->label =
+			    xasprintf("%s Service %s/%s:%ld (API server proxy)", backends[k].what,
+				      cutil_ns(s), cutil_name(s), backends[k].port);
 			return 1;
 		}
 	}
@@ -445,15 +445,15 @@ void active_obs62_run(struct check_ctx *ctx, struct check_result *res)
 	struct trace_api q;
 	int have_api = find_query_api(ctx, svcs, &q);
 	if (endpoint == NULL || !have_api) {
-		active_run_not_run(res,
-				   endpoint == NULL
-				       ? "no OTLP/HTTP collector Service (port 4318) to send to"
-				       : "no trace query API (no --trace-query-url, no Jaeger "
-					 "query or Tempo Service)",
-				   endpoint == NULL ? "deploy an OpenTelemetry collector with an OTLP "
-						      "receiver and its Service"
-						    : "pass the trace backend's query API with "
-						      "--trace-query-url");
+		active_run_not_run(
+		    res,
+		    endpoint == NULL ? "no OTLP/HTTP collector Service (port 4318) to send to"
+				     : "no trace query API (no --trace-query-url, no Jaeger "
+				       "query or Tempo Service)",
+		    endpoint == NULL ? "deploy an OpenTelemetry collector with an OTLP "
+				       "receiver and its Service"
+				     : "pass the trace backend's query API with "
+				       "--trace-query-url");
 		free(endpoint);
 		free(clabel);
 		trace_api_release(&q);

@@ -104,8 +104,7 @@ void active_obs62_run(struct check_ctx *ctx, struct check_result *res);
 
 /* GET of an absolute URL (body at most 4 MiB, 15 s). 0 with *body (caller frees), *len
  * and the HTTP status in *code, whatever it is; -1 with *err when nothing answered. */
-int active_http_get(const char *url, char **body, size_t *len, long *code,
-		    struct kube_error *err);
+int active_http_get(const char *url, char **body, size_t *len, long *code, struct kube_error *err);
 
 /* ---- active_build.c: objects ---- */
 

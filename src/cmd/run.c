@@ -213,7 +213,8 @@ static void warn_disruptive(const struct run_opts *o)
 		if (c == NULL || c->disruption == NULL || run_opts_excluded(o, id) != NULL)
 			continue;
 		if (o->disruptive)
-			fprintf(stderr, "kaic run: warning: --disruptive: %s %s\n", id, c->disruption);
+			fprintf(stderr, "kaic run: warning: --disruptive: %s %s\n", id,
+				c->disruption);
 		else
 			log_info("%s's disruptive test does not run without --disruptive", id);
 	}

@@ -78,15 +78,16 @@ static json_t *netif_addresses(const struct ifaddrs *ifs, const char *name)
 		char ip[INET6_ADDRSTRLEN] = "";
 		int bits = 0;
 		if (i->ifa_addr->sa_family == AF_INET) {
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr,
-				  ip, sizeof ip);
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, ip,
+				  sizeof ip);
 			const struct sockaddr_in *m = (const void *)i->ifa_netmask;
 			for (unsigned long v = m ? ntohl(m->sin_addr.s_addr) : 0; v; v <<= 1)
 				bits += (v & 0x80000000UL) != 0;
 		} else if (i->ifa_addr->sa_family == AF_INET6) {
 			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, ip,
-				  sizeof ip);
+				  &((const struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
+				  ip, sizeof ip);
 			const struct sockaddr_in6 *m = (const void *)i->ifa_netmask;
 			for (int k = 0; m && k < 16; k++)
 				for (unsigned char b = m->sin6_addr.s6_addr[k]; b; b <<= 1)
@@ -111,12 +112,11 @@ static json_t *netif_interfaces(const char *root, char **names)
 		char *mac = netif_read(root, "/sys/class/net", names[i], "address");
 		char *mtu = netif_read(root, "/sys/class/net", names[i], "mtu");
 		char *state = netif_read(root, "/sys/class/net", names[i], "operstate");
-		json_array_append_new(
-		    arr, json_pack("{s:s, s:o, s:I, s:o, s:o}", "name", names[i], "mac",
-				   probe_json_string(mac), "mtu",
-				   (json_int_t)(mtu ? strtol(mtu, NULL, 10) : 0), "operstate",
-				   probe_json_string(state), "addresses",
-				   netif_addresses(ifs, names[i])));
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:o, s:o}", "name", names[i],
+						     "mac", probe_json_string(mac), "mtu",
+						     (json_int_t)(mtu ? strtol(mtu, NULL, 10) : 0),
+						     "operstate", probe_json_string(state),
+						     "addresses", netif_addresses(ifs, names[i])));
 		free(mac);
 		free(mtu);
 		free(state);

@@ -34,7 +34,7 @@ struct run_opts {
 	const char *trace_query_url;
 	bool disruptive;	   /* --disruptive: tests that cordon, drain or fault nodes run */
 	const char *secondary_nic; /* NET-3.2: the host interface a macvlan NAD attaches to */
-	long load_requests;		       /* NET-3.1 request count */
+	long load_requests;	   /* NET-3.1 request count */
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
 };

@@ -960,8 +960,8 @@ static void test_netif(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "name")), "mlx5_3");
 	assert_string_equal(json_string_value(json_object_get(r, "node_guid")),
 			    "b859:9f03:00d4:1a02");
-	assert_string_equal(
-	    json_string_value(json_array_get(json_object_get(j, "uverbs"), 0)), "uverbs3");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "uverbs"), 0)),
+			    "uverbs3");
 	json_decref(j);
 	assert_int_equal(run_probe(NULL, "netif", "--bogus", NULL), 2);
 	free(root);
