@@ -100,6 +100,8 @@ static void test_all_flags(void **state)
 				 "https://jaeger",
 				 "--requests",
 				 "1000",
+				 "--disruptive",
+				 "--secondary-nic=ens9f0",
 				 NULL};
 	assert_null(parse(&o, w));
 	assert_string_equal(o.kubeconfig, "/k");
@@ -122,6 +124,8 @@ static void test_all_flags(void **state)
 	assert_string_equal(o.prometheus_url, "http://prom:9090");
 	assert_string_equal(o.trace_query_url, "https://jaeger");
 	assert_int_equal(o.load_requests, 1000);
+	assert_true(o.disruptive);
+	assert_string_equal(o.secondary_nic, "ens9f0");
 	assert_string_equal(run_opts_excluded(&o, "WL-2.1"), "not in --focus");
 	assert_string_equal(run_opts_excluded(&o, "OBS-6.2"), "not in --focus");
 	assert_null(run_opts_excluded(&o, "HW-1.1"));
@@ -164,12 +168,14 @@ static void test_bad_flags(void **state)
 	expect_error("invalid value \",\" for --focus",
 		     (const char *const[]){"--focus", ",", NULL});
 	/* flags that nothing would read are not accepted (they are planned, not built) */
-	expect_error("unknown option \"--disruptive\"",
-		     (const char *const[]){"--disruptive", NULL});
 	expect_error("unknown option \"--gds-image\"",
 		     (const char *const[]){"--gds-image", "g", NULL});
-	expect_error("unknown option \"--secondary-nic\"",
-		     (const char *const[]){"--secondary-nic=eth1", NULL});
+	expect_error("invalid value \"a/b\" for --secondary-nic",
+		     (const char *const[]){"--secondary-nic=a/b", NULL});
+	expect_error("invalid value \"an-interface-name\" for --secondary-nic",
+		     (const char *const[]){"--secondary-nic", "an-interface-name", NULL});
+	expect_error("option \"--disruptive\" takes no value",
+		     (const char *const[]){"--disruptive=yes", NULL});
 	expect_error("unknown option \"--signed-image\"",
 		     (const char *const[]){"--signed-image", "s", NULL});
 	expect_error("unknown option \"--unsigned-image\"",
