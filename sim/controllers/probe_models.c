@@ -12,6 +12,8 @@
  *             RuntimeClass (settings sandbox.isolate, sandbox.tee).
  *   trace     {endpoint, trace_id, spans, http_status, error}: accepted when the
  *             endpoint is a Service port 4318 backed by a Ready pod.
+ *   netif     {interfaces, rdma, uverbs}: eth0 and Multus' secondary interfaces
+ *             (multus.c).
  *   http-load see probe_http.c.
  *   job       {env, failed, reason}: the first container's env (value, or a fieldRef to
  *             metadata.name/namespace/labels['k']/annotations['k'] of the pod); exit 1
@@ -29,6 +31,7 @@
 #include <string.h>
 
 #include "controllers/ctl_util.h"
+#include "controllers/multus.h"
 #include "controllers/netpol.h"
 #include "controllers/probe_http.h"
 #include "controllers/resolve.h"
@@ -616,6 +619,8 @@ int ctl_probe_run(struct sim_api *api, const json_t *pod, const char *name, cons
 		rc = model_trace(api, pod, args, res);
 	else if (!strcmp(name, "svid"))
 		rc = ctl_spiffe_svid(api, pod, args, res);
+	else if (!strcmp(name, "netif"))
+		rc = ctl_multus_netif(api, pod, res);
 	else if (!strcmp(name, "http-load"))
 		rc = ctl_probe_http_load(api, pod, args, res);
 	else if (!strcmp(name, "job"))

@@ -22,6 +22,7 @@
 #include "controllers/replicaset.h"
 #include "controllers/scheduler.h"
 #include "controllers/storage.h"
+#include "controllers/tracing.h"
 #include "sim.h"
 
 extern const struct sim_controller sim_controller_namespace;
@@ -35,6 +36,7 @@ extern const struct sim_controller sim_controller_gateway_classes;
 extern const struct sim_controller sim_controller_gateway_gateways;
 extern const struct sim_controller sim_controller_gateway_routes;
 extern const struct sim_controller sim_controller_agenttool;
+extern const struct sim_controller sim_controller_remediation;
 
 const struct sim_controller *const sim_controllers[] = {
     &sim_controller_namespace,
@@ -55,12 +57,14 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_jobset,
     &sim_controller_kueue,
     &sim_controller_jobs,
+    &sim_controller_remediation,
     NULL,
 };
 
 const sim_proxy_hook sim_proxy_hooks[] = {
     ctl_prometheus_proxy,
     ctl_agenttool_registry_proxy,
+    ctl_tracing_proxy,
     NULL,
 };
 

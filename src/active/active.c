@@ -30,6 +30,13 @@ struct entry {
 	bool namespaced;
 };
 
+/* A change outside the run namespace and the patch that undoes it. */
+struct restore {
+	char *path, *type, *what;
+	json_t *patch;
+	bool done;
+};
+
 struct active {
 	struct kube_client *client;	/* borrowed: creates, reads, waits */
 	struct kube_client *del_client; /* owned, never cancelled: the deletes; or NULL */
@@ -45,6 +52,8 @@ struct active {
 	pthread_t heartbeat; /* refreshes the run Lease while hb_running */
 	bool hb_running;
 	atomic_int hb_stop;
+	struct restore *r; /* undone first by the cleanup, newest first */
+	size_t nr;
 };
 
 /* ---- builders ---- */
@@ -369,6 +378,66 @@ int active_create(struct active *a, const char *path, json_t *obj, json_t **out,
 	return create_retrying(a, path, obj, out, err);
 }
 
+/* ---- restoring changes outside the run namespace ---- */
+
+static void add_note(char ***notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int active_on_cleanup_patch(struct active *a, const char *path, const char *patch_type,
+			    const json_t *patch, const char *what)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->cleaned) {
+		pthread_mutex_unlock(&a->lock);
+		return -1;
+	}
+	a->r = xreallocarray(a->r, a->nr + 1, sizeof(*a->r));
+	a->r[a->nr] = (struct restore){xstrdup(path), xstrdup(patch_type), xstrdup(what),
+				       json_deep_copy(patch), false};
+	int id = (int)a->nr++;
+	pthread_mutex_unlock(&a->lock);
+	return id;
+}
+
+/* Sends restore i unless it went through before; notes why when it fails. */
+static int restore_one(struct active *a, size_t i, char ***notes)
+{
+	pthread_mutex_lock(&a->lock);
+	struct restore *r = &a->r[i];
+	bool done = r->done;
+	pthread_mutex_unlock(&a->lock);
+	if (done)
+		return 0;
+	struct kube_client *c = a->del_client ? a->del_client : a->client;
+	struct kube_error err = {0};
+	int rc = -1;
+	for (int attempt = 0; attempt < CREATE_ATTEMPTS && rc != 0; attempt++) {
+		if (attempt > 0)
+			sleep_ms(CREATE_BACKOFF_MS << attempt);
+		rc = kube_patch(c, r->path, r->type, r->patch, NULL, &err);
+		if (rc != 0 && err.http_code == 404)
+			rc = 0; /* gone: nothing left to restore */
+		if (rc != 0 && !retryable(&err))
+			break;
+	}
+	if (rc != 0) {
+		add_note(notes, "cannot restore %s: %s", r->what, err.message);
+		return -1;
+	}
+	pthread_mutex_lock(&a->lock);
+	r->done = true;
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+int active_restore(struct active *a, int id, char ***notes)
+{
+	int rc = 0;
+	for (size_t i = a->nr; i-- > 0;)
+		if ((id < 0 || (size_t)id == i) && restore_one(a, i, notes) != 0)
+			rc = -1;
+	return rc;
+}
+
 /* ---- cleanup ---- */
 
 static void add_note(char ***notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -521,7 +590,7 @@ int active_cleanup(struct active *a, char ***notes)
 	bool ns = a->ns_attempted;
 	pthread_mutex_unlock(&a->lock);
 
-	int rc = 0;
+	int rc = active_restore(a, -1, notes);
 	size_t n = 0;
 	char **paths = xcalloc(a->n + 2, sizeof(*paths));
 	char **whats = xcalloc(a->n + 2, sizeof(*whats));
@@ -573,6 +642,13 @@ void active_free(struct active *a)
 		free(a->v[i].what);
 	}
 	free(a->v);
+	for (size_t i = 0; i < a->nr; i++) {
+		free(a->r[i].path);
+		free(a->r[i].type);
+		free(a->r[i].what);
+		json_decref(a->r[i].patch);
+	}
+	free(a->r);
 	kube_client_free(a->del_client);
 	pthread_mutex_destroy(&a->lock);
 	free(a->run_id);

@@ -35,6 +35,15 @@ int active_create(struct active *a, const char *path, json_t *obj, json_t **out,
  * until they are gone. Safe to call twice. Returns 0 when everything is gone. Notes
  * on what could not be deleted are appended to *notes (NULL-terminated, caller frees). */
 int active_cleanup(struct active *a, char ***notes);
+/* Registers the patch that undoes a change a test makes outside the run namespace (a
+ * node's condition, its cordon), before the test makes it: the cleanup sends every
+ * registered patch that has not gone through yet, newest first and before the deletes,
+ * whatever ended the run. Returns its id (>= 0), or -1 after the cleanup. */
+int active_on_cleanup_patch(struct active *a, const char *path, const char *patch_type,
+			    const json_t *patch, const char *what);
+/* Sends restore id now (-1: every one), each at most once successfully, retrying
+ * transient failures; a 404 counts as restored. Returns 0, or -1 with notes. */
+int active_restore(struct active *a, int id, char ***notes);
 /* What the cleanup's own client (its deletes) sent; zeros when it used the run's client. */
 void active_cleanup_stats(struct active *a, struct kube_stats *out);
 void active_free(struct active *a);

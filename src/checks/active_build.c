@@ -30,6 +30,8 @@ void active_params_init(struct active_params *p, const char *run_id, const char 
 	p->unsigned_image = ACTIVE_PLACEHOLDER_UNSIGNED_IMAGE;
 	p->gds_image = ACTIVE_PLACEHOLDER_GDS_IMAGE;
 	p->accel_node = ACTIVE_PLACEHOLDER_ACCEL_NODE;
+	p->otlp_endpoint = ACTIVE_PLACEHOLDER_OTLP_ENDPOINT;
+	p->nad = ACTIVE_PLACEHOLDER_NAD;
 }
 
 void active_build_label(json_t *obj, const char *key, const char *value)
@@ -102,6 +104,8 @@ json_t *active_build_service(const struct active_params *p, const char *name, co
 /* "NetworkPolicy" -> "networkpolicies", "Pod" -> "pods". */
 static char *plural(const char *kind)
 {
+	if (strcmp(kind, "NetworkAttachmentDefinition") == 0) /* Multus' irregular plural */
+		return xstrdup("network-attachment-definitions");
 	size_t n = strlen(kind);
 	char *s = xmalloc(n + 3);
 	for (size_t i = 0; i <= n; i++)

@@ -14,11 +14,13 @@
 const struct active_test active_tests[] = {
     {"HW-1.1", "dra", active_hw11_objects, active_hw11_run},
     {"HW-1.2", "gpu-metrics", active_hw12_objects, active_hw12_run},
+    {"HW-1.3", "fault", active_hw13_objects, active_hw13_run},
     {"WL-2.1", "tool", active_wl21_objects, active_wl21_run},
     {"WL-2.2", "jobset", active_wl22_objects, active_wl22_run},
     {"WL-2.3", "queue", active_wl23_objects, active_wl23_run},
     {"WL-2.4", "topo", active_wl24_objects, active_wl24_run},
     {"NET-3.1", "gw", active_net31_objects, active_net31_run},
+    {"NET-3.2", "nic", active_net32_objects, active_net32_run},
     {"STO-4.1", "csi", active_sto41_objects, active_sto41_run},
     {"STO-4.2", "gds", active_sto42_objects, active_sto42_run},
     {"SEC-5.1", "np", active_sec51_objects, active_sec51_run},
@@ -29,6 +31,7 @@ const struct active_test active_tests[] = {
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},
     {"secure_accelerator_access", "saa", active_saa_objects, active_saa_run},
     {"workload_sandboxing", "sandbox", active_sandbox_objects, active_sandbox_run},
+    {"OBS-6.2", "trace", active_obs62_objects, active_obs62_run},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -35,10 +35,14 @@ struct active_params {
 	const char *kueue_version;     /* WL-2.3: served kueue.x-k8s.io version (v1beta2) */
 	/* SEC-5.2..5.5, STO-4.2 (active_sec5x.c, active_sto42.c) */
 	const char *runtime_class;  /* SEC-5.3, SEC-5.4, workload_sandboxing: the RuntimeClass */
-	const char *node;	    /* SEC-5.3: the node of the sandboxed pod (runc baseline) */
+	const char *node;	    /* SEC-5.3: the sandboxed pod's node; HW-1.3: the faulted node */
 	const char *signed_image;   /* SEC-5.5: --signed-image */
 	const char *unsigned_image; /* SEC-5.5: --unsigned-image */
 	const char *gds_image;	    /* STO-4.2: --gds-image */
+	const char *otlp_endpoint;     /* OBS-6.2: the collector's OTLP/HTTP endpoint */
+	const char *nad;	       /* NET-3.2: the NetworkAttachmentDefinition, "NS/NAME" */
+	const char *nad_resource;      /* NET-3.2: the device resource it needs, or NULL */
+	const char *secondary_nic;     /* NET-3.2: host interface of kaic's own NAD, or NULL */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -52,6 +56,8 @@ struct active_params {
 #define ACTIVE_PLACEHOLDER_SIGNED_IMAGE "example.registry/signed:1"
 #define ACTIVE_PLACEHOLDER_UNSIGNED_IMAGE "example.registry/unsigned:1"
 #define ACTIVE_PLACEHOLDER_GDS_IMAGE "example.registry/gdscheck:1"
+#define ACTIVE_PLACEHOLDER_OTLP_ENDPOINT "http://example-collector.example-namespace.svc:4318"
+#define ACTIVE_PLACEHOLDER_NAD "example-namespace/example-network"
 
 #define ACTIVE_DEFAULT_REQUESTS 400
 #define ACTIVE_AGENTTOOL_GROUP "agents.kaic.io"
@@ -147,6 +153,19 @@ void active_wl24_run(struct check_ctx *ctx, struct check_result *res);
  * kubernetes_pod_name, pod_name, ...), else Partial. */
 void active_obs61_decide(struct check_ctx *ctx, struct check_result *res, const char *api,
 			 const json_t *result, double secs);
+
+json_t *active_hw13_objects(const struct active_params *p);
+void active_hw13_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_net32_objects(const struct active_params *p);
+void active_net32_run(struct check_ctx *ctx, struct check_result *res);
+json_t *active_obs62_objects(const struct active_params *p);
+void active_obs62_run(struct check_ctx *ctx, struct check_result *res);
+
+/* ---- active_http.c ---- */
+
+/* GET of an absolute URL (body at most 4 MiB, 15 s). 0 with *body (caller frees), *len
+ * and the HTTP status in *code, whatever it is; -1 with *err when nothing answered. */
+int active_http_get(const char *url, char **body, size_t *len, long *code, struct kube_error *err);
 
 /* ---- active_build.c: objects ---- */
 

@@ -431,8 +431,12 @@ static const struct check hw_metrics = {
 static const struct check hw_faults = {
     .id = "HW-1.3",
     .passive = hw_faults_passive,
+    .active = active_hw13_run,
     /* Full needs the fault to be shown handled: passively, a tie tops out at Partial */
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE | CHECK_OPT_IN,
+    .disruption = "sets an accelerator fault condition on one node that a NodeHealthCheck "
+		  "watches: its automation cordons and drains the node (evicting its "
+		  "workloads), then kaic removes the condition and uncordons it",
 };
 
 const struct check *const checks_hardware[] = {

@@ -334,6 +334,7 @@ static const struct check net_gateway = {
 static const struct check net_nics = {
     .id = "NET-3.2",
     .passive = net_nics_passive,
+    .active = active_net32_run,
     .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 

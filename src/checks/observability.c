@@ -12,7 +12,6 @@
 #define NAMES_MAX 8
 
 #define NOT_EXERCISED "not exercised: needs the active test (kaic run without --passive)"
-#define NO_ACTIVE_TEST "not exercised: kaic has no active test for it yet"
 
 static void names_of(struct cutil_set *l, const json_t *items)
 {
@@ -292,19 +291,14 @@ static void obs_tracing_decide(struct check_result *res, size_t otlp, size_t bac
 	if (errors > 0 && (otlp == 0 || backends == 0)) {
 		/* only the best finding stands: an unread list may hold what is missing */
 		cutil_read_error(res, errors);
+	} else if (otlp > 0 && backends == 0) {
+		check_evidence(res, "no trace backend found (Jaeger, Tempo) to read traces back");
+		check_verdict(res, VERDICT_PARTIAL,
+			      "add a trace backend (Jaeger, Tempo) and pass its query URL with "
+			      "--trace-query-url");
 	} else if (otlp > 0) {
-		if (backends == 0)
-			check_evidence(res, "no trace backend found (Jaeger, Tempo) to read "
-					    "traces back");
-		check_evidence(res, NO_ACTIVE_TEST);
-		if (backends == 0)
-			check_verdict(res, VERDICT_PARTIAL,
-				      "add a trace backend (Jaeger, Tempo) and pass its query URL "
-				      "with --trace-query-url");
-		else
-			check_verdict(res, VERDICT_PARTIAL,
-				      "verify that a trace sent to the collector can be read back "
-				      "(kaic has no active test for it yet)");
+		/* present; Full needs the active test to read a trace back */
+		check_verdict(res, VERDICT_FULL, NULL);
 	} else if (others + backends > 0) {
 		check_evidence(res, "no Service on the OTLP ports 4317/4318");
 		check_verdict(res, VERDICT_PARTIAL,
@@ -346,7 +340,8 @@ static const struct check obs_metrics = {
 static const struct check obs_tracing = {
     .id = "OBS-6.2",
     .passive = obs_tracing_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_obs62_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 const struct check *const checks_observability[] = {

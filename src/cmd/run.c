@@ -271,6 +271,24 @@ static const struct requirement **plan_of(const struct run_state *st, size_t *n)
 {
 	struct runner_cfg cfg = {.opts = st->opts, .find = checks_find, .cncf = st->cncf};
 	return runner_plan(&cfg, n);
+/* Before anything runs: names the disruptive tests this run will run (--disruptive), or
+ * says that they will not. */
+static void warn_disruptive(const struct run_opts *o)
+{
+	if (o->passive)
+		return;
+	for (size_t i = 0; i < catalog_count(); i++) {
+		const char *id = catalog_all()[i].id;
+		const struct check *c = checks_find(id);
+		if (c == NULL || c->disruption == NULL || run_opts_excluded(o, id) != NULL)
+			continue;
+		if (o->disruptive)
+			fprintf(stderr, "kaic run: warning: --disruptive: %s %s\n", id,
+				c->disruption);
+		else
+			log_info("%s's disruptive test does not run without --disruptive", id);
+	}
+	fflush(stderr);
 }
 
 static int run_checks(struct run_state *st)
@@ -294,6 +312,7 @@ static int run_checks(struct run_state *st)
 	       o->passive ? "passive" : "active");
 	free(version);
 	fflush(stdout);
+	warn_disruptive(o);
 	size_t nplan;
 	const struct requirement **plan = plan_of(st, &nplan);
 	struct report_term *term =
@@ -443,7 +462,15 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --prometheus-url URL    monitoring query API for OBS-6.1\n"
 	    "  --pod-label NAME        series label naming the scraped pod for OBS-6.1 (besides\n"
 	    "                          pod, exported_pod, kubernetes_pod_name, pod_name, ...)\n"
-	    "  --trace-query-url URL   trace query API, reported as a trace backend for OBS-6.2\n"
+	    "  --trace-query-url URL   trace query API (Jaeger or Tempo /api/traces/ID) that\n"
+	    "                          OBS-6.2 reads its trace back from: a URL or an API\n"
+	    "                          proxy path (default: a Jaeger query or Tempo Service)\n"
+	    "  --secondary-nic IFACE   NET-3.2 attaches a macvlan NetworkAttachmentDefinition\n"
+	    "                          on this host interface (default: an existing NAD)\n"
+	    "  --disruptive            also run the tests that disturb nodes (HW-1.3 fakes an\n"
+	    "                          accelerator fault on one node, which the platform\n"
+	    "                          cordons and drains; kaic restores it); named in a\n"
+	    "                          warning before the run starts\n"
 	    "  --signed-image REF      SEC-5.5: an image the signature policy must admit\n"
 	    "  --unsigned-image REF    SEC-5.5: an image it must reject (both: server-side\n"
 	    "                          dry-run pod creations, nothing runs)\n"

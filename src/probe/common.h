@@ -30,6 +30,7 @@ int probe_metrics_run(int argc, char **argv);
 int probe_fs_run(int argc, char **argv);
 int probe_sandbox_run(int argc, char **argv);
 int probe_devices_run(int argc, char **argv);
+int probe_netif_run(int argc, char **argv);
 int probe_trace_run(int argc, char **argv);
 int probe_mcp_run(int argc, char **argv);
 int probe_job_run(int argc, char **argv);

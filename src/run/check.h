@@ -72,6 +72,9 @@ struct check {
 	/* Optional: runs after passive unless --passive; refines res (sets mode active). */
 	void (*active)(struct check_ctx *ctx, struct check_result *res);
 	unsigned flags;
+	/* Non-NULL: the active part disturbs the cluster beyond its namespace (what it does,
+	 * for the warning before the run); it runs only with --disruptive. */
+	const char *disruption;
 };
 
 #endif

@@ -47,6 +47,8 @@ enum {
 	OPT_SIGNED_IMAGE,
 	OPT_UNSIGNED_IMAGE,
 	OPT_GDS_IMAGE,
+	OPT_DISRUPTIVE,
+	OPT_SECONDARY_NIC,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +83,8 @@ static const struct option long_opts[] = {
     {"signed-image", required_argument, NULL, OPT_SIGNED_IMAGE},
     {"unsigned-image", required_argument, NULL, OPT_UNSIGNED_IMAGE},
     {"gds-image", required_argument, NULL, OPT_GDS_IMAGE},
+    {"disruptive", no_argument, NULL, OPT_DISRUPTIVE},
+    {"secondary-nic", required_argument, NULL, OPT_SECONDARY_NIC},
     {NULL, 0, NULL, 0},
 };
 
@@ -294,6 +298,19 @@ static bool is_image_ref(const char *s)
 	return true;
 }
 
+/* A Linux interface name: 1 to 15 bytes, none of them '/', ':', a space or a control. */
+static bool is_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		    iscntrl((unsigned char)*s))
+			return false;
+	return true;
+}
+
 /* Applies one parsed option. Returns 0 or -1 with *cause. */
 static int apply(struct run_opts *o, int c, const char *val, char **cause)
 {
@@ -397,6 +414,14 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		*(c == OPT_SIGNED_IMAGE	    ? &o->signed_image
 		  : c == OPT_UNSIGNED_IMAGE ? &o->unsigned_image
 					    : &o->gds_image) = val;
+		return 0;
+	case OPT_DISRUPTIVE:
+		o->disruptive = true;
+		return 0;
+	case OPT_SECONDARY_NIC:
+		if (!is_ifname(val))
+			return invalid(val, c, cause);
+		o->secondary_nic = val;
 		return 0;
 	}
 	*cause = xstrdup("unknown option");

@@ -35,7 +35,9 @@ struct run_opts {
 	const char *prometheus_url;
 	const char *pod_label; /* OBS-6.1: the series label naming the scraped pod */
 	const char *trace_query_url;
-	long load_requests;		       /* NET-3.1 request count */
+	bool disruptive;	   /* --disruptive: tests that cordon, drain or fault nodes run */
+	const char *secondary_nic; /* NET-3.2: the host interface a macvlan NAD attaches to */
+	long load_requests;	   /* NET-3.1 request count */
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
 	enum run_catalog catalog;	       /* --catalog (default both) */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # active_failing.sh: every failing scenario (a directory of sim/scenarios with an
 # expected-active.txt, "ID VERDICT" lines; VERDICT may list alternatives as "Partial/No")
-# yields its expected verdicts in `kaic run --focus` those IDs, decided by the active test
+# yields its expected verdicts in `kaic run --focus` those IDs (with the flags of its
+# "# flags: ..." line), decided by the active test
 # or its prerequisites, with the reason in the evidence and a remediation hint; nothing
 # labelled by kaic remains afterwards. A line "# args: FLAGS" adds flags to `kaic run`
 # (an opt-in test's images). flaky-api is active_faults.sh's.
@@ -15,12 +16,15 @@ for exp in "$TOP"/sim/scenarios/*/expected-active.txt; do
 	name=$(basename "$dir")
 	[ "$name" = flaky-api ] && continue
 	ids=$(awk '!/^#/ && NF >= 2 {print $1}' "$exp" | paste -sd, -)
+	# "# args: ..." and "# flags: --disruptive" in expected-active.txt: flags the run
+	# needs (opt-in tests)
 	args=$(sed -n 's/^# args: //p' "$exp")
+	flags=$(sed -n 's/^# flags: //p' "$exp")
 	[ -n "$ids" ] || fail "$name: expected-active.txt names no requirement"
 	sim_start "$dir" || fail "$name: kaic-sim did not start"
 	out=$SIM_DIR/results
-	# shellcheck disable=SC2086 # args: words
-	"$KAIC" run --focus "$ids" --output-dir "$out" --timeout 10s --parallel 8 --no-color \
+	# shellcheck disable=SC2086 # args, flags: words
+	"$KAIC" run --focus "$ids" $flags --output-dir "$out" --timeout 10s --parallel 8 --no-color \
 		$args >"$SIM_DIR/run.log" 2>&1
 	rc=$?
 	[ -f "$out/results.json" ] || fail "$name: no results.json (exit $rc): $(tail -n 20 "$SIM_DIR/run.log")"

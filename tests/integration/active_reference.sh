@@ -50,7 +50,14 @@ want = {
                "gang: Job queue-b (3 pods x 250m = 750m, 500m free) waits suspended",
                "preemption: Job queue-high (priority 1000"],
     "WL-2.4": ["aligned: claim topo-aligned-", "negative: a claim of 5 devices sharing"],
+    "NET-3.2": ["pod nic (network team-a/rdma-net) sees interfaces: ", "net1 (",
+                "RDMA devices in the pod: mlx5_"],
+    "OBS-6.2": ["read back from Tempo Service observability/tempo:3200",
+                "span chain plan -> act -> tool_call -> inference intact"],
 }
+for rid in ("NET-3.2", "OBS-6.2"):  # SHOULDs with an active test: Full on reference
+    if req[rid]["verdict"] != "Full":
+        bad.append(f"{rid}: {req[rid]['verdict']}: " + " | ".join(req[rid]["evidence"][-4:]))
 bad = []
 for rid, r in req.items():
     if (r["verdict"] == "Full") != (r["remediation"] is None):

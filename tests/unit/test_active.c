@@ -132,6 +132,20 @@ static void test_every_object(void **state)
 		assert_true(c->active == t->run);
 	}
 	assert_int_equal(tests, found + cncf);
+	/* NET-3.2 with --secondary-nic: its own macvlan NAD on that interface, in the run
+	 * namespace, at Multus' irregular plural */
+	p.secondary_nic = "ens9f0";
+	json_t *objs = active_net32_objects(&p);
+	json_t *nad = active_build_find(objs, "NetworkAttachmentDefinition", "nic");
+	assert_non_null(nad);
+	char *path = active_build_path(nad);
+	assert_string_equal(path, "/apis/k8s.cni.cncf.io/v1/namespaces/" NS
+				  "/network-attachment-definitions");
+	free(path);
+	assert_non_null(strstr(cutil_str(nad, "spec.config"), "\"master\":\"ens9f0\""));
+	json_t *pod = active_build_find(objs, "Pod", "nic");
+	assert_string_equal(cutil_annotation(pod, "k8s.v1.cni.cncf.io/networks"), "nic");
+	json_decref(objs);
 }
 
 static void test_namespace(void **state)

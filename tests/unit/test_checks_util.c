@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
+#include "checks/active_tests.h"
 #include "checks/checks.h"
 #include "checks/util.h"
 
@@ -29,6 +31,41 @@ static void test_registry(void **state)
 	assert_non_null(gds);
 	assert_true(gds->flags & CHECK_FULL_NEEDS_ACTIVE);
 	assert_true(gds->flags & CHECK_OPT_IN);
+}
+
+/* Every check's active part is an active test with a builder (what `kaic manifests`
+ * prints and `kaic list` counts as active), and every such test is some check's active
+ * part; the disruptive ones are opt-in and say what they do. */
+static void test_active_table(void **state)
+{
+	(void)state;
+	size_t with_active = 0;
+	for (size_t i = 0; i < catalog_count(); i++) {
+		const char *id = catalog_all()[i].id;
+		const struct check *c = checks_find(id);
+		const struct active_test *t = active_tests;
+		while (t->id != NULL && strcmp(t->id, id) != 0)
+			t++;
+		if (c == NULL || c->active == NULL) {
+			assert_null(t->id);
+			continue;
+		}
+		with_active++;
+		assert_non_null(t->id);
+		assert_ptr_equal(t->run, c->active);
+		assert_non_null(t->objects);
+		if (c->disruption != NULL)
+			assert_true(c->flags & CHECK_OPT_IN);
+	}
+	size_t n = 0;
+	while (active_tests[n].id != NULL)
+		n++;
+	assert_int_equal(n, with_active);
+	const struct check *hw13 = checks_find("HW-1.3");
+	assert_non_null(hw13->active);
+	assert_non_null(hw13->disruption);
+	assert_non_null(checks_find("NET-3.2")->active);
+	assert_non_null(checks_find("OBS-6.2")->active);
 }
 
 static void test_util_sets(void **state)
@@ -129,9 +166,8 @@ static void test_util_devices(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_registry),
-	    cmocka_unit_test(test_util_sets),
-	    cmocka_unit_test(test_util_json),
+	    cmocka_unit_test(test_registry),	 cmocka_unit_test(test_active_table),
+	    cmocka_unit_test(test_util_sets),	 cmocka_unit_test(test_util_json),
 	    cmocka_unit_test(test_util_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1019,6 +1019,46 @@ static void test_job(void **state)
 	unsetenv("JOB_COMPLETION_INDEX");
 }
 
+static void test_netif(void **state)
+{
+	(void)state;
+	json_t *j = NULL;
+	assert_int_equal(run_probe(&j, "netif", NULL), 0); /* this machine: lo at least */
+	assert_true(json_array_size(json_object_get(j, "interfaces")) >= 1);
+	json_decref(j);
+
+	write_text("/sys/class/net/eth0/address", "0a:58:0a:f4:01:05\n");
+	write_text("/sys/class/net/eth0/mtu", "1450\n");
+	write_text("/sys/class/net/eth0/operstate", "up\n");
+	write_text("/sys/class/net/net1/address", "12:34:56:78:9a:bc\n");
+	write_text("/sys/class/net/net1/mtu", "9000\n");
+	write_text("/sys/class/infiniband/mlx5_3/node_guid", "b859:9f03:00d4:1a02\n");
+	write_text("/dev/infiniband/uverbs3", "");
+	char *root = tmp_path("root");
+	assert_int_equal(run_probe(&j, "netif", "--root", root, NULL), 0);
+	json_t *ifs = json_object_get(j, "interfaces");
+	assert_int_equal(json_array_size(ifs), 2);
+	json_t *n1 = json_array_get(ifs, 1);
+	assert_string_equal(json_string_value(json_object_get(n1, "name")), "net1");
+	assert_string_equal(json_string_value(json_object_get(n1, "mac")), "12:34:56:78:9a:bc");
+	assert_int_equal(json_integer_value(json_object_get(n1, "mtu")), 9000);
+	assert_true(json_is_null(json_object_get(n1, "operstate")));
+	json_t *r = json_array_get(json_object_get(j, "rdma"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "name")), "mlx5_3");
+	assert_string_equal(json_string_value(json_object_get(r, "node_guid")),
+			    "b859:9f03:00d4:1a02");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "uverbs"), 0)),
+			    "uverbs3");
+	json_decref(j);
+	assert_int_equal(run_probe(NULL, "netif", "--bogus", NULL), 2);
+	free(root);
+	char *none = tmp_path("no-such-root");
+	assert_int_equal(run_probe(&j, "netif", "--root", none, NULL), 1);
+	assert_non_null(json_object_get(j, "error"));
+	json_decref(j);
+	free(none);
+}
+
 static void test_termination_truncated(void **state)
 {
 	(void)state;
@@ -1079,6 +1119,7 @@ int main(void)
 	    cmocka_unit_test(test_sandbox),
 	    cmocka_unit_test(test_devices),
 	    cmocka_unit_test(test_job),
+	    cmocka_unit_test(test_netif),
 	    cmocka_unit_test(test_termination_truncated),
 	    cmocka_unit_test(test_mcp),
 	};

@@ -106,6 +106,8 @@ static void test_all_flags(void **state)
 				 "reg/unsigned:1",
 				 "--gds-image",
 				 "nvcr.io/nvidia/cuda:gds",
+				 "--disruptive",
+				 "--secondary-nic=ens9f0",
 				 NULL};
 	assert_null(parse(&o, w));
 	assert_string_equal(o.kubeconfig, "/k");
@@ -131,6 +133,8 @@ static void test_all_flags(void **state)
 	assert_string_equal(o.signed_image, "reg/signed@sha256:ab");
 	assert_string_equal(o.unsigned_image, "reg/unsigned:1");
 	assert_string_equal(o.gds_image, "nvcr.io/nvidia/cuda:gds");
+	assert_true(o.disruptive);
+	assert_string_equal(o.secondary_nic, "ens9f0");
 	assert_string_equal(run_opts_excluded(&o, "WL-2.1"), "not in --focus");
 	assert_string_equal(run_opts_excluded(&o, "OBS-6.2"), "not in --focus");
 	assert_null(run_opts_excluded(&o, "HW-1.1"));
@@ -179,10 +183,12 @@ static void test_bad_flags(void **state)
 	expect_error("invalid value \",\" for --focus",
 		     (const char *const[]){"--focus", ",", NULL});
 	/* flags that nothing would read are not accepted (they are planned, not built) */
-	expect_error("unknown option \"--disruptive\"",
-		     (const char *const[]){"--disruptive", NULL});
-	expect_error("unknown option \"--secondary-nic\"",
-		     (const char *const[]){"--secondary-nic=eth1", NULL});
+	expect_error("invalid value \"a/b\" for --secondary-nic",
+		     (const char *const[]){"--secondary-nic=a/b", NULL});
+	expect_error("invalid value \"an-interface-name\" for --secondary-nic",
+		     (const char *const[]){"--secondary-nic", "an-interface-name", NULL});
+	expect_error("option \"--disruptive\" takes no value",
+		     (const char *const[]){"--disruptive=yes", NULL});
 	expect_error("--in-cluster cannot be combined with --kubeconfig or --context",
 		     (const char *const[]){"--in-cluster", "--context", "c", NULL});
 }

@@ -60,13 +60,20 @@ static void count_active(struct check_ctx *ctx, struct check_result *res)
 	atomic_fetch_add(&active_calls, 1);
 }
 
-static const struct check chk_capped = {"HW-1.1", full_passive, count_active,
-					CHECK_FULL_NEEDS_ACTIVE};
-static const struct check chk_plain = {"HW-1.2", full_passive, NULL, 0};
-static const struct check chk_served = {"WL-2.1", served_passive, NULL, 0};
-static const struct check chk_no = {"NET-3.1", no_passive, count_active,
-				    CHECK_FULL_NEEDS_ACTIVE | CHECK_NEEDS_NAMESPACE};
-static const struct check chk_noactive = {"STO-4.1", full_passive, NULL, CHECK_FULL_NEEDS_ACTIVE};
+static const struct check chk_capped = {.id = "HW-1.1",
+					.passive = full_passive,
+					.active = count_active,
+					.flags = CHECK_FULL_NEEDS_ACTIVE};
+static const struct check chk_plain = {
+    .id = "HW-1.2", .passive = full_passive, .active = NULL, .flags = 0};
+static const struct check chk_served = {
+    .id = "WL-2.1", .passive = served_passive, .active = NULL, .flags = 0};
+static const struct check chk_no = {.id = "NET-3.1",
+				    .passive = no_passive,
+				    .active = count_active,
+				    .flags = CHECK_FULL_NEEDS_ACTIVE | CHECK_NEEDS_NAMESPACE};
+static const struct check chk_noactive = {
+    .id = "STO-4.1", .passive = full_passive, .active = NULL, .flags = CHECK_FULL_NEEDS_ACTIVE};
 
 /* Full, keeping the hint an earlier step left (as a passive part does before its active
  * test decides Full). */
@@ -88,8 +95,10 @@ static void partial_silent(struct check_ctx *ctx, struct check_result *res)
 	check_verdict(res, VERDICT_PARTIAL, NULL);
 }
 
-static const struct check chk_stale = {"HW-1.3", full_stale_hint, NULL, 0};
-static const struct check chk_silent = {"WL-2.2", partial_silent, NULL, 0};
+static const struct check chk_stale = {
+    .id = "HW-1.3", .passive = full_stale_hint, .active = NULL, .flags = 0};
+static const struct check chk_silent = {
+    .id = "WL-2.2", .passive = partial_silent, .active = NULL, .flags = 0};
 
 /* A check registered under a CNCF official id (as src/checks/cncf_*.c register theirs):
  * it decides workload_sandboxing instead of the overlapping SEC-5.3. */
