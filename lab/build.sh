@@ -79,7 +79,14 @@ requires registry github.com/distribution/distribution/v3 "$REGISTRY"
 (cd lab/registry && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY" \
   -o "$out/registry" github.com/distribution/distribution/v3/cmd/registry)
+echo "lab-build: coredns $COREDNS, kube-router $KUBE_ROUTER"
+requires coredns github.com/coredns/coredns "$COREDNS"
+(cd lab/coredns && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/coredns" github.com/coredns/coredns)
+requires kube-router github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER"
+(cd lab/kube-router && CGO_ENABLED=0 go build -trimpath \
+  -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER" \
+  -o "$out/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
 lab/build-pause.sh "$line" "$out"
-printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\n' \
-  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" > "$out/VERSIONS"
+printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\n' \
+  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" > "$out/VERSIONS"
 echo "lab-build: done in $(( $(date +%s) - t0 ))s"

@@ -27,7 +27,10 @@ NODE_SOCK=$NODE/containerd/containerd.sock
 NODE_TAG=$(printf '%s' "$TOP" | sha256sum | cut -c1-4)
 NODE_VETH=kaiclab-$NODE_TAG
 NODE_CGROUP=kaic-lab-$NODE_TAG
-NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy"
+NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy coredns"
+# the NetworkPolicy engine: kube-router's firewall alone; LAB_NETPOL=off runs the node
+# without one (NetworkPolicies are then stored and never enforced)
+if [ "${LAB_NETPOL:-on}" != off ]; then NODE_COMPONENTS="$NODE_COMPONENTS kube-router"; fi
 
 real_node() { [ "${LAB_REAL_NODE:-1}" != 0 ]; }
 
@@ -44,11 +47,11 @@ start_in_node() {
 
 node_check() { # the node's prerequisites, before anything starts
 	local b
-	for b in containerd containerd-shim-runc-v2 ctr kubelet kube-proxy registry; do
+	for b in containerd containerd-shim-runc-v2 ctr kubelet kube-proxy registry coredns kube-router; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make lab-build first (or LAB_REAL_NODE=0)"
 	done
 	[ -f "$LAB_DIR/images/pause/index.json" ] || die "$LAB_DIR/images/pause is missing: run make lab-build"
-	for b in runc iptables ip nsenter unshare skopeo; do
+	for b in runc iptables ipset ip nsenter unshare skopeo; do
 		command -v "$b" >/dev/null || die "$b is missing (scripts/install-deps.sh; docs/lab.md)"
 	done
 	for b in bridge host-local loopback portmap; do
@@ -85,6 +88,8 @@ keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth'
 	sign kubelet ca "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
 	sign kube-proxy ca "/CN=system:kube-proxy" "$client"
+	sign coredns ca "/CN=kaic-lab:coredns" "$client"
+	sign kube-router ca "/CN=kaic-lab:kube-router" "$client"
 	sign kubelet-serving ca "/CN=$NODE_NAME" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
@@ -92,6 +97,66 @@ subjectAltName=IP:$NODE_IP,DNS:$NODE_NAME"
 	chmod 600 "$PKI"/*.key
 	kubeconfig "$RUN/kubelet.kubeconfig" kubelet
 	kubeconfig "$RUN/kube-proxy.kubeconfig" kube-proxy
+	kubeconfig "$RUN/coredns.kubeconfig" coredns
+	kubeconfig "$RUN/kube-router.kubeconfig" kube-router
+}
+
+# node_objects: the cluster objects the node's host processes need: RBAC for CoreDNS and
+# kube-router (upstream's ClusterRoles, bound to their client certificates' users), and
+# the kube-dns Service at 10.96.0.10 whose endpoint is CoreDNS on the node's address
+node_objects() {
+	kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: "kaic-lab:coredns", labels: {kaic.lab/node: "true"}}
+  rules:
+  - {apiGroups: [""], resources: [endpoints, services, pods, namespaces], verbs: [list, watch]}
+  - {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: "kaic-lab:coredns", labels: {kaic.lab/node: "true"}}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "kaic-lab:coredns"}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "kaic-lab:coredns"}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: "kaic-lab:kube-router", labels: {kaic.lab/node: "true"}}
+  rules:
+  - {apiGroups: [""], resources: [namespaces, pods, services, nodes, endpoints], verbs: [list, get, watch]}
+  - {apiGroups: [networking.k8s.io], resources: [networkpolicies], verbs: [list, get, watch]}
+  - {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, get, watch]}
+  - {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get, create, update]}
+  - {apiGroups: [""], resources: [services/status], verbs: [update]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: "kaic-lab:kube-router", labels: {kaic.lab/node: "true"}}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "kaic-lab:kube-router"}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "kaic-lab:kube-router"}]
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: kube-dns
+    namespace: kube-system
+    labels: {k8s-app: kube-dns, kubernetes.io/name: CoreDNS, kaic.lab/node: "true"}
+  spec:
+    clusterIP: $DNS_IP
+    ports:
+    - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+    - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+- apiVersion: discovery.k8s.io/v1
+  kind: EndpointSlice
+  metadata:
+    name: kube-dns-lab
+    namespace: kube-system
+    labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: kaic.lab, kaic.lab/node: "true"}
+  addressType: IPv4
+  endpoints: [{addresses: ["$NODE_IP"], conditions: {ready: true}, nodeName: $NODE_NAME}]
+  ports:
+  - {name: dns, port: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, protocol: TCP}
+EOF
 }
 
 # node_config: containerd's, CNI's, the registry's and kubelet's configuration files
@@ -140,6 +205,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri",
 [plugins."io.containerd.cri.v1.runtime"]
   enable_cdi = true
   cdi_spec_dirs = ["$NODE/cdi"]
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
@@ -163,6 +229,20 @@ EOF
 	# kubelet on cgroup v1 (this VM's hierarchy): the cgroupfs driver and failCgroupV1:
 	# false (1.35 refuses cgroup v1 otherwise); its pods under a cgroup of its own
 	echo "nameserver $DNS_IP" >"$NODE/resolv.conf"
+	# CoreDNS: cluster.local from the API (its kubernetes plugin), on the node's address;
+	# nothing forwarded (the lab reaches no outside resolver)
+	cat >"$NODE/Corefile" <<EOF
+.:53 {
+    bind $NODE_IP
+    errors
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $RUN/coredns.kubeconfig
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    cache 5
+}
+EOF
 	cat >"$NODE/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -249,6 +329,15 @@ node_up() {
 		--bind-address "$NODE_IP" --healthz-bind-address 127.0.0.1:10256 \
 		--metrics-bind-address 127.0.0.1:10249 --conntrack-max-per-core 0 \
 		--conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0
+	node_objects
+	start_in_node coredns -conf "$NODE/Corefile" -dns.port 53
+	if [ "${LAB_NETPOL:-on}" != off ]; then
+		# kube-router's firewall alone (upstream's kube-router-firewall-daemonset.yaml args):
+		# NetworkPolicies as iptables rules and ipsets in the node's namespace
+		start_in_node kube-router --run-firewall=true --run-router=false --run-service-proxy=false \
+			--kubeconfig "$RUN/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
+			--enable-cni=false --health-port 20244 --metrics-port 0
+	fi
 	until kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; do
 		local c
 		for c in $NODE_COMPONENTS; do
@@ -296,7 +385,7 @@ node_unmount() {
 # state (lab down), otherwise it is kept for a restart (lab reset)
 node_down() {
 	local clean=${1:-1} c i any
-	for c in kube-proxy kubelet; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
+	for c in kube-router coredns kube-proxy kubelet; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
 	node_pods_gone
 	for c in containerd registry lab-forward; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
 	for i in $(seq 1 50); do
