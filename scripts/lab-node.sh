@@ -399,4 +399,6 @@ node_down() {
 	node_unmount
 	ip link del "$NODE_VETH" 2>/dev/null || true
 	node_cgroups rm
+	# containerd makes its shim socket directory /run/containerd/s: removed when empty
+	rmdir /run/containerd/s /run/containerd 2>/dev/null || true
 }
