@@ -39,7 +39,7 @@ echo "lab-build: kubernetes $k8s, etcd $etcd -> $out"
   k8s.io/kubernetes/cmd/kubelet \
   k8s.io/kubernetes/cmd/kube-proxy)
 (cd "lab/k8s-$line" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
-echo "lab-build: kwok $KWOK"
+echo "lab-build: kwok $KWOK ($(( $(date +%s) - t0 ))s so far)"
 grep -Eq "sigs.k8s.io/kwok $KWOK( |\$)" lab/kwok/go.mod || { echo "lab-build: lab/kwok/go.mod does not require kwok $KWOK (lab/versions.env)" >&2; exit 2; }
 (cd lab/kwok && go build -trimpath -ldflags "-s -w" -o "$out/" sigs.k8s.io/kwok/cmd/kwok)
 # kwok's configuration: the stages kwokctl gives it by default (node initialize,
@@ -67,7 +67,7 @@ requires() { # DIR MODULE VERSION
   grep -Eq "^[[:space:]]*(require )?$2 $3( |\$)" "lab/$1/go.mod" ||
     { echo "lab-build: lab/$1/go.mod does not require $2 $3 (lab/versions.env)" >&2; exit 2; }
 }
-echo "lab-build: containerd $CONTAINERD, registry $REGISTRY"
+echo "lab-build: containerd $CONTAINERD ($(( $(date +%s) - t0 ))s so far)"
 requires containerd github.com/containerd/containerd/v2 "$CONTAINERD"
 cld="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
 # upstream's Makefile: no cgo for the shim, no btrfs snapshotter without cgo (overlayfs is used)
@@ -75,13 +75,15 @@ cld="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
   github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/ctr)
 (cd lab/containerd && CGO_ENABLED=0 go build -trimpath -tags "urfave_cli_no_docs no_grpc" -ldflags "$cld" \
   -o "$out/" github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2)
+echo "lab-build: registry $REGISTRY ($(( $(date +%s) - t0 ))s so far)"
 requires registry github.com/distribution/distribution/v3 "$REGISTRY"
 (cd lab/registry && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY" \
   -o "$out/registry" github.com/distribution/distribution/v3/cmd/registry)
-echo "lab-build: coredns $COREDNS, kube-router $KUBE_ROUTER"
+echo "lab-build: coredns $COREDNS ($(( $(date +%s) - t0 ))s so far)"
 requires coredns github.com/coredns/coredns "$COREDNS"
 (cd lab/coredns && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/coredns" github.com/coredns/coredns)
+echo "lab-build: kube-router $KUBE_ROUTER ($(( $(date +%s) - t0 ))s so far)"
 requires kube-router github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER"
 (cd lab/kube-router && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER" \
