@@ -4,11 +4,14 @@ lab node's network namespace (docs/lab.md, "The real node").
 
 The lab's kube-apiserver and registry listen on the host's loopback only; the real node
 (containerd, kubelet, kube-proxy, CoreDNS, the policy engine) runs in a network namespace
-of its own, whose loopback is another one. For each PORT this process listens on
-127.0.0.1:PORT inside that namespace and relays every connection to 127.0.0.1:PORT on the
+of its own, whose loopback is another one. For each ADDR:PORT this process listens on
+ADDR:PORT inside that namespace and relays every connection to 127.0.0.1:PORT on the
 host. Sockets keep the namespace they were created in, so one process serves both sides.
+scripts/lab forwards the apiserver's and the registry's ports on the node's 127.0.0.1,
+and the apiserver's on the node's address too (the kubernetes Service's endpoint, so
+that pods reach the apiserver).
 
-usage: lab-forward.py NETNS_FILE PORT...
+usage: lab-forward.py NETNS_FILE ADDR:PORT...
 """
 import ctypes
 import os
@@ -64,16 +67,17 @@ def serve(listener, port):
 
 def main():
     if len(sys.argv) < 3:
-        sys.exit("usage: lab-forward.py NETNS_FILE PORT...")
-    netns, ports = sys.argv[1], [int(p) for p in sys.argv[2:]]
+        sys.exit("usage: lab-forward.py NETNS_FILE ADDR:PORT...")
+    netns = sys.argv[1]
+    binds = [(a, int(p)) for a, p in (x.rsplit(":", 1) for x in sys.argv[2:])]
     host_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
     node_fd = os.open(netns, os.O_RDONLY)
     setns(node_fd)
     listeners = []
-    for port in ports:
+    for addr, port in binds:
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", port))
+        s.bind((addr, port))
         s.listen(128)
         listeners.append((s, port))
     setns(host_fd)
@@ -82,8 +86,7 @@ def main():
     threads = [threading.Thread(target=serve, args=lp, daemon=True) for lp in listeners]
     for t in threads:
         t.start()
-    print("lab-forward: 127.0.0.1:%s in %s -> host 127.0.0.1" % (",".join(map(str, ports)), netns),
-          flush=True)
+    print("lab-forward: %s in %s -> host 127.0.0.1" % (" ".join(sys.argv[2:]), netns), flush=True)
     for t in threads:
         t.join()
 

@@ -7,7 +7,9 @@
 # the host's mount namespace, so that kubelet's and containerd's mounts see each other),
 # with every directory and socket under $RUN/node. lab-forward.py makes the apiserver's
 # and the registry's ports on the host's 127.0.0.1 answer on the node's 127.0.0.1 too,
-# so that one kubeconfig and one image name work on both sides. Pods get 10.251.0.0/24
+# so that one kubeconfig and one image name work on both sides; it also listens on the
+# node's address for the apiserver, which then advertises that address (the kubernetes
+# Service's endpoint), so that pods reach the apiserver through 10.96.0.1. Pods get 10.251.0.0/24
 # on the bridge kaic0 inside the namespace (CNI bridge, host-local, loopback, portmap).
 # Nothing of the host's network changes but the veth: no iptables rule, no sysctl.
 #
@@ -351,7 +353,8 @@ $(tail -n 15 "$RUN/$c.log")"
 }
 
 start_forward() {
-	setsid python3 "$TOP/scripts/lab-forward.py" "$NODE_NETNS" "$APISERVER_PORT" "$REGISTRY_PORT" \
+	setsid python3 "$TOP/scripts/lab-forward.py" "$NODE_NETNS" "127.0.0.1:$APISERVER_PORT" \
+		"127.0.0.1:$REGISTRY_PORT" "$NODE_IP:$APISERVER_PORT" \
 		>"$RUN/lab-forward.log" 2>&1 </dev/null &
 	echo $! >"$RUN/lab-forward.pid"
 	echo python3 >"$RUN/lab-forward.exe"
