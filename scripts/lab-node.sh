@@ -49,7 +49,9 @@ start_in_node() {
 
 node_check() { # the node's prerequisites, before anything starts
 	local b
-	for b in containerd containerd-shim-runc-v2 ctr kubelet kube-proxy registry coredns kube-router; do
+	local want="containerd containerd-shim-runc-v2 ctr kubelet kube-proxy registry coredns"
+	if [ "${LAB_NETPOL:-on}" != off ]; then want="$want kube-router"; fi
+	for b in $want; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make lab-build first (or LAB_REAL_NODE=0)"
 	done
 	[ -f "$LAB_DIR/images/pause/index.json" ] || die "$LAB_DIR/images/pause is missing: run make lab-build"
@@ -208,6 +210,9 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri",
   enable_cdi = true
   cdi_spec_dirs = ["$NODE/cdi"]
   netns_mounts_under_state_dir = true
+  # no OOM score below containerd's own (0): root on these machines lacks
+  # CAP_SYS_RESOURCE, and runc fails to start a sandbox at containerd's default -998
+  restrict_oom_score_adj = true
   [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
