@@ -29,10 +29,14 @@ NODE_SOCK=$NODE/containerd/containerd.sock
 NODE_TAG=$(printf '%s' "$TOP" | sha256sum | cut -c1-4)
 NODE_VETH=kaiclab-$NODE_TAG
 NODE_CGROUP=kaic-lab-$NODE_TAG
-NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy coredns"
 # the NetworkPolicy engine: kube-router's firewall alone; LAB_NETPOL=off runs the node
-# without one (NetworkPolicies are then stored and never enforced)
-if [ "${LAB_NETPOL:-on}" != off ]; then NODE_COMPONENTS="$NODE_COMPONENTS kube-router"; fi
+# without one (NetworkPolicies are then stored and never enforced). The choice made when
+# the node started is kept in $NODE/netpol, for status and down.
+netpol_on() {
+	if [ -f "$NODE/netpol" ]; then [ "$(cat "$NODE/netpol")" = on ]; else [ "${LAB_NETPOL:-on}" != off ]; fi
+}
+NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy coredns"
+if netpol_on; then NODE_COMPONENTS="$NODE_COMPONENTS kube-router"; fi
 
 real_node() { [ "${LAB_REAL_NODE:-1}" != 0 ]; }
 
@@ -338,12 +342,15 @@ node_up() {
 		--conntrack-tcp-timeout-established 0 --conntrack-tcp-timeout-close-wait 0
 	node_objects
 	start_in_node coredns -conf "$NODE/Corefile" -dns.port 53
-	if [ "${LAB_NETPOL:-on}" != off ]; then
+	if [ "${LAB_NETPOL:-on}" != off ]; then echo on; else echo off; fi >"$NODE/netpol"
+	NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy coredns"
+	if netpol_on; then
 		# kube-router's firewall alone (upstream's kube-router-firewall-daemonset.yaml args):
 		# NetworkPolicies as iptables rules and ipsets in the node's namespace
 		start_in_node kube-router --run-firewall=true --run-router=false --run-service-proxy=false \
 			--kubeconfig "$RUN/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
 			--enable-cni=false --health-port 20244 --metrics-port 0
+		NODE_COMPONENTS="$NODE_COMPONENTS kube-router"
 	fi
 	until kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; do
 		local c

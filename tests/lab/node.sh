@@ -36,7 +36,7 @@ kind: List
 items:
 - apiVersion: v1
   kind: Pod
-  metadata: {name: echo, labels: {app: echo}}
+  metadata: {name: web, labels: {app: echo}}
   spec:
     nodeSelector: {kaic.lab/real: "true"}
     automountServiceAccountToken: false
@@ -54,33 +54,34 @@ items:
     selector: {app: echo}
     ports: [{port: 80, targetPort: 8080}]
 EOF
-k wait -n "$ns" --for=condition=Ready pod/echo --timeout=180s >/dev/null ||
-	fail "pod echo not Ready: $(k get pod -n "$ns" echo -o jsonpath='{.status}')"
-node=$(k get pod -n "$ns" echo -o jsonpath='{.spec.nodeName} {.status.podIP}')
-echo "ok: pod echo Running on $node, image $image"
+k wait -n "$ns" --for=condition=Ready pod/web --timeout=180s >/dev/null ||
+	fail "pod web not Ready: $(k get pod -n "$ns" web -o jsonpath='{.status}')"
+node=$(k get pod -n "$ns" web -o jsonpath='{.spec.nodeName} {.status.podIP}')
+echo "ok: pod web Running on $node, image $image"
 
-logs=$(k logs -n "$ns" echo)
-case $logs in *'serving as "echo" on port 8080'*) echo "ok: kubectl logs: $logs" ;; *) fail "kubectl logs: $logs" ;; esac
+logs=$(k logs -n "$ns" web)
+case $logs in *'serving as "web" on port 8080'*) echo "ok: kubectl logs: $logs" ;; *) fail "kubectl logs: $logs" ;; esac
 
-out=$(k exec -n "$ns" echo -- kaic probe connect --host 127.0.0.1 --port 8080 --expect open) ||
+out=$(k exec -n "$ns" web -- kaic probe connect --host 127.0.0.1 --port 8080 --expect open) ||
 	fail "kubectl exec: $out"
 echo "ok: kubectl exec: $out"
 
 svcip=$(k get service -n "$ns" echo -o jsonpath='{.spec.clusterIP}')
-out=$(k exec -n "$ns" echo -- kaic probe connect --host "echo.$ns.svc.cluster.local" --port 80 --expect open) ||
+out=$(k exec -n "$ns" web -- kaic probe connect --host "echo.$ns.svc.cluster.local" --port 80 --expect open) ||
 	fail "Service echo.$ns.svc.cluster.local from inside the pod: $out"
 case $out in *"\"address\":\"$svcip\""*) ;; *) fail "echo.$ns.svc.cluster.local resolved elsewhere than $svcip: $out" ;; esac
 echo "ok: echo.$ns.svc.cluster.local resolves to $svcip and connects: $out"
-out=$(k exec -n "$ns" echo -- kaic probe connect --host "echo" --port 80 --expect open) ||
+out=$(k exec -n "$ns" web -- kaic probe connect --host echo --port 80 --expect open) ||
 	fail "short name echo (search path): $out"
-echo "ok: short Service name through the pod's search path"
+case $out in *"\"address\":\"$svcip\""*) ;; *) fail "echo resolved elsewhere than $svcip: $out" ;; esac
+echo "ok: the short name echo resolves through the pod's search path: $out"
 
 k delete namespace "$ns" --timeout=120s >/dev/null || fail "namespace $ns not deleted"
 trap - EXIT
 # kubelet removes a deleted pod's containers and sandbox (its housekeeping: up to a minute)
 i=0
 while :; do
-	n=$("$TOP/build/lab/bin/ctr" --address "$TOP/build/lab/run/node/containerd/containerd.sock" -n k8s.io containers ls -q | wc -l)
+	n=$("$TOP/build/lab/bin/ctr" --address "$TOP/build/lab/run/node/containerd/containerd.sock" -n k8s.io containers ls -q 2>/dev/null | wc -l)
 	[ "$n" = 0 ] && break
 	i=$((i + 1))
 	[ $i -lt 90 ] || fail "$n containers left on lab-real-0 90 s after the namespace was deleted"
