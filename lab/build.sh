@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the lab's binaries from upstream Go modules into build/lab/bin/:
-# kube-apiserver, kube-controller-manager, kube-scheduler, etcd (module
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy,
+# etcd (module
 # lab/k8s-<line>/) and kwok (module lab/kwok/). Go's build and module caches
 # make a second build with nothing changed take seconds.
 # usage: lab/build.sh            (LAB_K8S=1.34 picks the other line)
@@ -34,9 +35,11 @@ echo "lab-build: kubernetes $k8s, etcd $etcd -> $out"
 (cd "lab/k8s-$line" && go build -trimpath -ldflags "$ld" -o "$out/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kube-scheduler)
+  k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kubelet \
+  k8s.io/kubernetes/cmd/kube-proxy)
 (cd "lab/k8s-$line" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
-echo "lab-build: kwok $KWOK"
+echo "lab-build: kwok $KWOK ($(( $(date +%s) - t0 ))s so far)"
 grep -Eq "sigs.k8s.io/kwok $KWOK( |\$)" lab/kwok/go.mod || { echo "lab-build: lab/kwok/go.mod does not require kwok $KWOK (lab/versions.env)" >&2; exit 2; }
 (cd lab/kwok && go build -trimpath -ldflags "-s -w" -o "$out/" sigs.k8s.io/kwok/cmd/kwok)
 # kwok's configuration: the stages kwokctl gives it by default (node initialize,
@@ -58,5 +61,34 @@ stages=$(cd lab/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/sta
       print "      operator: '\''DoesNotExist'\''" }' "$stages/$f"
   done
 } > "$out/kwok.yaml.tmp" && mv "$out/kwok.yaml.tmp" "$out/kwok.yaml"
-printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\n' "$line" "$k8s" "$etcd" "$KWOK" > "$out/VERSIONS"
+# the real node's components, each from its own module under lab/ (its go.mod must
+# require the version lab/versions.env pins)
+requires() { # DIR MODULE VERSION
+  grep -Eq "^[[:space:]]*(require )?$2 $3( |\$)" "lab/$1/go.mod" ||
+    { echo "lab-build: lab/$1/go.mod does not require $2 $3 (lab/versions.env)" >&2; exit 2; }
+}
+echo "lab-build: containerd $CONTAINERD ($(( $(date +%s) - t0 ))s so far)"
+requires containerd github.com/containerd/containerd/v2 "$CONTAINERD"
+cld="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
+# upstream's Makefile: no cgo for the shim, no btrfs snapshotter without cgo (overlayfs is used)
+(cd lab/containerd && CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags "$cld" -o "$out/" \
+  github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/ctr)
+(cd lab/containerd && CGO_ENABLED=0 go build -trimpath -tags "urfave_cli_no_docs no_grpc" -ldflags "$cld" \
+  -o "$out/" github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2)
+echo "lab-build: registry $REGISTRY ($(( $(date +%s) - t0 ))s so far)"
+requires registry github.com/distribution/distribution/v3 "$REGISTRY"
+(cd lab/registry && CGO_ENABLED=0 go build -trimpath \
+  -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY" \
+  -o "$out/registry" github.com/distribution/distribution/v3/cmd/registry)
+echo "lab-build: coredns $COREDNS ($(( $(date +%s) - t0 ))s so far)"
+requires coredns github.com/coredns/coredns "$COREDNS"
+(cd lab/coredns && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/coredns" github.com/coredns/coredns)
+echo "lab-build: kube-router $KUBE_ROUTER ($(( $(date +%s) - t0 ))s so far)"
+requires kube-router github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER"
+(cd lab/kube-router && CGO_ENABLED=0 go build -trimpath \
+  -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER" \
+  -o "$out/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+lab/build-pause.sh "$line" "$out"
+printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\n' \
+  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" > "$out/VERSIONS"
 echo "lab-build: done in $(( $(date +%s) - t0 ))s"

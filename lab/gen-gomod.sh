@@ -2,7 +2,8 @@
 # Writes lab/k8s-<line>/go.mod for one Kubernetes line from lab/versions.env:
 # requires k8s.io/kubernetes and the etcd server, replaces every staging module
 # k8s.io/<name> (which k8s.io/kubernetes requires as v0.0.0) with its published
-# v0.<minor>.<patch>, and names the commands as tools. Then go mod tidy.
+# v0.<minor>.<patch>, and names the commands as tools (control plane, kubelet,
+# kube-proxy). Then go mod tidy.
 # usage: lab/gen-gomod.sh [1.35|1.34]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,8 @@ modfile=$(go mod download -json "k8s.io/kubernetes@$k8s" | sed -n 's/^\t"GoMod":
   echo "	k8s.io/kubernetes/cmd/kube-apiserver"
   echo "	k8s.io/kubernetes/cmd/kube-controller-manager"
   echo "	k8s.io/kubernetes/cmd/kube-scheduler"
+  echo "	k8s.io/kubernetes/cmd/kubelet"
+  echo "	k8s.io/kubernetes/cmd/kube-proxy"
   echo "	go.etcd.io/etcd/server/v3"
   echo ")"
   echo

@@ -1,8 +1,11 @@
 # kaic lab: a real Kubernetes control plane built from upstream Go modules (docs/lab.md).
 # Included by the top-level Makefile; `make test` never needs Go or the lab.
 #   make lab-build   build/lab/bin/: kube-apiserver, kube-controller-manager,
-#                    kube-scheduler, etcd, kwok (LAB_K8S=1.34 for the other line)
-#   make lab         start it (LAB_NODES kwok nodes, default 3); build/lab/kubeconfig
+#                    kube-scheduler, etcd, kwok (LAB_K8S=1.34 for the other line); the
+#                    real node's kubelet, kube-proxy, containerd, registry, CoreDNS,
+#                    kube-router; build/lab/images/pause
+#   make lab         start it (LAB_NODES kwok nodes, default 3, and the real node
+#                    lab-real-0 unless LAB_REAL_NODE=0); build/lab/kubeconfig
 #   make lab-down    stop it and remove its state
 #   make lab-status  one line per component
 #   make test-lab    build (cached), start, run tests/lab/, stop
@@ -23,7 +26,8 @@ lab-down:
 lab-status:
 	@./scripts/lab status
 
-test-lab: build lab-build
+# the real node's tests run kaic's image (make image), pushed to the lab's registry
+test-lab: build lab-build image
 	@./scripts/lab up
 	@BUILD=$(BUILD) ./tests/lab/run.sh; rc=$$?; ./scripts/lab down; exit $$rc
 

@@ -4,7 +4,8 @@
 #
 #   lab_require               skip (exit 77) unless a lab answers at $LAB_KUBECONFIG
 #   lab_reset [NODES [static]] the same lab with an empty store and NODES kwok nodes (0);
-#                             static: without workload controllers (a scenario snapshot)
+#                             static: without workload controllers (a scenario snapshot);
+#                             no real node unless LAB_REAL_NODE=1
 #   lab_versions DIR          LAB_RESOURCE_VERSIONS as scenario DIR serves resource.k8s.io
 #   lab_load DIR REPORT       scripts/lab load DIR, report of what it could not represent
 #   known_as KEY              the category (sim or lab) known-deviations.txt gives KEY
@@ -22,11 +23,15 @@ lab_require() {
 		skip "the lab at $LAB_KUBECONFIG does not answer /readyz"
 }
 
-lab_reset() { # [NODES [static]]: static: no workload controllers (LAB_STATIC_WORKLOADS)
+# lab_reset [NODES [static]]: static: no workload controllers (LAB_STATIC_WORKLOADS). The
+# real node stays down (its Node would be one more than a scenario has) unless the caller
+# sets LAB_REAL_NODE=1.
+lab_reset() {
 	if [ "${2:-}" = static ]; then
-		LAB_STATIC_WORKLOADS=1 LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+		LAB_REAL_NODE=${LAB_REAL_NODE:-0} LAB_STATIC_WORKLOADS=1 LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null ||
+			fail "scripts/lab reset failed"
 	else
-		LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
+		LAB_REAL_NODE=${LAB_REAL_NODE:-0} LAB_NODES=${1:-0} "$TOP/scripts/lab" reset >/dev/null || fail "scripts/lab reset failed"
 	fi
 }
 
