@@ -427,6 +427,8 @@ static int model_devices(struct sim_api *api, const json_t *pod, json_t *res)
 	json_decref(slices);
 	json_decref(results);
 	return 0;
+}
+
 /* ---- gdscheck (NVIDIA GPUDirect Storage's check, not a kaic probe) ---- */
 
 bool ctl_runs_gdscheck(const json_t *pod)

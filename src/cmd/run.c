@@ -271,6 +271,8 @@ static const struct requirement **plan_of(const struct run_state *st, size_t *n)
 {
 	struct runner_cfg cfg = {.opts = st->opts, .find = checks_find, .cncf = st->cncf};
 	return runner_plan(&cfg, n);
+}
+
 /* Before anything runs: names the disruptive tests this run will run (--disruptive), or
  * says that they will not. */
 static void warn_disruptive(const struct run_opts *o)

@@ -986,6 +986,8 @@ static void test_devices(void **state)
 	assert_int_equal(run_probe(NULL, "devices", "--bogus", NULL), 2);
 	free(empty);
 	free(root);
+}
+
 static void test_job(void **state)
 {
 	(void)state;

@@ -102,7 +102,8 @@ static const struct check chk_silent = {
 
 /* A check registered under a CNCF official id (as src/checks/cncf_*.c register theirs):
  * it decides workload_sandboxing instead of the overlapping SEC-5.3. */
-static const struct check chk_sandbox = {"workload_sandboxing", full_passive, NULL, 0};
+static const struct check chk_sandbox = {
+    .id = "workload_sandboxing", .passive = full_passive, .active = NULL, .flags = 0};
 
 static const struct check *find(const char *id)
 {
