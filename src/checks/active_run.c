@@ -29,9 +29,9 @@ const struct active_test active_tests[] = {
     {"SEC-5.4", "tee", active_sec54_objects, active_sec54_run},
     {"SEC-5.5", "sig", active_sec55_objects, active_sec55_run},
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},
+    {"OBS-6.2", "trace", active_obs62_objects, active_obs62_run},
     {"secure_accelerator_access", "saa", active_saa_objects, active_saa_run},
     {"workload_sandboxing", "sandbox", active_sandbox_objects, active_sandbox_run},
-    {"OBS-6.2", "trace", active_obs62_objects, active_obs62_run},
     {NULL, NULL, NULL, NULL},
 };
 

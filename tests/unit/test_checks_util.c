@@ -57,9 +57,9 @@ static void test_active_table(void **state)
 		if (c->disruption != NULL)
 			assert_true(c->flags & CHECK_OPT_IN);
 	}
-	size_t n = 0;
-	while (active_tests[n].id != NULL)
-		n++;
+	size_t n = 0; /* the white-paper requirements' tests (the CNCF-only ones follow) */
+	for (const struct active_test *t = active_tests; t->id != NULL; t++)
+		n += catalog_find(t->id) != NULL;
 	assert_int_equal(n, with_active);
 	const struct check *hw13 = checks_find("HW-1.3");
 	assert_non_null(hw13->active);
