@@ -34,15 +34,15 @@ struct active_params {
 	long match_over;	       /* WL-2.4: devices of the unsatisfiable claim */
 	const char *kueue_version;     /* WL-2.3: served kueue.x-k8s.io version (v1beta2) */
 	/* SEC-5.2..5.5, STO-4.2 (active_sec5x.c, active_sto42.c) */
-	const char *runtime_class;  /* SEC-5.3, SEC-5.4, workload_sandboxing: the RuntimeClass */
-	const char *node;	    /* SEC-5.3: the sandboxed pod's node; HW-1.3: the faulted node */
-	const char *signed_image;   /* SEC-5.5: --signed-image */
+	const char *runtime_class; /* SEC-5.3, SEC-5.4, workload_sandboxing: the RuntimeClass */
+	const char *node;	   /* SEC-5.3: the sandboxed pod's node; HW-1.3: the faulted node */
+	const char *signed_image;  /* SEC-5.5: --signed-image */
 	const char *unsigned_image; /* SEC-5.5: --unsigned-image */
 	const char *gds_image;	    /* STO-4.2: --gds-image */
-	const char *otlp_endpoint;     /* OBS-6.2: the collector's OTLP/HTTP endpoint */
-	const char *nad;	       /* NET-3.2: the NetworkAttachmentDefinition, "NS/NAME" */
-	const char *nad_resource;      /* NET-3.2: the device resource it needs, or NULL */
-	const char *secondary_nic;     /* NET-3.2: host interface of kaic's own NAD, or NULL */
+	const char *otlp_endpoint;  /* OBS-6.2: the collector's OTLP/HTTP endpoint */
+	const char *nad;	    /* NET-3.2: the NetworkAttachmentDefinition, "NS/NAME" */
+	const char *nad_resource;   /* NET-3.2: the device resource it needs, or NULL */
+	const char *secondary_nic;  /* NET-3.2: host interface of kaic's own NAD, or NULL */
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"

@@ -41,11 +41,11 @@ struct run_opts {
 	unsigned long long max_response_bytes; /* --max-response-bytes */
 	unsigned long long max_total_bytes;    /* --max-total-bytes */
 	enum run_catalog catalog;	       /* --catalog (default both) */
-	const char *cncf_version;  /* --cncf-version "1.35", or NULL: from the cluster */
-	const char *cncf_template; /* --cncf-template FILE, or NULL */
-	const char *signed_image;	       /* SEC-5.5: an image the signature policy admits */
-	const char *unsigned_image;	       /* SEC-5.5: an image it must reject */
-	const char *gds_image;		       /* STO-4.2: an image with gdscheck (opt-in) */
+	const char *cncf_version;   /* --cncf-version "1.35", or NULL: from the cluster */
+	const char *cncf_template;  /* --cncf-template FILE, or NULL */
+	const char *signed_image;   /* SEC-5.5: an image the signature policy admits */
+	const char *unsigned_image; /* SEC-5.5: an image it must reject */
+	const char *gds_image;	    /* STO-4.2: an image with gdscheck (opt-in) */
 };
 
 /* Defaults of --max-response-bytes and --max-total-bytes. */
