@@ -56,9 +56,9 @@ if [ "$what" = all ] || [ "$what" = integration ]; then
 		fi
 		names="$names $n"
 		if grep -q '^# test: alone' "$t"; then
-			echo "$n timeout 600 $t" >>"$alone"
+			echo "$n timeout 1500 $t" >>"$alone"
 		else
-			echo "$n timeout 600 $t" >>"$queue"
+			echo "$n timeout 1500 $t" >>"$queue"
 		fi
 	done
 	xargs -r -P "$jobs" -n 4 tests/run-one.sh <"$queue"
