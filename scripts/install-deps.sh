@@ -2,7 +2,7 @@
 # Installs the Debian packages kaic needs to build and test; does nothing when all are present.
 set -e
 PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev
-libmicrohttpd-dev libgnutls28-dev libcmocka-dev libtar-dev zlib1g-dev libjemalloc-dev openssl ca-certificates curl python3 python3-yaml time"
+libmicrohttpd-dev libgnutls28-dev libcmocka-dev libtar-dev zlib1g-dev libjemalloc-dev openssl ca-certificates curl python3 python3-yaml time bc"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

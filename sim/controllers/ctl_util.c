@@ -346,6 +346,12 @@ bool ctl_pod_ready(const json_t *pod)
 	       !sim_meta_str(pod, "deletionTimestamp");
 }
 
+bool ctl_pod_answers(const json_t *pod)
+{
+	const json_t *ann = ctl_at(pod, "metadata.annotations");
+	return ctl_pod_ready(pod) && !json_object_get(ann, CTL_NO_CONTAINER_ANNOTATION);
+}
+
 const char *ctl_pod_probe(const json_t *pod, json_t **args)
 {
 	json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);

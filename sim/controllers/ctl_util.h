@@ -83,6 +83,11 @@ void ctl_now(char out[32]);
 const char *ctl_pod_phase(const json_t *pod);
 /* Whether pod is Running with condition Ready=True. */
 bool ctl_pod_ready(const json_t *pod);
+/* The annotation a fake kubelet (controllers.kubelet.containers: false) puts on the pods
+ * it reports Running without running them; its value is the pods/log error. */
+#define CTL_NO_CONTAINER_ANNOTATION "kaic-sim/no-container"
+/* Ready, and its container really runs, so something can answer on the pod's IP. */
+bool ctl_pod_answers(const json_t *pod);
 /* The probe name when the pod's first container runs `kaic probe NAME` (command plus
  * args), else NULL; *args gets a new array of the arguments after NAME. */
 const char *ctl_pod_probe(const json_t *pod, json_t **args);

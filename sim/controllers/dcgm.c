@@ -56,7 +56,7 @@ static const json_t *running_holder(struct sim_api *api, const json_t *claim, js
 	const char *ns = ctl_s(claim, "metadata.namespace");
 	json_array_foreach(ctl_at(claim, "status.reservedFor"), i, r) {
 		json_t *p = ctl_get(api, "", "pods", ns, ctl_s(r, "name"));
-		if (p != NULL && strcmp(ctl_pod_phase(p), "Running") == 0) {
+		if (p != NULL && ctl_pod_answers(p)) {
 			json_array_append_new(keep, p);
 			return p;
 		}

@@ -7,7 +7,12 @@
  * the container is restarted once and stays in CrashLoopBackOff). Servers (echo,
  * metrics, mcp) and any other image keep running. The log of a pod is kept in the
  * annotation kaic-sim/log that the pods/log subresource serves.
- * controllers.kubelet.enabled: false leaves every pod Pending. */
+ * controllers.kubelet.enabled: false leaves every pod Pending.
+ * controllers.kubelet.containers: false makes the kubelets fake, as kwok's are: pods
+ * become Running and Ready all the same, but no container runs, so one-shot probes never
+ * end, nothing answers on the pods' IPs (ctl_pod_answers) and their logs cannot be read
+ * (annotation kaic-sim/no-container: what the API server answers when it cannot reach a
+ * kubelet). */
 
 #include "controllers/kubelet.h"
 
@@ -23,6 +28,13 @@
 #include "util/xmalloc.h"
 
 #define KUBELET_LOG_ANNOTATION "kaic-sim/log"
+#define KUBELET_LOG_ERROR_ANNOTATION CTL_NO_CONTAINER_ANNOTATION
+
+/* Whether the kubelets run containers (controllers.kubelet.containers, default true). */
+static bool runs_containers(struct sim_api *api)
+{
+	return ctl_setting_bool(api, "kubelet", "containers", true);
+}
 
 /* Whether the first container's argv starts with a program called kaic (cheap). */
 static bool runs_kaic(const json_t *pod)
@@ -162,7 +174,7 @@ static json_t *container_status(const json_t *pod, const json_t *c, json_t *stat
 	return cs;
 }
 
-static void set_log(json_t *pod, const char *text)
+static void set_annotation(json_t *pod, const char *key, const char *text)
 {
 	json_t *md = json_object_get(pod, "metadata");
 	json_t *ann = json_object_get(md, "annotations");
@@ -170,7 +182,24 @@ static void set_log(json_t *pod, const char *text)
 		ann = json_object();
 		json_object_set_new(md, "annotations", ann);
 	}
-	json_object_set_new(ann, KUBELET_LOG_ANNOTATION, json_string(text));
+	json_object_set_new(ann, key, json_string(text));
+}
+
+static void set_log(json_t *pod, const char *text)
+{
+	set_annotation(pod, KUBELET_LOG_ANNOTATION, text);
+}
+
+/* A fake kubelet serves no logs: the API server's answer when it cannot dial one. */
+static void set_log_unreachable(json_t *pod, const char *host_ip)
+{
+	const json_t *c = json_array_get(ctl_at(pod, "spec.containers"), 0);
+	char *msg = xasprintf("Get \"https://%s:10250/containerLogs/%s/%s/%s\": dial tcp "
+			      "%s:10250: connect: connection refused",
+			      host_ip, ctl_s(pod, "metadata.namespace"),
+			      ctl_s(pod, "metadata.name"), ctl_s(c, "name"), host_ip);
+	set_annotation(pod, KUBELET_LOG_ERROR_ANNOTATION, msg);
+	free(msg);
 }
 
 static void start_pod(struct sim_api *api, const json_t *pod)
@@ -231,7 +260,9 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 		json_decref(inits);
 	json_t *args = NULL;
 	const char *probe = ctl_pod_probe(pod, &args);
-	if (probe && !one_shot(probe)) {
+	if (!runs_containers(api)) {
+		set_log_unreachable(next, node_ip(node));
+	} else if (probe && !one_shot(probe)) {
 		const char *port = ctl_arg(args, "port");
 		char *line =
 		    !strcmp(probe, "echo")
@@ -259,7 +290,7 @@ static void run_probe(struct sim_api *api, const json_t *pod)
 {
 	json_t *args = NULL;
 	const char *probe = ctl_pod_probe(pod, &args);
-	if (!one_shot(probe)) {
+	if (!one_shot(probe) || !runs_containers(api)) {
 		json_decref(args);
 		return;
 	}

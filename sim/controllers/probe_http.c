@@ -552,7 +552,7 @@ int ctl_probe_http_load(struct sim_api *api, const json_t *pod, const json_t *ar
 		c.direct = ctl_endpoints(api, c.t.svc, c.port, &has_port);
 	} else {
 		c.direct = json_pack("[{s:O, s:I}]", "pod", c.t.pod, "port", (json_int_t)c.port);
-		if (!ctl_pod_ready(c.t.pod))
+		if (!ctl_pod_answers(c.t.pod))
 			json_array_clear(c.direct);
 	}
 	json_t *backends = json_object(), *codes = json_object(), *samples = json_array();

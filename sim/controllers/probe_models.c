@@ -105,7 +105,7 @@ static int model_connect(struct sim_api *api, const json_t *pod, const json_t *a
 		char *e = xasprintf("no connection within %gs", timeout);
 		connect_fail(res, "timeout", e, tmo_ms);
 		free(e);
-	} else if (!dest || !ctl_pod_ready(dest)) {
+	} else if (!dest || !ctl_pod_answers(dest)) {
 		connect_fail(res, "refused", "Connection refused", 1);
 	} else if (!ctl_netpol_allowed(api, pod, dest, dport, "TCP")) {
 		char *e = xasprintf("no connection within %gs", timeout);
@@ -342,8 +342,8 @@ json_t *ctl_probe_mcp_serve(const json_t *pod, long port, const char *path, cons
 	json_t *r = NULL;
 	if (!probe || strcmp(probe, "mcp") != 0)
 		*why = "the pod does not serve MCP (connection answered, initialize failed)";
-	else if (!ctl_pod_ready(pod))
-		*why = "the MCP server pod is not Ready";
+	else if (!ctl_pod_answers(pod))
+		*why = "the MCP server pod is not Ready, or its container does not run";
 	else if ((ps ? strtol(ps, NULL, 10) : 8080) != port)
 		*why = "connection refused: nothing listens on that port";
 	else if (bad_tools || bad_page)

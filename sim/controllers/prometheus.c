@@ -119,7 +119,7 @@ static void add_target(json_t *targets, const json_t *pod, const char *job, cons
 static bool metrics_pod(const json_t *pod)
 {
 	const char *probe = ctl_pod_probe(pod, NULL);
-	return ctl_pod_ready(pod) && probe && !strcmp(probe, "metrics");
+	return ctl_pod_answers(pod) && probe && !strcmp(probe, "metrics");
 }
 
 static void pod_monitor_targets(struct sim_api *api, const json_t *mon, const json_t *pods,

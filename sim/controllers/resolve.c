@@ -145,7 +145,7 @@ json_t *ctl_endpoints(struct sim_api *api, const json_t *svc, long port, bool *h
 	json_t *pods = ctl_list(api, "", "pods", ctl_s(svc, "metadata.namespace"));
 	json_t *pod;
 	json_array_foreach(pods, i, pod) {
-		if (!ctl_pod_ready(pod) || !ctl_map_match(sel, ctl_at(pod, "metadata.labels")))
+		if (!ctl_pod_answers(pod) || !ctl_map_match(sel, ctl_at(pod, "metadata.labels")))
 			continue;
 		json_t *tp = json_object_get(sp, "targetPort");
 		long target = json_is_integer(tp)  ? (long)json_integer_value(tp)

@@ -244,6 +244,8 @@ static char *why_text(const struct sched_why *w, size_t nnodes, const char *clai
 		      bool has_claims)
 {
 	struct buf b = BUF_INIT;
+	if (nnodes == 0) /* kube-scheduler's words when the cluster has no node at all */
+		return xstrdup("no nodes available to schedule pods");
 	buf_addf(&b, "0/%zu nodes are available:", nnodes);
 	const char *sep = " ";
 	if (w->claims) {

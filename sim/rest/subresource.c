@@ -220,6 +220,13 @@ void sim_call_subresource(struct sim_call *c, struct sim_response *resp)
 	} else if (!strcmp(c->sub, "log")) {
 		json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
 		const char *log = json_string_value(json_object_get(ann, "kaic-sim/log"));
+		const char *unreachable =
+		    json_string_value(json_object_get(ann, "kaic-sim/no-container"));
+		if (unreachable) { /* the pod's kubelet is fake (controllers.kubelet) */
+			sim_status_error(resp, 500, "InternalError", NULL, NULL, NULL, "%s",
+					 unreachable);
+			return;
+		}
 		resp->status = 200;
 		resp->content_type = xstrdup("text/plain");
 		resp->body = xstrdup(log ? log : "");

@@ -76,6 +76,18 @@ static bool check_allocation(struct check_ctx *ctx, struct check_result *res,
 	return ok;
 }
 
+#define SERVING "kaic probe echo: serving as \"dra\""
+
+/* True when the scheduler's reason for not placing pod names its claims (the
+ * DynamicResources plugin: "cannot allocate all claims", a claim not found or not
+ * allocatable): DRA was tried and refused. Anything else (no node at all, taints, too
+ * little CPU) means the test never reached DRA, so it cannot judge it. */
+static bool claims_refused(const json_t *pod)
+{
+	const char *why = active_run_unschedulable(pod);
+	return why != NULL && strcasestr(why, "claim") != NULL;
+}
+
 /* Done when the scheduler has decided: unschedulable, or running. */
 static enum active_wait_answer negative_pred(const json_t *pod, void *arg)
 {
@@ -170,9 +182,17 @@ void active_hw11_run(struct check_ctx *ctx, struct check_result *res)
 				       "never scheduled: %s",
 				       dc, stuck);
 			active_run_events(ctx, res);
-			active_run_decide(res, VERDICT_PARTIAL,
-					  "the DRA driver did not allocate a device for a "
-					  "ResourceClaim: check the driver and the scheduler");
+			if (claims_refused(pod))
+				active_run_decide(
+				    res, VERDICT_PARTIAL,
+				    "the DRA driver did not allocate a device for a "
+				    "ResourceClaim: check the driver and the scheduler");
+			else
+				active_run_decide(
+				    res, VERDICT_ERROR,
+				    "the pod could not be placed for a reason other "
+				    "than its claim (no node that runs pods?): see the "
+				    "evidence");
 		} else {
 			active_run_error(ctx, res, "pod dra", &err);
 		}
@@ -186,6 +206,12 @@ void active_hw11_run(struct check_ctx *ctx, struct check_result *res)
 	}
 	check_evidence(res, "pod dra with a claim from DeviceClass %s is %s", dc,
 		       active_run_phase(pod));
+	if (!active_run_container_started(ctx, res, "dra", SERVING)) {
+		active_run_decide(res, VERDICT_ERROR,
+				  "kaic saw no sign that the pod's container ran: check that "
+				  "the node runs containers and serves pod logs");
+		goto out;
+	}
 	if (!check_allocation(ctx, res, &devs, pod)) {
 		if (res->verdict != VERDICT_ERROR)
 			active_run_decide(res, VERDICT_PARTIAL,

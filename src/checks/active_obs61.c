@@ -19,7 +19,8 @@
 #define MON_API MON_GROUP "/v1"
 #define METRIC "vllm:num_requests_running"
 #define METRICS_PORT 8000
-#define POD "metrics" /* the metrics pod's name */
+#define POD "metrics"					       /* the metrics pod's name */
+#define METRICS_SERVING "kaic probe metrics: serving /metrics" /* its log line */
 #define QUERY_MIN_MS 1000
 #define QUERY_MAX_MS 5000
 #define BODY_LIMIT (4 << 20)
@@ -335,6 +336,15 @@ static void poll_series(struct check_ctx *ctx, struct check_result *res, const s
 				char *what = xasprintf("query %s via %s", promql, q->label);
 				active_run_error(ctx, res, what, &last);
 				free(what);
+			} else if (!active_run_container_started(ctx, res, POD, METRICS_SERVING)) {
+				check_evidence(res,
+					       "the query API (%s) answers, but has no %s after "
+					       "%.0f s: kaic cannot tell whether the collector "
+					       "would have collected it",
+					       q->label, promql, (double)(now_ms() - t0) / 1000.0);
+				active_run_decide(res, VERDICT_ERROR,
+						  "the metrics pod's container did not run: check "
+						  "that the node runs containers");
 			} else {
 				check_evidence(res,
 					       "metrics not collected: the query API (%s) answers, "

@@ -35,6 +35,16 @@ long long active_run_deadline(const struct check_ctx *ctx, long ms)
 	return ctx->deadline_ms > 0 && ctx->deadline_ms < d ? ctx->deadline_ms : d;
 }
 
+/* Whether res already has the evidence line "event: EV". */
+static bool has_event(const struct check_result *res, const char *ev)
+{
+	for (size_t i = 0; i < res->nevidence; i++)
+		if (strncmp(res->evidence[i], "event: ", 7) == 0 &&
+		    strcmp(res->evidence[i] + 7, ev) == 0)
+			return true;
+	return false;
+}
+
 void active_run_events(struct check_ctx *ctx, struct check_result *res)
 {
 	if (ctx->act == NULL || ctx->ns == NULL)
@@ -45,7 +55,8 @@ void active_run_events(struct check_ctx *ctx, struct check_result *res)
 			tag = t->tag;
 	char **ev = active_events(ctx->act, ctx->ns, tag, EVENTS_MAX);
 	for (size_t i = 0; ev != NULL && ev[i] != NULL; i++) {
-		check_evidence(res, "event: %s", ev[i]);
+		if (!has_event(res, ev[i])) /* a second call (an error after a wait) */
+			check_evidence(res, "event: %s", ev[i]);
 		free(ev[i]);
 	}
 	free(ev);
@@ -287,4 +298,27 @@ int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json
 		free(log);
 	}
 	return 0;
+}
+
+bool active_run_container_started(struct check_ctx *ctx, struct check_result *res, const char *pod,
+				  const char *needle)
+{
+	struct kube_error err = {0};
+	char *log = active_pod_log(ctx->act, ctx->ns, pod, &err);
+	bool ran = log != NULL && strstr(log, needle) != NULL;
+	if (ran)
+		check_evidence(res, "the container of pod %s started: its log says %s ...", pod,
+			       needle);
+	else if (log == NULL)
+		check_evidence(res,
+			       "cannot read the log of pod %s (%s): nothing shows that its "
+			       "container ever ran",
+			       pod, err.message[0] ? err.message : err.reason);
+	else
+		check_evidence(res,
+			       "the log of pod %s lacks \"%s\": nothing shows that its "
+			       "container ever ran",
+			       pod, needle);
+	free(log);
+	return ran;
 }

@@ -167,6 +167,13 @@ void active_probe_result_release(struct active_probe_result *r);
 int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json_t *pod_obj,
 		     struct active_probe_result *r);
 
+/* A pod's phase and conditions are what its node reports; a node that runs no containers
+ * (kwok's fake kubelets) reports Running all the same. The container's own log line
+ * (needle, e.g. "kaic probe echo: serving as"), served by the kubelet, shows that it
+ * started: true with that evidence, or false with the evidence of why not (the log
+ * cannot be read, or lacks the line). */
+bool active_run_container_started(struct check_ctx *ctx, struct check_result *res, const char *pod,
+				  const char *needle);
 /* Records "WHAT: reason" from err as evidence, the recent Events of the run namespace,
  * and the Error verdict (Timeout: "timed out after N s ..."). */
 void active_run_error(struct check_ctx *ctx, struct check_result *res, const char *what,

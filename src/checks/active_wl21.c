@@ -23,6 +23,7 @@
 
 #define WL21_PORT 8080
 #define WL21_SERVER "kaic-probe-mcp"
+#define WL21_SERVING "kaic probe mcp: serving" /* the MCP server's log line */
 #define WL21_MISSING "tool-missing"
 #define WL21_ABSENT_SERVICE "tool-absent"
 #define WL21_REGISTRY_LABEL "agents.kaic.io/registry"
@@ -403,9 +404,14 @@ static int wait_tool(struct check_ctx *ctx, struct check_result *res, const char
 		    cond_field(*t, "Ready", "message"), integer(*t, "status.observedGeneration"),
 		    integer(*t, "metadata.generation"));
 		active_run_events(ctx, res);
-		active_run_decide(res, VERDICT_PARTIAL,
-				  "the AgentTool controller did not probe a serving MCP server "
-				  "successfully: check its logs");
+		if (active_run_container_started(ctx, res, "tool", WL21_SERVING))
+			active_run_decide(res, VERDICT_PARTIAL,
+					  "the AgentTool controller did not probe a serving MCP "
+					  "server successfully: check its logs");
+		else /* the controller may be right: there was nothing to probe */
+			active_run_decide(res, VERDICT_ERROR,
+					  "the MCP server pod's container did not run: check that "
+					  "the node runs containers");
 	} else {
 		active_run_error(ctx, res, what, &err);
 	}

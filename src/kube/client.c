@@ -396,6 +396,8 @@ static int watch_line(const char *line, size_t len, void *arg)
 	return stop;
 }
 
+#define WATCH_GRACE_MS 3000
+
 int kube_watch(struct kube_client *c, const char *path, const char *query,
 	       const char *resource_version, long timeout_s, kube_watch_fn fn, void *arg,
 	       struct kube_error *err)
@@ -415,7 +417,11 @@ int kube_watch(struct kube_client *c, const char *path, const char *query,
 	}
 	char *url = buf_detach(&b, NULL);
 	struct watch_ctx w = {.path = path, .fn = fn, .arg = arg, .err = err};
-	struct kube_stream st = {.fn = watch_line, .arg = &w, .timeout_ms = timeout_s * 1000};
+	/* The server ends the watch after timeoutSeconds, counted from when the request
+	 * reached it: the client waits a little longer, so that a watch that simply saw
+	 * no event ends as the server ends it (rc 0), not as a client-side timeout. */
+	struct kube_stream st = {
+	    .fn = watch_line, .arg = &w, .timeout_ms = timeout_s * 1000 + WATCH_GRACE_MS};
 	struct kube_req req = {.method = "GET", .path = url};
 	struct kube_resp r;
 	int rc = kube_http_request(c, &req, &st, &r, err);

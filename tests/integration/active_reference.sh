@@ -7,6 +7,7 @@
 # object labelled by kaic. Prints the run's wall time next to the sum of the
 # requirements' durations: checks run in parallel, so the wall time must stay near the
 # slowest one, not the sum.
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/active_lib.sh"
 active_need_sim

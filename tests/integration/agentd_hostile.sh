@@ -5,6 +5,7 @@
 # certificate nobody signed) neither hang nor crash kaic-agentd, each gets Ready=False
 # ProbeFailed naming what was observed, and 20 well-behaved tools next to them are all
 # Ready within 20 s.
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/agentd_lib.sh"
 command -v kubectl >/dev/null 2>&1 || skip "kubectl is not installed"

@@ -3,6 +3,7 @@
 # leads and reconciles, the other serves the registry from its cache without writing;
 # killing the leader (SIGKILL: no release) hands over within the lease duration plus a
 # retry period; SIGTERM on the new leader releases the Lease (holderIdentity emptied).
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/agentd_lib.sh"
 command -v kubectl >/dev/null 2>&1 || skip "kubectl is not installed"

@@ -3,6 +3,7 @@
 # on 127.0.0.1 behind them all) to Ready and prints how long it took; the registry then
 # lists all 1,000. AGENTD_SCALE_N changes the count, AGENTD_SCALE_LIMIT the seconds
 # allowed (default 300: a loaded 2-core CI machine).
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/agentd_lib.sh"
 command -v kubectl >/dev/null 2>&1 || skip "kubectl is not installed"

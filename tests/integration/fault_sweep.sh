@@ -6,6 +6,7 @@
 # its clean verdict, never a Partial, No or Full the clean run did not have
 # (tests/integration/fault_sweep.py does the work). SWEEP_JOBS, SWEEP_ACTIVE and
 # SWEEP_PATHS tune it (see the helper).
+# test: alone
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$TOP" || exit 1

@@ -7,6 +7,7 @@
 # under 400 MB of peak RSS (release builds), and SIGTERM in the middle of parsing it must
 # end kaic within 2 s. Discovery is kaic-sim's reference scenario's, so that every check
 # reaches the hostile answers.
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v openssl >/dev/null || skip "openssl is not installed"

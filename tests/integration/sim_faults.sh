@@ -2,6 +2,7 @@
 # sim_faults: scenario.yaml's seeded fault injection: 500s, 429s with Retry-After, dropped
 # connections and truncated bodies, the same for the same seed and different for another;
 # slow bodies; watch streams cut; paths outside the fault prefix untouched.
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kaic-sim-faults.XXXXXX")

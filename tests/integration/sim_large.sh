@@ -2,6 +2,7 @@
 # sim_large: the generated large scenario (5,000 nodes, 5,000 ResourceSlices with 8
 # devices, 20,000 pods) starts in under 10 s and kubectl lists all 5,000 nodes; start
 # time and memory (VmRSS) are written to this test's log.
+# test: alone
 . "$TOP/tests/integration/lib.sh"
 command -v kubectl >/dev/null || skip "kubectl is not installed"
 

@@ -56,7 +56,7 @@ for r in res["requirements"]:
         problems.append("active test ended %s on a lab where no container runs" % r["verdict"])
     text = " ".join(ev).lower()
     why = ("schedul", "pending", "never", "not start", "no node", "not running", "no result",
-           "termination message")
+           "termination message", "container ever ran")
     if r["verdict"] == "Error" and not any(w in text for w in why):
         problems.append("Error without evidence naming why its pods did not start or answer")
     if r["verdict"] not in ("Error", "Skipped") and any(w in text for w in ("never scheduled", "timed out", "no answer")):
@@ -76,7 +76,8 @@ EOF
 
 leftovers() { # ROUND: nothing labelled managed-by=kaic, no kaic-* namespace
 	"$KAIC" cleanup --dry-run --kubeconfig "$LAB_KUBECONFIG" >"$work/$1.cleanup" 2>&1
-	ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep '^namespace/kaic-' || true)
+	# a run's namespace is kaic-RUNID (8 hex digits); kaic-system is the scenario's own
+	ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep -E '^namespace/kaic-[0-9a-f]{8}$' || true)
 	if grep -qvE '^(nothing|no |$)|would delete 0|0 objects' "$work/$1.cleanup" || [ -n "$ns" ]; then
 		echo "DEVIATION active:$1:cleanup: left behind: $ns $(cat "$work/$1.cleanup")"
 		bad=1
