@@ -281,7 +281,7 @@ static int map_entry(const struct pb_field *f, const struct wire *w, unsigned de
 	json_t *key = NULL, *val = NULL;
 	int rc = 0;
 	while (rc == 0 && r.p < r.end) {
-		struct wire e;
+		struct wire e = {0};
 		bool zero;
 		if (rd_field(&r, &e, d) < 0) {
 			rc = -1;
@@ -376,7 +376,7 @@ static int decode_fields(int mi, const uint8_t *b, size_t n, unsigned depth, jso
 {
 	struct rd r = {b, b + n};
 	while (r.p < r.end) {
-		struct wire w;
+		struct wire w = {0};
 		if (rd_field(&r, &w, d) < 0)
 			return -1;
 		const struct pb_field *f = field_of(mi, w.num);
@@ -401,7 +401,7 @@ static int read_small(const uint8_t *b, size_t n, struct small *s, struct dec *d
 	struct rd r = {b, b + n};
 	memset(s, 0, sizeof(*s));
 	while (r.p < r.end) {
-		struct wire w;
+		struct wire w = {0};
 		if (rd_field(&r, &w, d) < 0)
 			return -1;
 		if (w.num > 3)
@@ -592,7 +592,7 @@ static int read_unknown(const uint8_t *b, size_t n, struct unknown *u, struct de
 {
 	struct rd r = {b, b + n};
 	while (r.p < r.end) {
-		struct wire w;
+		struct wire w = {0};
 		if (rd_field(&r, &w, d) < 0)
 			return -1;
 		if (w.num > 4)
@@ -603,7 +603,7 @@ static int read_unknown(const uint8_t *b, size_t n, struct unknown *u, struct de
 		if (w.num == 1) {
 			struct rd t = {w.b, w.b + w.n};
 			while (t.p < t.end) {
-				struct wire tw;
+				struct wire tw = {0};
 				if (rd_field(&t, &tw, d) < 0)
 					return -1;
 				char **dst = tw.num == 1   ? &u->api_version

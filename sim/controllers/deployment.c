@@ -288,13 +288,13 @@ static json_t *sorted(const json_t *rses, const json_t *skip, bool active, int b
 {
 	size_t n = 0, i;
 	json_t *rs;
-	json_t **v = xcalloc(json_array_size(rses) + 1, sizeof(*v));
+	json_t **v = xcalloc(json_array_size(rses) + 1, sizeof(json_t *));
 	json_array_foreach(rses, i, rs) {
 		if (rs != skip && (!active || wl_int(rs, "spec.replicas", 1) > 0))
 			v[n++] = rs;
 	}
 	struct order o = {by_size, newer};
-	qsort_r(v, n, sizeof(*v), rs_order, &o);
+	qsort_r(v, n, sizeof(json_t *), rs_order, &o);
 	json_t *out = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append(out, v[i]);

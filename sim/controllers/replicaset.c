@@ -150,10 +150,10 @@ static int delete_order(const void *a, const void *b)
 static void rs_delete_pods(struct sim_api *api, const json_t *rs, json_t *pods, size_t n)
 {
 	size_t total = json_array_size(pods);
-	json_t **v = xcalloc(total ? total : 1, sizeof(*v));
+	json_t **v = xcalloc(total ? total : 1, sizeof(json_t *));
 	for (size_t i = 0; i < total; i++)
 		v[i] = json_array_get(pods, i);
-	qsort(v, total, sizeof(*v), delete_order);
+	qsort(v, total, sizeof(json_t *), delete_order);
 	for (size_t i = 0; i < n && i < total; i++) {
 		const char *name = sim_meta_str(v[i], "name");
 		char *msg = xasprintf("Deleted pod: %s", name);
