@@ -406,7 +406,15 @@ static void put_outcome(struct report_term *t, const struct run_result *r)
 	put_cncf(t, r, cc);
 	fputc('\n', t->out);
 	put_product(t, r);
-	fprintf(t->out, "Result:   exit %d\n", code);
+	static const char *const says[] = {
+	    [KAIC_EXIT_OK] = "every MUST of both checklists is decided and met",
+	    [KAIC_EXIT_NOT_CONFORMANT] = "a MUST is not met (above)",
+	    [KAIC_EXIT_UNDECIDED] = "no MUST failed, but one was not decided (above)",
+	};
+	fprintf(t->out, "Result:   exit %d: %s\n", code,
+		code == KAIC_EXIT_INTERRUPTED				 ? "the run was interrupted"
+		: code >= 0 && code <= KAIC_EXIT_UNDECIDED && says[code] ? says[code]
+									 : "");
 }
 
 void report_term_summary(struct report_term *t, const struct run_result *r)
