@@ -223,6 +223,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.nri.v1.nri",
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         BinaryName = "$(command -v runc)"
+        Root = "$NODE/containerd/runc"
         SystemdCgroup = false
   [plugins."io.containerd.cri.v1.runtime".cni]
     bin_dirs = ["/usr/lib/cni"]
@@ -414,6 +415,7 @@ node_down() {
 	node_unmount
 	ip link del "$NODE_VETH" 2>/dev/null || true
 	node_cgroups rm
-	# containerd makes its shim socket directory /run/containerd/s: removed when empty
-	rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+	# containerd makes its shim socket directory /run/containerd/s (and ctr its fifo
+	# directory): removed when empty
+	rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null || true
 }
