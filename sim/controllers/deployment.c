@@ -85,12 +85,13 @@ static json_t *new_rs(const json_t *d, const char *hash, long long replicas, lon
 	json_object_set_new(ann, "deployment.kubernetes.io/max-replicas",
 			    json_sprintf("%lld", max_replicas));
 	json_object_set_new(ann, REVISION, json_sprintf("%lld", revision));
-	json_t *rs = json_pack("{s:s, s:s, s:{s:o, s:s, s:o, s:o, s:o}, s:{s:I, s:o, s:o}}",
-			       "apiVersion", "apps/v1", "kind", "ReplicaSet", "metadata", "name",
-			       json_sprintf("%s-%s", ctl_s(d, "metadata.name"), hash), "namespace",
-			       ctl_s(d, "metadata.namespace"), "labels", labels, "annotations", ann,
-			       "ownerReferences", wl_owner_ref(d, "Deployment"), "spec", "replicas",
-			       (json_int_t)replicas, "selector", sel, "template", tpl);
+	json_t *rs =
+	    json_pack("{s:s, s:s, s:{s:o, s:s, s:o, s:o, s:o}, s:{s:I, s:o, s:o}}", "apiVersion",
+		      "apps/v1", "kind", "ReplicaSet", "metadata", "name",
+		      json_sprintf("%s-%s", ctl_s(d, "metadata.name"), hash), "namespace",
+		      ctl_s(d, "metadata.namespace"), "labels", json_deep_copy(labels),
+		      "annotations", ann, "ownerReferences", wl_owner_ref(d, "Deployment"), "spec",
+		      "replicas", (json_int_t)replicas, "selector", sel, "template", tpl);
 	long long mrs = wl_int(d, "spec.minReadySeconds", 0);
 	if (mrs)
 		json_object_set_new(json_object_get(rs, "spec"), "minReadySeconds",

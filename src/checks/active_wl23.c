@@ -182,12 +182,28 @@ static const char *cond_msg(const json_t *wl, const char *type)
 	return "";
 }
 
+/* The status of the Workload's condition type, or "absent". */
+static const char *cond_status(const json_t *wl, const char *type)
+{
+	const char *s = cutil_condition(wl, type);
+	return s ? s : "absent";
+}
+
 typedef bool (*qpred)(const struct qjob *q);
 
 /* Kueue decided about the Job: admitted, or QuotaReserved reported either way. */
 static bool decided(const struct qjob *q)
 {
 	return admitted(q) || cutil_condition(q->wl, "QuotaReserved") != NULL;
+}
+
+/* Kueue settled about a Job that fits: admitted and unsuspended, or refused
+ * (QuotaReserved=False). QuotaReserved=True alone is on its way: Kueue sets Admitted
+ * and unsuspends the Job in later updates. */
+static bool settled(const struct qjob *q)
+{
+	const char *r = cutil_condition(q->wl, "QuotaReserved");
+	return admitted(q) || (r && !strcmp(r, "False"));
 }
 
 static bool preempted(const struct qjob *q)
@@ -357,7 +373,7 @@ static int gang_running(struct check_ctx *ctx, struct check_result *res, const c
 /* Step a: admitted whole. 1 ok, 0/-1 decided. */
 static int step_a(struct check_ctx *ctx, struct check_result *res, const char *v, struct qjob *a)
 {
-	int rc = poll_qjob(ctx, res, v, JOB_A, decided, ctx->deadline_ms, a);
+	int rc = poll_qjob(ctx, res, v, JOB_A, settled, ctx->deadline_ms, a);
 	if (rc < 0)
 		return -1;
 	if (admitted(a)) {
@@ -380,6 +396,18 @@ static int step_a(struct check_ctx *ctx, struct check_result *res, const char *v
 		    "is not needed: the Job names its queue)");
 		return 0;
 	}
+	if (rc == 0 && cutil_condition_true(a->wl, "QuotaReserved")) {
+		check_evidence(res,
+			       "Job " JOB_A ": Workload %s QuotaReserved=True but not Admitted "
+			       "with the Job unsuspended within the timeout (Admitted=%s, "
+			       "suspend=%s)",
+			       cutil_name(a->wl), cond_status(a->wl, "Admitted"),
+			       suspended(a) ? "true" : "false");
+		active_run_decide(res, VERDICT_ERROR,
+				  "kaic did not see the admission finish: check the Workload's "
+				  "admission checks and rerun with a longer --timeout");
+		return -1;
+	}
 	check_evidence(res,
 		       "Job " JOB_A " (%d pods x " POD_CPU ", within the 1 CPU quota) "
 		       "was not admitted%s: %s",
@@ -401,11 +429,14 @@ static int step_b(struct check_ctx *ctx, struct check_result *res, const char *v
 		active_run_decide(res, VERDICT_ERROR, "see the evidence");
 		return -1;
 	}
-	if (admitted(b) || b->pods > 0) {
-		check_evidence(res,
-			       "wrong: Job " JOB_B " (gang of %d x " POD_CPU " = 750m, 500m of the "
-			       "quota free) was admitted or started pods (%ld pods, suspend=%s)",
-			       PODS_B, b->pods, suspended(b) ? "true" : "false");
+	if (admitted(b) || b->pods > 0 || cutil_condition_true(b->wl, "QuotaReserved")) {
+		check_evidence(
+		    res,
+		    "wrong: Job " JOB_B " (gang of %d x " POD_CPU " = 750m, 500m of the "
+		    "quota free) got quota, was admitted or started pods (QuotaReserved=%s, "
+		    "%ld pods, suspend=%s)",
+		    PODS_B, cond_status(b->wl, "QuotaReserved"), b->pods,
+		    suspended(b) ? "true" : "false");
 		active_run_decide(res, VERDICT_NO,
 				  "Kueue admitted a Job beyond its ClusterQueue's quota: check the "
 				  "ClusterQueue's resourceGroups and the Kueue controller");

@@ -51,8 +51,7 @@ static void put_str(struct buf *b, unsigned num, const char *s)
 static void put_msg(struct buf *b, unsigned num, struct buf *m)
 {
 	put_bytes(b, num, m->data ? m->data : "", m->len);
-	buf_release(m);
-	buf_init(m);
+	buf_release(m); /* empty again: buf_add allocates anew if m is reused */
 }
 
 static void put_int(struct buf *b, unsigned num, int64_t v)
