@@ -1,10 +1,12 @@
 /* probe_models.c: what `kaic probe NAME` would print inside a simulated pod, computed
  * from the scenario's objects instead of a network. The results have the keys of the
  * real probes (src/probe/):
- *   connect   {host, port, address, connected, error, reason, elapsed_ms, expect}: the
- *             host resolves to a Service, a pod IP or a ClusterIP; it connects when a
- *             Ready pod behind it listens on the port and the NetworkPolicies allow it
- *             (netpol.c); a denied connection times out. Name lookups need DNS egress.
+ *   connect   {host, port, address, connected, error, reason, elapsed_ms, expect,
+ *             attempts, first_connected}: the host resolves to a Service, a pod IP or a
+ *             ClusterIP; it connects when a Ready pod behind it listens on the port and
+ *             the NetworkPolicies allow it (netpol.c); a denied connection times out.
+ *             Name lookups need DNS egress. networkPolicy.programDelaySeconds leaves a
+ *             new pod unprotected for a while (model_connect).
  *   fs        {mode, path, bytes} / {mode, path, match, expected_bytes, actual_bytes}:
  *             files live per volume (storage.c) when PATH is under a PVC mount.
  *   sandbox   {kernel, kernel_version, proc_version, gvisor, gvisor_signals, hypervisor,
@@ -51,88 +53,128 @@ static void connect_fail(json_t *res, const char *reason, const char *error, lon
 	json_object_set_new(res, "elapsed_ms", json_integer(ms));
 }
 
+struct connect_req {
+	const char *host, *expect;
+	long port;
+	double timeout, within;
+};
+
+static double model_duration(const char *s, double dflt)
+{
+	if (!s)
+		return dflt;
+	double v = strtod(s, NULL);
+	return strstr(s, "ms") ? v / 1000 : v;
+}
+
+/* One modelled attempt; policies (when enforce) decide. Returns whether it connected. */
+static bool connect_once(struct sim_api *api, const json_t *pod, const struct connect_req *q,
+			 bool policies, json_t *res)
+{
+	long tmo_ms = (long)(q->timeout * 1000);
+	char *tmo = xasprintf("no connection within %gs", q->timeout);
+	const char *ns = ctl_s(pod, "metadata.namespace");
+	struct ctl_target t = {0};
+	bool connected = false, resolved = false;
+	json_object_set_new(res, "address", json_null());
+	if (!ctl_is_ipv4(q->host) && policies && !ctl_netpol_dns_allowed(api, pod)) {
+		char *e = xasprintf("cannot resolve \"%s\": Temporary failure in name resolution",
+				    q->host);
+		connect_fail(res, "resolve", e, tmo_ms);
+		free(e);
+	} else if (ctl_resolve(api, ns, q->host, &t) < 0) {
+		if (ctl_is_ipv4(q->host)) {
+			json_object_set_new(res, "address", json_string(q->host));
+			connect_fail(res, "timeout", tmo, tmo_ms);
+		} else {
+			char *e =
+			    xasprintf("cannot resolve \"%s\": Name or service not known", q->host);
+			connect_fail(res, "resolve", e, 2);
+			free(e);
+		}
+	} else {
+		resolved = true;
+	}
+	if (resolved) {
+		json_object_set_new(res, "address", json_string(t.addr));
+		json_t *dest = NULL;
+		long dport = q->port;
+		bool has_port = true;
+		if (t.svc) {
+			json_t *eps = ctl_endpoints(api, t.svc, q->port, &has_port);
+			json_t *first = json_array_get(eps, 0);
+			if (first) {
+				dest = json_incref(json_object_get(first, "pod"));
+				dport = (long)json_integer_value(json_object_get(first, "port"));
+			}
+			json_decref(eps);
+		} else if (t.pod) {
+			dest = json_incref(t.pod);
+		}
+		if (!has_port) {
+			connect_fail(res, "timeout", tmo, tmo_ms);
+		} else if (!dest || !ctl_pod_answers(dest)) {
+			connect_fail(res, "refused", "Connection refused", 1);
+		} else if (policies && !ctl_netpol_allowed(api, pod, dest, dport, "TCP")) {
+			connect_fail(res, "timeout", tmo, tmo_ms);
+		} else if (!ctl_pod_listens(dest, dport)) {
+			connect_fail(res, "refused", "Connection refused", 1);
+		} else {
+			connected = true;
+			json_object_set_new(res, "connected", json_true());
+			json_object_set_new(res, "error", json_null());
+			json_object_set_new(res, "reason", json_null());
+			json_object_set_new(res, "elapsed_ms", json_integer(1));
+		}
+		json_decref(dest);
+	}
+	ctl_target_release(&t);
+	free(tmo);
+	return connected;
+}
+
+/* A new pod is unprotected for networkPolicy.programDelaySeconds after its container
+ * starts (a policy engine programs it a moment later): its first attempt ignores the
+ * policies, and --within lets it retry every 0.5 s until the delay has passed. */
 static int model_connect(struct sim_api *api, const json_t *pod, const json_t *args, json_t *res)
 {
-	const char *host = ctl_arg(args, "host"), *port_s = ctl_arg(args, "port");
-	const char *expect = ctl_arg(args, "expect"), *timeout_s = ctl_arg(args, "timeout");
+	struct connect_req q = {.host = ctl_arg(args, "host"), .expect = ctl_arg(args, "expect")};
+	const char *port_s = ctl_arg(args, "port");
 	char *end = NULL;
-	long port = port_s ? strtol(port_s, &end, 10) : 0;
-	double timeout = timeout_s ? strtod(timeout_s, NULL) : 3;
-	if (timeout_s && strstr(timeout_s, "ms"))
-		timeout /= 1000;
-	if (!expect)
-		expect = "open";
-	if (!host || !*host || !port_s || *end || port < 1 || port > 65535 || timeout <= 0 ||
-	    (strcmp(expect, "open") != 0 && strcmp(expect, "closed") != 0)) {
+	q.port = port_s ? strtol(port_s, &end, 10) : 0;
+	q.timeout = model_duration(ctl_arg(args, "timeout"), 3);
+	q.within = model_duration(ctl_arg(args, "within"), 0);
+	if (!q.expect)
+		q.expect = "open";
+	if (!q.host || !*q.host || !port_s || *end || q.port < 1 || q.port > 65535 ||
+	    q.timeout <= 0 || q.within < 0 ||
+	    (strcmp(q.expect, "open") != 0 && strcmp(q.expect, "closed") != 0)) {
 		json_object_set_new(res, "error", json_string("usage: --host and --port needed"));
 		return 2;
 	}
-	long tmo_ms = (long)(timeout * 1000);
-	json_object_set_new(res, "host", json_string(host));
-	json_object_set_new(res, "port", json_integer(port));
-	json_object_set_new(res, "address", json_null());
-	json_object_set_new(res, "expect", json_string(expect));
-	const char *ns = ctl_s(pod, "metadata.namespace");
-	if (!ctl_is_ipv4(host) && !ctl_netpol_dns_allowed(api, pod)) {
-		char *e =
-		    xasprintf("cannot resolve \"%s\": Temporary failure in name resolution", host);
-		connect_fail(res, "resolve", e, tmo_ms);
-		free(e);
-		return 1;
+	bool want = !strcmp(q.expect, "open");
+	json_object_set_new(res, "host", json_string(q.host));
+	json_object_set_new(res, "port", json_integer(q.port));
+	json_object_set_new(res, "expect", json_string(q.expect));
+	bool enforce = ctl_setting_bool(api, "networkPolicy", "enforce", true);
+	const json_t *d = ctl_setting(api, "networkPolicy", "programDelaySeconds");
+	double delay = enforce && json_is_number(d) ? json_number_value(d) : 0;
+	bool first = connect_once(api, pod, &q, enforce && delay <= 0, res);
+	bool connected = first;
+	long attempts = 1;
+	if (delay > 0 && first != want && q.within >= delay) {
+		attempts += (long)(delay / 0.5) + 1;
+		connected = connect_once(api, pod, &q, true, res);
+		json_object_set_new(res, "elapsed_ms", json_integer((json_int_t)(delay * 1000)));
+	} else if (first != want && q.within > 0) {
+		attempts += (long)(q.within / 0.5);
+		json_object_set_new(res, "elapsed_ms", json_integer((json_int_t)(q.within * 1000)));
 	}
-	struct ctl_target t;
-	if (ctl_resolve(api, ns, host, &t) < 0) {
-		if (ctl_is_ipv4(host)) {
-			json_object_set_new(res, "address", json_string(host));
-			connect_fail(res, "timeout", "", tmo_ms);
-			char *e = xasprintf("no connection within %gs", timeout);
-			json_object_set_new(res, "error", json_string(e));
-			free(e);
-			return strcmp(expect, "closed") != 0 ? 1 : 0;
-		}
-		char *e = xasprintf("cannot resolve \"%s\": Name or service not known", host);
-		connect_fail(res, "resolve", e, 2);
-		free(e);
-		return 1;
-	}
-	json_object_set_new(res, "address", json_string(t.addr));
-	json_t *dest = NULL;
-	long dport = port;
-	bool has_port = true;
-	if (t.svc) {
-		json_t *eps = ctl_endpoints(api, t.svc, port, &has_port);
-		json_t *first = json_array_get(eps, 0);
-		if (first) {
-			dest = json_incref(json_object_get(first, "pod"));
-			dport = (long)json_integer_value(json_object_get(first, "port"));
-		}
-		json_decref(eps);
-	} else if (t.pod) {
-		dest = json_incref(t.pod);
-	}
-	bool connected = false;
-	if (!has_port) {
-		char *e = xasprintf("no connection within %gs", timeout);
-		connect_fail(res, "timeout", e, tmo_ms);
-		free(e);
-	} else if (!dest || !ctl_pod_answers(dest)) {
-		connect_fail(res, "refused", "Connection refused", 1);
-	} else if (!ctl_netpol_allowed(api, pod, dest, dport, "TCP")) {
-		char *e = xasprintf("no connection within %gs", timeout);
-		connect_fail(res, "timeout", e, tmo_ms);
-		free(e);
-	} else if (!ctl_pod_listens(dest, dport)) {
-		connect_fail(res, "refused", "Connection refused", 1);
-	} else {
-		connected = true;
-		json_object_set_new(res, "connected", json_true());
-		json_object_set_new(res, "error", json_null());
-		json_object_set_new(res, "reason", json_null());
-		json_object_set_new(res, "elapsed_ms", json_integer(1));
-	}
-	json_decref(dest);
-	ctl_target_release(&t);
-	return connected == !strcmp(expect, "open") ? 0 : 1;
+	json_object_set_new(res, "attempts", json_integer(attempts));
+	json_object_set_new(res, "first_connected", json_boolean(first));
+	const char *reason = json_string_value(json_object_get(res, "reason"));
+	bool resolved = reason == NULL || strcmp(reason, "resolve") != 0;
+	return resolved && connected == want ? 0 : 1;
 }
 
 /* ---- fs ---- */

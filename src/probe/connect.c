@@ -1,8 +1,12 @@
-/* connect.c: `kaic probe connect`: one TCP connection attempt with a deadline, for
- * network-policy tests. Result: {"host", "port", "address", "connected", "error",
- * "reason" (refused, timeout, unreachable, resolve, other), "elapsed_ms", "expect"}.
- * Exit 0 when the outcome matches --expect (open by default), 1 when it does not or
- * the host cannot be resolved. */
+/* connect.c: `kaic probe connect`: a TCP connection attempt with a deadline, for
+ * network-policy tests. With --within DURATION it repeats the attempt every 0.5 s until
+ * the outcome matches --expect or DURATION has passed: a policy engine programs a new
+ * pod a moment after its container starts, and until then the pod is unprotected.
+ * Result: {"host", "port", "address", "connected", "error", "reason" (refused,
+ * timeout, unreachable, resolve, other), "elapsed_ms", "expect", "attempts",
+ * "first_connected"}, of the last attempt but the last two. Exit 0 when the outcome
+ * matches --expect (open by default), 1 when it does not or the host cannot be
+ * resolved. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -20,6 +24,7 @@
 #include "util/clock.h"
 
 #define CONNECT_NAME "connect"
+#define CONNECT_RETRY_S 0.5 /* between attempts under --within */
 
 struct connect_outcome {
 	bool connected;
@@ -80,92 +85,127 @@ static const char *connect_reason(int err)
 	}
 }
 
-static int connect_parse(int argc, char **argv, const char **host, long *port, double *timeout,
-			 bool *expect_open)
+struct connect_args {
+	const char *host;
+	long port;
+	double timeout; /* of one attempt */
+	double within;	/* retry until the outcome matches --expect, up to this long */
+	bool expect_open;
+};
+
+static int connect_parse(int argc, char **argv, struct connect_args *a)
 {
-	const char *port_s = NULL, *timeout_s = "3s", *expect = "open";
+	const char *port_s = NULL, *timeout_s = "3s", *expect = "open", *within_s = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		int m;
 		if ((m = probe_opt(argc, argv, &i, "host", &v)) > 0)
-			*host = v;
+			a->host = v;
 		else if (m == 0 && (m = probe_opt(argc, argv, &i, "port", &v)) > 0)
 			port_s = v;
 		else if (m == 0 && (m = probe_opt(argc, argv, &i, "timeout", &v)) > 0)
 			timeout_s = v;
 		else if (m == 0 && (m = probe_opt(argc, argv, &i, "expect", &v)) > 0)
 			expect = v;
+		else if (m == 0 && (m = probe_opt(argc, argv, &i, "within", &v)) > 0)
+			within_s = v;
 		else if (m == 0)
 			return probe_usage_error(CONNECT_NAME, "unknown argument \"%s\"", argv[i]);
 		if (m < 0)
 			return probe_usage_error(CONNECT_NAME, "%s needs a value", argv[i]);
 	}
-	if (*host == NULL || **host == '\0')
+	if (a->host == NULL || *a->host == '\0')
 		return probe_usage_error(CONNECT_NAME, "--host is required");
 	if (port_s == NULL)
 		return probe_usage_error(CONNECT_NAME, "--port is required");
-	if (probe_parse_long(port_s, 1, 65535, port) < 0)
+	if (probe_parse_long(port_s, 1, 65535, &a->port) < 0)
 		return probe_usage_error(CONNECT_NAME, "invalid port \"%s\"", port_s);
-	if (probe_parse_duration(timeout_s, timeout) < 0)
+	if (probe_parse_duration(timeout_s, &a->timeout) < 0)
 		return probe_usage_error(CONNECT_NAME, "invalid duration \"%s\"", timeout_s);
+	if (within_s && probe_parse_duration(within_s, &a->within) < 0)
+		return probe_usage_error(CONNECT_NAME, "invalid duration \"%s\"", within_s);
 	if (strcmp(expect, "open") != 0 && strcmp(expect, "closed") != 0)
 		return probe_usage_error(CONNECT_NAME, "invalid --expect \"%s\" (open or closed)",
 					 expect);
-	*expect_open = strcmp(expect, "open") == 0;
+	a->expect_open = strcmp(expect, "open") == 0;
 	return 0;
+}
+
+/* One attempt: resolve, then connect to each address until one answers. Returns
+ * whether the host resolved; *error and *reason describe a failure (*error is freed
+ * first, caller frees). */
+static bool connect_attempt(const struct connect_args *a, struct connect_outcome *o, char **error,
+			    const char **reason)
+{
+	double deadline = now_s() + a->timeout;
+	char ps[24];
+	snprintf(ps, sizeof ps, "%ld", a->port);
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	memset(o, 0, sizeof *o);
+	free(*error);
+	*error = NULL;
+	*reason = NULL;
+	int gai = getaddrinfo(a->host, ps, &hints, &res);
+	if (gai != 0) {
+		*error = xasprintf("cannot resolve \"%s\": %s", a->host, gai_strerror(gai));
+		*reason = "resolve";
+		return false;
+	}
+	for (struct addrinfo *ai = res; ai != NULL && !o->connected; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		if (now_s() >= deadline) {
+			o->err = ETIMEDOUT;
+			break;
+		}
+		connect_try(ai, deadline, o);
+	}
+	freeaddrinfo(res);
+	if (!o->connected) {
+		if (o->err == 0)
+			o->err = EADDRNOTAVAIL;
+		*reason = connect_reason(o->err);
+		*error = o->err == ETIMEDOUT ? xasprintf("no connection within %gs", a->timeout)
+					     : xstrdup(strerror(o->err));
+	}
+	return true;
 }
 
 int probe_connect_run(int argc, char **argv)
 {
-	const char *host = NULL;
-	long port = 0;
-	double timeout = 0;
-	bool expect_open = true;
-	int rc = connect_parse(argc, argv, &host, &port, &timeout, &expect_open);
+	struct connect_args a = {0};
+	int rc = connect_parse(argc, argv, &a);
 	if (rc != 0)
 		return rc;
-	double t0 = now_s(), deadline = t0 + timeout;
-	char ps[24];
-	snprintf(ps, sizeof ps, "%ld", port);
-	struct addrinfo hints = {
-	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	int gai = getaddrinfo(host, ps, &hints, &res);
+	double t0 = now_s();
 	struct connect_outcome o = {0};
 	char *error = NULL;
 	const char *reason = NULL;
-	if (gai != 0) {
-		error = xasprintf("cannot resolve \"%s\": %s", host, gai_strerror(gai));
-		reason = "resolve";
-	} else {
-		for (struct addrinfo *ai = res; ai != NULL && !o.connected; ai = ai->ai_next) {
-			if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-				continue;
-			if (now_s() >= deadline) {
-				o.err = ETIMEDOUT;
-				break;
-			}
-			connect_try(ai, deadline, &o);
-		}
-		freeaddrinfo(res);
-		if (!o.connected) {
-			if (o.err == 0)
-				o.err = EADDRNOTAVAIL;
-			reason = connect_reason(o.err);
-			error = o.err == ETIMEDOUT ? xasprintf("no connection within %gs", timeout)
-						   : xstrdup(strerror(o.err));
-		}
+	bool resolved = false, first = false;
+	int attempts = 0;
+	for (;;) {
+		resolved = connect_attempt(&a, &o, &error, &reason);
+		if (attempts++ == 0)
+			first = o.connected;
+		if ((resolved && o.connected == a.expect_open) ||
+		    now_s() + CONNECT_RETRY_S > t0 + a.within)
+			break;
+		poll(NULL, 0, (int)(CONNECT_RETRY_S * 1000));
 	}
 	json_t *j = json_object();
-	json_object_set_new(j, "host", probe_json_string(host));
-	json_object_set_new(j, "port", json_integer(port));
+	json_object_set_new(j, "host", probe_json_string(a.host));
+	json_object_set_new(j, "port", json_integer(a.port));
 	json_object_set_new(j, "address", o.address[0] ? json_string(o.address) : json_null());
 	json_object_set_new(j, "connected", json_boolean(o.connected));
 	json_object_set_new(j, "error", probe_json_string(error));
 	json_object_set_new(j, "reason", reason ? json_string(reason) : json_null());
 	json_object_set_new(j, "elapsed_ms", json_integer((json_int_t)((now_s() - t0) * 1000)));
-	json_object_set_new(j, "expect", json_string(expect_open ? "open" : "closed"));
+	json_object_set_new(j, "expect", json_string(a.expect_open ? "open" : "closed"));
+	json_object_set_new(j, "attempts", json_integer(attempts));
+	json_object_set_new(j, "first_connected", json_boolean(first));
 	free(error);
-	bool ok = gai == 0 && o.connected == expect_open;
+	bool ok = resolved && o.connected == a.expect_open;
 	return probe_emit(CONNECT_NAME, j, ok ? PROBE_EXIT_OK : PROBE_EXIT_FAILED);
 }

@@ -12,8 +12,10 @@ static const struct probe_desc probe_table[] = {
     {"http-load",
      "--url URL [--requests 100] [--header NAME:VALUE]... [--timeout 5s] [--concurrency 4]",
      "sends N GET requests and prints a histogram of the answering backends", probe_http_load_run},
-    {"connect", "--host HOST --port PORT [--timeout 3s] [--expect open|closed]",
-     "one TCP connection attempt; exit status follows --expect", probe_connect_run},
+    {"connect", "--host HOST --port PORT [--timeout 3s] [--expect open|closed] [--within DURATION]",
+     "a TCP connection attempt, repeated until --expect holds for at most --within; exit "
+     "status follows --expect",
+     probe_connect_run},
     {"metrics", "[--port 9090] [--model NAME] [--bind ADDR]",
      "serves inference-server metrics (vLLM style) on /metrics", probe_metrics_run},
     {"fs", "--write PATH --content TEXT | --verify PATH --content TEXT",

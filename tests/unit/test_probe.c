@@ -625,6 +625,61 @@ static void test_connect(void **state)
 	close(cfd);
 }
 
+/* Starts listening on a bound socket after a pause: a port that opens while the probe
+ * retries (a policy engine programming a new pod). */
+struct late_listen {
+	int fd, ms;
+};
+
+static void *listen_later(void *arg)
+{
+	struct late_listen *l = arg;
+	poll(NULL, 0, l->ms);
+	listen(l->fd, 8);
+	return NULL;
+}
+
+static void test_connect_within(void **state)
+{
+	(void)state;
+	int port;
+	int fd = local_socket(false, &port);
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
+	json_t *j = NULL;
+	/* refused throughout: every attempt of the window, then exit 1 */
+	assert_int_equal(run_probe(&j, "connect", "--host", "127.0.0.1", "--port", ps, "--within",
+				   "1200ms", NULL),
+			 1);
+	assert_true(json_is_false(json_object_get(j, "connected")));
+	assert_true(jint(j, "attempts") >= 2);
+	assert_true(jint(j, "elapsed_ms") >= 500);
+	assert_true(json_is_false(json_object_get(j, "first_connected")));
+	json_decref(j);
+	/* the expected outcome at once: one attempt */
+	assert_int_equal(run_probe(&j, "connect", "--host", "127.0.0.1", "--port", ps, "--expect",
+				   "closed", "--within", "5s", NULL),
+			 0);
+	assert_int_equal(jint(j, "attempts"), 1);
+	json_decref(j);
+	/* opens after 700 ms: refused first, connected later, within the window */
+	struct late_listen l = {fd, 700};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, listen_later, &l), 0);
+	assert_int_equal(
+	    run_probe(&j, "connect", "--host", "127.0.0.1", "--port", ps, "--within", "10s", NULL),
+	    0);
+	pthread_join(t, NULL);
+	assert_true(json_is_true(json_object_get(j, "connected")));
+	assert_true(json_is_false(json_object_get(j, "first_connected")));
+	assert_true(jint(j, "attempts") >= 2);
+	assert_true(jint(j, "elapsed_ms") >= 500 && jint(j, "elapsed_ms") < 10000);
+	json_decref(j);
+	assert_int_equal(
+	    run_probe(NULL, "connect", "--host", "h", "--port", "1", "--within", "later", NULL), 2);
+	close(fd);
+}
+
 static void test_fs(void **state)
 {
 	(void)state;
@@ -1115,6 +1170,7 @@ int main(void)
 	    cmocka_unit_test(test_echo_and_http_load),
 	    cmocka_unit_test(test_http_load_no_answer),
 	    cmocka_unit_test(test_connect),
+	    cmocka_unit_test(test_connect_within),
 	    cmocka_unit_test(test_fs),
 	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_trace),

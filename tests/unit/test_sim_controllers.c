@@ -351,6 +351,42 @@ static void test_connect_policies(void **state)
 	connect_case("{\"networkPolicy\": {\"enforce\": false}}", false);
 }
 
+/* networkPolicy.programDelaySeconds: a new pod is unprotected for a while; a single
+ * attempt connects despite the deny policy, --within past the delay sees it enforced. */
+static void test_connect_program_delay(void **state)
+{
+	(void)state;
+	struct sim_api *api = new_api("{\"networkPolicy\": {\"programDelaySeconds\": 2}}");
+	apply(api, nodes_yaml);
+	char *y = probe_pod("srv", "{app: srv}", "echo", "[]",
+			    "    ports: [{name: http, containerPort: 8080}]\n");
+	apply(api, y);
+	free(y);
+	apply(api, "apiVersion: v1\nkind: Service\nmetadata: {name: srv, namespace: t}\n"
+		   "spec: {selector: {app: srv}, ports: [{port: 80, targetPort: http}]}\n");
+	json_decref(wait_for(api, "", "pods", "t", "srv", "status.phase", "Running"));
+	apply(api, deny_yaml);
+	apply_pod(api, "once", "{role: client}", "connect",
+		  "[--host, srv, --port, '80', --expect, closed]", NULL);
+	json_t *r = probe_result(api, "t", "once", "Failed");
+	assert_true(json_is_true(json_object_get(r, "connected")));
+	assert_int_equal(json_integer_value(json_object_get(r, "attempts")), 1);
+	json_decref(r);
+	apply_pod(api, "retry", "{role: client}", "connect",
+		  "[--host, srv, --port, '80', --expect, closed, --within, 5s]", NULL);
+	r = probe_result(api, "t", "retry", "Succeeded");
+	assert_true(json_is_false(json_object_get(r, "connected")));
+	assert_true(json_is_true(json_object_get(r, "first_connected")));
+	assert_true(json_integer_value(json_object_get(r, "attempts")) > 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "elapsed_ms")), 2000);
+	json_decref(r);
+	/* a window shorter than the delay ends on the unprotected outcome */
+	apply_pod(api, "short", "{role: client}", "connect",
+		  "[--host, srv, --port, '80', --expect, closed, --within, 1s]", NULL);
+	json_decref(probe_result(api, "t", "short", "Failed"));
+	sim_api_free(api);
+}
+
 static void test_dns_blocked(void **state)
 {
 	(void)state;
@@ -976,6 +1012,7 @@ int main(void)
 	    cmocka_unit_test(test_http_load),
 	    cmocka_unit_test(test_gateway_not_accepted),
 	    cmocka_unit_test(test_connect_policies),
+	    cmocka_unit_test(test_connect_program_delay),
 	    cmocka_unit_test(test_dns_blocked),
 	    cmocka_unit_test(test_storage),
 	    cmocka_unit_test(test_sandbox),
