@@ -67,7 +67,7 @@ static char *outcome(const json_t *out, bool connected)
 	const char *addr = json_string_value(json_object_get(out, "address"));
 	json_int_t tries = json_integer_value(json_object_get(out, "attempts"));
 	json_t *first = json_object_get(out, "first_connected");
-	char *last = connected ? xasprintf("connected to %s", addr ? addr : "np-server")
+	char *last = connected ? xasprintf("connected to %s:%d", addr ? addr : "np-server", PORT)
 			       : xasprintf("not connected (%s%s%s)", reason ? reason : "failed",
 					   error ? ": " : "", error ? error : "");
 	if (tries <= 1 || !json_is_boolean(first))
@@ -152,7 +152,7 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 				  "a policy: check the cluster network");
 		goto out;
 	}
-	check_evidence(res, "without a policy: client %s:%d", how, PORT);
+	check_evidence(res, "without a policy: client %s", how);
 	static const char *const deny[] = {"np-deny-egress", NULL};
 	if (active_run_create_all(ctx, res, objs, deny) != 0)
 		goto out;
@@ -162,8 +162,8 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 	if (rc == 0) {
 		check_evidence(res,
 			       "policy accepted but not enforced: with default-deny egress "
-			       "(DNS allowed) the client still %s:%d",
-			       how, PORT);
+			       "(DNS allowed) the client still %s",
+			       how);
 		active_run_decide(res, VERDICT_NO,
 				  "NetworkPolicy egress rules are accepted but not enforced: "
 				  "install a policy-enforcing CNI (Cilium, Calico, Antrea)");
