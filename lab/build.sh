@@ -89,6 +89,8 @@ requires kube-router github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER"
   -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER" \
   -o "$out/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
 lab/build-pause.sh "$line" "$out"
-printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\n' \
-  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" > "$out/VERSIONS"
+echo "lab-build: sonobuoy $SONOBUOY ($(( $(date +%s) - t0 ))s so far)"
+lab/build-sonobuoy.sh "$out"
+printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\nSONOBUOY=%s\n' \
+  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" "$SONOBUOY" > "$out/VERSIONS"
 echo "lab-build: done in $(( $(date +%s) - t0 ))s"

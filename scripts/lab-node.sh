@@ -327,6 +327,10 @@ node_up() {
 	start_forward
 	wait_for "the registry" "$limit" curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
 	push_image "$LAB_DIR/images/pause:$PAUSE" "pause:$PAUSE"
+	# Sonobuoy's aggregator and worker (lab/build-sonobuoy.sh); older lab builds lack it
+	if [ -f "$LAB_DIR/images/sonobuoy/index.json" ]; then
+		push_image "$LAB_DIR/images/sonobuoy:$SONOBUOY" "sonobuoy:$SONOBUOY"
+	fi
 	if [ -f "$TOP/build/image/oci/index.json" ]; then
 		push_image "$TOP/build/image/oci:kaic:$(cat "$TOP/VERSION")" "kaic:$(cat "$TOP/VERSION")"
 	fi

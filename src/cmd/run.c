@@ -15,6 +15,7 @@
 #include "report/product.h"
 #include "report/report.h"
 #include "run/runner.h"
+#include "run/self_image.h"
 #include "util/esc.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -369,6 +370,24 @@ static void report_failed_start(struct run_state *st)
 	run_result_release(&res);
 }
 
+/* In a cluster without --image, the test pods run kaic's own image. Returns the image
+ * found (caller frees) or NULL, saying either way. */
+static char *own_image(struct run_state *st)
+{
+	const struct run_opts *o = st->opts;
+	const char *src = kube_client_config(st->client)->source;
+	if (o->image_given || o->passive || src == NULL || strcmp(src, "in-cluster") != 0)
+		return NULL;
+	char *why = NULL;
+	char *image = run_self_image(st->client, &why);
+	if (image != NULL)
+		log_info("test pods run this pod's image %s (--image overrides it)", image);
+	else
+		log_warn("test pods run %s: cannot tell this pod's image (%s)", o->image, why);
+	free(why);
+	return image;
+}
+
 static int run_main(const struct run_opts *o)
 {
 	struct run_state st = {.opts = o};
@@ -387,6 +406,12 @@ static int run_main(const struct run_opts *o)
 		log_warn("cannot watch for signals: Ctrl-C will not clean up");
 	log_info("run %s, reports in \"%s\"", st.run_id, o->output_dir);
 	int rc = connect_cluster(&st);
+	struct run_opts own = *o;
+	char *image = rc == 0 ? own_image(&st) : NULL;
+	if (image != NULL) {
+		own.image = image;
+		st.opts = &own;
+	}
 	if (rc == 0)
 		rc = choose_cncf(&st);
 	if (rc == 0)
@@ -397,6 +422,7 @@ static int run_main(const struct run_opts *o)
 	kube_client_free(st.client);
 	runner_signals_stop(&st.sig);
 	remove_empty_dirs(&made); /* only those of a run that wrote no report */
+	free(image);
 	return rc;
 }
 
@@ -457,7 +483,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "  -v, --verbose           more diagnostics on stderr (twice: debug); secrets are\n"
 	    "                          never printed\n"
 	    "Active tests:\n"
-	    "  --image REF             image of the test pods (default " KAIC_DEFAULT_IMAGE ")\n"
+	    "  --image REF             image of the test pods (default: in a pod, its own;\n"
+	    "                          else " KAIC_DEFAULT_IMAGE ")\n"
 	    "  --requests N            requests of the NET-3.1 traffic test (default 400)\n"
 	    "  --metrics-endpoint EP   accelerator metrics for HW-1.2, as\n"
 	    "                          NAMESPACE/SERVICE:PORT[/PATH] or an API proxy path\n"

@@ -363,6 +363,7 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 			return invalid(val, c, cause);
 		return 0;
 	case OPT_IMAGE:
+		o->image_given = true;
 		return set_string(&o->image, val, flag, false, cause);
 	case OPT_VENDOR:
 		return set_string(&o->vendor, val, flag, false, cause);

@@ -28,6 +28,7 @@ struct run_opts {
 	long run_timeout_s;
 	int parallel;
 	const char *image;
+	bool image_given; /* --image was passed (else an in-cluster run uses its own) */
 	const char *vendor;
 	const char *product;
 	const char *product_version;
