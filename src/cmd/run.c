@@ -184,7 +184,8 @@ struct run_state {
 	struct inventory *inv;
 	long long deadline_ms;
 	const struct cncf_version *cncf; /* the CNCF checklist to decide, or NULL */
-	char failure[700]; /* why the cluster could not be read, for the Sonobuoy result */
+	char failure[700];	/* why the cluster could not be read, for the Sonobuoy result */
+	const char *image_from; /* where opts->image came from, for the header */
 };
 
 /* Connects and reads /version and discovery. Returns 0, or the exit status. */
@@ -314,6 +315,8 @@ static int run_checks(struct run_state *st)
 	       kube_client_config(st->client)->server, version, st->run_id,
 	       o->passive ? "passive" : "active");
 	free(version);
+	if (!o->passive)
+		printf("test pods run %s (%s)\n", o->image, st->image_from);
 	fflush(stdout);
 	warn_disruptive(o);
 	size_t nplan;
@@ -381,7 +384,7 @@ static char *own_image(struct run_state *st)
 	char *why = NULL;
 	char *image = run_self_image(st->client, &why);
 	if (image != NULL)
-		log_info("test pods run this pod's image %s (--image overrides it)", image);
+		st->image_from = "this pod's image; --image overrides it";
 	else
 		log_warn("test pods run %s: cannot tell this pod's image (%s)", o->image, why);
 	free(why);
@@ -390,7 +393,7 @@ static char *own_image(struct run_state *st)
 
 static int run_main(const struct run_opts *o)
 {
-	struct run_state st = {.opts = o};
+	struct run_state st = {.opts = o, .image_from = o->image_given ? "--image" : "the default"};
 	struct made_dirs made = {0};
 	char *cause = NULL;
 	if (runner_new_run_id(st.run_id, &cause) != 0 ||
