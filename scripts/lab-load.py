@@ -454,6 +454,16 @@ class Loader:
             body, status = self.prepare(o)
             self.create(body, status, (f, i))
         for f, i, o in rest:
+            if o.get("kind") == "APIService" and (o.get("spec") or {}).get("service"):
+                # nothing serves it here, and an aggregated API that is not available
+                # blocks the deletion of every namespace (the namespace controller must
+                # discover every resource first): kaic's cleanup would wait in vain
+                svc = o["spec"]["service"]
+                self.note("%s (%s doc %d)" % (ident(o), f, i),
+                          "an aggregated API served by Service %s/%s, which does not run on the lab; "
+                          "an unavailable APIService blocks every namespace deletion" %
+                          (svc.get("namespace"), svc.get("name")))
+                continue
             body, status = self.prepare(o)
             # a custom resource whose CRD was just created: discovery may lag a little
             self.create(body, status, (f, i), wait_kind=10.0 if body.get("apiVersion") in self.crd_gvs else 0.0)
