@@ -320,6 +320,9 @@ node_up() {
 	local limit=${LAB_READY_TIMEOUT:-180} t0
 	t0=$(date +%s)
 	[ -e "$NODE_NETNS" ] || node_net_up
+	# the host reaches pods through the node: the apiserver's proxy to pods and Services
+	# (kubectl proxy paths, kaic's reads through /proxy/); it goes with the veth
+	ip route replace "$POD_CIDR" via "$NODE_IP" dev "$NODE_VETH"
 	[ -f "$PKI/kubelet.crt" ] || node_pki
 	node_config
 	node_cgroups mk
