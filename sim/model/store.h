@@ -72,6 +72,9 @@ struct sim_api {
 	 * workload controllers leave them as loaded: controllers/deployment.c) */
 	bool scenario_loading;
 	uint64_t scenario_rv;
+	/* the aggregator's local APIServices are kept (objects/apiservice.h), from the end
+	 * of the scenario's load */
+	bool local_apiservices;
 	/* the admission webhooks' models (NULL-terminated; set at creation, may be NULL) */
 	const sim_admit_hook *admit_hooks;
 	/* the simulated controllers' scan marks (controllers/ctl_util.h: ctl_scan) */

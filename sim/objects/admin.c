@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "model/registry.h"
 #include "model/store.h"
+#include "objects/apiservice.h"
 #include "objects/object.h"
 #include "sim.h"
 #include "util/xmalloc.h"
@@ -159,5 +160,12 @@ void sim_api_scenario_mark(struct sim_api *api, bool loading)
 	api->scenario_loading = loading;
 	if (!loading)
 		api->scenario_rv = api->rv;
+	pthread_mutex_unlock(&api->mu);
+}
+
+void sim_api_local_apiservices(struct sim_api *api)
+{
+	pthread_mutex_lock(&api->mu);
+	sim_apiservices_start(api);
 	pthread_mutex_unlock(&api->mu);
 }

@@ -28,6 +28,10 @@ json_t *sim_api_list(struct sim_api *api, const char *group, const char *resourc
 /* Marks the scenario's load: loading true at its start; false at its end records that
  * every object written so far is the scenario's (store.h: scenario_rv). */
 void sim_api_scenario_mark(struct sim_api *api, bool loading);
+/* Starts kube-aggregator's registration of local APIServices (objects/apiservice.h): one
+ * per group/version served now, those of CRDs kept in step from then on. An APIService
+ * already stored under the same name stays as it is. */
+void sim_api_local_apiservices(struct sim_api *api);
 /* Number of objects in the store. */
 size_t sim_api_count(struct sim_api *api);
 

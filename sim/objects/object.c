@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "model/registry.h"
 #include "model/store.h"
+#include "objects/apiservice.h"
 #include "objects/crd.h"
 #include "objects/defaults.h"
 #include "sim.h"
@@ -236,8 +237,10 @@ int sim_obj_create(struct sim_api *api, struct sim_rtype *rt, json_t *obj, bool 
 	}
 	json_t *stored = sim_store_insert(api, rt, obj);
 	obj = NULL;
-	if (is_crd)
+	if (is_crd) {
 		sim_crd_apply(api, stored);
+		sim_apiservices_crds_changed(api);
+	}
 	if (out)
 		*out = json_incref(stored);
 	rc = 0;
@@ -363,8 +366,10 @@ int sim_obj_update(struct sim_api *api, struct sim_rtype *rt, long idx, json_t *
 		return 0;
 	}
 	json_t *stored = sim_store_replace(api, rt, (size_t)idx, next);
-	if (is_crd)
+	if (is_crd) {
 		sim_crd_apply(api, stored);
+		sim_apiservices_crds_changed(api);
+	}
 	if (out)
 		*out = json_incref(stored);
 	return 0;
@@ -414,8 +419,10 @@ static json_t *remove_now(struct sim_api *api, struct sim_rtype *rt, long idx,
 		hmap_del(&api->gc_uids, uid);
 		orphan_dependents(api, uid);
 	}
-	if (!strcmp(rt->group, "apiextensions.k8s.io"))
+	if (!strcmp(rt->group, "apiextensions.k8s.io")) {
 		sim_crd_remove(api, out);
+		sim_apiservices_crds_changed(api);
+	}
 	if (is_ns)
 		sim_api_purge_namespace(api, name);
 	free(uid);

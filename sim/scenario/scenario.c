@@ -563,6 +563,9 @@ int sim_scenario_load(struct sim_api *api, const char *dir, const struct sim_set
 	manifests_release(&m);
 	if (rc == 0 && s && s->large)
 		rc = sim_large_generate(api, s, cause);
+	/* the aggregator's local APIServices, after the scenario's own (which win) */
+	if (rc == 0)
+		sim_api_local_apiservices(api);
 	/* what the scenario holds stays as loaded until written through the API */
 	sim_api_scenario_mark(api, false);
 	return rc;

@@ -1,7 +1,8 @@
 /* test_sim_fidelity.c: what the lab (a real kube-apiserver, tests/lab/FINDINGS.md) showed
  * kaic-sim getting wrong, as the real server answers it: CRD approval in protected groups
  * (S1), discovery of the built-in resources (S3), metadata.continue on custom resource
- * lists (S6), the default/kubernetes Service (S8), defaults (S4, S7, S9). */
+ * lists (S6), the default/kubernetes Service (S8), defaults (S4, S7, S9), the aggregator's
+ * local APIServices (S10). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "objects/admin.h"
 #include "runtime.h"
+#include "scenario/scenario.h"
 #include "sim.h"
 #include "sim_test_util.h"
+#include "util/xmalloc.h"
 
 #define CRD(name, group, ann)                                                                      \
 	"{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","       \
@@ -276,6 +280,157 @@ static void test_prune(void **state)
 	json_decref(v);
 }
 
+#define APISERVICES "/apis/apiregistration.k8s.io/v1/apiservices"
+
+/* GET of one APIService: the object, or NULL when the answer is not 200. */
+static json_t *apiservice(struct sim_api *api, const char *name)
+{
+	char *url = xasprintf(APISERVICES "/%s", name);
+	int st;
+	json_t *v = sim_test_call(api, "GET", url, NULL, &st);
+	free(url);
+	if (st != 200) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* A local APIService as kube-aggregator keeps it: label, priorities, Available=True
+ * Local, no service. */
+static void expect_local(struct sim_api *api, const char *name, const char *group,
+			 const char *version, const char *label, int group_min, int version_prio)
+{
+	json_t *v = apiservice(api, name);
+	if (!v)
+		print_error("APIService %s is missing\n", name);
+	assert_non_null(v);
+	const json_t *labels = at(v, "metadata.labels");
+	assert_int_equal(json_object_size(labels), 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(labels, "kube-aggregator.kubernetes.io/automanaged")),
+	    label);
+	assert_non_null(sim_test_str(v, "metadata.uid"));
+	assert_non_null(sim_test_str(v, "metadata.resourceVersion"));
+	assert_non_null(sim_test_str(v, "metadata.creationTimestamp"));
+	const json_t *spec = at(v, "spec");
+	if (*group)
+		assert_string_equal(sim_test_str(spec, "group"), group);
+	else
+		assert_null(json_object_get(spec, "group"));
+	assert_string_equal(sim_test_str(spec, "version"), version);
+	assert_int_equal(json_integer_value(json_object_get(spec, "groupPriorityMinimum")),
+			 group_min);
+	assert_int_equal(json_integer_value(json_object_get(spec, "versionPriority")),
+			 version_prio);
+	assert_null(json_object_get(spec, "service"));
+	const json_t *conds = at(v, "status.conditions");
+	assert_int_equal(json_array_size(conds), 1);
+	const json_t *c = json_array_get(conds, 0);
+	assert_string_equal(sim_test_str(c, "type"), "Available");
+	assert_string_equal(sim_test_str(c, "status"), "True");
+	assert_string_equal(sim_test_str(c, "reason"), "Local");
+	assert_string_equal(sim_test_str(c, "message"), "Local APIServices are always available");
+	assert_non_null(sim_test_str(c, "lastTransitionTime"));
+	json_decref(v);
+}
+
+static void expect_absent(struct sim_api *api, const char *name)
+{
+	json_t *v = apiservice(api, name);
+	if (v)
+		print_error("APIService %s should not exist\n", name);
+	assert_null(v);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static const char apisvc_crd[] =
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+    "metadata: {name: widgets.example.com}\n"
+    "spec:\n  group: example.com\n  scope: Namespaced\n"
+    "  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}\n"
+    "  versions:\n"
+    "  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}\n"
+    "  - {name: v1beta1, served: true, storage: false, schema: {openAPIV3Schema: {type: "
+    "object}}}\n"
+    "  - {name: v1alpha1, served: false, storage: false, schema: {openAPIV3Schema: {type: "
+    "object}}}\n";
+
+/* the scenario's own APIService named as a local one: kept as given */
+static const char apisvc_own[] =
+    "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1.batch}\n"
+    "spec: {group: batch, version: v1, groupPriorityMinimum: 5, versionPriority: 7,\n"
+    "  service: {name: batch-api, namespace: default, port: 443}}\n";
+
+/* S10: one local APIService per served group/version after a scenario's load (built-in:
+ * automanaged=onstart and upstream's priorities; CRDs': automanaged=true, 1000/100), the
+ * scenario's own kept, CRDs created and deleted later followed. */
+static void test_local_apiservices(void **state)
+{
+	struct sim_api *api = *state;
+	/* nothing before the aggregator starts (sim_api_new alone: the unit tests' API) */
+	int st;
+	json_t *v = sim_test_call(api, "GET", APISERVICES, NULL, &st);
+	assert_int_equal(st, 200);
+	assert_int_equal(json_array_size(json_object_get(v, "items")), 0);
+	json_decref(v);
+
+	char dir[] = "/tmp/kaic-apisvc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "crd.yaml", apisvc_crd);
+	write_file(dir, "own.yaml", apisvc_own);
+	char *cause = NULL;
+	int rc = sim_scenario_load(api, dir, NULL, &cause);
+	if (rc < 0)
+		print_error("load: %s\n", cause);
+	assert_int_equal(rc, 0);
+	char *p = xasprintf("%s/crd.yaml", dir);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s/own.yaml", dir);
+	unlink(p);
+	free(p);
+	rmdir(dir);
+
+	expect_local(api, "v1.", "", "v1", "onstart", 18000, 1);
+	expect_local(api, "v1.apps", "apps", "v1", "onstart", 17800, 15);
+	expect_local(api, "v2.autoscaling", "autoscaling", "v2", "onstart", 17500, 30);
+	expect_local(api, "v1beta2.resource.k8s.io", "resource.k8s.io", "v1beta2", "onstart", 16200,
+		     15);
+	expect_local(api, "v1.example.com", "example.com", "v1", "true", 1000, 100);
+	expect_local(api, "v1beta1.example.com", "example.com", "v1beta1", "true", 1000, 100);
+	expect_absent(api, "v1alpha1.example.com");	 /* not served */
+	expect_absent(api, "v1.apiregistration.k8s.io"); /* the aggregator registers none */
+
+	v = apiservice(api, "v1.batch");
+	assert_non_null(v);
+	assert_null(at(v, "metadata.labels"));
+	assert_int_equal(json_integer_value(at(v, "spec.groupPriorityMinimum")), 5);
+	assert_int_equal(json_integer_value(at(v, "spec.versionPriority")), 7);
+	assert_string_equal(sim_test_str(v, "spec.service.name"), "batch-api");
+	json_decref(v);
+
+	/* a CRD created later gets its APIService; deleting it takes it away */
+	v = sim_test_call(api, "POST", CRDS, CRD("things.example.org", "example.org", ""), &st);
+	assert_int_equal(st, 201);
+	json_decref(v);
+	expect_local(api, "v1.example.org", "example.org", "v1", "true", 1000, 100);
+	v = sim_test_call(api, "DELETE", CRDS "/things.example.org", NULL, &st);
+	assert_int_equal(st, 200);
+	json_decref(v);
+	expect_absent(api, "v1.example.org");
+	expect_local(api, "v1.example.com", "example.com", "v1", "true", 1000, 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +442,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_discovery, sim_test_setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_defaults, sim_test_setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_local_apiservices, sim_test_setup,
+					    sim_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
