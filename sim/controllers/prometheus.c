@@ -286,6 +286,28 @@ static json_t *all_series(const json_t *tg)
 	return r;
 }
 
+bool ctl_prometheus_pod_value(struct sim_api *api, const char *ns, const char *pod,
+			      const char *name, double *value)
+{
+	json_t *tg = targets(api);
+	bool found = false;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tg, i, t) {
+		json_t *l = json_object_get(t, "labels");
+		if (found || strcmp(ctl_s(l, "namespace"), ns) != 0 ||
+		    strcmp(ctl_s(l, "pod"), pod) != 0)
+			continue;
+		for (size_t k = 0; k < sizeof(series_tab) / sizeof(series_tab[0]) && !found; k++)
+			if (!strcmp(series_tab[k].name, name)) {
+				*value = series_tab[k].value;
+				found = true;
+			}
+	}
+	json_decref(tg);
+	return found;
+}
+
 /* ---- PromQL subset ---- */
 
 /* Parses NAME{l="v",...} into a new array of [label, op, value]; NULL when unsupported. */

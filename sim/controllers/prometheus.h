@@ -11,4 +11,10 @@
 bool ctl_prometheus_proxy(struct sim_api *api, const char *method, const char *path,
 			  const json_t *query, struct sim_response *resp);
 
+/* The value of series NAME that Prometheus scrapes from pod ns/pod (a target labelled
+ * namespace and pod, as prometheus-adapter's default rules read it): true with *value,
+ * false when no scrape target is that pod or it serves no such series. */
+bool ctl_prometheus_pod_value(struct sim_api *api, const char *ns, const char *pod,
+			      const char *name, double *value);
+
 #endif

@@ -12,6 +12,7 @@
 #include "controllers/deployment.h"
 #include "controllers/dra.h"
 #include "controllers/gateway.h"
+#include "controllers/hpa.h"
 #include "controllers/jobs.h"
 #include "controllers/jobset.h"
 #include "controllers/imagepolicy.h"
@@ -58,6 +59,7 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_kueue,
     &sim_controller_jobs,
     &sim_controller_remediation,
+    &sim_controller_hpa,
     NULL,
 };
 

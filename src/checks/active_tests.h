@@ -141,6 +141,9 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res);
 /* workload_sandboxing (active_sandbox.c): the sandbox probe in a RuntimeClass pod. */
 json_t *active_sandbox_objects(const struct active_params *p);
 void active_sandbox_run(struct check_ctx *ctx, struct check_result *res);
+/* pod_autoscaling (active_hpa.c): an HPA on a custom Pods metric scales a Deployment. */
+json_t *active_hpa_objects(const struct active_params *p);
+void active_hpa_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl22_objects(const struct active_params *p);
 void active_wl22_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl23_objects(const struct active_params *p);

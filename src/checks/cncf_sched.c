@@ -1,7 +1,7 @@
 /* cncf_sched.c: the CNCF scheduling checks' passive parts: cluster_autoscaling (a
  * cluster-autoscaler or Karpenter with node groups offering accelerators) and
  * pod_autoscaling (the HorizontalPodAutoscaler with a custom or external metrics API
- * served; kaic has no active test for it yet). */
+ * served; active test active_hpa.c). */
 #include "checks/cncf.h"
 
 #include <stdlib.h>
@@ -244,5 +244,6 @@ static void hpa_passive(struct check_ctx *ctx, struct check_result *res)
 const struct check cncf_pod_autoscaling = {
     .id = "pod_autoscaling",
     .passive = hpa_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_hpa_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };

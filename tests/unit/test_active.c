@@ -72,6 +72,42 @@ static void assert_restricted(const json_t *pod)
 	}
 }
 
+/* pod_autoscaling: the Deployment's pods meet the restricted standard and carry kaic's
+ * labels; its selector, the PodMonitor's and the HPA's target all name them. */
+static void test_hpa_objects(void **state)
+{
+	(void)state;
+	struct active_params p;
+	params(&p);
+	json_t *objs = active_hpa_objects(&p);
+	json_t *d = active_build_find(objs, "Deployment", "hpa");
+	json_t *pm = active_build_find(objs, "PodMonitor", "hpa");
+	json_t *h = active_build_find(objs, "HorizontalPodAutoscaler", "hpa");
+	assert_non_null(d);
+	assert_non_null(pm);
+	assert_non_null(h);
+	json_t *tmpl = json_deep_copy(cutil_get(d, "spec.template"));
+	assert_labels(tmpl);
+	assert_restricted(tmpl);
+	const json_t *labels = cutil_get(tmpl, "metadata.labels");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)cutil_get(d, "spec.selector.matchLabels"), k, v)
+		assert_true(json_equal(json_object_get(labels, k), v));
+	assert_true(json_equal(cutil_get(d, "spec.selector"), cutil_get(pm, "spec.selector")));
+	assert_string_equal(cutil_str(h, "spec.scaleTargetRef.kind"), "Deployment");
+	assert_string_equal(cutil_str(h, "spec.scaleTargetRef.name"), "hpa");
+	const json_t *m = json_array_get(cutil_get(h, "spec.metrics"), 0);
+	assert_string_equal(cutil_str(m, "type"), "Pods");
+	assert_string_equal(cutil_str(m, "pods.metric.name"), "vllm:num_requests_running");
+	char *path = active_build_path(h);
+	assert_string_equal(path,
+			    "/apis/autoscaling/v2/namespaces/" NS "/horizontalpodautoscalers");
+	free(path);
+	json_decref(tmpl);
+	json_decref(objs);
+}
+
 static void test_every_object(void **state)
 {
 	(void)state;
@@ -330,13 +366,10 @@ static void test_no_client(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_object),
-	    cmocka_unit_test(test_namespace),
-	    cmocka_unit_test(test_paths),
-	    cmocka_unit_test(test_contents),
-	    cmocka_unit_test(test_termination_message),
-	    cmocka_unit_test(test_pod_stuck),
-	    cmocka_unit_test(test_no_client),
+	    cmocka_unit_test(test_every_object), cmocka_unit_test(test_hpa_objects),
+	    cmocka_unit_test(test_namespace),	 cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_contents),	 cmocka_unit_test(test_termination_message),
+	    cmocka_unit_test(test_pod_stuck),	 cmocka_unit_test(test_no_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

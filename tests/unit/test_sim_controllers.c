@@ -803,6 +803,84 @@ static void test_prometheus(void **state)
 
 /* ---- AgentTool ---- */
 
+/* The HPA model: with the custom metrics APIService Available, an HPA on the Pods metric
+ * the simulated Prometheus scrapes from a Deployment's pods reads it and scales the
+ * Deployment (clamped to maxReplicas); without the APIService, or with hpa.serve false,
+ * ScalingActive=False FailedGetPodsMetric and the Deployment is left alone. */
+static const char hpa_yaml[] =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: model, namespace: t}\n"
+    "spec:\n  replicas: 1\n  selector: {matchLabels: {app: model}}\n"
+    "  template:\n    metadata: {labels: {app: model}}\n"
+    "    spec: {containers: [{name: c, image: kaic, command: [kaic], args: [probe, metrics],"
+    " ports: [{name: metrics, containerPort: 9090}]}]}\n---\n"
+    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+    "metadata: {name: model, namespace: t}\n"
+    "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: model}\n"
+    "  minReplicas: 1\n  maxReplicas: 3\n"
+    "  metrics: [{type: Pods, pods: {metric: {name: 'vllm:num_requests_running'},"
+    " target: {type: AverageValue, averageValue: 500m}}}]\n";
+
+static void put_apiservice(struct sim_api *api)
+{
+	char *cause = NULL;
+	json_t *s = json_pack(
+	    "{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:[{s:s, s:s, s:s}]}}",
+	    "apiVersion", "apiregistration.k8s.io/v1", "kind", "APIService", "metadata", "name",
+	    "v1beta1.custom.metrics.k8s.io", "spec", "group", "custom.metrics.k8s.io", "version",
+	    "v1beta1", "service", "name", "prometheus-adapter", "namespace", "monitoring", "status",
+	    "conditions", "type", "Available", "status", "True", "reason", "Passed");
+	assert_int_equal(sim_api_create(api, json_incref(s), &cause), 0);
+	json_t *got = sim_api_get(api, "apiregistration.k8s.io", "apiservices", NULL,
+				  "v1beta1.custom.metrics.k8s.io");
+	json_object_set(got, "status", json_object_get(s, "status"));
+	assert_int_equal(sim_api_put(api, got, &cause), 0);
+	json_decref(s);
+}
+
+static void test_hpa(void **state)
+{
+	(void)state;
+	struct sim_api *api = new_api(NULL);
+	apply(api, nodes_yaml);
+	apply(api, prom_yaml);
+	put_apiservice(api);
+	apply(api, hpa_yaml);
+	json_t *h = wait_for(api, "autoscaling", "horizontalpodautoscalers", "t", "model",
+			     "status.conditions.1.status", "True");
+	assert_string_equal(ctl_s(h, "status.conditions.1.type"), "ScalingActive");
+	assert_string_equal(ctl_s(h, "status.conditions.1.reason"), "ValidMetricFound");
+	assert_string_equal(ctl_s(h, "status.currentMetrics.0.pods.metric.name"),
+			    "vllm:num_requests_running");
+	assert_string_equal(ctl_s(h, "status.currentMetrics.0.pods.current.averageValue"), "2");
+	assert_int_equal(json_integer_value(ctl_at(h, "status.desiredReplicas")), 3);
+	json_decref(h);
+	json_t *d = sim_api_get(api, "apps", "deployments", "t", "model");
+	assert_int_equal(json_integer_value(ctl_at(d, "spec.replicas")), 3);
+	json_decref(d);
+	sim_api_free(api);
+
+	for (int k = 0; k < 2; k++) { /* no APIService; an adapter without the metric */
+		api = new_api(k ? "{\"hpa\": {\"serve\": false}}" : NULL);
+		apply(api, nodes_yaml);
+		apply(api, prom_yaml);
+		if (k)
+			put_apiservice(api);
+		apply(api, hpa_yaml);
+		h = wait_for(api, "autoscaling", "horizontalpodautoscalers", "t", "model",
+			     "status.conditions.1.reason", "FailedGetPodsMetric");
+		assert_string_equal(ctl_s(h, "status.conditions.1.status"), "False");
+		assert_non_null(strstr(ctl_s(h, "status.conditions.1.message"),
+				       k ? "could not find the metric vllm:num_requests_running"
+					 : "could not find the requested resource"));
+		assert_null(ctl_at(h, "status.currentMetrics"));
+		json_decref(h);
+		d = sim_api_get(api, "apps", "deployments", "t", "model");
+		assert_int_equal(json_integer_value(ctl_at(d, "spec.replicas")), 1);
+		json_decref(d);
+		sim_api_free(api);
+	}
+}
+
 static void test_agenttool(void **state)
 {
 	(void)state;
@@ -1019,6 +1097,7 @@ int main(void)
 	    cmocka_unit_test(test_dra),
 	    cmocka_unit_test(test_cel),
 	    cmocka_unit_test(test_prometheus),
+	    cmocka_unit_test(test_hpa),
 	    cmocka_unit_test(test_agenttool),
 	    cmocka_unit_test(test_malformed),
 	};
