@@ -16,6 +16,7 @@
 #include "objects/apiservice.h"
 #include "objects/crd.h"
 #include "objects/defaults.h"
+#include "objects/prune.h"
 #include "sim.h"
 #include "util/hmap.h"
 #include "util/xmalloc.h"
@@ -220,10 +221,13 @@ int sim_obj_create(struct sim_api *api, struct sim_rtype *rt, json_t *obj, bool 
 		json_object_set_new(md, "generation", json_integer(1));
 	else
 		json_object_del(md, "generation");
+	json_t *schema = sim_prune_schema(api, rt, obj); /* of the version written */
 	set_type_meta(rt, obj);
 	if (from_http)
 		reset_status(rt, obj);
 	sim_defaults_apply(api, rt, obj);
+	obj = sim_prune(schema, obj);
+	json_decref(schema);
 	if (!rt->crd)
 		sim_pb_prune(obj); /* the empty omitempty fields Go's types drop */
 	bool is_crd = !strcmp(rt->group, "apiextensions.k8s.io");
@@ -317,8 +321,10 @@ int sim_obj_update(struct sim_api *api, struct sim_rtype *rt, long idx, json_t *
 		json_decref(obj);
 		return -1;
 	}
+	json_t *schema = sim_prune_schema(api, rt, obj); /* of the version written */
+	bool status_sub = sub && !strcmp(sub, "status");
 	json_t *next;
-	if (sub && !strcmp(sub, "status")) {
+	if (status_sub) {
 		next = json_copy(old);
 		json_object_set_new(next, "metadata", json_copy(json_object_get(old, "metadata")));
 		json_t *st = json_object_get(obj, "status");
@@ -339,11 +345,13 @@ int sim_obj_update(struct sim_api *api, struct sim_rtype *rt, long idx, json_t *
 				json_object_del(next, "status");
 		}
 		set_type_meta(rt, next);
-		json_t *gen = json_object_get(json_object_get(old, "metadata"), "generation");
-		if (spec_changed(old, next) && (gen || has_spec_like(rt, next)))
-			json_object_set_new(sim_meta(next), "generation",
-					    json_integer(json_integer_value(gen) + 1));
 	}
+	next = sim_prune(schema, next);
+	json_decref(schema);
+	json_t *gen = json_object_get(json_object_get(old, "metadata"), "generation");
+	if (!status_sub && spec_changed(old, next) && (gen || has_spec_like(rt, next)))
+		json_object_set_new(sim_meta(next), "generation",
+				    json_integer(json_integer_value(gen) + 1));
 	bool is_crd = !strcmp(rt->group, "apiextensions.k8s.io");
 	if (is_crd && sim_crd_prepare(api, next, old, resp) < 0) {
 		json_decref(next);

@@ -201,7 +201,10 @@ static const char *crd_body =
     "\"metadata\":{\"name\":\"widgets.example.com\"},\"spec\":{\"group\":\"example.com\","
     "\"scope\":\"Namespaced\",\"names\":{\"plural\":\"widgets\",\"kind\":\"Widget\","
     "\"shortNames\":[\"wd\"]},\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,"
-    "\"subresources\":{\"status\":{}},\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\"}}},"
+    "\"subresources\":{\"status\":{}},\"schema\":{\"openAPIV3Schema\":{\"type\":\"object\","
+    "\"properties\":{\"spec\":{\"type\":\"object\",\"properties\":{\"size\":{\"type\":"
+    "\"integer\"}}},\"status\":{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":"
+    "true}}}}},"
     "{\"name\":\"v1alpha1\",\"served\":false,\"storage\":false}]}}";
 
 static bool has_resource(const json_t *list, const char *name)
