@@ -18,6 +18,7 @@
 #include "controllers/imagepolicy.h"
 #include "controllers/kubelet.h"
 #include "controllers/kueue.h"
+#include "controllers/lws.h"
 #include "controllers/namespace.h"
 #include "controllers/prometheus.h"
 #include "controllers/replicaset.h"
@@ -60,6 +61,7 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_jobs,
     &sim_controller_remediation,
     &sim_controller_hpa,
+    &sim_controller_lws,
     NULL,
 };
 
@@ -72,5 +74,6 @@ const sim_proxy_hook sim_proxy_hooks[] = {
 
 const sim_admit_hook sim_admit_hooks[] = {
     ctl_imagepolicy_admit,
+    ctl_lws_admit,
     NULL,
 };

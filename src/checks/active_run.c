@@ -33,6 +33,7 @@ const struct active_test active_tests[] = {
     {"pod_autoscaling", "hpa", active_hpa_objects, active_hpa_run},
     {"secure_accelerator_access", "saa", active_saa_objects, active_saa_run},
     {"workload_sandboxing", "sandbox", active_sandbox_objects, active_sandbox_run},
+    {"robust_controller", "lws", active_lws_objects, active_lws_run},
     {NULL, NULL, NULL, NULL},
 };
 

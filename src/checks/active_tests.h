@@ -144,6 +144,10 @@ void active_sandbox_run(struct check_ctx *ctx, struct check_result *res);
 /* pod_autoscaling (active_hpa.c): an HPA on a custom Pods metric scales a Deployment. */
 json_t *active_hpa_objects(const struct active_params *p);
 void active_hpa_run(struct check_ctx *ctx, struct check_result *res);
+/* robust_controller (active_lws.c): a LeaderWorkerSet reconciled, an invalid one
+ * rejected by a server-side dry run. */
+json_t *active_lws_objects(const struct active_params *p);
+void active_lws_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl22_objects(const struct active_params *p);
 void active_wl22_run(struct check_ctx *ctx, struct check_result *res);
 json_t *active_wl23_objects(const struct active_params *p);

@@ -1,5 +1,5 @@
 /* cncf_ops.c: the passive parts of robust_controller (an AI operator with a CRD: its
- * controller Ready, its webhooks, its custom resources)
+ * controller Ready, its webhooks, its custom resources; active test active_lws.c)
  * and workload_sandboxing (a RuntimeClass of a sandbox runtime; active test
  * active_sandbox.c). */
 #include "checks/cncf.h"
@@ -113,7 +113,8 @@ static void rc_passive(struct check_ctx *ctx, struct check_result *res)
 const struct check cncf_robust_controller = {
     .id = "robust_controller",
     .passive = rc_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_lws_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE,
 };
 
 /* ---- workload_sandboxing ---- */

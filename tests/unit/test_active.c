@@ -108,6 +108,32 @@ static void test_hpa_objects(void **state)
 	json_decref(objs);
 }
 
+/* robust_controller: the LeaderWorkerSet's pods meet the restricted standard and carry
+ * kaic's labels (so that cleanup finds them); the invalid one differs only in its size. */
+static void test_lws_objects(void **state)
+{
+	(void)state;
+	struct active_params p;
+	params(&p);
+	json_t *objs = active_lws_objects(&p);
+	json_t *ok = active_build_find(objs, "LeaderWorkerSet", "lws");
+	json_t *bad = active_build_find(objs, "LeaderWorkerSet", "lws-invalid");
+	assert_non_null(ok);
+	assert_non_null(bad);
+	assert_int_equal(json_integer_value(cutil_get(ok, "spec.leaderWorkerTemplate.size")), 1);
+	assert_int_equal(json_integer_value(cutil_get(ok, "spec.replicas")), 1);
+	assert_int_equal(json_integer_value(cutil_get(bad, "spec.leaderWorkerTemplate.size")), 0);
+	json_t *tmpl = json_deep_copy(cutil_get(ok, "spec.leaderWorkerTemplate.workerTemplate"));
+	assert_labels(tmpl);
+	assert_restricted(tmpl);
+	json_decref(tmpl);
+	char *path = active_build_path(ok);
+	assert_string_equal(path,
+			    "/apis/leaderworkerset.x-k8s.io/v1/namespaces/" NS "/leaderworkersets");
+	free(path);
+	json_decref(objs);
+}
+
 static void test_every_object(void **state)
 {
 	(void)state;
@@ -366,10 +392,15 @@ static void test_no_client(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_object), cmocka_unit_test(test_hpa_objects),
-	    cmocka_unit_test(test_namespace),	 cmocka_unit_test(test_paths),
-	    cmocka_unit_test(test_contents),	 cmocka_unit_test(test_termination_message),
-	    cmocka_unit_test(test_pod_stuck),	 cmocka_unit_test(test_no_client),
+	    cmocka_unit_test(test_every_object),
+	    cmocka_unit_test(test_hpa_objects),
+	    cmocka_unit_test(test_lws_objects),
+	    cmocka_unit_test(test_namespace),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_contents),
+	    cmocka_unit_test(test_termination_message),
+	    cmocka_unit_test(test_pod_stuck),
+	    cmocka_unit_test(test_no_client),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

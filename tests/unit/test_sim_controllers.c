@@ -19,6 +19,7 @@
 #include "controllers/cel.h"
 #include "controllers/ctl_util.h"
 #include "controllers/dcgm.h"
+#include "controllers/lws.h"
 #include "controllers/registry.h"
 #include "objects/admin.h"
 #include "runtime.h"
@@ -801,6 +802,101 @@ static void test_prometheus(void **state)
 	sim_api_free(api);
 }
 
+/* ---- LeaderWorkerSet ---- */
+
+/* The LeaderWorkerSet model: an LWS created through the API gets its leader StatefulSet,
+ * leader and worker pods and a status (Available once every pod is Ready); one loaded with
+ * a status and no StatefulSet is left alone; with lws: false nothing is reconciled. The
+ * webhook denies size 0 and negative replicas while a configuration registers it. */
+static const char lws_crd_yaml[] =
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+    "metadata: {name: leaderworkersets.leaderworkerset.x-k8s.io}\n"
+    "spec:\n  group: leaderworkerset.x-k8s.io\n  scope: Namespaced\n"
+    "  names: {plural: leaderworkersets, singular: leaderworkerset, kind: LeaderWorkerSet, "
+    "listKind: LeaderWorkerSetList}\n"
+    "  versions: [{name: v1, served: true, storage: true, subresources: {status: {}}, schema: "
+    "{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]\n";
+
+static const char lws_yaml[] =
+    "apiVersion: leaderworkerset.x-k8s.io/v1\nkind: LeaderWorkerSet\n"
+    "metadata: {name: g, namespace: t}\n"
+    "spec:\n  replicas: 2\n  leaderWorkerTemplate:\n    size: 2\n    workerTemplate:\n"
+    "      metadata: {labels: {app: g}}\n"
+    "      spec: {containers: [{name: c, image: kaic, command: [kaic], args: [probe, echo]}]}\n"
+    "---\napiVersion: leaderworkerset.x-k8s.io/v1\nkind: LeaderWorkerSet\n"
+    "metadata: {name: old, namespace: t}\n"
+    "spec: {replicas: 1, leaderWorkerTemplate: {size: 1}}\n"
+    "status: {replicas: 1, readyReplicas: 1}\n";
+
+static const char lws_webhook_yaml[] =
+    "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n"
+    "metadata: {name: lws}\n"
+    "webhooks: [{name: vleaderworkerset.kb.io, admissionReviewVersions: [v1], sideEffects: "
+    "None, clientConfig: {service: {name: lws, namespace: lws-system}}, rules: [{apiGroups: "
+    "[leaderworkerset.x-k8s.io], apiVersions: [v1], operations: [CREATE], resources: "
+    "[leaderworkersets]}]}]\n";
+
+static void test_lws(void **state)
+{
+	(void)state;
+	struct sim_api *api = new_api(NULL);
+	apply(api, nodes_yaml);
+	apply(api, lws_crd_yaml);
+	apply(api, lws_yaml);
+	json_t *g = wait_for(api, "leaderworkerset.x-k8s.io", "leaderworkersets", "t", "g",
+			     "status.conditions.0.status", "True");
+	assert_string_equal(ctl_s(g, "status.conditions.0.type"), "Available");
+	assert_int_equal(json_integer_value(ctl_at(g, "status.readyReplicas")), 2);
+	assert_string_equal(ctl_s(g, "status.hpaPodSelector"),
+			    "leaderworkerset.sigs.k8s.io/name=g");
+	json_decref(g);
+	json_t *sts = sim_api_get(api, "apps", "statefulsets", "t", "g");
+	assert_int_equal(json_integer_value(ctl_at(sts, "spec.replicas")), 2);
+	json_decref(sts);
+	static const char *const pods[] = {"g-0", "g-0-1", "g-1", "g-1-1"};
+	for (size_t i = 0; i < 4; i++) {
+		json_t *p = sim_api_get(api, "", "pods", "t", pods[i]);
+		assert_non_null(p);
+		assert_string_equal(ctl_s(p, "metadata.labels.app"), "g");
+		json_decref(p);
+	}
+	json_t *old = sim_api_get(api, "apps", "statefulsets", "t", "old");
+	assert_null(old);
+	old = sim_api_get(api, "leaderworkerset.x-k8s.io", "leaderworkersets", "t", "old");
+	assert_null(ctl_at(old, "status.conditions"));
+	json_decref(old);
+	sim_api_free(api);
+
+	api = new_api("{\"lws\": false}");
+	apply(api, lws_crd_yaml);
+	apply(api, lws_yaml);
+	usleep(300000);
+	g = sim_api_get(api, "leaderworkerset.x-k8s.io", "leaderworkersets", "t", "g");
+	assert_null(ctl_at(g, "status"));
+	json_decref(g);
+	sim_api_free(api);
+
+	api = new_api(NULL);
+	json_t *bad = json_pack("{s:{s:i, s:{s:i}}}", "spec", "replicas", 1, "leaderWorkerTemplate",
+				"size", 0);
+	struct sim_response resp = {0};
+	assert_true(ctl_lws_admit(api, "leaderworkerset.x-k8s.io", "leaderworkersets", "t", bad,
+				  true, &resp)); /* no webhook registered */
+	apply(api, lws_webhook_yaml);
+	assert_false(ctl_lws_admit(api, "leaderworkerset.x-k8s.io", "leaderworkersets", "t", bad,
+				   true, &resp));
+	assert_int_equal(resp.status, 403);
+	assert_non_null(strstr(resp.body, "admission webhook \\\"vleaderworkerset.kb.io\\\" "
+					  "denied the request: the Size 0 is invalid"));
+	sim_response_release(&resp);
+	json_object_set_new(json_object_get(bad, "spec"), "leaderWorkerTemplate",
+			    json_pack("{s:i}", "size", 1));
+	assert_true(ctl_lws_admit(api, "leaderworkerset.x-k8s.io", "leaderworkersets", "t", bad,
+				  true, &resp));
+	json_decref(bad);
+	sim_api_free(api);
+}
+
 /* ---- AgentTool ---- */
 
 /* The HPA model: with the custom metrics APIService Available, an HPA on the Pods metric
@@ -1098,6 +1194,7 @@ int main(void)
 	    cmocka_unit_test(test_cel),
 	    cmocka_unit_test(test_prometheus),
 	    cmocka_unit_test(test_hpa),
+	    cmocka_unit_test(test_lws),
 	    cmocka_unit_test(test_agenttool),
 	    cmocka_unit_test(test_malformed),
 	};
