@@ -315,8 +315,11 @@ static int run_checks(struct run_state *st)
 	       kube_client_config(st->client)->server, version, st->run_id,
 	       o->passive ? "passive" : "active");
 	free(version);
-	if (!o->passive)
-		printf("test pods run %s (%s)\n", o->image, st->image_from);
+	if (!o->passive) { /* the image may come from the cluster (own_image): escaped */
+		char *image = esc_text_dup(o->image);
+		printf("test pods run %s (%s)\n", image, st->image_from);
+		free(image);
+	}
 	fflush(stdout);
 	warn_disruptive(o);
 	size_t nplan;
