@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "catalog/catalog.h"
+#include "catalog/cncf.h"
 #include "report/report.h"
 #include "report/sonobuoy.h"
 #include "util/esc.h"
@@ -29,10 +31,16 @@ static struct run_opts fuzz_opts;
 
 static void fuzz_cleanup(void)
 {
-	static const char *const names[] = {
-	    "checklist.md",	   "results.json", "junit.xml",
-	    "PRODUCT.yaml",	   "terminal.txt", "sonobuoy_results.yaml",
-	    "kaic-results.tar.gz", "done",	   NULL};
+	static const char *const names[] = {"checklist.md",
+					    "results.json",
+					    "junit.xml",
+					    "PRODUCT.yaml",
+					    "kaic-extras.yaml",
+					    "terminal.txt",
+					    "sonobuoy_results.yaml",
+					    "kaic-results.tar.gz",
+					    "done",
+					    NULL};
 	for (size_t i = 0; names[i] != NULL; i++) {
 		char *p = xasprintf("%s/%s", fuzz_dir, names[i]);
 		unlink(p);
@@ -82,6 +90,16 @@ static void fuzz_build(struct run_result *r, const uint8_t *data, size_t size)
 		r->cleanup_notes[k] = s;
 		at += len + 1;
 	}
+	/* the CNCF checklist too (PRODUCT.yaml needs one): item i decided as requirement
+	 * i % n, with its strings */
+	r->cncf = cncf_version_find("1.37");
+	r->ncncf = r->cncf->n;
+	r->cncf_items = xcalloc(r->ncncf, sizeof(*r->cncf_items));
+	for (size_t i = 0; i < r->ncncf; i++) {
+		r->cncf_items[i].item = &r->cncf->items[i];
+		r->cncf_items[i].by = cncf_requirement(r->cncf->items[i].id);
+		check_result_copy(&r->cncf_items[i].res, &r->items[i % r->n].res);
+	}
 }
 
 static char *fuzz_path(const char *name)
@@ -92,17 +110,23 @@ static char *fuzz_path(const char *name)
 static void fuzz_write(const struct run_result *r)
 {
 	int (*const writers[])(const struct run_result *, const char *, char **) = {
-	    report_markdown_write, report_json_write, report_junit_write, report_product_write};
-	const char *const names[] = {"checklist.md", "results.json", "junit.xml", "PRODUCT.yaml"};
+	    report_markdown_write, report_json_write, report_junit_write, report_product_write,
+	    report_extras_write};
+	const char *const names[] = {"checklist.md", "results.json", "junit.xml", "PRODUCT.yaml",
+				     "kaic-extras.yaml"};
 	char *cause = NULL;
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		char *p = fuzz_path(names[i]);
-		if (writers[i](r, p, &cause) != 0)
+		if (writers[i](r, p, &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", names[i], cause);
 			abort();
+		}
 		free(p);
 	}
-	if (report_sonobuoy_finish(r, fuzz_dir, &cause) != 0)
+	if (report_sonobuoy_finish(r, fuzz_dir, &cause) != 0) {
+		fprintf(stderr, "sonobuoy: %s\n", cause);
 		abort();
+	}
 	char *p = fuzz_path("terminal.txt");
 	FILE *f = fopen(p, "w");
 	free(p);
@@ -214,20 +238,26 @@ static json_t *fuzz_yaml_scalars(const char *name)
 	return counts;
 }
 
-/* Every evidence line of r is one scalar of the file (as many times as it occurs). */
-static void fuzz_check_yaml_evidence(const struct run_result *r, const char *name)
+/* Takes one occurrence of each evidence line of res from counts; aborts when one is
+ * missing. */
+static void fuzz_take_evidence(json_t *counts, const struct check_result *res)
+{
+	for (size_t j = 0; j < res->nevidence; j++) {
+		const char *e = res->evidence[j];
+		json_int_t n = json_integer_value(json_object_get(counts, e));
+		if (n <= 0)
+			abort();
+		json_object_set_new(counts, e, json_integer(n - 1));
+	}
+}
+
+/* Every evidence line of r's requirements (or, cncf, of its CNCF items) is one scalar of
+ * the file, as many times as it occurs. */
+static void fuzz_check_yaml_evidence(const struct run_result *r, const char *name, bool cncf)
 {
 	json_t *counts = fuzz_yaml_scalars(name);
-	for (size_t i = 0; i < r->n; i++) {
-		const struct check_result *res = &r->items[i].res;
-		for (size_t j = 0; j < res->nevidence; j++) {
-			const char *e = res->evidence[j];
-			json_int_t n = json_integer_value(json_object_get(counts, e));
-			if (n <= 0)
-				abort();
-			json_object_set_new(counts, e, json_integer(n - 1));
-		}
-	}
+	for (size_t i = 0; i < (cncf ? r->ncncf : r->n); i++)
+		fuzz_take_evidence(counts, cncf ? &r->cncf_items[i].res : &r->items[i].res);
 	json_decref(counts);
 }
 
@@ -257,8 +287,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_text("checklist.md");
 	fuzz_check_text("terminal.txt");
 	fuzz_check_text("junit.xml");
-	fuzz_check_yaml_evidence(&r, "PRODUCT.yaml");
-	fuzz_check_yaml_evidence(&r, SONOBUOY_RESULTS_FILE);
+	json_decref(fuzz_yaml_scalars("PRODUCT.yaml")); /* libyaml reads it */
+	fuzz_check_yaml_evidence(&r, "kaic-extras.yaml", true);
+	fuzz_check_yaml_evidence(&r, SONOBUOY_RESULTS_FILE, false);
 	fuzz_check_sonobuoy_tree(&r);
 	run_result_release(&r);
 	return 0;
