@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . lab/versions.env
-out=$1
+out=$(mkdir -p "$1" && cd "$1" && pwd) # absolute: the go build below runs in lab/sonobuoy
 images=$(dirname "$out")/images
 layout=$images/sonobuoy
 grep -Eq "^[[:space:]]*(require )?github.com/vmware-tanzu/sonobuoy $SONOBUOY( |\$)" lab/sonobuoy/go.mod ||
