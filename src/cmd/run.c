@@ -381,14 +381,13 @@ static void report_failed_start(struct run_state *st)
 static char *own_image(struct run_state *st)
 {
 	const struct run_opts *o = st->opts;
-	const char *src = kube_client_config(st->client)->source;
-	if (o->image_given || o->passive || src == NULL || strcmp(src, "in-cluster") != 0)
+	if (o->image_given || o->passive)
 		return NULL;
 	char *why = NULL;
 	char *image = run_self_image(st->client, &why);
 	if (image != NULL)
 		st->image_from = "this pod's image; --image overrides it";
-	else
+	else if (why != NULL)
 		log_warn("test pods run %s: cannot tell this pod's image (%s)", o->image, why);
 	free(why);
 	return image;

@@ -20,10 +20,8 @@ char *run_self_image(struct kube_client *c, char **why)
 {
 	const struct kube_config *cfg = kube_client_config(c);
 	const char *pod = getenv("HOSTNAME");
-	if (cfg->source == NULL || strcmp(cfg->source, "in-cluster") != 0) {
-		*why = xstrdup("not in a cluster");
-		return NULL;
-	}
+	if (cfg->source == NULL || strcmp(cfg->source, "in-cluster") != 0)
+		return NULL; /* no pod to read: nothing to tell */
 	if (pod == NULL || *pod == '\0') {
 		*why = xstrdup("HOSTNAME (the pod's name) is not set");
 		return NULL;

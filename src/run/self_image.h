@@ -8,7 +8,8 @@
 
 /* Reads the pod kaic runs in (HOSTNAME in the service account's namespace) and returns
  * the image of its container that runs kaic (command "kaic" or ".../kaic"), caller
- * frees. NULL when it cannot tell, with *why (caller frees). */
+ * frees. NULL outside a cluster (*why NULL), or when it cannot tell, with *why (caller
+ * frees). */
 char *run_self_image(struct kube_client *c, char **why);
 
 #endif

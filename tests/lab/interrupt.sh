@@ -13,17 +13,12 @@ pid=""
 trap '[ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 k() { kubectl --kubeconfig "$LAB_KUBECONFIG" "$@"; }
 
-LAB_REAL_NODE=1 lab_reset 0
-[ -d "$TOP/build/lab/run/node" ] || skip "this lab has no real node (started with LAB_REAL_NODE=0)"
-. "$TOP/build/lab/run/ports.env"
-tag="127.0.0.1:$REGISTRY_PORT/kaic:$(cat "$TOP/VERSION")"
-digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$tag") ||
-	fail "cannot read $tag from the lab's registry"
+lab_real_node
 
 # start NAME: kaic run (SEC-5.1, its pods run for real) in the background; returns once
 # a pod of its namespace is Running; sets pid and ns
 start() {
-	"$KAIC" run --kubeconfig "$LAB_KUBECONFIG" --focus SEC-5.1 --image "$tag@$digest" \
+	"$KAIC" run --kubeconfig "$LAB_KUBECONFIG" --focus SEC-5.1 --image "$KAIC_IMG" \
 		--timeout 3m --output-dir "$work/$1" --no-color >"$work/$1.out" 2>&1 &
 	pid=$!
 	t0=$(date +%s)
@@ -40,11 +35,7 @@ start() {
 }
 
 # left: kaic's namespaces and labelled objects, or nothing
-left() {
-	n=$(k get ns -o name | grep '^namespace/kaic-' || true)
-	o=$(k get pods,services,networkpolicies -A -l app.kubernetes.io/managed-by=kaic -o name)
-	echo $n $o
-}
+left() { lab_left '^namespace/kaic-' pods,services,networkpolicies; }
 
 # 1. SIGINT: kaic deletes what it made before it exits
 start sigint

@@ -63,15 +63,9 @@ run_job() {
 	echo "$code" >"$work/$name.code"
 }
 
-LAB_REAL_NODE=1 lab_reset 0
-[ -d "$TOP/build/lab/run/node" ] || skip "this lab has no real node (started with LAB_REAL_NODE=0)"
+lab_real_node
 [ -f "$audit" ] || fail "the lab writes no audit log ($audit)"
-. "$TOP/build/lab/run/ports.env"
-tag="127.0.0.1:$REGISTRY_PORT/kaic:$(cat "$TOP/VERSION")"
-# by digest: the node may hold an older build under the same tag (IfNotPresent)
-digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$tag") ||
-	fail "cannot read $tag from the lab's registry"
-img="$tag@$digest"
+img=$KAIC_IMG
 
 # passive, with kaic-passive alone
 mark=$(wc -l <"$audit")
@@ -97,9 +91,8 @@ set -- $(forbidden "$mark")
 echo "active: $2 requests as $SA_USER, $1 forbidden"
 [ "$1" -eq 0 ] || fail "active: $1 forbidden answers (above)"
 tail -n 25 "$work/kaic.log"
-ns=$(k get ns -o name | grep '^namespace/kaic-' || true)
-left=$(k get pods,services,networkpolicies,jobs -A -l app.kubernetes.io/managed-by=kaic -o name)
-[ -z "$ns$left" ] || fail "active: left behind: $ns $left"
+left=$(lab_left '^namespace/kaic-' pods,services,networkpolicies,jobs)
+[ -z "$left" ] || fail "active: left behind: $left"
 k delete -f "$work/kaic.yaml" --wait=true >/dev/null 2>&1 || true
 k delete -f "$work/kaic-passive.yaml" --wait=true >/dev/null 2>&1 || true
 pass "kaic as a Job: passive and active runs, 0 forbidden answers, nothing left"

@@ -9,6 +9,11 @@
 #   lab_versions DIR          LAB_RESOURCE_VERSIONS as scenario DIR serves resource.k8s.io
 #   lab_load DIR REPORT       scripts/lab load DIR, report of what it could not represent
 #   known_as KEY              the category (sim or lab) known-deviations.txt gives KEY
+#   lab_real_node             the lab reset with its real node and no kwok node (skip
+#                             without one); REGISTRY_PORT, and KAIC_IMG: kaic's image in
+#                             the lab's registry, by digest
+#   lab_left NS_RE RESOURCES  kaic's namespaces matching NS_RE and its labelled objects of
+#                             RESOURCES (kubectl's comma list), or nothing
 #
 # and tests/integration/lib.sh's sim_start/sim_stop/pass/fail/skip for kaic-sim.
 . "$TOP/tests/integration/lib.sh"
@@ -50,4 +55,21 @@ lab_load() {
 
 known_as() { # KEY: "sim" or "lab" when known-deviations.txt lists KEY, else nothing
 	awk -v k="$1" '$1 !~ /^#/ && $2 == k { print $1; exit }' "$KNOWN"
+}
+
+lab_real_node() {
+	LAB_REAL_NODE=1 lab_reset 0
+	[ -d "$TOP/build/lab/run/node" ] || skip "this lab has no real node (started with LAB_REAL_NODE=0)"
+	. "$TOP/build/lab/run/ports.env"
+	_tag="127.0.0.1:$REGISTRY_PORT/kaic:$(cat "$TOP/VERSION")"
+	# by digest: the node may hold an older build under the same tag (IfNotPresent)
+	_digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$_tag") ||
+		fail "cannot read $_tag from the lab's registry"
+	KAIC_IMG="$_tag@$_digest"
+}
+
+lab_left() {
+	_ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep -E "$1" || true)
+	_objs=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get "$2" -A -l app.kubernetes.io/managed-by=kaic -o name)
+	echo $_ns $_objs
 }

@@ -19,16 +19,10 @@ trap 'rm -rf "$work"' EXIT
 k() { kubectl --kubeconfig "$LAB_KUBECONFIG" "$@"; }
 sb() { "$SB_BIN" --kubeconfig "$LAB_KUBECONFIG" "$@"; }
 
-LAB_REAL_NODE=1 lab_reset 0
-[ -d "$TOP/build/lab/run/node" ] || skip "this lab has no real node (started with LAB_REAL_NODE=0)"
-. "$TOP/build/lab/run/ports.env"
+lab_real_node
 . "$TOP/lab/versions.env"
 reg=127.0.0.1:$REGISTRY_PORT
-tag="$reg/kaic:$(cat "$TOP/VERSION")"
-# by digest: the node may hold an older build under the same tag (IfNotPresent)
-digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$tag") ||
-	fail "cannot read $tag from the lab's registry"
-img="$tag@$digest"
+img=$KAIC_IMG
 sed "s|^  image: kaic:.*|  image: $img|" "$TOP/deploy/sonobuoy/kaic-plugin.yaml" >"$work/kaic-plugin.yaml"
 diff "$TOP/deploy/sonobuoy/kaic-plugin.yaml" "$work/kaic-plugin.yaml" | grep -c '^>' | grep -qx 1 ||
 	fail "the plugin's image line was not changed exactly once"
@@ -102,8 +96,7 @@ case $pods_img in *"test pods run $img (this pod's image"*) ;;
 *) fail "the plugin's test pods did not run its image $img" ;;
 esac
 sb delete --wait >"$work/delete.out" 2>&1 || fail "sonobuoy delete failed: $(cat "$work/delete.out")"
-ns=$(k get ns -o name | grep -E '^namespace/(kaic-|sonobuoy$)' || true)
-left=$(k get pods,services,networkpolicies,jobs -A -l app.kubernetes.io/managed-by=kaic -o name)
-[ -z "$ns$left" ] || fail "left behind: $ns $left"
+left=$(lab_left '^namespace/(kaic-|sonobuoy$)' pods,services,networkpolicies,jobs)
+[ -z "$left" ] || fail "left behind: $left"
 echo "sonobuoy: run, retrieve, results: $(($(date +%s) - start))s in all; nothing left"
 pass "Sonobuoy $SONOBUOY ran kaic's plugin; its 18 items agree with results.json"

@@ -14,13 +14,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lab-wl21.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 k() { kubectl --kubeconfig "$LAB_KUBECONFIG" "$@"; }
 
-LAB_REAL_NODE=1 lab_reset 0
-[ -d "$TOP/build/lab/run/node" ] || skip "this lab has no real node (started with LAB_REAL_NODE=0)"
-. "$TOP/build/lab/run/ports.env"
-tag="127.0.0.1:$REGISTRY_PORT/kaic:$(cat "$TOP/VERSION")"
-digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$tag") ||
-	fail "cannot read $tag from the lab's registry"
-img="$tag@$digest"
+lab_real_node
+img=$KAIC_IMG
 
 k apply -f "$TOP/deploy/crds/agenttool.yaml" >/dev/null || fail "cannot apply the AgentTool CRD"
 k wait --for condition=Established --timeout=60s crd/agenttools.agents.kaic.io >/dev/null ||
@@ -51,9 +46,8 @@ ev = r.get("evidence", [])
 print("WL-2.1 %s: %s %s:\n  %s" % (name, r["mode"], r["verdict"], "\n  ".join(ev)))
 sys.exit(0 if r["mode"] == "active" and r["verdict"] == want and ev else 1)
 EOF
-	ns=$(k get ns -o name | grep '^namespace/kaic-[0-9a-f]' || true)
-	left=$(k get pods,services,agenttools -A -l app.kubernetes.io/managed-by=kaic -o name)
-	[ -z "$ns$left" ] || fail "$1: left behind: $ns $left"
+	left=$(lab_left '^namespace/kaic-[0-9a-f]' pods,services,agenttools)
+	[ -z "$left" ] || fail "$1: left behind: $left"
 }
 
 round agentd Full
