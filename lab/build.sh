@@ -88,9 +88,13 @@ requires kube-router github.com/cloudnativelabs/kube-router/v2 "$KUBE_ROUTER"
 (cd lab/kube-router && CGO_ENABLED=0 go build -trimpath \
   -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER" \
   -o "$out/kube-router" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+echo "lab-build: dra-example-driver $DRA_EXAMPLE ($(( $(date +%s) - t0 ))s so far)"
+requires dra-example-driver sigs.k8s.io/dra-example-driver "$DRA_EXAMPLE"
+(cd lab/dra-example-driver && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/" \
+  sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin)
 lab/build-pause.sh "$line" "$out"
 echo "lab-build: sonobuoy $SONOBUOY ($(( $(date +%s) - t0 ))s so far)"
 lab/build-sonobuoy.sh "$out"
-printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\nSONOBUOY=%s\n' \
-  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" "$SONOBUOY" > "$out/VERSIONS"
+printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\nSONOBUOY=%s\nDRA_EXAMPLE=%s\n' \
+  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" "$SONOBUOY" "$DRA_EXAMPLE" > "$out/VERSIONS"
 echo "lab-build: done in $(( $(date +%s) - t0 ))s"

@@ -5,10 +5,12 @@
 #                    real node's kubelet, kube-proxy, containerd, registry, CoreDNS,
 #                    kube-router; build/lab/images/pause
 #   make lab         start it (LAB_NODES kwok nodes, default 3, and the real node
-#                    lab-real-0 unless LAB_REAL_NODE=0); build/lab/kubeconfig
+#                    lab-real-0 unless LAB_REAL_NODE=0); build/lab/kubeconfig.
+#                    PROFILE=ai adds the AI platform's components (the DRA driver
+#                    gpu.example.com); PROFILE=bare (the default) is the node alone
 #   make lab-down    stop it and remove its state
 #   make lab-status  one line per component
-#   make test-lab    build (cached), start, run tests/lab/, stop
+#   make test-lab    build (cached), start (PROFILE=ai unless given), run tests/lab/, stop
 #   make bench-lab   bench/passive-lab.sh (5,000 kwok nodes; slow)
 LAB_GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 
@@ -18,7 +20,7 @@ lab-build:
 	@PATH="$(dir $(LAB_GO)):$$PATH" ./lab/build.sh
 
 lab: lab-build
-	@./scripts/lab up
+	@$(if $(PROFILE),LAB_PROFILE=$(PROFILE) )./scripts/lab up
 
 lab-down:
 	@./scripts/lab down
@@ -28,7 +30,7 @@ lab-status:
 
 # the real node's tests run kaic's image (make image), pushed to the lab's registry
 test-lab: build lab-build image
-	@./scripts/lab up
+	@LAB_PROFILE=$(or $(PROFILE),ai) ./scripts/lab up
 	@BUILD=$(BUILD) ./tests/lab/run.sh; rc=$$?; ./scripts/lab down; exit $$rc
 
 bench-lab: build lab-build

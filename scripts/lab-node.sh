@@ -35,8 +35,21 @@ NODE_CGROUP=kaic-lab-$NODE_TAG
 netpol_on() {
 	if [ -f "$NODE/netpol" ]; then [ "$(cat "$NODE/netpol")" = on ]; else [ "${LAB_NETPOL:-on}" != off ]; fi
 }
-NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy coredns"
-if netpol_on; then NODE_COMPONENTS="$NODE_COMPONENTS kube-router"; fi
+# the profile (docs/lab.md "Profiles"): bare, the node alone, or ai, the node plus the AI
+# platform's components (the DRA driver gpu.example.com). LAB_PROFILE picks it at up;
+# the choice is kept in $NODE/profile, for reset, status and down.
+lab_profile() {
+	if [ -f "$NODE/profile" ]; then cat "$NODE/profile"; else echo "${LAB_PROFILE:-bare}"; fi
+}
+DRA_PLUGIN=dra-example-kubeletplugin
+node_components() {
+	local c="registry lab-forward containerd kubelet kube-proxy coredns"
+	if netpol_on; then c="$c kube-router"; fi
+	# the DRA driver's plugin, unless a test stopped it (lab stop, $NODE/DRA_PLUGIN.stopped)
+	if [ "$(lab_profile)" = ai ] && [ ! -f "$NODE/$DRA_PLUGIN.stopped" ]; then c="$c $DRA_PLUGIN"; fi
+	echo "$c"
+}
+NODE_COMPONENTS=$(node_components)
 
 real_node() { [ "${LAB_REAL_NODE:-1}" != 0 ]; }
 
@@ -55,6 +68,11 @@ node_check() { # the node's prerequisites, before anything starts
 	local b
 	local want="containerd containerd-shim-runc-v2 ctr kubelet kube-proxy registry coredns"
 	if [ "${LAB_NETPOL:-on}" != off ]; then want="$want kube-router"; fi
+	case ${LAB_PROFILE:-bare} in
+	bare) ;;
+	ai) want="$want $DRA_PLUGIN" ;;
+	*) die "LAB_PROFILE must be bare or ai, not \"$LAB_PROFILE\"" ;;
+	esac
 	for b in $want; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b is missing: run make lab-build first (or LAB_REAL_NODE=0)"
 	done
@@ -98,6 +116,7 @@ extendedKeyUsage=clientAuth'
 	sign kube-proxy ca "/CN=system:kube-proxy" "$client"
 	sign coredns ca "/CN=kaic-lab:coredns" "$client"
 	sign kube-router ca "/CN=kaic-lab:kube-router" "$client"
+	sign dra-driver ca "/CN=kaic-lab:dra-driver" "$client"
 	sign kubelet-serving ca "/CN=$NODE_NAME" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
@@ -107,6 +126,7 @@ subjectAltName=IP:$NODE_IP,DNS:$NODE_NAME"
 	kubeconfig "$RUN/kube-proxy.kubeconfig" kube-proxy
 	kubeconfig "$RUN/coredns.kubeconfig" coredns
 	kubeconfig "$RUN/kube-router.kubeconfig" kube-router
+	kubeconfig "$RUN/dra-driver.kubeconfig" dra-driver
 }
 
 # node_objects: the cluster objects the node's host processes need: RBAC for CoreDNS and
@@ -351,6 +371,7 @@ node_up() {
 	node_objects
 	start_in_node coredns -conf "$NODE/Corefile" -dns.port 53
 	if [ "${LAB_NETPOL:-on}" != off ]; then echo on; else echo off; fi >"$NODE/netpol"
+	[ -f "$NODE/profile" ] || echo "${LAB_PROFILE:-bare}" >"$NODE/profile"
 	NODE_COMPONENTS="registry lab-forward containerd kubelet kube-proxy coredns"
 	if netpol_on; then
 		# kube-router's firewall alone (upstream's kube-router-firewall-daemonset.yaml args):
@@ -359,6 +380,11 @@ node_up() {
 			--kubeconfig "$RUN/kube-router.kubeconfig" --hostname-override "$NODE_NAME" \
 			--enable-cni=false --health-port 20244 --metrics-port 0
 		NODE_COMPONENTS="$NODE_COMPONENTS kube-router"
+	fi
+	if [ "$(lab_profile)" = ai ]; then
+		node_ai_objects
+		rm -f "$NODE/$DRA_PLUGIN.stopped"
+		dra_plugin_start
 	fi
 	until kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; do
 		local c
@@ -408,7 +434,7 @@ node_unmount() {
 # state (lab down), otherwise it is kept for a restart (lab reset)
 node_down() {
 	local clean=${1:-1} c i any
-	for c in kube-router coredns kube-proxy kubelet; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
+	for c in $DRA_PLUGIN kube-router coredns kube-proxy kubelet; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
 	node_pods_gone
 	for c in containerd registry lab-forward; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
 	for i in $(seq 1 50); do
@@ -425,4 +451,77 @@ node_down() {
 	# containerd makes its shim socket directory /run/containerd/s (and ctr its fifo
 	# directory): removed when empty
 	rmdir /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null || true
+}
+
+# --- the ai profile ------------------------------------------------------------------
+
+# node_ai_objects: the DRA driver's RBAC (upstream's ClusterRole, bound to its client
+# certificate's user) and its DeviceClass gpu.example.com (upstream's deviceclass.yaml)
+node_ai_objects() {
+	kc apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: "kaic-lab:dra-driver", labels: {kaic.lab/node: "true"}}
+  rules:
+  - {apiGroups: [resource.k8s.io], resources: [resourceclaims], verbs: [get]}
+  - {apiGroups: [""], resources: [nodes], verbs: [get]}
+  - {apiGroups: [resource.k8s.io], resources: [resourceslices], verbs: [get, list, watch, create, update, patch, delete]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: "kaic-lab:dra-driver", labels: {kaic.lab/node: "true"}}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "kaic-lab:dra-driver"}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "kaic-lab:dra-driver"}]
+- apiVersion: resource.k8s.io/v1
+  kind: DeviceClass
+  metadata: {name: gpu.example.com, labels: {kaic.lab/node: "true"}}
+  spec:
+    selectors:
+    - cel: {expression: "device.driver == 'gpu.example.com'"}
+EOF
+}
+
+# dra_plugin_start: the example driver's kubelet plugin as a host process (upstream runs
+# it as a DaemonSet with these host paths): it registers with the node's kubelet through
+# the kubelet's plugin directories, publishes LAB_DRA_DEVICES devices (default 4) in a
+# ResourceSlice, and writes a CDI spec per prepared claim where containerd reads them
+dra_plugin_start() {
+	mkdir -p "$NODE/kubelet/plugins_registry" "$NODE/kubelet/plugins"
+	start "$DRA_PLUGIN" --node-name "$NODE_NAME" --kubeconfig "$RUN/dra-driver.kubeconfig" \
+		--cdi-root "$NODE/cdi" --num-devices "${LAB_DRA_DEVICES:-4}" \
+		--kubelet-registrar-directory-path "$NODE/kubelet/plugins_registry" \
+		--kubelet-plugins-directory-path "$NODE/kubelet/plugins"
+	NODE_COMPONENTS="$NODE_COMPONENTS $DRA_PLUGIN"
+	# ready when its ResourceSlice for the node is published
+	wait_for "the DRA driver's ResourceSlice" "${LAB_READY_TIMEOUT:-180}" dra_published
+}
+
+dra_published() {
+	kc get resourceslices -o jsonpath='{range .items[*]}{.spec.driver}/{.spec.nodeName}{"\n"}{end}' |
+		grep -qx "gpu.example.com/$NODE_NAME"
+}
+
+# lab stop|start COMPONENT: a test switches the ai profile's DRA plugin off and on; a
+# stopped one ($NODE/COMPONENT.stopped) is left out of status and down
+component_stop() {
+	local c=$1 i
+	[ "$c" = "$DRA_PLUGIN" ] || die "only $DRA_PLUGIN can be stopped and started"
+	case " $(node_components) " in *" $c "*) ;; *) die "$c is not running (lab status)" ;; esac
+	if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi
+	for i in $(seq 1 50); do alive "$c" || break; sleep 0.2; done
+	if alive "$c"; then kill -KILL "$(pid_of "$c")" 2>/dev/null || true; fi
+	touch "$NODE/$c.stopped"
+	echo "lab: $c stopped"
+}
+
+component_start() {
+	local c=$1
+	[ "$c" = "$DRA_PLUGIN" ] && [ "$(lab_profile)" = ai ] || die "only $DRA_PLUGIN of the ai profile can be started"
+	[ -f "$NODE/$c.stopped" ] || die "$c is not stopped"
+	rm -f "$NODE/$c.stopped"
+	. "$RUN/ports.env"
+	dra_plugin_start
+	echo "lab: $c started"
 }

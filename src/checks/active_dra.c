@@ -40,8 +40,8 @@ json_t *active_dra_claim_pod(const struct active_params *p, const char *name, co
 	return pod;
 }
 
-/* The driver a DeviceClass selects ("device.driver == \"X\"" in a CEL selector), copied
- * into buf; false when none is named. */
+/* The driver a DeviceClass selects (device.driver == "X" in a CEL selector, with either of
+ * CEL's string quotes), copied into buf; false when none is named. */
 static bool class_driver(const json_t *dc, char *buf, size_t size)
 {
 	size_t i;
@@ -51,8 +51,8 @@ static bool class_driver(const json_t *dc, char *buf, size_t size)
 		const char *p = e ? strstr(e, "device.driver") : NULL;
 		if (p == NULL)
 			continue;
-		p = strchr(p, '"');
-		const char *q = p ? strchr(p + 1, '"') : NULL;
+		p += strcspn(p, "\"'");
+		const char *q = *p ? strchr(p + 1, *p) : NULL;
 		if (q == NULL || (size_t)(q - p - 1) >= size)
 			continue;
 		memcpy(buf, p + 1, (size_t)(q - p - 1));
@@ -142,5 +142,95 @@ const struct cutil_device *active_dra_published(const struct cutil_devices *devs
 		if (strcmp(devs->v[k].driver, drv) == 0 && strcmp(devs->v[k].pool, pool) == 0 &&
 		    strcmp(devs->v[k].name, dev) == 0)
 			return &devs->v[k];
+	return NULL;
+}
+
+json_t *active_dra_devices_pod(const struct active_params *p, const char *name, const char *tmpl)
+{
+	json_t *pod = active_build_pod(p, name, "devices",
+				       json_pack("[s,s]", "--hold", ACTIVE_DRA_HOLD_S), true);
+	if (tmpl == NULL)
+		return pod;
+	json_t *spec = json_object_get(pod, "spec");
+	json_object_set_new(
+	    spec, "resourceClaims",
+	    json_pack("[{s:s, s:s}]", "name", ACTIVE_DRA_CLAIM, "resourceClaimTemplateName", tmpl));
+	json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
+	json_object_set_new(json_object_get(c, "resources"), "claims",
+			    json_pack("[{s:s}]", "name", ACTIVE_DRA_CLAIM));
+	return pod;
+}
+
+/* The report in a probe's log: its first line that is a JSON object with
+ * "device_nodes" (new reference), or NULL. */
+static json_t *report_in(const char *log)
+{
+	for (const char *l = log; l != NULL && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (*l != '{')
+			continue;
+		json_t *j = json_loadb(l, strcspn(l, "\n"), 0, NULL);
+		if (json_is_array(json_object_get(j, "device_nodes")))
+			return j;
+		json_decref(j);
+	}
+	return NULL;
+}
+
+#define LOG_POLL_MS 500
+
+json_t *active_dra_read_report(struct check_ctx *ctx, struct check_result *res, const char *pod)
+{
+	json_t *out = NULL;
+	struct kube_error err = {0};
+	bool read = false;
+	do {
+		memset(&err, 0, sizeof err);
+		char *log = active_pod_log(ctx->act, ctx->ns, pod, &err);
+		read = log != NULL;
+		out = report_in(log);
+		free(log);
+	} while (out == NULL && active_nap(LOG_POLL_MS, ctx->deadline_ms, ctx->cancel));
+	if (out == NULL && !read)
+		check_evidence(res,
+			       "cannot read the log of pod %s (%s): nothing shows that its "
+			       "container ever ran",
+			       pod, err.message[0] ? err.message : err.reason);
+	else if (out == NULL)
+		check_evidence(res,
+			       "the log of pod %s has no device report (kaic probe devices): "
+			       "nothing shows that its container ever ran",
+			       pod);
+	return out;
+}
+
+/* Whether token occurs in value, a comma-separated list. */
+static bool listed_in(const char *value, const char *token)
+{
+	size_t n = strlen(token);
+	for (const char *p = value; n > 0 && p != NULL && *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && strncmp(p, token, n) == 0)
+			return true;
+		p = p[len] ? p + len + 1 : NULL;
+	}
+	return false;
+}
+
+char *active_dra_report_names(const json_t *report, const char *token)
+{
+	if (token == NULL || *token == '\0')
+		return NULL;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(report, "uuids"), i, v) {
+		if (strcmp(json_string_value(v), token) == 0)
+			return xasprintf("GPU UUID %s", token);
+	}
+	const char *k;
+	json_object_foreach((json_t *)json_object_get(report, "env"), k, v) {
+		if (json_is_string(v) && listed_in(json_string_value(v), token))
+			return xasprintf("%s=%s", k, json_string_value(v));
+	}
 	return NULL;
 }

@@ -13,37 +13,16 @@
 #define DRA "resource.k8s.io"
 #define DRA_API "resource.k8s.io/v1"
 
-#define HOLD_S "600"
-#define LOG_POLL_MS 500
-
 static const char *const pods[] = {"saa-a", "saa-b", "saa-none"};
-
-/* A `kaic probe devices --hold` pod NAME, holding a claim from tmpl unless NULL: it
- * prints its report at once and keeps running (holding its device) for HOLD_S. */
-static json_t *devices_pod(const struct active_params *p, const char *name, const char *tmpl)
-{
-	json_t *pod =
-	    active_build_pod(p, name, "devices", json_pack("[s,s]", "--hold", HOLD_S), true);
-	if (tmpl == NULL)
-		return pod;
-	json_t *spec = json_object_get(pod, "spec");
-	json_object_set_new(
-	    spec, "resourceClaims",
-	    json_pack("[{s:s, s:s}]", "name", ACTIVE_DRA_CLAIM, "resourceClaimTemplateName", tmpl));
-	json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
-	json_object_set_new(json_object_get(c, "resources"), "claims",
-			    json_pack("[{s:s}]", "name", ACTIVE_DRA_CLAIM));
-	return pod;
-}
 
 json_t *active_saa_objects(const struct active_params *p)
 {
-	json_t *none = devices_pod(p, "saa-none", NULL);
+	json_t *none = active_dra_devices_pod(p, "saa-none", NULL);
 	json_object_set_new(json_object_get(none, "spec"), "nodeName", json_string(p->accel_node));
 	return json_pack("[o,o,o,o,o]", active_dra_claim_template(p, "saa-claim-a", NULL),
 			 active_dra_claim_template(p, "saa-claim-b", NULL),
-			 devices_pod(p, "saa-a", "saa-claim-a"),
-			 devices_pod(p, "saa-b", "saa-claim-b"), none);
+			 active_dra_devices_pod(p, "saa-a", "saa-claim-a"),
+			 active_dra_devices_pod(p, "saa-b", "saa-claim-b"), none);
 }
 
 /* What one pod saw: its devices as identities ("uuid" when the probe read UUIDs, else
@@ -59,7 +38,25 @@ static void seen_release(struct seen *s)
 	free(s->text);
 }
 
-static void seen_from(const json_t *out, const json_t *pod, struct seen *s)
+/* Adds "NODE:DEVICE" for each device published on node whose name a variable of the
+ * report's env lists (a DRA driver's CDI spec that names its device, as the example
+ * driver's GPU_DEVICE_N=gpu-N does). */
+static void seen_env(const json_t *out, const struct cutil_devices *devs, const char *node,
+		     struct seen *s)
+{
+	for (size_t k = 0; node != NULL && k < devs->n; k++) {
+		const struct cutil_device *d = &devs->v[k];
+		if (d->node == NULL || strcmp(d->node, node) != 0)
+			continue;
+		char *where = active_dra_report_names(out, d->name);
+		if (where != NULL)
+			cutil_set_addf(&s->ids, "%s:%s", node, d->name);
+		free(where);
+	}
+}
+
+static void seen_from(const json_t *out, const json_t *pod, const struct cutil_devices *devs,
+		      struct seen *s)
 {
 	memset(s, 0, sizeof *s);
 	const json_t *uuids = json_object_get(out, "uuids");
@@ -74,6 +71,8 @@ static void seen_from(const json_t *out, const json_t *pod, struct seen *s)
 		json_array_foreach(nodes, i, v) {
 			cutil_set_addf(&s->ids, "%s:%s", node ? node : "?", json_string_value(v));
 		}
+	if (s->ids.n == 0)
+		seen_env(out, devs, node, s);
 	char *u = json_dumps(uuids, JSON_COMPACT), *n = json_dumps(nodes, JSON_COMPACT);
 	char *e = json_dumps(json_object_get(out, "env"), JSON_COMPACT);
 	s->text = xasprintf("uuids %s, device files %s, env %s", u ? u : "[]", n ? n : "[]",
@@ -83,25 +82,9 @@ static void seen_from(const json_t *out, const json_t *pod, struct seen *s)
 	free(e);
 }
 
-/* The report in a probe's log: its first line that is a JSON object with
- * "device_nodes" (new reference), or NULL. */
-static json_t *report_in(const char *log)
-{
-	for (const char *l = log; l != NULL && *l;
-	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (*l != '{')
-			continue;
-		json_t *j = json_loadb(l, strcspn(l, "\n"), 0, NULL);
-		if (json_is_array(json_object_get(j, "device_nodes")))
-			return j;
-		json_decref(j);
-	}
-	return NULL;
-}
-
 /* Waits for pod NAME to run and print its report; fills s. -1 after recording Error. */
 static int read_one(struct check_ctx *ctx, struct check_result *res, const char *name,
-		    struct seen *s, char **node)
+		    const struct cutil_devices *devs, struct seen *s, char **node)
 {
 	json_t *pod = NULL, *out = NULL;
 	struct kube_error err = {0};
@@ -113,21 +96,15 @@ static int read_one(struct check_ctx *ctx, struct check_result *res, const char 
 		json_decref(pod);
 		return -1;
 	}
-	do {
-		char *log = active_pod_log(ctx->act, ctx->ns, name, &err);
-		out = report_in(log);
-		free(log);
-	} while (out == NULL && active_nap(LOG_POLL_MS, ctx->deadline_ms, ctx->cancel));
+	out = active_dra_read_report(ctx, res, name);
 	if (out == NULL) {
-		check_evidence(res, "pod %s (%s) printed no device report", name,
-			       active_run_phase(pod));
 		active_run_events(ctx, res);
 		active_run_decide(res, VERDICT_ERROR,
 				  "see the evidence: kaic probe devices failed");
 		json_decref(pod);
 		return -1;
 	}
-	seen_from(out, pod, s);
+	seen_from(out, pod, devs, s);
 	if (node != NULL && cutil_str(pod, "spec.nodeName") != NULL)
 		*node = xstrdup(cutil_str(pod, "spec.nodeName"));
 	check_evidence(res, "pod %s%s on node %s sees %zu device%s: %s", name,
@@ -203,15 +180,14 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res)
 			      &devs);
 	const char *why = NULL;
 	const char *dc = active_dra_device_class(ctx, &devs, res, &errors, &why);
-	cutil_devices_release(&devs);
-	if (errors > 0) {
-		active_run_read_failed(res, errors);
-		return;
-	}
-	if (dc == NULL) {
-		active_run_not_run(res, why,
-				   "create a DeviceClass selecting the accelerator driver's "
-				   "devices");
+	if (errors > 0 || dc == NULL) {
+		if (errors > 0)
+			active_run_read_failed(res, errors);
+		else
+			active_run_not_run(res, why,
+					   "create a DeviceClass selecting the accelerator "
+					   "driver's devices");
+		cutil_devices_release(&devs);
 		return;
 	}
 	struct active_params p;
@@ -226,7 +202,7 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res)
 		goto out;
 	res->mode = MODE_ACTIVE;
 	for (size_t i = 0; i < 2; i++)
-		if (read_one(ctx, res, pods[i], &seen[i], i == 0 ? &node : NULL) != 0)
+		if (read_one(ctx, res, pods[i], &devs, &seen[i], i == 0 ? &node : NULL) != 0)
 			goto out;
 	if (!overlapped(ctx)) {
 		check_evidence(res, "pods saa-a and saa-b did not hold their claims at the same "
@@ -239,7 +215,7 @@ void active_saa_run(struct check_ctx *ctx, struct check_result *res)
 	json_decref(objs);
 	objs = active_saa_objects(&p);
 	if (active_run_create(ctx, res, active_build_find(objs, "Pod", "saa-none"), NULL) != 0 ||
-	    read_one(ctx, res, "saa-none", &seen[2], NULL) != 0)
+	    read_one(ctx, res, "saa-none", &devs, &seen[2], NULL) != 0)
 		goto out;
 	decide(res, &seen[2], &seen[0], &seen[1]);
 out:
@@ -247,4 +223,5 @@ out:
 	for (size_t i = 0; i < 3; i++)
 		seen_release(&seen[i]);
 	json_decref(objs);
+	cutil_devices_release(&devs);
 }

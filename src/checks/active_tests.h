@@ -219,6 +219,18 @@ json_t *active_dra_get_claim(struct check_ctx *ctx, const char *name, struct kub
 /* The published device of an allocation result ({driver, pool, device}), or NULL. */
 const struct cutil_device *active_dra_published(const struct cutil_devices *devs,
 						const json_t *result);
+/* How long a `kaic probe devices --hold` pod holds its claim (seconds, a string). */
+#define ACTIVE_DRA_HOLD_S "600"
+/* A pod NAME running `kaic probe devices --hold`, holding a claim from tmpl unless NULL:
+ * it prints its report (device files, GPU UUIDs, device variables) at once and keeps
+ * running, holding its device. */
+json_t *active_dra_devices_pod(const struct active_params *p, const char *name, const char *tmpl);
+/* The report such a pod printed in its log (new reference), polled until the check's
+ * deadline; NULL when none came, with evidence saying why. */
+json_t *active_dra_read_report(struct check_ctx *ctx, struct check_result *res, const char *pod);
+/* Where a device report names token (a device's name, UUID or its claim's uid): "GPU
+ * UUID X" or "VAR=VALUE" (allocated), or NULL. */
+char *active_dra_report_names(const json_t *report, const char *token);
 
 /* ---- active_run.c: running the tests ---- */
 

@@ -2,7 +2,8 @@
  * secure_accelerator_access test. Result: {"device_nodes": accelerator device files
  * under /dev (nvidiaN, accel/accelN, neuronN, dri/renderDN, hlN), "uuids": GPU UUIDs
  * of /proc/driver/nvidia/gpus/x/information, "env": the visible-devices variables that
- * are set}. Exit 0 whenever it could look. --root DIR reads DIR/dev and DIR/proc.
+ * are set, and the variables a DRA driver's CDI spec sets to name its devices and
+ * claims}. Exit 0 whenever it could look. --root DIR reads DIR/dev and DIR/proc.
  * --hold SECONDS prints the report on stdout at once, then keeps running (holding the
  * pod's devices) that long before it exits with the report as termination message. */
 #include <ctype.h>
@@ -96,6 +97,34 @@ static void devices_uuids(const char *root, json_t *out)
 	free(dir);
 }
 
+/* Whether an environment variable's name is one a DRA driver's CDI spec sets to name the
+ * devices or claims it injected (the example driver's GPU_DEVICE_N and
+ * GPU_DEVICE_N_RESOURCE_CLAIM, DRA_RESOURCE_DRIVER_NAME; a vendor's *_VISIBLE_DEVICES). */
+static bool devices_cdi_name(const char *name, size_t len)
+{
+	char buf[128];
+	if (len >= sizeof buf)
+		return false;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return strstr(buf, "DEVICE") != NULL || strstr(buf, "RESOURCE_CLAIM") != NULL ||
+	       strncmp(buf, "DRA_", 4) == 0;
+}
+
+/* Adds the environment's CDI variables (devices_cdi_name) to env, at most DEVICES_MAX. */
+static void devices_cdi_env(json_t *env)
+{
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		if (eq == NULL || !devices_cdi_name(*e, (size_t)(eq - *e)) ||
+		    json_object_size(env) >= DEVICES_MAX)
+			continue;
+		char *name = xstrndup(*e, (size_t)(eq - *e));
+		json_object_set_new(env, name, probe_json_string(eq + 1));
+		free(name);
+	}
+}
+
 static int devices_sort(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -148,6 +177,7 @@ int probe_devices_run(int argc, char **argv)
 		if (v != NULL)
 			json_object_set_new(env, *e, probe_json_string(v));
 	}
+	devices_cdi_env(env);
 	json_t *res = json_object();
 	json_object_set_new(res, "device_nodes", devices_sorted(nodes));
 	json_object_set_new(res, "uuids", devices_sorted(uuids));
