@@ -10,6 +10,9 @@
  * is run by its model (probe_models.c). The log of a pod is kept in the annotation
  * kaic-sim/log that the pods/log subresource serves.
  * controllers.kubelet.enabled: false leaves every pod Pending.
+ * controllers.kubelet.draPlugins: false: no DRA driver's kubelet plugin is registered, so
+ * a pod whose claim is allocated stays Pending (ContainerCreating) with kubelet's
+ * FailedPrepareDynamicResources event, as on the lab with the driver's plugin stopped.
  * controllers.kubelet.containers: false makes the kubelets fake, as kwok's are: pods
  * become Running and Ready all the same, but no container runs, so one-shot probes never
  * end, nothing answers on the pods' IPs (ctl_pod_answers) and their logs cannot be read
@@ -185,6 +188,63 @@ static bool can_start(struct sim_api *api, const json_t *pod)
 	return true;
 }
 
+/* With kubelet.draPlugins false (no DRA driver's kubelet plugin registered on any node),
+ * the driver of the first allocated claim of the pod, which the node cannot prepare;
+ * NULL when the pod holds none or the plugins run. */
+static char *unprepared_driver(struct sim_api *api, const json_t *pod)
+{
+	if (ctl_setting_bool(api, "kubelet", "draPlugins", true))
+		return NULL;
+	char *drv = NULL;
+	size_t i;
+	const json_t *st;
+	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
+		const char *cn = ctl_str(st, "resourceClaimName");
+		json_t *claim = cn ? ctl_get(api, "resource.k8s.io", "resourceclaims",
+					     ctl_s(pod, "metadata.namespace"), cn)
+				   : NULL;
+		const json_t *r =
+		    json_array_get(ctl_at(claim, "status.allocation.devices.results"), 0);
+		if (drv == NULL && ctl_str(r, "driver") != NULL)
+			drv = xstrdup(ctl_str(r, "driver"));
+		json_decref(claim);
+	}
+	return drv;
+}
+
+/* What kubelet does with a pod whose claim it cannot prepare: the pod stays Pending, its
+ * containers waiting in ContainerCreating, and one FailedPrepareDynamicResources event
+ * (with the message kubelet 1.35 gives when the driver is not registered). */
+static void prepare_failed(struct sim_api *api, const json_t *pod, const char *driver)
+{
+	if (ctl_at(pod, "status.containerStatuses") != NULL)
+		return;
+	json_t *next = json_deep_copy(pod);
+	json_t *st = json_object_get(next, "status");
+	if (!json_is_object(st)) {
+		st = json_object();
+		json_object_set_new(next, "status", st);
+	}
+	json_t *statuses = json_array();
+	size_t i;
+	const json_t *c;
+	json_array_foreach(ctl_at(pod, "spec.containers"), i, c) {
+		json_array_append_new(statuses,
+				      json_pack("{s:s, s:s, s:b, s:i, s:b, s:{s:{s:s}}}", "name",
+						ctl_s(c, "name"), "image", ctl_s(c, "image"),
+						"ready", 0, "restartCount", 0, "started", 0,
+						"state", "waiting", "reason", "ContainerCreating"));
+	}
+	json_object_set_new(st, "containerStatuses", statuses);
+	if (ctl_replace(api, "", "pods", next) != 0)
+		return;
+	char *msg = xasprintf("Failed to prepare dynamic resources: prepare dynamic resources: DRA "
+			      "driver %s is not registered",
+			      driver);
+	ctl_event(api, pod, "Pod", "Warning", "FailedPrepareDynamicResources", msg);
+	free(msg);
+}
+
 static json_t *hex_id(const char *prefix, const json_t *pod, const char *container)
 {
 	char key[600];
@@ -240,6 +300,13 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 {
 	json_t *node = ctl_get(api, "", "nodes", NULL, ctl_s(pod, "spec.nodeName"));
 	if (!node || !can_start(api, pod)) {
+		json_decref(node);
+		return;
+	}
+	char *drv = unprepared_driver(api, pod);
+	if (drv != NULL) {
+		prepare_failed(api, pod, drv);
+		free(drv);
 		json_decref(node);
 		return;
 	}
