@@ -179,17 +179,25 @@ static json_t *report_in(const char *log)
 
 #define LOG_POLL_MS 500
 
+/* One read of pod's log: its report, or NULL; *read tells whether the log was read. */
+static json_t *report_read(struct check_ctx *ctx, const char *pod, struct kube_error *err,
+			   bool *read)
+{
+	memset(err, 0, sizeof *err);
+	char *log = active_pod_log(ctx->act, ctx->ns, pod, err);
+	*read = log != NULL;
+	json_t *out = report_in(log);
+	free(log);
+	return out;
+}
+
 json_t *active_dra_read_report(struct check_ctx *ctx, struct check_result *res, const char *pod)
 {
 	json_t *out = NULL;
 	struct kube_error err = {0};
 	bool read = false;
 	do {
-		memset(&err, 0, sizeof err);
-		char *log = active_pod_log(ctx->act, ctx->ns, pod, &err);
-		read = log != NULL;
-		out = report_in(log);
-		free(log);
+		out = report_read(ctx, pod, &err, &read);
 	} while (out == NULL && active_nap(LOG_POLL_MS, ctx->deadline_ms, ctx->cancel));
 	if (out == NULL && !read)
 		check_evidence(res,
