@@ -188,6 +188,17 @@ static bool can_start(struct sim_api *api, const json_t *pod)
 	return true;
 }
 
+/* The status object of pod (a copy being changed), made when missing (borrowed). */
+static json_t *pod_status(json_t *pod)
+{
+	json_t *st = json_object_get(pod, "status");
+	if (!json_is_object(st)) {
+		st = json_object();
+		json_object_set_new(pod, "status", st);
+	}
+	return st;
+}
+
 /* With kubelet.draPlugins false (no DRA driver's kubelet plugin registered on any node),
  * the driver of the first allocated claim of the pod, which the node cannot prepare;
  * NULL when the pod holds none or the plugins run. */
@@ -220,11 +231,7 @@ static void prepare_failed(struct sim_api *api, const json_t *pod, const char *d
 	if (ctl_at(pod, "status.containerStatuses") != NULL)
 		return;
 	json_t *next = json_deep_copy(pod);
-	json_t *st = json_object_get(next, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(next, "status", st);
-	}
+	json_t *st = pod_status(next);
 	json_t *statuses = json_array();
 	size_t i;
 	const json_t *c;
@@ -311,11 +318,7 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 		return;
 	}
 	json_t *next = json_deep_copy(pod);
-	json_t *st = json_object_get(next, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(next, "status", st);
-	}
+	json_t *st = pod_status(next);
 	char now[32];
 	ctl_now(now);
 	const char *hip = node_ip(node);

@@ -26,10 +26,9 @@ json_t *active_dra_claim_template(const struct active_params *p, const char *nam
 	return t;
 }
 
-json_t *active_dra_claim_pod(const struct active_params *p, const char *name, const char *tmpl)
+/* Gives pod a claim ACTIVE_DRA_CLAIM from template tmpl, held by its container. */
+static json_t *with_claim(json_t *pod, const char *tmpl)
 {
-	json_t *pod =
-	    active_build_pod(p, name, "echo", json_pack("[s,s]", "--port", "8080"), false);
 	json_t *spec = json_object_get(pod, "spec");
 	json_object_set_new(
 	    spec, "resourceClaims",
@@ -38,6 +37,12 @@ json_t *active_dra_claim_pod(const struct active_params *p, const char *name, co
 	json_object_set_new(json_object_get(c, "resources"), "claims",
 			    json_pack("[{s:s}]", "name", ACTIVE_DRA_CLAIM));
 	return pod;
+}
+
+json_t *active_dra_claim_pod(const struct active_params *p, const char *name, const char *tmpl)
+{
+	return with_claim(
+	    active_build_pod(p, name, "echo", json_pack("[s,s]", "--port", "8080"), false), tmpl);
 }
 
 /* The driver a DeviceClass selects (device.driver == "X" in a CEL selector, with either of
@@ -149,16 +154,7 @@ json_t *active_dra_devices_pod(const struct active_params *p, const char *name, 
 {
 	json_t *pod = active_build_pod(p, name, "devices",
 				       json_pack("[s,s]", "--hold", ACTIVE_DRA_HOLD_S), true);
-	if (tmpl == NULL)
-		return pod;
-	json_t *spec = json_object_get(pod, "spec");
-	json_object_set_new(
-	    spec, "resourceClaims",
-	    json_pack("[{s:s, s:s}]", "name", ACTIVE_DRA_CLAIM, "resourceClaimTemplateName", tmpl));
-	json_t *c = json_array_get(json_object_get(spec, "containers"), 0);
-	json_object_set_new(json_object_get(c, "resources"), "claims",
-			    json_pack("[{s:s}]", "name", ACTIVE_DRA_CLAIM));
-	return pod;
+	return tmpl == NULL ? pod : with_claim(pod, tmpl);
 }
 
 /* The report in a probe's log: its first line that is a JSON object with
