@@ -1001,8 +1001,9 @@ static void test_sandbox(void **state)
 	free(root);
 }
 
-/* devices: accelerator device files, GPU UUIDs and visible-devices variables under
- * --root; other device files and bad flags are not reports. */
+/* devices: accelerator device files, GPU UUIDs, visible-devices variables and a DRA
+ * driver's CDI variables under --root; other device files, other variables and bad flags
+ * are not reports. */
 static void test_devices(void **state)
 {
 	(void)state;
@@ -1031,6 +1032,25 @@ static void test_devices(void **state)
 	    "GPU-1234");
 	json_decref(j);
 	unsetenv("NVIDIA_VISIBLE_DEVICES");
+	/* what a DRA driver's CDI spec injects (the example driver's variables) is reported;
+	 * other variables are not */
+	setenv("GPU_DEVICE_2", "gpu-2", 1);
+	setenv("GPU_DEVICE_2_RESOURCE_CLAIM", "0b6f-uid", 1);
+	setenv("DRA_RESOURCE_DRIVER_NAME", "gpu.example.com", 1);
+	setenv("KAIC_TEST_UNRELATED", "gpu-3", 1);
+	assert_int_equal(run_probe(&j, "devices", "--root", root, NULL), 0);
+	const json_t *env = json_object_get(j, "env");
+	assert_string_equal(json_string_value(json_object_get(env, "GPU_DEVICE_2")), "gpu-2");
+	assert_string_equal(json_string_value(json_object_get(env, "GPU_DEVICE_2_RESOURCE_CLAIM")),
+			    "0b6f-uid");
+	assert_string_equal(json_string_value(json_object_get(env, "DRA_RESOURCE_DRIVER_NAME")),
+			    "gpu.example.com");
+	assert_null(json_object_get(env, "KAIC_TEST_UNRELATED"));
+	json_decref(j);
+	unsetenv("GPU_DEVICE_2");
+	unsetenv("GPU_DEVICE_2_RESOURCE_CLAIM");
+	unsetenv("DRA_RESOURCE_DRIVER_NAME");
+	unsetenv("KAIC_TEST_UNRELATED");
 	char *empty = tmp_path("no-such-root");
 	assert_int_equal(run_probe(&j, "devices", "--root", empty, NULL), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "device_nodes")), 0);
