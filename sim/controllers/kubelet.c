@@ -199,28 +199,42 @@ static json_t *pod_status(json_t *pod)
 	return st;
 }
 
-/* With kubelet.draPlugins false (no DRA driver's kubelet plugin registered on any node),
- * the driver of the first allocated claim of the pod, which the node cannot prepare;
- * NULL when the pod holds none or the plugins run. */
-static char *unprepared_driver(struct sim_api *api, const json_t *pod)
+/* The claims of the pod, as kubelet sees them before it prepares them: 0 when every
+ * claim the pod names is generated or named and allocated (*driver: the driver of the
+ * first allocation, new string, or NULL when the pod holds no claim); -1 while one is not
+ * (kubelet waits, as the real one does for a claim not yet allocated and reserved). */
+static int claims_allocated(struct sim_api *api, const json_t *pod, char **driver)
 {
-	if (ctl_setting_bool(api, "kubelet", "draPlugins", true))
-		return NULL;
-	char *drv = NULL;
+	*driver = NULL;
+	size_t want = json_array_size(ctl_at(pod, "spec.resourceClaims"));
+	const json_t *sts = ctl_at(pod, "status.resourceClaimStatuses");
+	size_t named = 0;
+	const json_t *c;
 	size_t i;
-	const json_t *st;
-	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
-		const char *cn = ctl_str(st, "resourceClaimName");
+	json_array_foreach(ctl_at(pod, "spec.resourceClaims"), i, c) {
+		named += ctl_str(c, "resourceClaimName") != NULL;
+	}
+	if (json_array_size(sts) + named < want)
+		return -1;
+	int out = 0;
+	json_array_foreach(sts, i, c) {
+		const char *cn = ctl_str(c, "resourceClaimName");
 		json_t *claim = cn ? ctl_get(api, "resource.k8s.io", "resourceclaims",
 					     ctl_s(pod, "metadata.namespace"), cn)
 				   : NULL;
 		const json_t *r =
 		    json_array_get(ctl_at(claim, "status.allocation.devices.results"), 0);
-		if (drv == NULL && ctl_str(r, "driver") != NULL)
-			drv = xstrdup(ctl_str(r, "driver"));
+		if (cn != NULL && ctl_at(claim, "status.allocation") == NULL)
+			out = -1;
+		else if (*driver == NULL && ctl_str(r, "driver") != NULL)
+			*driver = xstrdup(ctl_str(r, "driver"));
 		json_decref(claim);
 	}
-	return drv;
+	if (out != 0) {
+		free(*driver);
+		*driver = NULL;
+	}
+	return out;
 }
 
 /* What kubelet does with a pod whose claim it cannot prepare: the pod stays Pending, its
@@ -310,13 +324,17 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 		json_decref(node);
 		return;
 	}
-	char *drv = unprepared_driver(api, pod);
-	if (drv != NULL) {
-		prepare_failed(api, pod, drv);
+	char *drv = NULL;
+	if (claims_allocated(api, pod, &drv) != 0 ||
+	    (drv != NULL && !ctl_setting_bool(api, "kubelet", "draPlugins", true))) {
+		/* kubelet.draPlugins false: no DRA driver's kubelet plugin is registered */
+		if (drv != NULL)
+			prepare_failed(api, pod, drv);
 		free(drv);
 		json_decref(node);
 		return;
 	}
+	free(drv);
 	json_t *next = json_deep_copy(pod);
 	json_t *st = pod_status(next);
 	char now[32];

@@ -434,10 +434,17 @@ static json_t *pod_results(struct sim_api *api, const json_t *pod)
 /* What `kaic probe devices` sees: the devices of the pod's allocated claims (device file
  * /dev/nvidiaINDEX, the uuid attribute, NVIDIA_VISIBLE_DEVICES); with
  * kubelet.isolateDevices false, every device of the pod's node, as a runtime that
- * exposes all GPUs to every container does. */
+ * exposes all GPUs to every container does; with kubelet.injectDevices false, nothing (a
+ * runtime without CDI support, or a driver whose CDI spec injects nothing). */
 static int model_devices(struct sim_api *api, const json_t *pod, json_t *res)
 {
 	bool isolate = ctl_setting_bool(api, "kubelet", "isolateDevices", true);
+	if (!ctl_setting_bool(api, "kubelet", "injectDevices", true)) {
+		json_object_set_new(res, "device_nodes", json_array());
+		json_object_set_new(res, "uuids", json_array());
+		json_object_set_new(res, "env", json_object());
+		return 0;
+	}
 	const char *node = ctl_s(pod, "spec.nodeName");
 	json_t *results = pod_results(api, pod);
 	json_t *slices = ctl_list(api, DRA_GROUP_NAME, "resourceslices", NULL);
