@@ -180,8 +180,7 @@ static json_t *template_node(const json_t *group, const char *name, const char *
 	    "True", "reason", "KubeletReady", "message", "kubelet is posting ready status",
 	    "lastHeartbeatTime", now, "lastTransitionTime", now, "nodeInfo", "kubeletVersion",
 	    "v1.34.1", "operatingSystem", "linux");
-	free(provider);
-	json_decref(taints);
+	free(provider); /* taints, labels and cap were stolen by the pack */
 	return node;
 }
 

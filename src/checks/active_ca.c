@@ -35,7 +35,7 @@
 /* ---- the objects ---- */
 
 /* Tolerations of every known accelerator taint, and the affinity that keeps the pod off
- * the nodes of exclude (an array of names). */
+ * the nodes of exclude (an array of names; none when it is empty). */
 static void pin_to_new_node(json_t *pod, const json_t *exclude)
 {
 	json_t *spec = json_object_get(pod, "spec");
@@ -44,6 +44,8 @@ static void pin_to_new_node(json_t *pod, const json_t *exclude)
 		json_array_append_new(tol,
 				      json_pack("{s:s, s:s}", "key", *k, "operator", "Exists"));
 	json_object_set_new(spec, "tolerations", tol);
+	if (json_array_size(exclude) == 0) /* NotIn needs values */
+		return;
 	json_object_set_new(spec, "affinity",
 			    json_pack("{s:{s:{s:[{s:[{s:s, s:s, s:O}]}]}}}", "nodeAffinity",
 				      "requiredDuringSchedulingIgnoredDuringExecution",
