@@ -31,25 +31,34 @@
 
 /* ---- the allocator ---- */
 
-/* Every published device as {driver, pool, device, node, dev (with "driver")}. */
+/* Appends the devices of slice s to r as {driver, pool, device, node, dev (with
+ * "driver")}. */
+static void slice_devices(const json_t *s, json_t *r)
+{
+	const char *driver = ctl_s(s, "spec.driver");
+	size_t j;
+	json_t *d;
+	json_array_foreach(ctl_at(s, "spec.devices"), j, d) {
+		if (!json_is_object(d) || !ctl_str(d, "name"))
+			continue;
+		json_t *dev = json_copy(d);
+		json_object_set_new(dev, "driver", json_string(driver));
+		json_array_append_new(r, json_pack("{s:s, s:s, s:s, s:s, s:o}", "driver", driver,
+						   "pool", ctl_s(s, "spec.pool.name"), "device",
+						   ctl_s(d, "name"), "node",
+						   ctl_s(s, "spec.nodeName"), "dev", dev));
+	}
+}
+
+/* Every published device (slice_devices' form). */
 static json_t *all_devices(struct sim_api *api)
 {
 	json_t *r = json_array();
 	json_t *slices = ctl_list(api, DRA_GROUP, "resourceslices", NULL);
-	size_t i, j;
-	json_t *s, *d;
+	size_t i;
+	json_t *s;
 	json_array_foreach(slices, i, s) {
-		const char *driver = ctl_s(s, "spec.driver");
-		json_array_foreach(ctl_at(s, "spec.devices"), j, d) {
-			if (!json_is_object(d) || !ctl_str(d, "name"))
-				continue;
-			json_t *dev = json_copy(d);
-			json_object_set_new(dev, "driver", json_string(driver));
-			json_array_append_new(
-			    r, json_pack("{s:s, s:s, s:s, s:s, s:o}", "driver", driver, "pool",
-					 ctl_s(s, "spec.pool.name"), "device", ctl_s(d, "name"),
-					 "node", ctl_s(s, "spec.nodeName"), "dev", dev));
-		}
+		slice_devices(s, r);
 	}
 	json_decref(slices);
 	return r;
@@ -60,14 +69,17 @@ static char *dev_key(const json_t *d)
 	return xasprintf("%s/%s/%s", ctl_s(d, "driver"), ctl_s(d, "pool"), ctl_s(d, "device"));
 }
 
-/* driver/pool/device of every allocated device (an object used as a set). */
-static json_t *used_devices(struct sim_api *api)
+/* driver/pool/device of every device allocated to a claim other than self (an object
+ * used as a set). */
+static json_t *used_devices(struct sim_api *api, const json_t *self)
 {
 	json_t *used = json_object();
 	json_t *claims = ctl_list(api, DRA_GROUP, "resourceclaims", NULL);
 	size_t i, j;
 	json_t *c, *r;
 	json_array_foreach(claims, i, c) {
+		if (!strcmp(ctl_s(c, "metadata.uid"), ctl_s(self, "metadata.uid")))
+			continue;
 		json_array_foreach(ctl_at(c, "status.allocation.devices.results"), j, r) {
 			char *k = dev_key(r);
 			json_object_set_new(used, k, json_true());
@@ -301,11 +313,12 @@ static json_t *device_nodes(const json_t *devices)
 	return r;
 }
 
-/* Computes an allocation for claim; a new object or NULL with *why. */
-static json_t *allocate(struct sim_api *api, const json_t *claim, char **why)
+/* Computes an allocation for claim on one of the nodes of allowed (a set; NULL: any,
+ * node-independent devices always); a new object or NULL with *why. */
+static json_t *allocate(struct sim_api *api, const json_t *claim, const json_t *allowed, char **why)
 {
 	struct alloc a = {.api = api, .claim = claim, .devices = all_devices(api)};
-	json_t *base_used = used_devices(api);
+	json_t *base_used = used_devices(api, claim);
 	json_t *nodes = device_nodes(a.devices);
 	json_t *reqs = ctl_at(claim, "spec.devices.requests");
 	json_t *result = NULL;
@@ -316,6 +329,9 @@ static json_t *allocate(struct sim_api *api, const json_t *claim, char **why)
 	json_array_foreach(nodes, i, node) {
 		if (result || !json_array_size(reqs))
 			break;
+		if (allowed && *json_string_value(node) &&
+		    !json_object_get(allowed, json_string_value(node)))
+			continue;
 		a.used = json_deep_copy(base_used);
 		a.fixed = json_object();
 		a.results = json_array();
@@ -346,13 +362,53 @@ static json_t *allocate(struct sim_api *api, const json_t *claim, char **why)
 	return result;
 }
 
+/* Whether claim's allocation is on a node of allowed (NULL: any), node-independent, or
+ * reserved (in use: the scheduler does not move it). */
+static bool allocation_stays(const json_t *claim, const json_t *allowed)
+{
+	const char *node = ctl_str(
+	    claim, "status.allocation.nodeSelector.nodeSelectorTerms.0.matchFields.0.values.0");
+	return !allowed || !node || json_object_get(allowed, node) ||
+	       json_array_size(ctl_at(claim, "status.reservedFor")) > 0;
+}
+
+bool ctl_dra_claim_fits(struct sim_api *api, const json_t *claim, const json_t *slice)
+{
+	struct alloc a = {.api = api,
+			  .claim = claim,
+			  .devices = json_array(),
+			  .used = json_object(),
+			  .fixed = json_object(),
+			  .results = json_array()};
+	slice_devices(slice, a.devices);
+	json_t *reqs = ctl_at(claim, "spec.devices.requests");
+	bool ok = json_array_size(reqs) > 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(reqs, i, r) {
+		ok = ok && alloc_request(&a, r, ctl_s(slice, "spec.nodeName"));
+	}
+	json_decref(a.devices);
+	json_decref(a.used);
+	json_decref(a.fixed);
+	json_decref(a.results);
+	free(a.why);
+	return ok;
+}
+
 int ctl_dra_allocate(struct sim_api *api, const char *ns, const char *name, char **why)
+{
+	return ctl_dra_allocate_on(api, ns, name, NULL, why);
+}
+
+int ctl_dra_allocate_on(struct sim_api *api, const char *ns, const char *name,
+			const json_t *allowed, char **why)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
 		json_t *claim = ctl_get(api, DRA_GROUP, "resourceclaims", ns, name);
 		if (!claim)
 			return -1;
-		if (ctl_at(claim, "status.allocation")) {
+		if (ctl_at(claim, "status.allocation") && allocation_stays(claim, allowed)) {
 			json_decref(claim);
 			return 1;
 		}
@@ -362,7 +418,7 @@ int ctl_dra_allocate(struct sim_api *api, const char *ns, const char *name, char
 			return 0;
 		}
 		char *reason = NULL;
-		json_t *alloc = allocate(api, claim, &reason);
+		json_t *alloc = allocate(api, claim, allowed, &reason);
 		if (!alloc) {
 			json_decref(claim);
 			*why = xasprintf("resourceclaim \"%s\": %s", name, reason);

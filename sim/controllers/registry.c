@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "controllers/agenttool.h"
+#include "controllers/autoscaler.h"
 #include "controllers/deployment.h"
 #include "controllers/dra.h"
 #include "controllers/gateway.h"
@@ -62,6 +63,7 @@ const struct sim_controller *const sim_controllers[] = {
     &sim_controller_remediation,
     &sim_controller_hpa,
     &sim_controller_lws,
+    &sim_controller_cluster_autoscaler,
     NULL,
 };
 

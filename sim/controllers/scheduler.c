@@ -331,16 +331,36 @@ static void bind_pod(struct sim_api *api, const json_t *pod, const char *node)
 	}
 }
 
-/* Allocates every claim of the pod; returns the node selector the devices need (a new
- * reference, json_null() when none), or NULL with *why when not possible. */
-static json_t *claims_node(struct sim_api *api, const json_t *pod, const json_t *claims, char **why)
+bool ctl_sched_fits(const json_t *pod, const json_t *node)
+{
+	return taints_ok(pod, node) && affinity_ok(pod, node) && resources_ok(pod, node);
+}
+
+/* The nodes the pod fits, but for its claims (a set of names: a new object). */
+static json_t *fitting_nodes(const json_t *pod, const json_t *nodes, const json_t *counts)
+{
+	json_t *set = json_object();
+	size_t i;
+	json_t *node;
+	json_array_foreach(nodes, i, node) {
+		if (node_ready(node) && ctl_sched_fits(pod, node) && pods_fit(node, counts))
+			json_object_set_new(set, ctl_s(node, "metadata.name"), json_true());
+	}
+	return set;
+}
+
+/* Allocates every claim of the pod on one of the nodes of allowed; returns the node
+ * selector the devices need (a new reference, json_null() when none), or NULL with *why
+ * when not possible. */
+static json_t *claims_node(struct sim_api *api, const json_t *pod, const json_t *claims,
+			   const json_t *allowed, char **why)
 {
 	const char *ns = ctl_s(pod, "metadata.namespace");
 	json_t *sel = json_null();
 	size_t i;
 	json_t *n;
 	json_array_foreach(claims, i, n) {
-		int rc = ctl_dra_allocate(api, ns, json_string_value(n), why);
+		int rc = ctl_dra_allocate_on(api, ns, json_string_value(n), allowed, why);
 		if (rc <= 0) {
 			if (rc < 0)
 				*why = xasprintf("resourceclaim \"%s\" not found",
@@ -405,11 +425,15 @@ static void schedule(struct sim_api *api, const json_t *pod)
 		return;
 	}
 	char *claim_why = NULL;
-	json_t *claim_sel =
-	    json_array_size(claims) ? claims_node(api, pod, claims, &claim_why) : json_null();
 	json_t *nodes = ctl_list(api, "", "nodes", NULL);
 	json_t *counts = json_object();
 	json_decref(ctl_list_filter(api, "", "pods", count_bound, counts));
+	json_t *allowed = fitting_nodes(pod, nodes, counts);
+	/* claims are allocated on a node the pod fits (none: the other reasons are told) */
+	json_t *claim_sel = json_array_size(claims) && json_object_size(allowed)
+				? claims_node(api, pod, claims, allowed, &claim_why)
+				: json_null();
+	json_decref(allowed);
 	json_t *feasible = json_array();
 	struct sched_why w = {0};
 	size_t i;

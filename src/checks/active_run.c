@@ -30,6 +30,7 @@ const struct active_test active_tests[] = {
     {"SEC-5.5", "sig", active_sec55_objects, active_sec55_run},
     {"OBS-6.1", "metrics", active_obs61_objects, active_obs61_run},
     {"OBS-6.2", "trace", active_obs62_objects, active_obs62_run},
+    {"cluster_autoscaling", "ca", active_ca_objects, active_ca_run},
     {"pod_autoscaling", "hpa", active_hpa_objects, active_hpa_run},
     {"secure_accelerator_access", "saa", active_saa_objects, active_saa_run},
     {"workload_sandboxing", "sandbox", active_sandbox_objects, active_sandbox_run},

@@ -43,6 +43,10 @@ struct active_params {
 	const char *nad;	    /* NET-3.2: the NetworkAttachmentDefinition, "NS/NAME" */
 	const char *nad_resource;   /* NET-3.2: the device resource it needs, or NULL */
 	const char *secondary_nic;  /* NET-3.2: host interface of kaic's own NAD, or NULL */
+	/* cluster_autoscaling (active_ca.c): the extended resource the pod asks for (NULL: a
+	 * claim of device_class), and the nodes it refuses (names; NULL: a placeholder) */
+	const char *accel_resource;
+	const json_t *exclude_nodes;
 };
 
 #define ACTIVE_PLACEHOLDER_DEVICE_CLASS "example-device-class"
@@ -144,6 +148,10 @@ void active_sandbox_run(struct check_ctx *ctx, struct check_result *res);
 /* pod_autoscaling (active_hpa.c): an HPA on a custom Pods metric scales a Deployment. */
 json_t *active_hpa_objects(const struct active_params *p);
 void active_hpa_run(struct check_ctx *ctx, struct check_result *res);
+/* cluster_autoscaling (active_ca.c, --disruptive): a pending accelerator pod makes the
+ * autoscaler add a node, which it removes after the pod ends. */
+json_t *active_ca_objects(const struct active_params *p);
+void active_ca_run(struct check_ctx *ctx, struct check_result *res);
 /* robust_controller (active_lws.c): a LeaderWorkerSet reconciled, an invalid one
  * rejected by a server-side dry run. */
 json_t *active_lws_objects(const struct active_params *p);

@@ -1,5 +1,6 @@
 /* cncf_sched.c: the CNCF scheduling checks' passive parts: cluster_autoscaling (a
- * cluster-autoscaler or Karpenter with node groups offering accelerators) and
+ * cluster-autoscaler or Karpenter with node groups offering accelerators; active test
+ * active_ca.c, with --disruptive) and
  * pod_autoscaling (the HorizontalPodAutoscaler with a custom or external metrics API
  * served; active test active_hpa.c). */
 #include "checks/cncf.h"
@@ -151,7 +152,10 @@ static void ca_passive(struct check_ctx *ctx, struct check_result *res)
 const struct check cncf_cluster_autoscaling = {
     .id = "cluster_autoscaling",
     .passive = ca_passive,
-    .flags = CHECK_FULL_NEEDS_ACTIVE,
+    .active = active_ca_run,
+    .flags = CHECK_NEEDS_NAMESPACE | CHECK_FULL_NEEDS_ACTIVE | CHECK_OPT_IN,
+    .disruption = "makes the cluster autoscaler add a node (a pod asking for an accelerator "
+		  "waits for it) and waits for its removal after the pod ends",
 };
 
 /* ---- pod_autoscaling ---- */

@@ -275,14 +275,14 @@ static const struct requirement **plan_of(const struct run_state *st, size_t *n)
 	return runner_plan(&cfg, n);
 }
 
-/* Before anything runs: names the disruptive tests this run will run (--disruptive), or
- * says that they will not. */
-static void warn_disruptive(const struct run_opts *o)
+/* Before anything runs: names the disruptive tests of the plan (white-paper and CNCF
+ * checks) this run will run (--disruptive), or says that they will not. */
+static void warn_disruptive(const struct run_opts *o, const struct requirement **plan, size_t n)
 {
 	if (o->passive)
 		return;
-	for (size_t i = 0; i < catalog_count(); i++) {
-		const char *id = catalog_all()[i].id;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = plan[i]->id;
 		const struct check *c = checks_find(id);
 		if (c == NULL || c->disruption == NULL || run_opts_excluded(o, id) != NULL)
 			continue;
@@ -321,9 +321,9 @@ static int run_checks(struct run_state *st)
 		free(image);
 	}
 	fflush(stdout);
-	warn_disruptive(o);
 	size_t nplan;
 	const struct requirement **plan = plan_of(st, &nplan);
+	warn_disruptive(o, plan, nplan);
 	struct report_term *term =
 	    report_term_new_plan(stdout, color, color && tall_enough(nplan), plan, nplan);
 	free(plan);
@@ -503,8 +503,10 @@ const struct cmd_entry cmd_run_entry = {
 	    "                          on this host interface (default: an existing NAD)\n"
 	    "  --disruptive            also run the tests that disturb nodes (HW-1.3 fakes an\n"
 	    "                          accelerator fault on one node, which the platform\n"
-	    "                          cordons and drains; kaic restores it); named in a\n"
-	    "                          warning before the run starts\n"
+	    "                          cordons and drains; kaic restores it;\n"
+	    "                          cluster_autoscaling makes the autoscaler add a node\n"
+	    "                          and waits for its removal); named in a warning\n"
+	    "                          before the run starts\n"
 	    "  --signed-image REF      SEC-5.5: an image the signature policy must admit\n"
 	    "  --unsigned-image REF    SEC-5.5: an image it must reject (both: server-side\n"
 	    "                          dry-run pod creations, nothing runs)\n"

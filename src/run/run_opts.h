@@ -36,7 +36,7 @@ struct run_opts {
 	const char *prometheus_url;
 	const char *pod_label; /* OBS-6.1: the series label naming the scraped pod */
 	const char *trace_query_url;
-	bool disruptive;	   /* --disruptive: tests that cordon, drain or fault nodes run */
+	bool disruptive;	   /* --disruptive: tests that fault or add nodes run */
 	const char *secondary_nic; /* NET-3.2: the host interface a macvlan NAD attaches to */
 	long load_requests;	   /* NET-3.1 request count */
 	unsigned long long max_response_bytes; /* --max-response-bytes */

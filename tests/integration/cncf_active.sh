@@ -3,7 +3,8 @@
 # expected-cncf.txt ("ID VERDICT" lines; VERDICT may be "A/B"): build/tests/test_cncf_active
 # runs each check's passive part and, where it found something, its active test against
 # kaic-sim, as the runner does; the verdicts must match, the cleanup must succeed and
-# nothing labelled by kaic may remain.
+# nothing labelled by kaic may remain. "# flags: --disruptive" in expected-cncf.txt runs
+# the opt-in disruptive tests too; "# timeout: N" bounds each check at N s (default 60).
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/active_lib.sh"
 active_need_sim
@@ -16,8 +17,12 @@ for exp in "$TOP"/sim/scenarios/*/expected-cncf.txt; do
 	name=$(basename "$dir")
 	want=$(awk '!/^#/ && NF >= 2 {printf "%s%s=%s", sep, $1, $2; sep=","}' "$exp")
 	[ -n "$want" ] || fail "$name: expected-cncf.txt names no check"
+	dis=0
+	grep -q '^# flags: .*--disruptive' "$exp" && dis=1
+	timeout=$(sed -n 's/^# timeout: //p' "$exp")
 	sim_start "$dir" || fail "$name: kaic-sim did not start"
 	if ! KAIC_TEST_KUBECONFIG=$KUBECONFIG KAIC_TEST_EXPECT=$want KAIC_TEST_RUN_ID=cncf$n \
+		KAIC_TEST_DISRUPTIVE=$dis KAIC_TEST_TIMEOUT_S=${timeout:-60} \
 		"$bin" >"$SIM_DIR/cncf.log" 2>&1; then
 		cat "$SIM_DIR/cncf.log"
 		fail "$name: verdicts or cleanup"

@@ -5,7 +5,8 @@
  * KAIC_TEST_EXPECT lists "ID=VERDICT,..." (VERDICT may be "A/B"): each check must end
  * with that verdict (a passive Full of a check whose Full needs an active test is capped
  * at Partial, as the runner does), and the cleanup must leave nothing behind. KAIC_TEST_RUN_ID
- * names the run (default "cncftest"). */
+ * names the run (default "cncftest"); KAIC_TEST_DISRUPTIVE=1 runs as --disruptive does;
+ * KAIC_TEST_TIMEOUT_S bounds each check (default 60). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,8 +43,10 @@ static enum verdict run_one(struct kube_client *c, struct inventory *inv, struct
 	const struct check *chk = checks_find(id);
 	assert_non_null(chk);
 	static struct run_opts opts;
+	const char *dis = getenv("KAIC_TEST_DISRUPTIVE"), *to = getenv("KAIC_TEST_TIMEOUT_S");
 	opts.image = "kaic";
-	opts.timeout_s = 60;
+	opts.timeout_s = to != NULL && atol(to) > 0 ? atol(to) : 60;
+	opts.disruptive = dis != NULL && strcmp(dis, "1") == 0;
 	atomic_int cancel = 0;
 	struct check_ctx ctx = {.id = chk->id,
 				.client = c,
@@ -51,7 +54,7 @@ static enum verdict run_one(struct kube_client *c, struct inventory *inv, struct
 				.opts = &opts,
 				.run_id = run_id,
 				.cancel = &cancel,
-				.deadline_ms = now_ms() + 60000};
+				.deadline_ms = now_ms() + opts.timeout_s * 1000};
 	struct check_result res;
 	check_result_init(&res);
 	chk->passive(&ctx, &res);
