@@ -305,8 +305,9 @@ static bool counts_on_node(const json_t *pod, void *arg)
 {
 	json_t *a = arg;
 	const char *phase = ctl_s(pod, "status.phase");
-	if (strcmp(ctl_s(pod, "spec.nodeName"), json_string_value(json_object_get(a, "node"))) ||
-	    !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") ||
+	const char *node = json_string_value(json_object_get(a, "node"));
+	if (strcmp(ctl_s(pod, "spec.nodeName"), node) != 0 || !strcmp(phase, "Succeeded") ||
+	    !strcmp(phase, "Failed") ||
 	    json_object_get(ctl_at(pod, "metadata.annotations"), "kubernetes.io/config.mirror"))
 		return false;
 	size_t i;
