@@ -57,12 +57,6 @@ static const char *annotation(const json_t *obj, const char *key)
 
 /* ---- what a pod asks for ---- */
 
-static bool basic_resource(const char *k)
-{
-	return !strcmp(k, "cpu") || !strcmp(k, "memory") || !strcmp(k, "pods") ||
-	       !strcmp(k, "ephemeral-storage") || !strncmp(k, "hugepages-", 10);
-}
-
 /* Whether a container of the pod requests an extended resource of the group. */
 static bool asks_extended(const json_t *pod, const json_t *group)
 {
@@ -72,7 +66,8 @@ static bool asks_extended(const json_t *pod, const json_t *group)
 		const char *k;
 		json_t *v;
 		json_object_foreach(ctl_at(c, "resources.requests"), k, v) {
-			if (!basic_resource(k) && json_object_get(ctl_at(group, "capacity"), k))
+			if (ctl_extended_resource(k) &&
+			    json_object_get(ctl_at(group, "capacity"), k))
 				return true;
 		}
 	}
@@ -306,16 +301,9 @@ static bool counts_on_node(const json_t *pod, void *arg)
 	json_t *a = arg;
 	const char *phase = ctl_s(pod, "status.phase");
 	const char *node = json_string_value(json_object_get(a, "node"));
-	if (strcmp(ctl_s(pod, "spec.nodeName"), node) != 0 || !strcmp(phase, "Succeeded") ||
-	    !strcmp(phase, "Failed") ||
-	    json_object_get(ctl_at(pod, "metadata.annotations"), "kubernetes.io/config.mirror"))
+	if (!ctl_pod_evictable(pod, node) || !strcmp(phase, "Succeeded") ||
+	    !strcmp(phase, "Failed"))
 		return false;
-	size_t i;
-	const json_t *o;
-	json_array_foreach(ctl_at(pod, "metadata.ownerReferences"), i, o) {
-		if (!strcmp(ctl_s(o, "kind"), "DaemonSet"))
-			return false;
-	}
 	json_object_set_new(a, "n", json_integer(json_integer_value(json_object_get(a, "n")) + 1));
 	return false;
 }

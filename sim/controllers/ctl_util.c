@@ -486,3 +486,23 @@ uint64_t ctl_hash(const char *s)
 	}
 	return h;
 }
+
+bool ctl_extended_resource(const char *k)
+{
+	return strcmp(k, "cpu") != 0 && strcmp(k, "memory") != 0 && strcmp(k, "pods") != 0 &&
+	       strcmp(k, "ephemeral-storage") != 0 && strncmp(k, "hugepages-", 10) != 0;
+}
+
+bool ctl_pod_evictable(const json_t *pod, const char *node)
+{
+	if (node == NULL || strcmp(ctl_s(pod, "spec.nodeName"), node) != 0 ||
+	    json_object_get(ctl_at(pod, "metadata.annotations"), "kubernetes.io/config.mirror"))
+		return false;
+	size_t i;
+	const json_t *o;
+	json_array_foreach(ctl_at(pod, "metadata.ownerReferences"), i, o) {
+		if (!strcmp(ctl_s(o, "kind"), "DaemonSet"))
+			return false;
+	}
+	return true;
+}

@@ -108,5 +108,11 @@ int ctl_pod_pvcs(struct sim_api *api, const json_t *pod,
 		 void *arg);
 /* FNV-1a of s. */
 uint64_t ctl_hash(const char *s);
+/* Whether resource name k is an extended resource (not cpu, memory, pods,
+ * ephemeral-storage or hugepages-*). */
+bool ctl_extended_resource(const char *k);
+/* Whether pod is bound to node and is what a drain evicts (not a mirror pod, not a
+ * DaemonSet's). */
+bool ctl_pod_evictable(const json_t *pod, const char *node);
 
 #endif

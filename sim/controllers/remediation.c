@@ -105,16 +105,7 @@ static void set_node(struct sim_api *api, const json_t *node, bool cordon, const
 
 static bool evictable(const json_t *pod, void *arg)
 {
-	if (strcmp(ctl_s(pod, "spec.nodeName"), (const char *)arg) != 0 ||
-	    json_object_get(ctl_at(pod, "metadata.annotations"), "kubernetes.io/config.mirror"))
-		return false;
-	size_t i;
-	const json_t *o;
-	json_array_foreach(ctl_at(pod, "metadata.ownerReferences"), i, o) {
-		if (!strcmp(ctl_s(o, "kind"), "DaemonSet"))
-			return false;
-	}
-	return true;
+	return ctl_pod_evictable(pod, arg);
 }
 
 static void drain(struct sim_api *api, const json_t *node)

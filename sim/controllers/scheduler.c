@@ -156,8 +156,7 @@ static bool resources_ok(const json_t *pod, const json_t *node)
 		const char *k;
 		json_t *v;
 		json_object_foreach(ctl_at(c, "resources.requests"), k, v) {
-			if (!strcmp(k, "cpu") || !strcmp(k, "memory") ||
-			    !strcmp(k, "ephemeral-storage") || !strncmp(k, "hugepages-", 10))
+			if (!ctl_extended_resource(k))
 				continue;
 			const char *have = json_string_value(
 			    json_object_get(ctl_at(node, "status.allocatable"), k));
