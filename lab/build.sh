@@ -92,9 +92,38 @@ echo "lab-build: dra-example-driver $DRA_EXAMPLE ($(( $(date +%s) - t0 ))s so fa
 requires dra-example-driver sigs.k8s.io/dra-example-driver "$DRA_EXAMPLE"
 (cd lab/dra-example-driver && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/" \
   sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin)
+echo "lab-build: traefik $TRAEFIK ($(( $(date +%s) - t0 ))s so far)"
+requires traefik github.com/traefik/traefik/v3 "$TRAEFIK"
+requires traefik sigs.k8s.io/gateway-api "$GATEWAY_API"
+# Traefik's module has no webui/static: upstream's Makefile builds the web UI (yarn) before
+# go build, and its go:embed needs the directory. So its Go source is copied under
+# build/lab/traefik/src with a one-line page for a web UI, and built through a copy of
+# lab/traefik/go.mod that replaces the module by that copy (-modfile: the committed go.mod
+# stays as it is). Version ldflags as upstream's Makefile (BuildDate: the release's time).
+tdir=$(cd "$out/.." && pwd)/traefik
+tmod=$(cd lab/traefik && go list -m -f '{{.Dir}}' github.com/traefik/traefik/v3)
+if [ "$(cat "$tdir/src/.version" 2>/dev/null)" != "$TRAEFIK" ]; then
+  rm -rf "$tdir/src"
+  mkdir -p "$tdir/src/webui/static"
+  cp -r "$tmod/cmd" "$tmod/pkg" "$tmod/go.mod" "$tmod/go.sum" "$tmod/LICENSE.md" "$tdir/src/"
+  cp "$tmod/webui/embed.go" "$tdir/src/webui/"
+  chmod -R u+w "$tdir/src"
+  echo '<!-- kaic lab: Traefik built without its web UI -->' >"$tdir/src/webui/static/index.html"
+  echo "$TRAEFIK" >"$tdir/src/.version"
+fi
+{ cat lab/traefik/go.mod; printf '\nreplace github.com/traefik/traefik/v3 => %s/src\n' "$tdir"; } >"$tdir/go.mod"
+cp lab/traefik/go.sum "$tdir/go.sum"
+tdate=$(cd lab/traefik && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' github.com/traefik/traefik/v3)
+(cd lab/traefik && CGO_ENABLED=0 go build -modfile "$tdir/go.mod" -trimpath \
+  -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$tdate" \
+  -o "$out/traefik" github.com/traefik/traefik/v3/cmd/traefik)
+# the Gateway API's standard channel CRDs, from the module Traefik is built against
+gwapi=$(cd lab/traefik && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+for f in "$gwapi"/config/crd/standard/*.yaml; do printf -- '---\n'; cat "$f"; done >"$out/gateway-api-crds.yaml.tmp"
+mv "$out/gateway-api-crds.yaml.tmp" "$out/gateway-api-crds.yaml"
 lab/build-pause.sh "$line" "$out"
 echo "lab-build: sonobuoy $SONOBUOY ($(( $(date +%s) - t0 ))s so far)"
 lab/build-sonobuoy.sh "$out"
-printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\nSONOBUOY=%s\nDRA_EXAMPLE=%s\n' \
-  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" "$SONOBUOY" "$DRA_EXAMPLE" > "$out/VERSIONS"
+printf 'LAB_K8S=%s\nK8S=%s\nETCD=%s\nKWOK=%s\nCONTAINERD=%s\nREGISTRY=%s\nPAUSE=%s\nCOREDNS=%s\nKUBE_ROUTER=%s\nSONOBUOY=%s\nDRA_EXAMPLE=%s\nTRAEFIK=%s\nGATEWAY_API=%s\n' \
+  "$line" "$k8s" "$etcd" "$KWOK" "$CONTAINERD" "$REGISTRY" "$PAUSE" "$COREDNS" "$KUBE_ROUTER" "$SONOBUOY" "$DRA_EXAMPLE" "$TRAEFIK" "$GATEWAY_API" > "$out/VERSIONS"
 echo "lab-build: done in $(( $(date +%s) - t0 ))s"

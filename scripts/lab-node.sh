@@ -36,17 +36,22 @@ netpol_on() {
 	if [ -f "$NODE/netpol" ]; then [ "$(cat "$NODE/netpol")" = on ]; else [ "${LAB_NETPOL:-on}" != off ]; fi
 }
 # the profile (docs/lab.md "Profiles"): bare, the node alone, or ai, the node plus the AI
-# platform's components (the DRA driver gpu.example.com). LAB_PROFILE picks it at up;
+# platform's components (the DRA driver gpu.example.com, Traefik as the Gateway API
+# implementation). LAB_PROFILE picks it at up;
 # the choice is kept in $NODE/profile, for reset, status and down.
 lab_profile() {
 	if [ -f "$NODE/profile" ]; then cat "$NODE/profile"; else echo "${LAB_PROFILE:-bare}"; fi
 }
 DRA_PLUGIN=dra-example-kubeletplugin
+# the ai profile's components that lab stop|start switches off and on
+AI_COMPONENTS="$DRA_PLUGIN traefik"
 node_components() {
-	local c="registry lab-forward containerd kubelet kube-proxy coredns"
+	local c="registry lab-forward containerd kubelet kube-proxy coredns" a
 	if netpol_on; then c="$c kube-router"; fi
-	# the DRA driver's plugin, unless a test stopped it (lab stop, $NODE/DRA_PLUGIN.stopped)
-	if [ "$(lab_profile)" = ai ] && [ ! -f "$NODE/$DRA_PLUGIN.stopped" ]; then c="$c $DRA_PLUGIN"; fi
+	# the ai profile's, each unless a test stopped it (lab stop, $NODE/COMPONENT.stopped)
+	if [ "$(lab_profile)" = ai ]; then
+		for a in $AI_COMPONENTS; do [ -f "$NODE/$a.stopped" ] || c="$c $a"; done
+	fi
 	echo "$c"
 }
 NODE_COMPONENTS=$(node_components)
@@ -70,7 +75,10 @@ node_check() { # the node's prerequisites, before anything starts
 	if [ "${LAB_NETPOL:-on}" != off ]; then want="$want kube-router"; fi
 	case ${LAB_PROFILE:-bare} in
 	bare) ;;
-	ai) want="$want $DRA_PLUGIN" ;;
+	ai)
+		want="$want $AI_COMPONENTS"
+		[ -f "$BIN/gateway-api-crds.yaml" ] || die "$BIN/gateway-api-crds.yaml is missing: run make lab-build"
+		;;
 	*) die "LAB_PROFILE must be bare or ai, not \"$LAB_PROFILE\"" ;;
 	esac
 	for b in $want; do
@@ -117,6 +125,7 @@ extendedKeyUsage=clientAuth'
 	sign coredns ca "/CN=kaic-lab:coredns" "$client"
 	sign kube-router ca "/CN=kaic-lab:kube-router" "$client"
 	sign dra-driver ca "/CN=kaic-lab:dra-driver" "$client"
+	sign traefik ca "/CN=kaic-lab:traefik" "$client"
 	sign kubelet-serving ca "/CN=$NODE_NAME" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
@@ -127,6 +136,7 @@ subjectAltName=IP:$NODE_IP,DNS:$NODE_NAME"
 	kubeconfig "$RUN/coredns.kubeconfig" coredns
 	kubeconfig "$RUN/kube-router.kubeconfig" kube-router
 	kubeconfig "$RUN/dra-driver.kubeconfig" dra-driver
+	kubeconfig "$RUN/traefik.kubeconfig" traefik
 }
 
 # node_objects: the cluster objects the node's host processes need: RBAC for CoreDNS and
@@ -383,8 +393,9 @@ node_up() {
 	fi
 	if [ "$(lab_profile)" = ai ]; then
 		node_ai_objects
-		rm -f "$NODE/$DRA_PLUGIN.stopped"
+		rm -f "$NODE/$DRA_PLUGIN.stopped" "$NODE/traefik.stopped"
 		dra_plugin_start
+		traefik_start
 	fi
 	until kc get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; do
 		local c
@@ -434,7 +445,7 @@ node_unmount() {
 # state (lab down), otherwise it is kept for a restart (lab reset)
 node_down() {
 	local clean=${1:-1} c i any
-	for c in $DRA_PLUGIN kube-router coredns kube-proxy kubelet; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
+	for c in traefik $DRA_PLUGIN kube-router coredns kube-proxy kubelet; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
 	node_pods_gone
 	for c in containerd registry lab-forward; do if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi; done
 	for i in $(seq 1 50); do
@@ -456,8 +467,17 @@ node_down() {
 # --- the ai profile ------------------------------------------------------------------
 
 # node_ai_objects: the DRA driver's RBAC (upstream's ClusterRole, bound to its client
-# certificate's user) and its DeviceClass gpu.example.com (upstream's deviceclass.yaml)
+# certificate's user) and its DeviceClass gpu.example.com (upstream's deviceclass.yaml);
+# the Gateway API's standard CRDs (lab/build.sh takes them from the sigs.k8s.io/gateway-api
+# module Traefik is built against), Traefik's RBAC (upstream's kubernetes-gateway-rbac.yml)
+# and the GatewayClass traefik of its controller
 node_ai_objects() {
+	# server-side: the CRDs are too large for kubectl's last-applied annotation
+	kc apply --server-side --force-conflicts -f "$BIN/gateway-api-crds.yaml" >/dev/null
+	kc wait --for condition=Established --timeout "${LAB_READY_TIMEOUT:-180}s" \
+		crd/gatewayclasses.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io \
+		crd/httproutes.gateway.networking.k8s.io crd/grpcroutes.gateway.networking.k8s.io \
+		crd/referencegrants.gateway.networking.k8s.io >/dev/null
 	kc apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: List
@@ -480,6 +500,30 @@ items:
   spec:
     selectors:
     - cel: {expression: "device.driver == 'gpu.example.com'"}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: "kaic-lab:traefik", labels: {kaic.lab/node: "true"}}
+  rules:
+  - {apiGroups: [""], resources: [namespaces], verbs: [list, watch]}
+  - {apiGroups: [""], resources: [pods], verbs: [get]}
+  - {apiGroups: [""], resources: [services, secrets, configmaps], verbs: [get, list, watch]}
+  - {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch]}
+  - apiGroups: [gateway.networking.k8s.io]
+    resources: [gatewayclasses, gateways, httproutes, grpcroutes, tcproutes, tlsroutes, referencegrants, backendtlspolicies]
+    verbs: [get, list, watch]
+  - apiGroups: [gateway.networking.k8s.io]
+    resources: [gatewayclasses/status, gateways/status, httproutes/status, grpcroutes/status, tcproutes/status, tlsroutes/status, referencegrants/status, backendtlspolicies/status]
+    verbs: [update]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: "kaic-lab:traefik", labels: {kaic.lab/node: "true"}}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "kaic-lab:traefik"}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "kaic-lab:traefik"}]
+- apiVersion: gateway.networking.k8s.io/v1
+  kind: GatewayClass
+  metadata: {name: traefik, labels: {kaic.lab/node: "true"}}
+  spec:
+    controllerName: traefik.io/gateway-controller
 EOF
 }
 
@@ -503,11 +547,41 @@ dra_published() {
 		grep -qx "gpu.example.com/$NODE_NAME"
 }
 
-# lab stop|start COMPONENT: a test switches the ai profile's DRA plugin off and on; a
-# stopped one ($NODE/COMPONENT.stopped) is left out of status and down
+# traefik_start: Traefik's Gateway API provider (kubernetesgateway) in the node's network
+# namespace: its client certificate's kubeconfig (Traefik reads KUBECONFIG), the entryPoint
+# web on the node's address port 80 (Traefik gives a Gateway listener the entryPoint whose
+# address ends in the listener's port), the Gateways' status address the node's IP, so
+# that pods on the node reach it; ping on the node's 127.0.0.1:8082. Ready when it
+# answers ping and the GatewayClass traefik is Accepted.
+TRAEFIK_PING=127.0.0.1:8082
+traefik_start() {
+	[ -f "$PKI/traefik.crt" ] || {
+		sign traefik ca "/CN=kaic-lab:traefik" 'basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth'
+		chmod 600 "$PKI/traefik.key"
+		kubeconfig "$RUN/traefik.kubeconfig" traefik
+	}
+	KUBECONFIG=$RUN/traefik.kubeconfig start_in_node traefik \
+		--global.checkNewVersion=false --global.sendAnonymousUsage=false --log.level=INFO --log.noColor=true \
+		--entryPoints.web.address="$NODE_IP:80" \
+		--entryPoints.ping.address="$TRAEFIK_PING" --ping=true --ping.entryPoint=ping \
+		--providers.kubernetesgateway=true --providers.kubernetesgateway.statusAddress.ip="$NODE_IP"
+	NODE_COMPONENTS="$NODE_COMPONENTS traefik"
+	wait_for "Traefik's ping" "${LAB_READY_TIMEOUT:-180}" in_node curl -sf "http://$TRAEFIK_PING/ping"
+	wait_for "the GatewayClass traefik (Accepted)" "${LAB_READY_TIMEOUT:-180}" gatewayclass_accepted
+}
+
+gatewayclass_accepted() {
+	kc get gatewayclass traefik -o jsonpath='{.status.conditions[?(@.type=="Accepted")].status}' | grep -qx True
+}
+
+# lab stop|start COMPONENT: a test switches one of the ai profile's components (the DRA
+# plugin, Traefik) off and on; a stopped one ($NODE/COMPONENT.stopped) is left out of
+# status and down
 component_stop() {
 	local c=$1 i
-	[ "$c" = "$DRA_PLUGIN" ] || die "only $DRA_PLUGIN can be stopped and started"
+	case " $AI_COMPONENTS " in *" $c "*) ;; *) die "only $AI_COMPONENTS can be stopped and started" ;; esac
 	case " $(node_components) " in *" $c "*) ;; *) die "$c is not running (lab status)" ;; esac
 	if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi
 	for i in $(seq 1 50); do alive "$c" || break; sleep 0.2; done
@@ -518,10 +592,14 @@ component_stop() {
 
 component_start() {
 	local c=$1
-	[ "$c" = "$DRA_PLUGIN" ] && [ "$(lab_profile)" = ai ] || die "only $DRA_PLUGIN of the ai profile can be started"
+	case " $AI_COMPONENTS " in *" $c "*) ;; *) c= ;; esac
+	[ -n "$c" ] && [ "$(lab_profile)" = ai ] || die "only $AI_COMPONENTS of the ai profile can be started"
 	[ -f "$NODE/$c.stopped" ] || die "$c is not stopped"
 	rm -f "$NODE/$c.stopped"
 	. "$RUN/ports.env"
-	dra_plugin_start
+	case $c in
+	"$DRA_PLUGIN") dra_plugin_start ;;
+	traefik) traefik_start ;;
+	esac
 	echo "lab: $c started"
 }

@@ -9,9 +9,13 @@
  * `kaic probe echo` answers). Switches: controllers.gateway.honorWeights=false (equal
  * split), honorHeaders=false (header matches ignored), split=random with seed=N (a
  * seeded pseudo-random choice instead of the sequence), biasPoints=B (B points more to
- * the first backendRef). Result keys are the real probe's:
+ * the first backendRef), settleRequests=N (the first N requests of each load pod through a
+ * Gateway answer 503, as Traefik does for a few seconds after it reports the Gateway
+ * programmed, until it has the route's endpoints). --settle D with --expect-backend NAME
+ * (repeatable) is the real probe's warm-up: requests until each NAME answered, at most
+ * 10 per second of D, not counted, reported as "settle". Result keys are the real probe's:
  * {url, requests, concurrency, answered, errors, backends, status_codes, latency_ms,
- * error_samples, elapsed_ms}; exit 0 when every request got a 2xx answer. */
+ * error_samples, elapsed_ms[, settle]}; exit 0 when every request got a 2xx answer. */
 
 #include "controllers/probe_http.h"
 
@@ -515,6 +519,60 @@ static json_t *req_headers(const json_t *args, const char **host_hdr)
 	return h;
 }
 
+/* Seconds of a probe duration ("30s", "300ms", "1m"), or -1. */
+static double duration_s(const char *v)
+{
+	char *end = NULL;
+	double x = v ? strtod(v, &end) : -1;
+	if (!v || end == v || x < 0)
+		return -1;
+	if (!strcmp(end, "ms"))
+		return x / 1000;
+	if (!strcmp(end, "s") || !*end)
+		return x;
+	if (!strcmp(end, "m"))
+		return x * 60;
+	return -1;
+}
+
+/* The warm-up of --settle with --expect-backend: its report, or NULL without one;
+ * *unsettled counts down the gateway's 503 answers, *sent the requests made. */
+static json_t *warm_up(struct http_ctx *c, const struct http_req *r, struct split_draw *d,
+		       const json_t *args, long *unsettled, long *sent)
+{
+	double secs = duration_s(ctl_arg(args, "settle"));
+	json_t *expect = ctl_arg_all(args, "expect-backend");
+	if (secs <= 0 || !json_array_size(expect)) {
+		json_decref(expect);
+		return NULL;
+	}
+	json_t *missing = json_deep_copy(expect);
+	long cap = (long)(secs * 10) > 0 ? (long)(secs * 10) : 1, n = 0;
+	while (n < cap && json_array_size(missing)) {
+		struct http_outcome o;
+		outcome(c, r, split_next(d), n, &o);
+		n++;
+		if (*unsettled > 0) {
+			(*unsettled)--;
+			continue;
+		}
+		if (o.status < 200 || o.status >= 300 || !o.pod)
+			continue;
+		size_t i;
+		json_t *v;
+		json_array_foreach(missing, i, v) if (!strcmp(json_string_value(v), o.pod))
+		{
+			json_array_remove(missing, i);
+			break;
+		}
+	}
+	*sent = n;
+	json_decref(expect);
+	return json_pack("{s:I, s:I, s:b, s:o}", "requests", (json_int_t)n, "elapsed_ms",
+			 (json_int_t)n * 10, "complete", json_array_size(missing) == 0, "missing",
+			 missing);
+}
+
 int ctl_probe_http_load(struct sim_api *api, const json_t *pod, const json_t *args, json_t *res)
 {
 	const char *url = ctl_arg(args, "url"), *req_s = ctl_arg(args, "requests");
@@ -559,9 +617,17 @@ int ctl_probe_http_load(struct sim_api *api, const json_t *pod, const json_t *ar
 	long answered = 0;
 	struct split_draw d;
 	split_init(&d, api, ctl_s(pod, "metadata.uid"));
+	const json_t *unset = ctl_setting(api, "gateway", "settleRequests");
+	long unsettled = c.t.gw && json_is_integer(unset) ? (long)json_integer_value(unset) : 0;
+	long sent = 0;
+	json_t *settle = warm_up(&c, &r, &d, args, &unsettled, &sent);
 	for (long i = 0; i < n; i++) {
 		struct http_outcome o;
-		outcome(&c, &r, split_next(&d), i, &o);
+		outcome(&c, &r, split_next(&d), sent + i, &o);
+		if (unsettled > 0) {
+			unsettled--;
+			o = (struct http_outcome){.status = 503};
+		}
 		char code[16], *err = NULL;
 		if (o.status) {
 			snprintf(code, sizeof(code), "%d", o.status);
@@ -590,6 +656,8 @@ int ctl_probe_http_load(struct sim_api *api, const json_t *pod, const json_t *ar
 	json_object_set_new(res, "latency_ms", latency(answered));
 	json_object_set_new(res, "error_samples", samples);
 	json_object_set_new(res, "elapsed_ms", json_integer((json_int_t)n * 24 / 10 / conc + 1));
+	if (settle)
+		json_object_set_new(res, "settle", settle);
 	json_decref(c.backends);
 	json_decref(c.direct);
 	free(c.error_buf);

@@ -33,6 +33,12 @@
 #define HEADER_NAME "x-model-variant"
 #define HEADER_VALUE "b"
 #define HEADER_REQUESTS_MAX 100
+/* The load pods' warm-up (`kaic probe http-load --settle`): until the backends they
+ * expect answered once, at most this long. A gateway applies the route and its endpoints
+ * a few seconds after it reports the Gateway programmed (the lab's Traefik answered 503
+ * for backend b for about 4 s, which a measurement started at once counted as errors
+ * and as a wrong split). */
+#define SETTLE "30s"
 
 static long header_requests(const struct active_params *p)
 {
@@ -84,6 +90,14 @@ static json_t *load(const struct active_params *p, const char *name, long n, boo
 	snprintf(count, sizeof count, "%ld", n);
 	json_t *args = json_pack("[s,s,s,s,s,s,s,s]", "--url", url, "--requests", count,
 				 "--timeout", "5s", "--concurrency", "4");
+	json_array_append_new(args, json_string("--settle"));
+	json_array_append_new(args, json_string(SETTLE));
+	if (!header) {
+		json_array_append_new(args, json_string("--expect-backend"));
+		json_array_append_new(args, json_string("gw-echo-a"));
+	}
+	json_array_append_new(args, json_string("--expect-backend"));
+	json_array_append_new(args, json_string("gw-echo-b"));
 	if (header) {
 		json_array_append_new(args, json_string("--header"));
 		json_array_append_new(args, json_string(HEADER_NAME ":" HEADER_VALUE));
@@ -220,6 +234,23 @@ static int run_loads(struct check_ctx *ctx, struct check_result *res, const json
 	return 0;
 }
 
+/* The warm-up's outcome, for evidence (nothing when the probe made none). */
+static void settle_evidence(struct check_result *res, const json_t *out, const char *what)
+{
+	const json_t *st = json_object_get(out, "settle");
+	if (st == NULL)
+		return;
+	long n = (long)json_integer_value(json_object_get(st, "requests"));
+	double s = (double)json_integer_value(json_object_get(st, "elapsed_ms")) / 1000.0;
+	if (json_is_true(json_object_get(st, "complete")))
+		check_evidence(res, "%s: every expected backend answered after %ld warm-up "
+				    "request(s) in %.1f s (not counted)", what, n, s);
+	else
+		check_evidence(res, "%s: warm-up of %ld request(s) in %.1f s: not every expected "
+				    "backend answered (%s missing); measured anyway", what, n, s,
+			       json_string_value(json_array_get(json_object_get(st, "missing"), 0)));
+}
+
 static void first_error(struct check_result *res, const json_t *out, const char *what)
 {
 	const char *e = json_string_value(json_array_get(json_object_get(out, "error_samples"), 0));
@@ -315,6 +346,8 @@ static void judge(struct check_ctx *ctx, struct check_result *res, const json_t 
 	long a = count_of(split, "gw-echo-a"), b = count_of(split, "gw-echo-b");
 	long hn = (long)json_integer_value(json_object_get(hdr, "requests"));
 	long hb = count_of(hdr, "gw-echo-b");
+	settle_evidence(res, split, "weighted load");
+	settle_evidence(res, hdr, "header load");
 	bool split_ok = judge_split(res, n, answered, a, b);
 	bool header_ok = hn > 0 && hb == hn;
 	check_evidence(res, "header rule (%s: %s): %ld/%ld to b", HEADER_NAME, HEADER_VALUE, hb,

@@ -2,7 +2,14 @@
  * and reports which backend answered each (the "pod" field of an echo answer).
  * Result: {"url", "requests", "answered", "errors", "backends": {POD: n},
  * "status_codes": {"200": n}, "latency_ms": {p50, p90, p99, max, mean}, "error_samples",
- * "elapsed_ms"}. Exit 0 when every request got a 2xx answer, 1 otherwise. */
+ * "elapsed_ms"}. Exit 0 when every request got a 2xx answer, 1 otherwise.
+ *
+ * --settle DURATION with --expect-backend NAME (repeatable): before the measured requests,
+ * one request at a time (100 ms apart after an error) until every named backend has
+ * answered once, for at most DURATION: a gateway applies a new route and its endpoints
+ * a few seconds after it reports the Gateway programmed (Traefik answered 503 for a
+ * backend for about 4 s), and those answers say nothing about its routing. Not counted;
+ * reported as "settle": {"requests", "elapsed_ms", "complete", "missing": [NAME...]}. */
 #include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
@@ -10,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "probe/common.h"
 #include "util/buf.h"
@@ -20,6 +28,7 @@
 #define LOAD_MAX_BODY 65536
 #define LOAD_MAX_HEADERS 32
 #define LOAD_MAX_ERROR_SAMPLES 5
+#define LOAD_MAX_EXPECT 8
 
 struct load_result {
 	double ms;
@@ -43,6 +52,9 @@ struct load_opts {
 	double timeout;
 	struct curl_slist *headers;
 	int nheaders;
+	double settle;
+	const char *expect[LOAD_MAX_EXPECT];
+	int nexpect;
 };
 
 static size_t load_write(char *p, size_t size, size_t nmemb, void *arg)
@@ -83,12 +95,9 @@ static void load_one(CURL *h, struct buf *body, struct load_result *r)
 		r->error = xasprintf("HTTP status %ld", r->status);
 }
 
-static void *load_worker(void *arg)
+static CURL *load_handle(const struct load_ctx *ctx, struct buf *body)
 {
-	struct load_ctx *ctx = arg;
 	CURL *h = curl_easy_init();
-	struct buf body = BUF_INIT;
-	buf_init(&body);
 	if (h != NULL) {
 		curl_easy_setopt(h, CURLOPT_URL, ctx->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, ctx->headers);
@@ -96,9 +105,58 @@ static void *load_worker(void *arg)
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(h, CURLOPT_USERAGENT, "kaic-probe/" KAIC_VERSION);
 		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, load_write);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
 		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	}
+	return h;
+}
+
+/* The warm-up of --settle: requests until every expected backend answered or the time
+ * is up; its report. */
+static json_t *load_settle(const struct load_ctx *ctx, const struct load_opts *o)
+{
+	struct buf body = BUF_INIT;
+	buf_init(&body);
+	CURL *h = load_handle(ctx, &body);
+	bool seen[LOAD_MAX_EXPECT] = {false};
+	int missing = o->nexpect;
+	long n = 0;
+	double t0 = now_s();
+	while (h != NULL && missing > 0 && now_s() - t0 < o->settle) {
+		struct load_result r = {0};
+		load_one(h, &body, &r);
+		n++;
+		for (int i = 0; i < o->nexpect; i++)
+			if (!seen[i] && r.pod != NULL && strcmp(r.pod, o->expect[i]) == 0) {
+				seen[i] = true;
+				missing--;
+			}
+		if (r.error != NULL) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+		}
+		free(r.pod);
+		free(r.error);
+	}
+	json_t *miss = json_array();
+	for (int i = 0; i < o->nexpect; i++)
+		if (!seen[i])
+			json_array_append_new(miss, probe_json_string(o->expect[i]));
+	json_t *res = json_pack("{s:I, s:I, s:b, s:o}", "requests", (json_int_t)n, "elapsed_ms",
+				(json_int_t)((now_s() - t0) * 1000), "complete", missing == 0,
+				"missing", miss);
+	buf_release(&body);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	return res;
+}
+
+static void *load_worker(void *arg)
+{
+	struct load_ctx *ctx = arg;
+	struct buf body = BUF_INIT;
+	buf_init(&body);
+	CURL *h = load_handle(ctx, &body);
 	for (;;) {
 		long i = atomic_fetch_add(&ctx->next, 1);
 		if (i >= ctx->n)
@@ -212,6 +270,14 @@ static int load_parse(int argc, char **argv, struct load_opts *o)
 			conc = v;
 		} else if (m == 0 && (m = probe_opt(argc, argv, &i, "timeout", &v)) > 0) {
 			timeout = v;
+		} else if (m == 0 && (m = probe_opt(argc, argv, &i, "settle", &v)) > 0) {
+			if (probe_parse_duration(v, &o->settle) < 0)
+				return probe_usage_error(LOAD_NAME, "invalid duration \"%s\"", v);
+		} else if (m == 0 && (m = probe_opt(argc, argv, &i, "expect-backend", &v)) > 0) {
+			if (o->nexpect == LOAD_MAX_EXPECT)
+				return probe_usage_error(LOAD_NAME, "more than %d --expect-backend",
+							 LOAD_MAX_EXPECT);
+			o->expect[o->nexpect++] = v;
 		} else if (m == 0 && (m = probe_opt(argc, argv, &i, "header", &v)) > 0) {
 			char *line = probe_header_line(v);
 			if (line == NULL)
@@ -262,6 +328,7 @@ int probe_http_load_run(int argc, char **argv)
 			       .timeout_ms = (long)(o.timeout * 1000)};
 	atomic_init(&ctx.next, 0);
 	ctx.results = xcalloc((size_t)o.requests, sizeof *ctx.results);
+	json_t *settle = o.settle > 0 && o.nexpect > 0 ? load_settle(&ctx, &o) : NULL;
 	long nthreads = o.concurrency < o.requests ? o.concurrency : o.requests;
 	pthread_t *threads = xcalloc((size_t)nthreads, sizeof *threads);
 	double t0 = now_s();
@@ -275,6 +342,8 @@ int probe_http_load_run(int argc, char **argv)
 		pthread_join(threads[i], NULL);
 	long errors;
 	json_t *res = load_report(&o, ctx.results, now_s() - t0, &errors);
+	if (settle != NULL)
+		json_object_set_new(res, "settle", settle);
 	for (long i = 0; i < o.requests; i++) {
 		free(ctx.results[i].pod);
 		free(ctx.results[i].error);

@@ -567,10 +567,36 @@ static void test_echo_and_http_load(void **state)
 	free(term);
 	json_decref(j);
 
+	/* --settle: a warm-up, not counted, until every --expect-backend answered */
+	assert_int_equal(run_probe(&j, "http-load", "--url", url, "--requests", "5", "--settle",
+				   "5s", "--expect-backend", "echo-a", NULL),
+			 0);
+	json_t *st = json_object_get(j, "settle");
+	assert_int_equal(jint(st, "requests"), 1);
+	assert_true(json_is_true(json_object_get(st, "complete")));
+	assert_int_equal(json_array_size(json_object_get(st, "missing")), 0);
+	assert_int_equal(jint(j, "requests"), 5);
+	assert_int_equal(jint(json_object_get(j, "backends"), "echo-a"), 5);
+	json_decref(j);
+	assert_int_equal(run_probe(&j, "http-load", "--url", url, "--requests", "5", "--settle",
+				   "300ms", "--expect-backend", "echo-a", "--expect-backend",
+				   "echo-b", NULL),
+			 0);
+	st = json_object_get(j, "settle");
+	json_int_t warm = jint(st, "requests");
+	assert_true(warm >= 1);
+	assert_true(json_is_false(json_object_get(st, "complete")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(st, "missing"), 0)),
+			    "echo-b");
+	assert_int_equal(json_array_size(json_object_get(st, "missing")), 1);
+	assert_true(jint(st, "elapsed_ms") >= 300);
+	json_decref(j);
+	assert_int_equal(run_probe(NULL, "http-load", "--url", url, "--settle", "soon", NULL), 2);
+
 	json_t *res = stop_server(pid, "echo");
 	assert_string_equal(json_string_value(json_object_get(res, "pod")), "echo-a");
 	assert_int_equal(jint(res, "port"), port);
-	assert_int_equal(jint(res, "requests"), 62);
+	assert_int_equal(jint(res, "requests"), 62 + 1 + 5 + warm + 5);
 	json_decref(res);
 }
 
