@@ -310,6 +310,10 @@ static int load_parse(int argc, char **argv, struct load_opts *o)
 		return probe_usage_error(LOAD_NAME, "invalid concurrency \"%s\" (1 to 256)", conc);
 	if (probe_parse_duration(timeout, &o->timeout) < 0)
 		return probe_usage_error(LOAD_NAME, "invalid duration \"%s\"", timeout);
+	if ((o->settle > 0) != (o->nexpect > 0))
+		return probe_usage_error(LOAD_NAME,
+					 "--settle and --expect-backend go together "
+					 "(a positive --settle and at least one backend)");
 	return 0;
 }
 

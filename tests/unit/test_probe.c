@@ -592,6 +592,10 @@ static void test_echo_and_http_load(void **state)
 	assert_true(jint(st, "elapsed_ms") >= 300);
 	json_decref(j);
 	assert_int_equal(run_probe(NULL, "http-load", "--url", url, "--settle", "soon", NULL), 2);
+	/* one without the other would be parsed and ignored: refused */
+	assert_int_equal(run_probe(NULL, "http-load", "--url", url, "--settle", "5s", NULL), 2);
+	assert_int_equal(
+	    run_probe(NULL, "http-load", "--url", url, "--expect-backend", "echo-a", NULL), 2);
 
 	json_t *res = stop_server(pid, "echo");
 	assert_string_equal(json_string_value(json_object_get(res, "pod")), "echo-a");
