@@ -184,6 +184,7 @@ struct run_state {
 	struct inventory *inv;
 	long long deadline_ms;
 	const struct cncf_version *cncf; /* the CNCF checklist to decide, or NULL */
+	json_t *metadata;		 /* --cncf-metadata's mapping, or NULL */
 	char failure[700];	/* why the cluster could not be read, for the Sonobuoy result */
 	const char *image_from; /* where opts->image came from, for the header */
 };
@@ -265,6 +266,14 @@ static int choose_cncf(struct run_state *st)
 		    "only the white-paper checklist is decided (pass --cncf-version)",
 		    cncf_version_range());
 	st->cncf = v;
+	if (v != NULL && o->cncf_metadata != NULL) {
+		char *cause = NULL;
+		if (product_metadata_load(o->cncf_metadata, v, o, &st->metadata, &cause) != 0) {
+			cmd_usage_error("run", "--cncf-metadata: %s", cause);
+			free(cause);
+			return KAIC_EXIT_USAGE;
+		}
+	}
 	return KAIC_EXIT_OK;
 }
 
@@ -328,6 +337,7 @@ static int run_checks(struct run_state *st)
 	    report_term_new_plan(stdout, color, color && tall_enough(nplan), plan, nplan);
 	free(plan);
 	res.cncf_template = o->cncf_template;
+	res.cncf_metadata = st->metadata;
 	struct runner_progress progress = report_term_progress(term);
 	struct runner_cfg cfg = {
 	    .opts = o,
@@ -425,6 +435,7 @@ static int run_main(const struct run_opts *o)
 		report_failed_start(&st);
 	inventory_free(st.inv);
 	kube_client_free(st.client);
+	json_decref(st.metadata);
 	runner_signals_stop(&st.sig);
 	remove_empty_dirs(&made); /* only those of a run that wrote no report */
 	free(image);
@@ -469,6 +480,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "                          or below the cluster's Kubernetes version)\n"
 	    "  --cncf-template FILE    the official AIConformance-V.yaml to fill in as\n"
 	    "                          PRODUCT.yaml (its text kept exactly; V is its version)\n"
+	    "  --cncf-metadata FILE    PRODUCT.yaml's metadata only the vendor knows (YAML:\n"
+	    "                          websiteUrl, repoUrl, contactEmailAddress, ...)\n"
 	    "  --timeout DURATION      deadline per test: 30s, 5m, 1h or seconds (default 5m)\n"
 	    "  --run-timeout DURATION  deadline for the whole run (default none)\n"
 	    "  --parallel N            requirements checked at once, 1-64 (default 4)\n"

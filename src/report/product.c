@@ -58,13 +58,13 @@ const char *product_metadata_value(const struct run_result *r, const char *key)
 		return r->cncf->k8s;
 	if (o == NULL)
 		return NULL;
-	if (strcmp(key, "platformName") == 0)
+	if (strcmp(key, "platformName") == 0 && o->product != NULL)
 		return o->product;
-	if (strcmp(key, "platformVersion") == 0)
+	if (strcmp(key, "platformVersion") == 0 && o->product_version != NULL)
 		return o->product_version;
-	if (strcmp(key, "vendorName") == 0)
+	if (strcmp(key, "vendorName") == 0 && o->vendor != NULL)
 		return o->vendor;
-	return NULL;
+	return json_string_value(json_object_get(r->cncf_metadata, key));
 }
 
 /* The last evidence line, or "" */

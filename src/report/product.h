@@ -16,9 +16,16 @@ char *report_cncf_test_name(const char *id);
 /* kaic's placeholder for a metadata key it cannot fill ("[Vendor Name]"). */
 const char *product_placeholder(const char *key);
 /* The value kaic fills in for a metadata key (kubernetesVersion from the checklist,
- * vendorName/platformName/platformVersion from --vendor/--product/--product-version),
- * or NULL. */
+ * vendorName/platformName/platformVersion from --vendor/--product/--product-version,
+ * any other from --cncf-metadata), or NULL. */
 const char *product_metadata_value(const struct run_result *r, const char *key);
+/* product_meta.c: reads --cncf-metadata FILE for checklist v: a YAML mapping of v's
+ * metadata keys (or a PRODUCT.yaml's metadata mapping) to non-empty strings, none of
+ * them kubernetesVersion, a placeholder, or a key --vendor, --product or
+ * --product-version of o also sets. Returns 0 with *out (the mapping, new reference), or
+ * -1 with *cause naming the file and the problem. */
+int product_metadata_load(const char *path, const struct cncf_version *v, const struct run_opts *o,
+			  json_t **out, char **cause);
 /* The notes of an item (new string, never empty). */
 char *product_item_notes(const struct cncf_result *c);
 /* The evidence of an item (new array): "file://DIR/junit.xml#TestName" and

@@ -49,13 +49,14 @@ struct run_result {
 	const struct cncf_version *cncf; /* the CNCF checklist decided, or NULL */
 	struct cncf_result *cncf_items;	 /* in cncf's order */
 	size_t ncncf;
-	const char *cncf_template; /* --cncf-template (borrowed), or NULL */
-	bool product_checked;	   /* PRODUCT.yaml was written and validated */
-	char **product_problems;   /* NULL-terminated: what validation found */
-	bool cleanup_ok;	   /* every object the run created was deleted */
-	char **cleanup_notes;	   /* NULL-terminated, may be NULL */
-	bool interrupted;	   /* SIGINT/SIGTERM stopped the run */
-	char **reports;		   /* NULL-terminated paths of the reports written, may be NULL */
+	const char *cncf_template;   /* --cncf-template (borrowed), or NULL */
+	const json_t *cncf_metadata; /* --cncf-metadata's mapping (borrowed), or NULL */
+	bool product_checked;	     /* PRODUCT.yaml was written and validated */
+	char **product_problems;     /* NULL-terminated: what validation found */
+	bool cleanup_ok;	     /* every object the run created was deleted */
+	char **cleanup_notes;	     /* NULL-terminated, may be NULL */
+	bool interrupted;	     /* SIGINT/SIGTERM stopped the run */
+	char **reports;		     /* NULL-terminated paths of the reports written, may be NULL */
 };
 
 /* Frees everything r owns (strings, items and their results, notes, report paths) and

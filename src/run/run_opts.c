@@ -44,6 +44,7 @@ enum {
 	OPT_CATALOG,
 	OPT_CNCF_VERSION,
 	OPT_CNCF_TEMPLATE,
+	OPT_CNCF_METADATA,
 	OPT_SIGNED_IMAGE,
 	OPT_UNSIGNED_IMAGE,
 	OPT_GDS_IMAGE,
@@ -80,6 +81,7 @@ static const struct option long_opts[] = {
     {"catalog", required_argument, NULL, OPT_CATALOG},
     {"cncf-version", required_argument, NULL, OPT_CNCF_VERSION},
     {"cncf-template", required_argument, NULL, OPT_CNCF_TEMPLATE},
+    {"cncf-metadata", required_argument, NULL, OPT_CNCF_METADATA},
     {"signed-image", required_argument, NULL, OPT_SIGNED_IMAGE},
     {"unsigned-image", required_argument, NULL, OPT_UNSIGNED_IMAGE},
     {"gds-image", required_argument, NULL, OPT_GDS_IMAGE},
@@ -407,6 +409,8 @@ static int apply(struct run_opts *o, int c, const char *val, char **cause)
 		return 0;
 	case OPT_CNCF_TEMPLATE:
 		return set_string(&o->cncf_template, val, flag, false, cause);
+	case OPT_CNCF_METADATA:
+		return set_string(&o->cncf_metadata, val, flag, false, cause);
 	case OPT_SIGNED_IMAGE:
 	case OPT_UNSIGNED_IMAGE:
 	case OPT_GDS_IMAGE:
@@ -479,9 +483,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char **cause)
 	}
 	if (check_selection(o, cause) != 0)
 		goto fail;
-	if (o->catalog == CATALOG_WHITEPAPER && (o->cncf_version || o->cncf_template)) {
+	if (o->catalog == CATALOG_WHITEPAPER &&
+	    (o->cncf_version || o->cncf_template || o->cncf_metadata)) {
 		*cause = xasprintf("%s needs the CNCF checklist (--catalog cncf or both)",
-				   o->cncf_version ? "--cncf-version" : "--cncf-template");
+				   o->cncf_version    ? "--cncf-version"
+				   : o->cncf_template ? "--cncf-template"
+						      : "--cncf-metadata");
 		goto fail;
 	}
 	if (o->in_cluster && (o->kubeconfig != NULL || o->context != NULL)) {

@@ -44,6 +44,7 @@ struct run_opts {
 	enum run_catalog catalog;	       /* --catalog (default both) */
 	const char *cncf_version;   /* --cncf-version "1.35", or NULL: from the cluster */
 	const char *cncf_template;  /* --cncf-template FILE, or NULL */
+	const char *cncf_metadata;  /* --cncf-metadata FILE, or NULL */
 	const char *signed_image;   /* SEC-5.5: an image the signature policy admits */
 	const char *unsigned_image; /* SEC-5.5: an image it must reject */
 	const char *gds_image;	    /* STO-4.2: an image with gdscheck (opt-in) */

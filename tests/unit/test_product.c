@@ -413,6 +413,65 @@ static void test_template_refused(void **state)
 	free(path);
 }
 
+/* Writes text to a new temporary file; its path (caller frees and unlinks). */
+static char *meta_file(const char *text)
+{
+	char *path = tmp_path();
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* --cncf-metadata: the chosen checklist's metadata keys, plain or under "metadata:";
+ * unknown keys, kubernetesVersion, placeholders, non-strings and a key a flag also sets
+ * are refused with the file named. */
+static void test_metadata_file(void **state)
+{
+	(void)state;
+	const struct cncf_version *v = cncf_version_find("1.35");
+	struct run_opts o = {0};
+	json_t *m = NULL;
+	char *cause = NULL;
+	char *path = meta_file("metadata:\n  websiteUrl: https://example.com\n"
+			       "  contactEmailAddress: ai@example.com\n");
+	assert_int_equal(product_metadata_load(path, v, &o, &m, &cause), 0);
+	struct run_result r = {.opts = &o, .cncf = v, .cncf_metadata = m};
+	assert_string_equal(product_metadata_value(&r, "websiteUrl"), "https://example.com");
+	assert_string_equal(product_metadata_value(&r, "contactEmailAddress"), "ai@example.com");
+	assert_null(product_metadata_value(&r, "repoUrl"));
+	json_decref(m);
+	unlink(path);
+	free(path);
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+	    {"repoUrl: https://example.com\nwebsite: x\n",
+	     "\"website\" is not a metadata field of the 1.35 checklist"},
+	    {"kubernetesVersion: v1.35\n", "kubernetesVersion is the checklist's"},
+	    {"description: \"[Description]\"\n", "description must be a non-empty string"},
+	    {"description: \"  \"\n", "description must be a non-empty string"},
+	    {"repoUrl: [a, b]\n", "repoUrl must be a non-empty string"},
+	    {"vendorName: Example\n", "vendorName is given twice: by the file and by --vendor"},
+	    {"- a list\n", "not a mapping of metadata fields"},
+	};
+	o.vendor = "Example Corp";
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		path = meta_file(bad[i].text);
+		assert_int_equal(product_metadata_load(path, v, &o, &m, &cause), -1);
+		assert_null(m);
+		if (strstr(cause, bad[i].want) == NULL || strstr(cause, path) == NULL)
+			fail_msg("case %zu: %s", i, cause);
+		free(cause);
+		unlink(path);
+		free(path);
+	}
+	assert_int_equal(product_metadata_load("/nonexistent/meta.yaml", v, &o, &m, &cause), -1);
+	assert_non_null(strstr(cause, "/nonexistent/meta.yaml"));
+	free(cause);
+}
+
 /* ---- validation ---- */
 
 static char **validate_example(const char *name)
@@ -589,15 +648,11 @@ static void test_own_not_submittable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_facts_match_upstream),
-	    cmocka_unit_test(test_version_for_server),
-	    cmocka_unit_test(test_own_structure),
-	    cmocka_unit_test(test_anchors_exist),
-	    cmocka_unit_test(test_template_kept),
-	    cmocka_unit_test(test_template_refused),
-	    cmocka_unit_test(test_examples),
-	    cmocka_unit_test(test_broken_variants),
-	    cmocka_unit_test(test_own_not_submittable),
+	    cmocka_unit_test(test_facts_match_upstream), cmocka_unit_test(test_version_for_server),
+	    cmocka_unit_test(test_own_structure),	 cmocka_unit_test(test_anchors_exist),
+	    cmocka_unit_test(test_template_kept),	 cmocka_unit_test(test_template_refused),
+	    cmocka_unit_test(test_metadata_file),	 cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_broken_variants),	 cmocka_unit_test(test_own_not_submittable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
