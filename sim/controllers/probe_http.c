@@ -560,10 +560,11 @@ static json_t *warm_up(struct http_ctx *c, const struct http_req *r, struct spli
 			continue;
 		size_t i;
 		json_t *v;
-		json_array_foreach(missing, i, v) if (!strcmp(json_string_value(v), o.pod))
-		{
-			json_array_remove(missing, i);
-			break;
+		json_array_foreach(missing, i, v) {
+			if (!strcmp(json_string_value(v), o.pod)) {
+				json_array_remove(missing, i);
+				break;
+			}
 		}
 	}
 	*sent = n;

@@ -243,12 +243,17 @@ static void settle_evidence(struct check_result *res, const json_t *out, const c
 	long n = (long)json_integer_value(json_object_get(st, "requests"));
 	double s = (double)json_integer_value(json_object_get(st, "elapsed_ms")) / 1000.0;
 	if (json_is_true(json_object_get(st, "complete")))
-		check_evidence(res, "%s: every expected backend answered after %ld warm-up "
-				    "request(s) in %.1f s (not counted)", what, n, s);
+		check_evidence(res,
+			       "%s: every expected backend answered after %ld warm-up "
+			       "request(s) in %.1f s (not counted)",
+			       what, n, s);
 	else
-		check_evidence(res, "%s: warm-up of %ld request(s) in %.1f s: not every expected "
-				    "backend answered (%s missing); measured anyway", what, n, s,
-			       json_string_value(json_array_get(json_object_get(st, "missing"), 0)));
+		check_evidence(
+		    res,
+		    "%s: warm-up of %ld request(s) in %.1f s: not every expected "
+		    "backend answered (%s missing); measured anyway",
+		    what, n, s,
+		    json_string_value(json_array_get(json_object_get(st, "missing"), 0)));
 }
 
 static void first_error(struct check_result *res, const json_t *out, const char *what)
