@@ -15,13 +15,7 @@
 # Skips (77) without a lab, on a lab of the bare profile, or without kaic's image.
 set -eu
 . "$TOP/tests/lab/lib.sh"
-lab_require
-[ -f "$TOP/build/image/oci/index.json" ] || skip "kaic's image is missing (make image): the test pods run it"
-[ "$(cat "$TOP/build/lab/run/node/profile" 2>/dev/null)" = ai ] ||
-	skip "the lab runs the bare profile: the DRA driver comes with make lab PROFILE=ai"
-work=$(mktemp -d "${TMPDIR:-/tmp}/lab-dra.XXXXXX")
-trap '"$TOP/scripts/lab" start dra-example-kubeletplugin >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-lab_real_node
+lab_ai_test dra dra-example-kubeletplugin "the DRA driver"
 
 # round NAME TIMEOUT IDS WANT...: kaic run --focus IDS; each WANT is ID=VERDICT[:TEXT]
 # (the requirement or CNCF item decided actively, or passively for HW-1.2, with that

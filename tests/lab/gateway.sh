@@ -15,13 +15,7 @@
 # Skips (77) without a lab, on a lab of the bare profile, or without kaic's image.
 set -eu
 . "$TOP/tests/lab/lib.sh"
-lab_require
-[ -f "$TOP/build/image/oci/index.json" ] || skip "kaic's image is missing (make image): the test pods run it"
-[ "$(cat "$TOP/build/lab/run/node/profile" 2>/dev/null)" = ai ] ||
-	skip "the lab runs the bare profile: Traefik comes with make lab PROFILE=ai"
-work=$(mktemp -d "${TMPDIR:-/tmp}/lab-gateway.XXXXXX")
-trap '"$TOP/scripts/lab" start traefik >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-lab_real_node
+lab_ai_test gateway traefik "Traefik"
 
 # round NAME TIMEOUT WANT: kaic run --focus NET-3.1; WANT is VERDICT[:TEXT] (decided
 # actively, with TEXT in its evidence); then nothing of kaic is left

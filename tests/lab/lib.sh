@@ -14,6 +14,11 @@
 #                             the lab's registry, by digest
 #   lab_left NS_RE RESOURCES  kaic's namespaces matching NS_RE and its labelled objects of
 #                             RESOURCES (kubectl's comma list), or nothing
+#   lab_ai_test NAME COMPONENT WHAT
+#                             for a test of the ai profile's COMPONENT (WHAT names it):
+#                             lab_require, skips without kaic's image or on the bare
+#                             profile, makes $work (removed at exit, when COMPONENT is also
+#                             started again), then lab_real_node
 #
 # and tests/integration/lib.sh's sim_start/sim_stop/pass/fail/skip for kaic-sim.
 . "$TOP/tests/integration/lib.sh"
@@ -72,4 +77,15 @@ lab_left() {
 	_ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep -E "$1" || true)
 	_objs=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get "$2" -A -l app.kubernetes.io/managed-by=kaic -o name)
 	echo $_ns $_objs
+}
+
+lab_ai_test() {
+	lab_require
+	[ -f "$TOP/build/image/oci/index.json" ] || skip "kaic's image is missing (make image): the test pods run it"
+	[ "$(cat "$TOP/build/lab/run/node/profile" 2>/dev/null)" = ai ] ||
+		skip "the lab runs the bare profile: $3 comes with make lab PROFILE=ai"
+	work=$(mktemp -d "${TMPDIR:-/tmp}/lab-$1.XXXXXX")
+	# shellcheck disable=SC2064 # the component's name now, $work at exit
+	trap "\"\$TOP/scripts/lab\" start $2 >/dev/null 2>&1 || true; rm -rf \"\$work\"" EXIT
+	lab_real_node
 }
