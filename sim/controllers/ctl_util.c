@@ -506,3 +506,29 @@ bool ctl_pod_evictable(const json_t *pod, const char *node)
 	}
 	return true;
 }
+
+json_t *ctl_status(json_t *obj)
+{
+	json_t *st = json_object_get(obj, "status");
+	if (!json_is_object(st)) {
+		st = json_object();
+		json_object_set_new(obj, "status", st);
+	}
+	return st;
+}
+
+json_t *ctl_pod_claims(struct sim_api *api, const json_t *pod)
+{
+	json_t *out = json_array();
+	size_t i;
+	const json_t *st;
+	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
+		const char *cn = ctl_str(st, "resourceClaimName");
+		if (cn == NULL)
+			continue;
+		json_t *claim = ctl_get(api, "resource.k8s.io", "resourceclaims",
+					ctl_s(pod, "metadata.namespace"), cn);
+		json_array_append_new(out, claim ? claim : json_null());
+	}
+	return out;
+}

@@ -53,6 +53,11 @@ enum { CTL_SCAN_SCHEDULER, CTL_SCAN_KUBELET };
 int ctl_replace(struct sim_api *api, const char *group, const char *resource, json_t *obj);
 /* Creates obj as a controller would; steals obj. Returns 0 or -1 (logged at debug). */
 int ctl_create(struct sim_api *api, json_t *obj);
+/* The ResourceClaims of pod, one per named entry of its status.resourceClaimStatuses:
+ * the claim, or JSON null when it does not exist (a new array). */
+json_t *ctl_pod_claims(struct sim_api *api, const json_t *pod);
+/* The status object of obj (a copy being changed), made when missing (borrowed). */
+json_t *ctl_status(json_t *obj);
 /* Creates obj, then sets its status (which a create may reset); steals obj. 0 or -1. */
 int ctl_create_status(struct sim_api *api, const char *group, const char *resource, json_t *obj);
 /* n random lowercase alphanumerics from the store's seeded generator into out[n+1]. */

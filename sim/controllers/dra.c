@@ -427,11 +427,7 @@ int ctl_dra_allocate_on(struct sim_api *api, const char *ns, const char *name,
 		}
 		json_t *next = json_deep_copy(claim);
 		json_decref(claim);
-		json_t *st = json_object_get(next, "status");
-		if (!json_is_object(st)) {
-			st = json_object();
-			json_object_set_new(next, "status", st);
-		}
+		json_t *st = ctl_status(next);
 		json_object_set_new(st, "allocation", alloc);
 		if (ctl_replace(api, DRA_GROUP, "resourceclaims", next) == 0)
 			return 1;
@@ -456,11 +452,7 @@ int ctl_dra_reserve(struct sim_api *api, const char *ns, const char *claim, cons
 	}
 	json_t *next = json_deep_copy(c);
 	json_decref(c);
-	json_t *st = json_object_get(next, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(next, "status", st);
-	}
+	json_t *st = ctl_status(next);
 	json_t *rf = json_object_get(st, "reservedFor");
 	if (!json_is_array(rf)) {
 		rf = json_array();
@@ -539,11 +531,7 @@ static void pod_claims(struct sim_api *api, const json_t *pod)
 	}
 	if (json_array_size(add)) {
 		json_t *next = json_deep_copy(pod);
-		json_t *st = json_object_get(next, "status");
-		if (!json_is_object(st)) {
-			st = json_object();
-			json_object_set_new(next, "status", st);
-		}
+		json_t *st = ctl_status(next);
 		json_t *rcs = json_object_get(st, "resourceClaimStatuses");
 		if (!json_is_array(rcs)) {
 			rcs = json_array();

@@ -41,16 +41,6 @@ static bool owned(struct sim_api *api, const json_t *cls)
 	return false;
 }
 
-static json_t *status_of(json_t *obj)
-{
-	json_t *st = json_object_get(obj, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(obj, "status", st);
-	}
-	return st;
-}
-
 static long long gen_of(const json_t *obj)
 {
 	json_t *g = ctl_at(obj, "metadata.generation");
@@ -63,10 +53,10 @@ static void reconcile_class(struct gw_state *s, const json_t *cls)
 		return;
 	json_t *next = json_deep_copy(cls);
 	if (ctl_setting_bool(s->api, "gateway", "accept", true))
-		ctl_condition(status_of(next), "Accepted", "True", "Accepted", "Valid GatewayClass",
-			      gen_of(cls));
+		ctl_condition(ctl_status(next), "Accepted", "True", "Accepted",
+			      "Valid GatewayClass", gen_of(cls));
 	else
-		ctl_condition(status_of(next), "Accepted", "Unknown", "Pending",
+		ctl_condition(ctl_status(next), "Accepted", "Unknown", "Pending",
 			      "Waiting for controller", gen_of(cls));
 	ctl_replace(s->api, GW_GROUP, "gatewayclasses", next);
 }
@@ -173,7 +163,7 @@ static void reconcile_gateway(struct gw_state *s, const json_t *gw)
 		return;
 	long long gen = gen_of(gw);
 	json_t *next = json_deep_copy(gw);
-	json_t *st = status_of(next);
+	json_t *st = ctl_status(next);
 	if (!json_array_size(json_object_get(st, "addresses")))
 		json_object_set_new(st, "addresses", new_address(s, gw));
 	ctl_condition(st, "Accepted", "True", "Accepted", "The Gateway has been scheduled", gen);
@@ -233,7 +223,7 @@ static void reconcile_route(struct gw_state *s, const json_t *route)
 	const json_t *ctl = ctl_setting(s->api, "gateway", "controllerName");
 	const char *cname = json_string_value(ctl);
 	json_t *next = json_deep_copy(route);
-	json_t *st = status_of(next);
+	json_t *st = ctl_status(next);
 	json_t *parents = json_object_get(st, "parents");
 	if (!json_is_array(parents)) {
 		parents = json_array();

@@ -224,11 +224,7 @@ static void js_sync(struct sim_api *api, const json_t *js)
 		       : 0;
 	json_t *jobs = owned_jobs(api, js);
 	json_t *next = json_deep_copy(js);
-	json_t *st = json_object_get(next, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(next, "status", st);
-	}
+	json_t *st = ctl_status(next);
 	long current = 0, complete = 0, failed = 0;
 	size_t i;
 	json_t *j;

@@ -188,17 +188,6 @@ static bool can_start(struct sim_api *api, const json_t *pod)
 	return true;
 }
 
-/* The status object of pod (a copy being changed), made when missing (borrowed). */
-static json_t *pod_status(json_t *pod)
-{
-	json_t *st = json_object_get(pod, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(pod, "status", st);
-	}
-	return st;
-}
-
 /* The claims of the pod, as kubelet sees them before it prepares them: 0 when every
  * claim the pod names is generated or named and allocated (*driver: the driver of the
  * first allocation, new string, or NULL when the pod holds no claim); -1 while one is not
@@ -216,24 +205,19 @@ static int claims_allocated(struct sim_api *api, const json_t *pod, char **drive
 	}
 	if (json_array_size(sts) + named < want)
 		return -1;
+	json_t *claims = ctl_pod_claims(api, pod);
+	const char *drv = NULL;
 	int out = 0;
-	json_array_foreach(sts, i, c) {
-		const char *cn = ctl_str(c, "resourceClaimName");
-		json_t *claim = cn ? ctl_get(api, "resource.k8s.io", "resourceclaims",
-					     ctl_s(pod, "metadata.namespace"), cn)
-				   : NULL;
-		const json_t *r =
-		    json_array_get(ctl_at(claim, "status.allocation.devices.results"), 0);
-		if (cn != NULL && ctl_at(claim, "status.allocation") == NULL)
+	json_array_foreach(claims, i, c) {
+		const json_t *r = json_array_get(ctl_at(c, "status.allocation.devices.results"), 0);
+		if (ctl_at(c, "status.allocation") == NULL)
 			out = -1;
-		else if (*driver == NULL && ctl_str(r, "driver") != NULL)
-			*driver = xstrdup(ctl_str(r, "driver"));
-		json_decref(claim);
+		else if (drv == NULL)
+			drv = ctl_str(r, "driver");
 	}
-	if (out != 0) {
-		free(*driver);
-		*driver = NULL;
-	}
+	if (out == 0 && drv != NULL)
+		*driver = xstrdup(drv);
+	json_decref(claims);
 	return out;
 }
 
@@ -245,7 +229,7 @@ static void prepare_failed(struct sim_api *api, const json_t *pod, const char *d
 	if (ctl_at(pod, "status.containerStatuses") != NULL)
 		return;
 	json_t *next = json_deep_copy(pod);
-	json_t *st = pod_status(next);
+	json_t *st = ctl_status(next);
 	json_t *statuses = json_array();
 	size_t i;
 	const json_t *c;
@@ -336,7 +320,7 @@ static void start_pod(struct sim_api *api, const json_t *pod)
 	}
 	free(drv);
 	json_t *next = json_deep_copy(pod);
-	json_t *st = pod_status(next);
+	json_t *st = ctl_status(next);
 	char now[32];
 	ctl_now(now);
 	const char *hip = node_ip(node);

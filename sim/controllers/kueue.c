@@ -48,16 +48,6 @@ static bool cond_true(const json_t *obj, const char *type)
 	return s && !strcmp(s, "True");
 }
 
-static json_t *status_of(json_t *obj)
-{
-	json_t *st = json_object_get(obj, "status");
-	if (!json_is_object(st)) {
-		st = json_object();
-		json_object_set_new(obj, "status", st);
-	}
-	return st;
-}
-
 /* The object of list whose ownerReferences name uid (borrowed), or NULL. */
 static json_t *owned(const json_t *list, const char *uid)
 {
@@ -114,7 +104,7 @@ static void mark_finished(struct sim_api *api, const json_t *wl, const json_t *j
 {
 	json_t *next = json_deep_copy(wl);
 	bool ok = cond_true(job, "Complete");
-	ctl_condition(status_of(next), "Finished", "True", ok ? "Succeeded" : "Failed",
+	ctl_condition(ctl_status(next), "Finished", "True", ok ? "Succeeded" : "Failed",
 		      ok ? "Job finished successfully" : "Job failed", -1);
 	ctl_replace(api, KQ, "workloads", next);
 }
@@ -261,7 +251,7 @@ static void set_suspend(struct sim_api *api, const json_t *wl, bool suspend)
 static void admit(struct sim_api *api, const struct wl *w, const char *cq, const json_t *quota)
 {
 	json_t *next = json_deep_copy(w->obj);
-	json_t *st = status_of(next);
+	json_t *st = ctl_status(next);
 	json_t *flavors = json_object(), *usage = json_object();
 	const char *res;
 	json_t *v;
@@ -293,7 +283,7 @@ static void admit(struct sim_api *api, const struct wl *w, const char *cq, const
 static void evict(struct sim_api *api, const struct wl *w, const struct wl *by)
 {
 	json_t *next = json_deep_copy(w->obj);
-	json_t *st = status_of(next);
+	json_t *st = ctl_status(next);
 	json_object_del(st, "admission");
 	char *msg = xasprintf("Preempted to accommodate a workload (UID: %s) due to "
 			      "prioritization in the ClusterQueue",
@@ -322,7 +312,7 @@ static void pending(struct sim_api *api, const struct wl *w, const char *why)
 	if (have && !strcmp(have, why) && !cond_true(w->obj, "QuotaReserved"))
 		return;
 	json_t *next = json_deep_copy(w->obj);
-	ctl_condition(status_of(next), "QuotaReserved", "False", "Pending", why, -1);
+	ctl_condition(ctl_status(next), "QuotaReserved", "False", "Pending", why, -1);
 	ctl_replace(api, KQ, "workloads", next);
 }
 
@@ -394,7 +384,7 @@ static bool ns_selected(struct sim_api *api, const json_t *cq, const char *ns)
 static void cq_status(struct sim_api *api, const json_t *cq, long admitted, long waiting)
 {
 	json_t *next = json_deep_copy(cq);
-	json_t *st = status_of(next);
+	json_t *st = ctl_status(next);
 	const char *missing = NULL;
 	size_t i, k;
 	json_t *g, *f;

@@ -418,16 +418,13 @@ static bool allocated(const json_t *results, const char *driver, const char *poo
 static json_t *pod_results(struct sim_api *api, const json_t *pod)
 {
 	json_t *all = json_array();
+	json_t *claims = ctl_pod_claims(api, pod);
 	size_t i;
-	const json_t *st;
-	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
-		const char *cn = ctl_str(st, "resourceClaimName");
-		json_t *claim = cn ? ctl_get(api, DRA_GROUP_NAME, "resourceclaims",
-					     ctl_s(pod, "metadata.namespace"), cn)
-				   : NULL;
+	const json_t *claim;
+	json_array_foreach(claims, i, claim) {
 		json_array_extend(all, ctl_at(claim, "status.allocation.devices.results"));
-		json_decref(claim);
 	}
+	json_decref(claims);
 	return all;
 }
 
@@ -493,20 +490,16 @@ bool ctl_runs_gdscheck(const json_t *pod)
 static int gds_gpus(struct sim_api *api, const json_t *pod, struct buf *b)
 {
 	int n = 0;
-	size_t i, j;
-	json_t *st, *r;
-	json_array_foreach(ctl_at(pod, "status.resourceClaimStatuses"), i, st) {
-		json_t *claim =
-		    ctl_get(api, "resource.k8s.io", "resourceclaims",
-			    ctl_s(pod, "metadata.namespace"), ctl_s(st, "resourceClaimName"));
-		json_array_foreach(ctl_at(claim, "status.allocation.devices.results"), j, r) {
-			buf_addf(b,
-				 " GPU index %d %s bar:1 bar size (MiB):131072 supports GDS, IOMMU "
-				 "State: Disabled\n",
-				 n++, ctl_s(r, "device"));
-		}
-		json_decref(claim);
+	json_t *results = pod_results(api, pod);
+	size_t i;
+	const json_t *r;
+	json_array_foreach(results, i, r) {
+		buf_addf(b,
+			 " GPU index %d %s bar:1 bar size (MiB):131072 supports GDS, IOMMU State: "
+			 "Disabled\n",
+			 n++, ctl_s(r, "device"));
 	}
+	json_decref(results);
 	return n;
 }
 
