@@ -89,19 +89,12 @@ pass "autoscaler-no-scaledown: Partial, the node is still there"
 # for the second run's pod: maxSize 2)
 "$KAIC" run --focus cluster_autoscaling --disruptive --output-dir "$SIM_DIR/int" --timeout 60s \
 	--no-color >"$SIM_DIR/int.log" 2>&1 &
-pid=$!
-waited=0
-until [ "$(kubectl get nodes -o name | grep -c '^node/gpu-pool-')" -ge 2 ] &&
-	! kubectl get pods -A -l kaic.io/app=ca -o name 2>/dev/null | grep -q .; do
-	kill -0 "$pid" 2>/dev/null || fail "kaic ended before the scale-down wait: $(tail -n 5 "$SIM_DIR/int.log")"
-	waited=$((waited + 1))
-	[ "$waited" -lt 300 ] || { kill -KILL "$pid"; fail "never reached the scale-down wait"; }
-	sleep 0.1
-done
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-[ "$rc" -eq 130 ] || fail "interrupted run exited $rc, not 130"
+# the node added and the pod gone: kaic waits for the scale-down
+scaledown_wait() {
+	[ "$(kubectl get nodes -o name | grep -c '^node/gpu-pool-')" -ge 2 ] &&
+		! kubectl get pods -A -l kaic.io/app=ca -o name 2>/dev/null | grep -q .
+}
+active_interrupt $! "$SIM_DIR/int.log" "the scale-down wait" scaledown_wait
 no_leftovers interrupted
 pass "interrupted while waiting for the scale-down: exit 130, nothing left"
 sim_stop || fail "kaic-sim did not stop cleanly"

@@ -50,18 +50,8 @@ sim_start "$TOP/sim/scenarios/remediation-no-drain" || fail "kaic-sim did not st
 before=$(node_state)
 "$KAIC" run --focus HW-1.3 --disruptive --output-dir "$SIM_DIR/int" --timeout 60s --no-color \
 	>"$SIM_DIR/int.log" 2>&1 &
-pid=$!
-waited=0
-until [ "$(kubectl get node "$NODE" -o jsonpath='{.spec.unschedulable}')" = true ]; do
-	kill -0 "$pid" 2>/dev/null || fail "kaic ended before the node was cordoned: $(tail -n 5 "$SIM_DIR/int.log")"
-	waited=$((waited + 1))
-	[ "$waited" -lt 300 ] || { kill -KILL "$pid"; fail "node never cordoned"; }
-	sleep 0.1
-done
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-[ "$rc" -eq 130 ] || fail "interrupted run exited $rc, not 130"
+cordoned() { [ "$(kubectl get node "$NODE" -o jsonpath='{.spec.unschedulable}')" = true ]; }
+active_interrupt $! "$SIM_DIR/int.log" "the node was cordoned" cordoned
 [ "$(node_state)" = "$before" ] || fail "node not restored after SIGINT: $(node_state), was $before"
 left=$(active_wait_clean 30) || fail "objects labelled by kaic remain: $left"
 pass "interrupted while the node was cordoned: exit 130, node restored, nothing left"

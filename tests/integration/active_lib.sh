@@ -8,6 +8,11 @@
 #                          line; retries kubectl (fault-injecting scenarios); 1 when it
 #                          cannot list them.
 # active_wait_clean SECS   waits until active_leftovers prints nothing; 1 when it never does.
+# active_interrupt PID LOG WHAT COMMAND...
+#                          waits (at most 30 s) until COMMAND succeeds while kaic (PID,
+#                          its output in LOG) runs, then interrupts it (SIGINT); fails
+#                          when kaic ends first, when COMMAND never succeeds, or when
+#                          kaic does not exit 130. WHAT names the moment ("its pods").
 # active_results FILE      runs the Python snippet on stdin with `doc` = results.json FILE
 #                          and `req` = {ID: requirement} (and os, sys); shell values
 #                          reach it through the environment; exit status is the snippet's.
@@ -68,6 +73,22 @@ active_wait_clean() {
 		fi
 		sleep 0.5
 	done
+}
+
+active_interrupt() {
+	_pid=$1 _log=$2 _what=$3
+	shift 3
+	_waited=0
+	until "$@"; do
+		kill -0 "$_pid" 2>/dev/null || fail "kaic ended before $_what: $(tail -n 5 "$_log")"
+		_waited=$((_waited + 1))
+		[ "$_waited" -lt 300 ] || { kill -KILL "$_pid"; fail "not $_what after 30 s"; }
+		sleep 0.1
+	done
+	kill -INT "$_pid"
+	wait "$_pid"
+	_rc=$?
+	[ "$_rc" -eq 130 ] || fail "SIGINT: exit $_rc, want 130: $(tail -n 5 "$_log")"
 }
 
 active_results() {

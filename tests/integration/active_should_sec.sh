@@ -104,17 +104,7 @@ sim_start "$slow" || fail "kaic-sim did not start"
 # shellcheck disable=SC2086 # IMAGES: words
 "$KAIC" run --focus "$IDS" $IMAGES --output-dir "$SIM_DIR/out-int" --timeout 120s \
 	--parallel 5 --no-color >"$SIM_DIR/run-int.log" 2>&1 &
-pid=$!
-waited=0
-until [ "$(sim_count '^POST /api/v1/namespaces/kaic-[a-z0-9]+/pods ')" -ge 3 ]; do
-	kill -0 "$pid" 2>/dev/null || fail "kaic ended before its pods: $(tail -n 5 "$SIM_DIR/run-int.log")"
-	waited=$((waited + 1))
-	[ "$waited" -lt 300 ] || { kill -KILL "$pid"; fail "no test pods after 30 s"; }
-	sleep 0.1
-done
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-[ "$rc" -eq 130 ] || fail "SIGINT: exit $rc, want 130: $(tail -n 5 "$SIM_DIR/run-int.log")"
+pods_created() { [ "$(sim_count '^POST /api/v1/namespaces/kaic-[a-z0-9]+/pods ')" -ge 3 ]; }
+active_interrupt $! "$SIM_DIR/run-int.log" "its pods" pods_created
 left=$(active_wait_clean 20) || fail "after SIGINT, objects labelled by kaic remain: $left"
 pass "SIGINT in the middle of the five tests: exit 130, nothing left"
