@@ -7,7 +7,8 @@
 #   make lab         start it (LAB_NODES kwok nodes, default 3, and the real node
 #                    lab-real-0 unless LAB_REAL_NODE=0); build/lab/kubeconfig.
 #                    PROFILE=ai adds the AI platform's components (the DRA driver
-#                    gpu.example.com); PROFILE=bare (the default) is the node alone
+#                    gpu.example.com, Traefik, kaic-agentd; no kwok node unless
+#                    LAB_NODES says so); PROFILE=bare (the default) is the node alone
 #   make lab-down    stop it and remove its state
 #   make lab-status  one line per component
 #   make test-lab    build (cached), start (PROFILE=ai unless given), run tests/lab/, stop
@@ -19,7 +20,8 @@ LAB_GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 lab-build:
 	@PATH="$(dir $(LAB_GO)):$$PATH" ./lab/build.sh
 
-lab: lab-build
+# the ai profile's kaic-agentd runs kaic's image
+lab: lab-build $(if $(filter ai,$(or $(PROFILE),$(LAB_PROFILE))),image)
 	@$(if $(PROFILE),LAB_PROFILE=$(PROFILE) )./scripts/lab up
 
 lab-down:

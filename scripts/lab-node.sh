@@ -37,20 +37,23 @@ netpol_on() {
 }
 # the profile (docs/lab.md "Profiles"): bare, the node alone, or ai, the node plus the AI
 # platform's components (the DRA driver gpu.example.com, Traefik as the Gateway API
-# implementation). LAB_PROFILE picks it at up;
+# implementation, kaic-agentd as the AgentTool controller). LAB_PROFILE picks it at up;
 # the choice is kept in $NODE/profile, for reset, status and down.
 lab_profile() {
 	if [ -f "$NODE/profile" ]; then cat "$NODE/profile"; else echo "${LAB_PROFILE:-bare}"; fi
 }
 DRA_PLUGIN=dra-example-kubeletplugin
-# the ai profile's components that lab stop|start switches off and on
-AI_COMPONENTS="$DRA_PLUGIN traefik"
+AGENTD=kaic-agentd
+# the ai profile's host processes, and all of its components that lab stop|start
+# switches off and on (kaic-agentd runs as a Deployment on the node, not as a process)
+AI_PROCESSES="$DRA_PLUGIN traefik"
+AI_COMPONENTS="$AI_PROCESSES $AGENTD"
 node_components() {
 	local c="registry lab-forward containerd kubelet kube-proxy coredns" a
 	if netpol_on; then c="$c kube-router"; fi
 	# the ai profile's, each unless a test stopped it (lab stop, $NODE/COMPONENT.stopped)
 	if [ "$(lab_profile)" = ai ]; then
-		for a in $AI_COMPONENTS; do [ -f "$NODE/$a.stopped" ] || c="$c $a"; done
+		for a in $AI_PROCESSES; do [ -f "$NODE/$a.stopped" ] || c="$c $a"; done
 	fi
 	echo "$c"
 }
@@ -76,8 +79,9 @@ node_check() { # the node's prerequisites, before anything starts
 	case ${LAB_PROFILE:-bare} in
 	bare) ;;
 	ai)
-		want="$want $AI_COMPONENTS"
+		want="$want $AI_PROCESSES"
 		[ -f "$BIN/gateway-api-crds.yaml" ] || die "$BIN/gateway-api-crds.yaml is missing: run make lab-build"
+		[ -f "$TOP/build/image/oci/index.json" ] || die "kaic's image is missing: run make image (kaic-agentd runs it)"
 		;;
 	*) die "LAB_PROFILE must be bare or ai, not \"$LAB_PROFILE\"" ;;
 	esac
@@ -215,6 +219,11 @@ server = "http://$reg"
 [host."http://$reg"]
   capabilities = ["pull", "resolve"]
 EOF
+	# docker.io, the registry of an image named without one (kaic:VERSION, as deploy/
+	# and kaic run's default name it), is the lab's registry too: nothing is pulled from
+	# outside, and an image the lab lacks fails at once with "not found"
+	mkdir -p "$NODE/certs.d/docker.io"
+	cp "$NODE/certs.d/$reg/hosts.toml" "$NODE/certs.d/docker.io/hosts.toml"
 	cat >"$NODE/cni/net.d/10-kaic-lab.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -366,6 +375,8 @@ node_up() {
 	fi
 	if [ -f "$TOP/build/image/oci/index.json" ]; then
 		push_image "$TOP/build/image/oci:kaic:$(cat "$TOP/VERSION")" "kaic:$(cat "$TOP/VERSION")"
+		# kaic:VERSION, through docker.io (node_config)
+		push_image "$TOP/build/image/oci:kaic:$(cat "$TOP/VERSION")" "library/kaic:$(cat "$TOP/VERSION")"
 	fi
 	start_in_node containerd --config "$NODE/containerd/config.toml"
 	wait_for containerd "$limit" "$BIN/ctr" --address "$NODE_SOCK" version
@@ -393,7 +404,7 @@ node_up() {
 	fi
 	if [ "$(lab_profile)" = ai ]; then
 		node_ai_objects
-		rm -f "$NODE/$DRA_PLUGIN.stopped" "$NODE/traefik.stopped"
+		rm -f "$NODE/$DRA_PLUGIN.stopped" "$NODE/traefik.stopped" "$NODE/$AGENTD.stopped"
 		dra_plugin_start
 		traefik_start
 	fi
@@ -407,6 +418,8 @@ $(tail -n 15 "$RUN/$c.log")"
 		sleep 1
 	done
 	echo "$(($(date +%s) - t0))" >"$NODE/ready-seconds"
+	# kaic-agentd's pods need the Ready node
+	if [ "$(lab_profile)" = ai ]; then agentd_start; fi
 }
 
 start_forward() {
@@ -576,13 +589,48 @@ gatewayclass_accepted() {
 	kc get gatewayclass traefik -o jsonpath='{.status.conditions[?(@.type=="Accepted")].status}' | grep -qx True
 }
 
+# agentd_start: kaic-agentd, the AgentTool reference controller, as deploy/agentd/ and
+# deploy/crds/agenttool.yaml install it (only the image changed: kaic's, from the lab's
+# registry, by digest, so that the node never runs an older build under the same tag).
+# Ready when its two replicas are available.
+agentd_start() {
+	local tag img m
+	tag="127.0.0.1:$REGISTRY_PORT/kaic:$(cat "$TOP/VERSION")"
+	img="$tag@$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$tag")" ||
+		die "cannot read $tag from the lab's registry"
+	kc apply -f "$TOP/deploy/crds/agenttool.yaml" >/dev/null
+	kc wait --for condition=Established --timeout "${LAB_READY_TIMEOUT:-180}s" crd/agenttools.agents.kaic.io >/dev/null
+	for m in namespace rbac service deployment; do
+		echo ---
+		sed "s|image: kaic:.*|image: $img|" "$TOP/deploy/agentd/$m.yaml"
+	done | kc apply -f - >/dev/null
+	agentd_scale 2
+}
+
+agentd_scale() { # REPLICAS: and wait until they are available (or gone)
+	kc -n kaic-system scale deployment/$AGENTD --replicas="$1" >/dev/null
+	if [ "$1" -gt 0 ]; then
+		kc -n kaic-system rollout status deployment/$AGENTD --timeout="${LAB_READY_TIMEOUT:-180}s" >/dev/null ||
+			die "$AGENTD is not available: $(kc -n kaic-system get pods -o wide 2>&1 | tail -n 3)"
+	else
+		kc -n kaic-system wait --for=delete pod -l app.kubernetes.io/name=$AGENTD \
+			--timeout="${LAB_READY_TIMEOUT:-180}s" >/dev/null 2>&1 || true
+	fi
+}
+
 # lab stop|start COMPONENT: a test switches one of the ai profile's components (the DRA
-# plugin, Traefik) off and on; a stopped one ($NODE/COMPONENT.stopped) is left out of
-# status and down
+# plugin, Traefik, kaic-agentd) off and on; a stopped one ($NODE/COMPONENT.stopped) is
+# left out of status and down. kaic-agentd stops by scaling to 0 (its CRD stays).
 component_stop() {
 	local c=$1 i
 	case " $AI_COMPONENTS " in *" $c "*) ;; *) die "only $AI_COMPONENTS can be stopped and started" ;; esac
-	case " $(node_components) " in *" $c "*) ;; *) die "$c is not running (lab status)" ;; esac
+	[ "$(lab_profile)" = ai ] && [ ! -f "$NODE/$c.stopped" ] || die "$c is not running (lab status)"
+	if [ "$c" = "$AGENTD" ]; then
+		agentd_scale 0
+		touch "$NODE/$c.stopped"
+		echo "lab: $c stopped"
+		return
+	fi
 	if alive "$c"; then kill -TERM "$(pid_of "$c")" 2>/dev/null || true; fi
 	for i in $(seq 1 50); do alive "$c" || break; sleep 0.2; done
 	if alive "$c"; then kill -KILL "$(pid_of "$c")" 2>/dev/null || true; fi
@@ -600,6 +648,7 @@ component_start() {
 	case $c in
 	"$DRA_PLUGIN") dra_plugin_start ;;
 	traefik) traefik_start ;;
+	"$AGENTD") agentd_scale 2 ;;
 	esac
 	echo "lab: $c started"
 }
