@@ -1,24 +1,45 @@
 #!/bin/sh
-# make-baseline.sh: makes the CI baseline from a real run: starts kaic-sim with the
-# reference scenario, runs the full suite against it (`kaic run`, active tests included)
+# make-baseline.sh: makes the CI baseline from a real run: the full suite (`kaic run`,
+# active tests included) against the lab's ai profile (--lab: make lab PROFILE=ai, the
+# cluster .github/baseline-results.json comes from) or against kaic-sim with a scenario,
 # and writes that run's results.json.
-#   scripts/make-baseline.sh [OUT]     OUT defaults to .github/baseline-results.json
+#   scripts/make-baseline.sh --lab [OUT]   OUT defaults to .github/baseline-results.json
+#   scripts/make-baseline.sh OUT           kaic-sim's scenario
 # BUILD (default build) names the build directory holding kaic and kaic-sim; SCENARIO
-# (default sim/scenarios/reference) the scenario (tests run others to see the gate fail).
-# Exit 0: written; 1: the run did not finish (kaic-sim did not start, kaic exited 2 or
-# 130, or its results.json is incomplete), OUT untouched; 2: usage.
+# (default sim/scenarios/reference) the scenario (tests run others to see the gate fail);
+# LAB_KUBECONFIG (default build/lab/kubeconfig) the lab; TIMEOUT (default 120s) each
+# test's --timeout.
+# Exit 0: written; 1: the run did not finish (the cluster did not answer, kaic exited 2
+# or 130, or its results.json is incomplete), OUT untouched; 2: usage.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 SCENARIO=${SCENARIO:-sim/scenarios/reference}
-if [ $# -gt 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-	echo "usage: scripts/make-baseline.sh [OUT]" >&2
+usage() {
+	echo "usage: scripts/make-baseline.sh --lab [OUT] | scripts/make-baseline.sh OUT" >&2
 	exit 2
+}
+lab=""
+if [ "${1:-}" = --lab ]; then
+	lab=${LAB_KUBECONFIG:-build/lab/kubeconfig}
+	shift
+	[ $# -le 1 ] || usage
+	out=${1:-.github/baseline-results.json}
+else
+	[ $# -eq 1 ] || usage
+	out=$1
 fi
-out=${1:-.github/baseline-results.json}
-for b in kaic kaic-sim; do
+case $out in -*) usage ;; esac
+for b in kaic ${lab:-kaic-sim}; do
+	[ -n "$lab" ] && [ "$b" = "$lab" ] && continue
 	[ -x "$BUILD/$b" ] || { echo "make-baseline: $BUILD/$b is not built (make build)" >&2; exit 1; }
 done
+if [ -n "$lab" ]; then
+	kubectl --kubeconfig "$lab" get --raw /readyz >/dev/null 2>&1 ||
+		{ echo "make-baseline: no lab answers at $lab (make lab PROFILE=ai)" >&2; exit 1; }
+	[ "$(cat "$(dirname "$lab")/run/node/profile" 2>/dev/null)" = ai ] ||
+		{ echo "make-baseline: the lab does not run the ai profile (make lab PROFILE=ai)" >&2; exit 1; }
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/kaic-baseline.XXXXXX") || exit 1
 sim_pid=""
 cleanup() {
@@ -28,22 +49,27 @@ cleanup() {
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-"$BUILD/kaic-sim" --scenario "$SCENARIO" --port 0 --kubeconfig-out "$work/kubeconfig" \
-	--log "$work/access.log" >"$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-i=0
-while [ ! -s "$work/kubeconfig" ]; do
-	i=$((i + 1))
-	if [ $i -gt 600 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
-		echo "make-baseline: kaic-sim did not start: $(tail -n 3 "$work/sim.err")" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+if [ -n "$lab" ]; then
+	kubeconfig=$lab
+else
+	kubeconfig=$work/kubeconfig
+	"$BUILD/kaic-sim" --scenario "$SCENARIO" --port 0 --kubeconfig-out "$kubeconfig" \
+		--log "$work/access.log" >"$work/sim.out" 2>"$work/sim.err" &
+	sim_pid=$!
+	i=0
+	while [ ! -s "$kubeconfig" ]; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
+			echo "make-baseline: kaic-sim did not start: $(tail -n 3 "$work/sim.err")" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+fi
 
 rc=0
-"$BUILD/kaic" run --kubeconfig "$work/kubeconfig" --output-dir "$work/results" --no-color \
-	--timeout 120s >"$work/run.log" 2>&1 || rc=$?
+"$BUILD/kaic" run --kubeconfig "$kubeconfig" --output-dir "$work/results" --no-color \
+	--timeout "${TIMEOUT:-120s}" >"$work/run.log" 2>&1 || rc=$?
 case $rc in
 0 | 1 | 3) ;;
 *)
