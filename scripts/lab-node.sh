@@ -325,12 +325,20 @@ evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available:
 EOF
 }
 
-node_cgroups() { # ACTION: mk (create the node's cgroup root in every v1 hierarchy) or rm
-	local h d
-	for h in /sys/fs/cgroup/*/; do
-		[ -d "$h" ] || continue
+node_cgroups() { # ACTION: mk (create the node's cgroup root) or rm
+	local roots h d
+	# cgroup v1 (this VM): the root in every hierarchy; v2 alone (one unified hierarchy,
+	# as on GitHub's runners): one directory, given its parent's controllers for the pods
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then roots=/sys/fs/cgroup/; else roots=$(ls -d /sys/fs/cgroup/*/); fi
+	for h in $roots; do
 		case $1 in
-		mk) mkdir -p "$h$NODE_CGROUP" ;;
+		mk)
+			mkdir -p "$h$NODE_CGROUP"
+			[ "$roots" = /sys/fs/cgroup/ ] || continue
+			for d in $(cat "${h}cgroup.subtree_control"); do
+				echo "+$d" >"$h$NODE_CGROUP/cgroup.subtree_control" 2>/dev/null || true
+			done
+			;;
 		rm)
 			[ -d "$h$NODE_CGROUP" ] || continue
 			find "$h$NODE_CGROUP" -depth -type d -print 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null || true; done

@@ -20,7 +20,7 @@ on = wf.get("on", wf.get(True))
 if not isinstance(on, dict) or not ({"push", "pull_request"} <= set(on)):
     errors.append("triggers: push and pull_request expected")
 jobs = wf.get("jobs") or {}
-for want in ("build", "conformance", "regression"):
+for want in ("build", "conformance", "regression", "lab"):
     if want not in jobs:
         errors.append(f"job {want} is missing")
 uploads, downloads = set(), []
@@ -68,6 +68,14 @@ for must in ("kind load image-archive", "sonobuoy run", "kaic run", "dra-example
              "gateway", "jobset", "kueue"):
     if must not in conf:
         errors.append(f"conformance: nothing runs {must!r}")
+lab = " ".join(s.get("run", "") for s in jobs.get("lab", {}).get("steps", []))
+for must in ("make lab-build", "LAB_PROFILE=ai ./scripts/lab up", "kaic run --kubeconfig build/lab/kubeconfig",
+             "compare-baseline.sh .github/baseline-results.json reports/lab/results.json",
+             "tests/lab/run.sh", "./scripts/lab down"):
+    if must not in lab:
+        errors.append(f"lab: nothing runs {must!r}")
+if "kind" in lab or "docker" in lab.lower():
+    errors.append("lab: uses kind or Docker")
 for e in errors:
     print("FAIL:", e)
 if errors:
