@@ -284,9 +284,16 @@ int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json
 {
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
-	const char *name = cutil_name(pod_obj);
 	if (active_run_create(ctx, res, pod_obj, NULL) != 0)
 		return -1;
+	return active_run_probe_collect(ctx, res, cutil_name(pod_obj), r);
+}
+
+int active_run_probe_collect(struct check_ctx *ctx, struct check_result *res, const char *name,
+			     struct active_probe_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->exit_code = -1;
 	struct kube_error err = {0};
 	if (active_run_wait_pod(ctx, name, ACTIVE_POD_DONE, ctx->deadline_ms, &r->pod, &err) != 0) {
 		const char *stuck = active_run_pod_stuck(r->pod);

@@ -1,7 +1,9 @@
 /* active_sec51.c: the active test of SEC-5.1 (network policies with agent egress
- * control): a client pod reaches a server; after a default-deny egress policy (DNS
- * allowed) it cannot; after a policy allowing egress to the server's label it can again.
- * Each step is one `kaic probe connect` pod, which retries for a while (WITHIN). */
+ * control). A server pod and three client pods, the clients started together once the
+ * policies exist: one under no policy reaches the server; one under a default-deny
+ * egress policy (DNS allowed) cannot; one under that policy and one allowing egress to
+ * the server's label reaches it again. Each client is one `kaic probe connect` pod,
+ * which retries for a while (WITHIN). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,24 +21,32 @@
 #define ATTEMPTS 2
 #define ATTEMPT_PAUSE_MS 2000
 #define ROLE "kaic.io/role"
+/* A client with this label set to "server" is also selected by the allow policy. */
+#define EGRESS "kaic.io/egress"
 
-static json_t *client(const struct active_params *p, const char *name, bool expect_open)
+/* A client pod: role "client" puts it under the default-deny policy, "reach" under none;
+ * egress "server" (or NULL) also under the allow policy. */
+static json_t *client(const struct active_params *p, const char *name, bool expect_open,
+		      const char *role, const char *egress)
 {
 	json_t *pod = active_build_pod(
 	    p, name, "connect",
 	    json_pack("[s,s,s,s,s,s,s,s,s,s]", "--host", "np-server", "--port", "8080", "--timeout",
 		      "3s", "--expect", expect_open ? "open" : "closed", "--within", WITHIN),
 	    true);
-	active_build_label(pod, ROLE, "client");
+	active_build_label(pod, ROLE, role);
+	if (egress != NULL)
+		active_build_label(pod, EGRESS, egress);
 	return pod;
 }
 
-static json_t *policy(const struct active_params *p, const char *name, json_t *egress)
+static json_t *policy(const struct active_params *p, const char *name, const char *key,
+		      const char *value, json_t *egress)
 {
 	json_t *np = active_build_object(p, NP_API, "NetworkPolicy", name, true);
 	json_object_set_new(np, "spec",
 			    json_pack("{s:{s:{s:s}}, s:[s], s:o}", "podSelector", "matchLabels",
-				      ROLE, "client", "policyTypes", "Egress", "egress", egress));
+				      key, value, "policyTypes", "Egress", "egress", egress));
 	return np;
 }
 
@@ -45,18 +55,18 @@ json_t *active_sec51_objects(const struct active_params *p)
 	json_t *server =
 	    active_build_pod(p, "np-server", "echo", json_pack("[s,s]", "--port", "8080"), false);
 	active_build_label(server, ROLE, "server");
-	json_t *deny = policy(p, "np-deny-egress",
+	json_t *deny = policy(p, "np-deny-egress", ROLE, "client",
 			      json_pack("[{s:[{s:s, s:i}, {s:s, s:i}]}]", "ports", "protocol",
 					"UDP", "port", 53, "protocol", "TCP", "port", 53));
-	json_t *allow = policy(p, "np-allow-server",
+	json_t *allow = policy(p, "np-allow-server", EGRESS, "server",
 			       json_pack("[{s:[{s:{s:{s:s}}}], s:[{s:s, s:i}]}]", "to",
 					 "podSelector", "matchLabels", ROLE, "server", "ports",
 					 "protocol", "TCP", "port", PORT));
 	return json_pack("[o,o,o,o,o,o,o]", server,
-			 active_build_service(p, "np-server", "np-server", PORT, PORT),
-			 client(p, "np-client-reach", true), deny,
-			 client(p, "np-client-denied", false), allow,
-			 client(p, "np-client-allowed", true));
+			 active_build_service(p, "np-server", "np-server", PORT, PORT), deny, allow,
+			 client(p, "np-client-reach", true, "reach", NULL),
+			 client(p, "np-client-denied", false, "client", NULL),
+			 client(p, "np-client-allowed", true, "client", "server"));
 }
 
 /* What one client pod saw: its last attempt, and how it got there. */
@@ -80,27 +90,31 @@ static char *outcome(const json_t *out, bool connected)
 	return how;
 }
 
-/* Runs client pod base (attempt n gets "-n" after the first) until connected matches
- * want or the attempts are used up. Returns 1 when it matched, 0 when not, -1 after
- * deciding Error. *how (freed first) gets the last outcome (caller frees). */
+/* The outcome of client pod base, created with the others (attempt n gets "-n" after
+ * the first, run alone) until connected matches want or the attempts are used up.
+ * Returns 1 when it matched, 0 when not, -1 after deciding Error. *how (freed first)
+ * gets the last outcome (caller frees). */
 static int attempt(struct check_ctx *ctx, struct check_result *res, const json_t *objs,
 		   const char *base, bool want, char **how)
 {
 	free(*how); /* the previous step's */
 	*how = NULL;
 	for (int n = 1; n <= ATTEMPTS; n++) {
-		json_t *pod = json_deep_copy(active_build_find(objs, "Pod", base));
-		if (n > 1) {
+		struct active_probe_result r;
+		int rc;
+		if (n == 1) {
+			rc = active_run_probe_collect(ctx, res, base, &r);
+		} else {
+			json_t *pod = json_deep_copy(active_build_find(objs, "Pod", base));
 			char *name = xasprintf("%s-%d", base, n);
 			json_object_set_new(json_object_get(pod, "metadata"), "name",
 					    json_string(name));
 			free(name);
 			/* cancelled or late: active_run_probe ends with that error */
 			(void)active_nap(ATTEMPT_PAUSE_MS, ctx->deadline_ms, ctx->cancel);
+			rc = active_run_probe(ctx, res, pod, &r);
+			json_decref(pod);
 		}
-		struct active_probe_result r;
-		int rc = active_run_probe(ctx, res, pod, &r);
-		json_decref(pod);
 		if (rc != 0)
 			return -1;
 		if (r.out == NULL) {
@@ -127,8 +141,10 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 	active_run_params(ctx, &p);
 	json_t *objs = active_sec51_objects(&p);
 	char *how = NULL;
-	static const char *const server[] = {"np-server", NULL};
-	if (active_run_create_all(ctx, res, objs, server) != 0)
+	/* the server, its Service and both policies, before any client starts */
+	static const char *const setup[] = {"np-server", "np-deny-egress", "np-allow-server",
+					    NULL};
+	if (active_run_create_all(ctx, res, objs, setup) != 0)
 		goto out;
 	res->mode = MODE_ACTIVE;
 	json_t *pod = NULL;
@@ -140,6 +156,10 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 		active_run_error(ctx, res, "pod np-server", &err);
 		goto out;
 	}
+	static const char *const clients[] = {"np-client-reach", "np-client-denied",
+					      "np-client-allowed", NULL};
+	if (active_run_create_all(ctx, res, objs, clients) != 0)
+		goto out;
 	rc = attempt(ctx, res, objs, "np-client-reach", true, &how);
 	if (rc < 0)
 		goto out;
@@ -153,9 +173,6 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 		goto out;
 	}
 	check_evidence(res, "without a policy: client %s", how);
-	static const char *const deny[] = {"np-deny-egress", NULL};
-	if (active_run_create_all(ctx, res, objs, deny) != 0)
-		goto out;
 	rc = attempt(ctx, res, objs, "np-client-denied", false, &how);
 	if (rc < 0)
 		goto out;
@@ -170,9 +187,6 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 		goto out;
 	}
 	check_evidence(res, "default-deny egress (DNS allowed): denied connection, client %s", how);
-	static const char *const allow[] = {"np-allow-server", NULL};
-	if (active_run_create_all(ctx, res, objs, allow) != 0)
-		goto out;
 	rc = attempt(ctx, res, objs, "np-client-allowed", true, &how);
 	if (rc < 0)
 		goto out;
@@ -187,7 +201,8 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 				  "CNI's NetworkPolicy support");
 		goto out;
 	}
-	check_evidence(res, "allow egress to label %s=server: client %s again", ROLE, how);
+	check_evidence(res, "default-deny and allow egress to label %s=server: client %s again",
+		       ROLE, how);
 	active_run_decide(res, VERDICT_FULL, NULL);
 out:
 	free(how);

@@ -278,6 +278,10 @@ void active_probe_result_release(struct active_probe_result *r);
  * the evidence and the Error verdict (creation failed, timeout, cannot start). */
 int active_run_probe(struct check_ctx *ctx, struct check_result *res, const json_t *pod_obj,
 		     struct active_probe_result *r);
+/* The second half of active_run_probe, for a probe pod NAME created earlier (so that
+ * pods created together run side by side): waits until it finishes and reads its JSON. */
+int active_run_probe_collect(struct check_ctx *ctx, struct check_result *res, const char *name,
+			     struct active_probe_result *r);
 
 /* A pod's phase and conditions are what its node reports; a node that runs no containers
  * (kwok's fake kubelets) reports Running all the same. The container's own log line

@@ -18,7 +18,7 @@ full() {
 	BUILD=$BUILD TIMEOUT=${2:-120s} "$TOP/scripts/make-baseline.sh" --lab "$work/$1.json" >"$work/$1.out" 2>&1 ||
 		fail "$1: make-baseline.sh --lab failed: $(tail -n 5 "$work/$1.out")"
 	echo "$1: full run in $(($(date +%s) - start))s"
-	left=$(lab_left '^namespace/kaic-[0-9a-f]' pods,services,networkpolicies,resourceclaims)
+	left=$(lab_left "$KAIC_NS" pods,services,networkpolicies,resourceclaims)
 	[ -z "$left" ] || fail "$1: left behind: $left"
 }
 

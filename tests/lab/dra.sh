@@ -55,7 +55,7 @@ PY
 # node never prepared is deleted once the plugin is back to unprepare it)
 nothing_left() {
 	t0=$(date +%s)
-	while left=$(lab_left '^namespace/kaic-[0-9a-f]{8}$' pods,resourceclaims,resourceclaimtemplates) && [ -n "$left" ]; do
+	while left=$(lab_left "$KAIC_NS" pods,resourceclaims,resourceclaimtemplates) && [ -n "$left" ]; do
 		[ $(($(date +%s) - t0)) -lt 90 ] || fail "$1: left behind: $left"
 		sleep 2
 	done

@@ -45,7 +45,7 @@ PY
 # nothing_left NAME: no kaic namespace or object, within 90 s
 nothing_left() {
 	t0=$(date +%s)
-	while left=$(lab_left '^namespace/kaic-[0-9a-f]{8}$' pods,services,gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io) &&
+	while left=$(lab_left "$KAIC_NS" pods,services,gateways.gateway.networking.k8s.io,httproutes.gateway.networking.k8s.io) &&
 		[ -n "$left" ]; do
 		[ $(($(date +%s) - t0)) -lt 90 ] || fail "$1: left behind: $left"
 		sleep 2

@@ -35,7 +35,7 @@ start() {
 }
 
 # left: kaic's namespaces and labelled objects, or nothing
-left() { lab_left '^namespace/kaic-' pods,services,networkpolicies; }
+left() { lab_left "$KAIC_NS" pods,services,networkpolicies; }
 
 # 1. SIGINT: kaic deletes what it made before it exits
 start sigint

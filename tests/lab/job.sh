@@ -91,7 +91,7 @@ set -- $(forbidden "$mark")
 echo "active: $2 requests as $SA_USER, $1 forbidden"
 [ "$1" -eq 0 ] || fail "active: $1 forbidden answers (above)"
 tail -n 25 "$work/kaic.log"
-left=$(lab_left '^namespace/kaic-' pods,services,networkpolicies,jobs)
+left=$(lab_left "$KAIC_NS" pods,services,networkpolicies,jobs)
 [ -z "$left" ] || fail "active: left behind: $left"
 k delete -f "$work/kaic.yaml" --wait=true >/dev/null 2>&1 || true
 k delete -f "$work/kaic-passive.yaml" --wait=true >/dev/null 2>&1 || true

@@ -13,7 +13,9 @@
 #                             without one); REGISTRY_PORT, and KAIC_IMG: kaic's image in
 #                             the lab's registry, by digest
 #   lab_left NS_RE RESOURCES  kaic's namespaces matching NS_RE and its labelled objects of
-#                             RESOURCES (kubectl's comma list), or nothing
+#                             RESOURCES (kubectl's comma list), or nothing; KAIC_NS is
+#                             the NS_RE of a run's namespaces (kaic-RUNID, kaic-RUNID-sig;
+#                             not the ai profile's kaic-system)
 #   lab_ai_test NAME COMPONENT WHAT
 #                             for a test of the ai profile's COMPONENT (WHAT names it):
 #                             lab_require, skips without kaic's image or on the bare
@@ -73,6 +75,7 @@ lab_real_node() {
 	KAIC_IMG="$_tag@$_digest"
 }
 
+KAIC_NS='^namespace/kaic-[0-9a-f]{8}(-sig)?$'
 lab_left() {
 	_ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep -E "$1" || true)
 	_objs=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get "$2" -A -l app.kubernetes.io/managed-by=kaic -o name)

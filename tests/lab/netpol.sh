@@ -37,7 +37,7 @@ print("SEC-5.1 netpol=%s: %s %s: %s" % (netpol, r["mode"], r["verdict"], " | ".j
 sys.exit(0 if r["mode"] == "active" and r["verdict"] == want and ev else 1)
 EOF
 	"$KAIC" cleanup --dry-run --kubeconfig "$LAB_KUBECONFIG" >"$work/$1.cleanup" 2>&1 || true
-	ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep '^namespace/kaic-' || true)
+	ns=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get ns -o name | grep -E "$KAIC_NS" || true)
 	left=$(kubectl --kubeconfig "$LAB_KUBECONFIG" get pods,services,networkpolicies -A -l app.kubernetes.io/managed-by=kaic -o name)
 	[ -z "$ns$left" ] || fail "netpol=$1: left behind: $ns $left"
 	echo "netpol=$1: nothing left ($(head -n 1 "$work/$1.cleanup"))"

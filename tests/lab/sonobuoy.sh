@@ -96,7 +96,7 @@ case $pods_img in *"test pods run $img (this pod's image"*) ;;
 *) fail "the plugin's test pods did not run its image $img" ;;
 esac
 sb delete --wait >"$work/delete.out" 2>&1 || fail "sonobuoy delete failed: $(cat "$work/delete.out")"
-left=$(lab_left '^namespace/(kaic-|sonobuoy$)' pods,services,networkpolicies,jobs)
+left=$(lab_left '^namespace/(kaic-[0-9a-f]{8}(-sig)?|sonobuoy)$' pods,services,networkpolicies,jobs)
 [ -z "$left" ] || fail "left behind: $left"
 echo "sonobuoy: run, retrieve, results: $(($(date +%s) - start))s in all; nothing left"
 pass "Sonobuoy $SONOBUOY ran kaic's plugin; its 18 items agree with results.json"

@@ -33,7 +33,7 @@ ev = r.get("evidence", [])
 print("WL-2.1 %s: %s %s:\n  %s" % (name, r["mode"], r["verdict"], "\n  ".join(ev)))
 sys.exit(0 if r["mode"] == "active" and r["verdict"] == want and ev else 1)
 PY
-	left=$(lab_left '^namespace/kaic-[0-9a-f]' pods,services,agenttools)
+	left=$(lab_left "$KAIC_NS" pods,services,agenttools)
 	[ -z "$left" ] || fail "$1: left behind: $left"
 }
 

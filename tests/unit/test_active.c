@@ -270,6 +270,22 @@ static void test_paths(void **state)
 
 /* What the tests send the workloads: the HW-1.1 negative claim, the NET-3.1 weights and
  * header rule, the SEC-5.1 policies, STO-4.1's restore source. */
+
+/* Whether policy's podSelector.matchLabels all hold on pod's labels. */
+static bool selects(const json_t *policy, const json_t *pod)
+{
+	const json_t *want = cutil_get(policy, "spec.podSelector.matchLabels");
+	const json_t *have = cutil_get(pod, "metadata.labels");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)want, k, v) {
+		const char *h = json_string_value(json_object_get(have, k));
+		if (h == NULL || strcmp(h, json_string_value(v)) != 0)
+			return false;
+	}
+	return json_object_size(want) > 0;
+}
+
 static void test_contents(void **state)
 {
 	(void)state;
@@ -311,7 +327,18 @@ static void test_contents(void **state)
 	const json_t *ports =
 	    json_object_get(json_array_get(cutil_get(deny, "spec.egress"), 0), "ports");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(ports, 0), "port")), 53);
-	assert_non_null(active_build_find(sec, "NetworkPolicy", "np-allow-server"));
+	/* the clients start together: the policies' selectors alone tell them apart */
+	json_t *allow = active_build_find(sec, "NetworkPolicy", "np-allow-server");
+	assert_non_null(allow);
+	static const char *const client[] = {"np-client-reach", "np-client-denied",
+					     "np-client-allowed"};
+	static const bool denied[] = {false, true, true}, allowed[] = {false, false, true};
+	for (size_t i = 0; i < 3; i++) {
+		json_t *pod = active_build_find(sec, "Pod", client[i]);
+		assert_non_null(pod);
+		assert_int_equal(selects(deny, pod), denied[i]);
+		assert_int_equal(selects(allow, pod), allowed[i]);
+	}
 	json_decref(sec);
 
 	json_t *sto = active_sto41_objects(&p);
