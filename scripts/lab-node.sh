@@ -294,6 +294,10 @@ EOF
     cache 5
 }
 EOF
+	# syncFrequency 10 s (1 min by default): kubelet tries a pod's DRA preparation again
+	# only at its next resync, and on this loaded machine its first try often fails
+	# because the node authorizer has not yet seen the pod's claim ("no relationship
+	# found between node ... and this object"); docs/lab.md
 	cat >"$NODE/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -322,6 +326,7 @@ failSwapOn: false
 serializeImagePulls: false
 imageGCHighThresholdPercent: 100
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%}
+syncFrequency: 10s
 EOF
 }
 
