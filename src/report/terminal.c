@@ -27,6 +27,7 @@ struct report_term {
 	pthread_cond_t wake;
 	size_t n;
 	const struct requirement **reqs; /* the run's tests, in runner_plan's order */
+	int id_width; /* the ID column: 9, or wider for a longer id (CNCF's) */
 	enum line_state *state;
 	struct check_result *done; /* copies of verdict and mode (evidence not kept) */
 	unsigned frame;
@@ -76,7 +77,7 @@ static void put_text(struct report_term *t, const char *s)
 static void put_line(struct report_term *t, size_t i)
 {
 	const struct requirement *req = t->reqs[i];
-	fprintf(t->out, "%-9s%-8s", req->id, level_name(req->level));
+	fprintf(t->out, "%-*s%-8s", t->id_width, req->id, level_name(req->level));
 	switch (t->state[i]) {
 	case LINE_WAITING:
 		fprintf(t->out, "%s%-10s%-9s%s%s", t->color ? GREY : "", "·", "", req->title,
@@ -150,6 +151,10 @@ struct report_term *report_term_new_plan(FILE *out, bool color, bool live,
 	t->n = n;
 	t->reqs = xcalloc(n > 0 ? n : 1, sizeof(const struct requirement *));
 	memcpy(t->reqs, reqs, n * sizeof(const struct requirement *));
+	t->id_width = 9;
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(reqs[i]->id) + 1 > t->id_width)
+			t->id_width = (int)strlen(reqs[i]->id) + 1;
 	t->state = xcalloc(t->n, sizeof(*t->state));
 	t->done = xcalloc(t->n, sizeof(*t->done));
 	pthread_mutex_init(&t->lock, NULL);
@@ -407,7 +412,7 @@ static void put_outcome(struct report_term *t, const struct run_result *r)
 	fputc('\n', t->out);
 	put_product(t, r);
 	static const char *const says[] = {
-	    [KAIC_EXIT_OK] = "every MUST of both checklists is decided and met",
+	    [KAIC_EXIT_OK] = "every MUST is decided and met",
 	    [KAIC_EXIT_NOT_CONFORMANT] = "a MUST is not met (above)",
 	    [KAIC_EXIT_UNDECIDED] = "no MUST failed, but one was not decided (above)",
 	};
