@@ -138,14 +138,119 @@ static void pod_spec_defaults(json_t *spec)
 	service_account_fields(spec);
 }
 
-/* The ServiceAccount admission plugin: a pod (not a template) that names no account
- * runs as "default". */
-static void pod_service_account(json_t *spec)
+#define SA_MOUNT "/var/run/secrets/kubernetes.io/serviceaccount"
+
+/* Whether the pod's account (stored in its namespace) turns the token mount off. Called
+ * with api->mu held, as every create is. */
+static bool account_opts_out(struct sim_api *api, const char *ns, const char *name)
 {
+	struct sim_rtype *rt = sim_registry_find(&api->reg, "", "serviceaccounts");
+	long i = rt && ns && name ? sim_coll_find(&rt->coll, ns, name) : -1;
+	return i >= 0 &&
+	       json_is_false(json_object_get(rt->coll.v[i].obj, "automountServiceAccountToken"));
+}
+
+/* Adds the read-only mount of volume name at SA_MOUNT to every container of list that
+ * mounts nothing there; true when it added one. */
+static bool mount_token(json_t *spec, const char *list, const char *name)
+{
+	bool added = false;
+	size_t i, j;
+	json_t *c, *m;
+	json_array_foreach(json_object_get(spec, list), i, c) {
+		bool taken = false;
+		json_array_foreach(json_object_get(c, "volumeMounts"), j, m) {
+			const char *at = json_string_value(json_object_get(m, "mountPath"));
+			taken |= at != NULL && strcmp(at, SA_MOUNT) == 0;
+		}
+		if (taken)
+			continue;
+		json_t *mounts = json_object_get(c, "volumeMounts");
+		if (!json_is_array(mounts)) {
+			mounts = json_array();
+			json_object_set_new(c, "volumeMounts", mounts);
+		}
+		json_array_append_new(mounts, json_pack("{s:s, s:b, s:s}", "name", name, "readOnly",
+							1, "mountPath", SA_MOUNT));
+		added = true;
+	}
+	return added;
+}
+
+/* The ServiceAccount admission plugin's token volume: kube-api-access-XXXXX (a bound
+ * token, the cluster's CA from kube-root-ca.crt, the namespace) mounted read-only at
+ * SA_MOUNT in every container, unless the pod or its account sets
+ * automountServiceAccountToken: false. */
+static void pod_token_volume(struct sim_api *api, json_t *obj, json_t *spec)
+{
+	const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	json_t *pod_flag = json_object_get(spec, "automountServiceAccountToken");
+	if (json_is_false(pod_flag) ||
+	    (!json_is_boolean(pod_flag) &&
+	     account_opts_out(api, ns, json_string_value(json_object_get(spec, "serviceAccountName")))))
+		return;
+	char suffix[8], name[32];
+	sim_store_random(api, suffix, 5);
+	snprintf(name, sizeof(name), "kube-api-access-%s", suffix);
+	bool init = mount_token(spec, "initContainers", name);
+	if (!mount_token(spec, "containers", name) && !init)
+		return;
+	json_t *vols = json_object_get(spec, "volumes");
+	if (!json_is_array(vols)) {
+		vols = json_array();
+		json_object_set_new(spec, "volumes", vols);
+	}
+	json_array_append_new(
+	    vols, json_pack("{s:s, s:{s:[{s:{s:i, s:s}}, {s:{s:s, s:[{s:s, s:s}]}},"
+			    " {s:{s:[{s:s, s:{s:s, s:s}}]}}], s:i}}",
+			    "name", name, "projected", "sources", "serviceAccountToken",
+			    "expirationSeconds", 3607, "path", "token", "configMap", "name",
+			    "kube-root-ca.crt", "items", "key", "ca.crt", "path", "ca.crt",
+			    "downwardAPI", "items", "path", "namespace", "fieldRef", "apiVersion",
+			    "v1", "fieldPath", "metadata.namespace", "defaultMode", 420));
+}
+
+/* The DefaultTolerationSeconds admission plugin: pods tolerate a not-ready or
+ * unreachable node (NoExecute) for 300 s, unless they tolerate it already (a toleration
+ * of that key, or of every key, with effect NoExecute or none). */
+static void pod_default_tolerations(json_t *spec)
+{
+	static const char *const keys[] = {"node.kubernetes.io/not-ready",
+					   "node.kubernetes.io/unreachable"};
+	for (size_t k = 0; k < 2; k++) {
+		bool has = false;
+		size_t i;
+		json_t *t;
+		json_array_foreach(json_object_get(spec, "tolerations"), i, t) {
+			const char *key = json_string_value(json_object_get(t, "key"));
+			const char *eff = json_string_value(json_object_get(t, "effect"));
+			has |= (key == NULL || !*key || !strcmp(key, keys[k])) &&
+			       (eff == NULL || !*eff || !strcmp(eff, "NoExecute"));
+		}
+		if (has)
+			continue;
+		json_t *tols = json_object_get(spec, "tolerations");
+		if (!json_is_array(tols)) {
+			tols = json_array();
+			json_object_set_new(spec, "tolerations", tols);
+		}
+		json_array_append_new(tols, json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k],
+						      "operator", "Exists", "effect", "NoExecute",
+						      "tolerationSeconds", 300));
+	}
+}
+
+/* The admission plugins a created pod (not a template) passes: ServiceAccount (a pod that
+ * names no account runs as "default"; its token volume) and DefaultTolerationSeconds. */
+static void pod_admission(struct sim_api *api, json_t *obj)
+{
+	json_t *spec = spec_of(obj);
 	json_t *name = json_object_get(spec, "serviceAccountName");
 	if (!json_is_string(name) || !json_string_length(name))
 		json_object_set_new(spec, "serviceAccountName", json_string("default"));
 	service_account_fields(spec);
+	pod_token_volume(api, obj, spec);
+	pod_default_tolerations(spec);
 }
 
 static void service_defaults(struct sim_api *api, json_t *obj)
@@ -283,7 +388,7 @@ void sim_defaults_apply(struct sim_api *api, const struct sim_rtype *rt, json_t 
 	if (!strcmp(rt->group, "")) {
 		if (!strcmp(r, "pods")) {
 			pod_spec_defaults(spec_of(obj));
-			pod_service_account(spec_of(obj));
+			pod_admission(api, obj);
 			pod_defaults(obj);
 		} else if (!strcmp(r, "services")) {
 			service_defaults(api, obj);

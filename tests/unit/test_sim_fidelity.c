@@ -2,7 +2,7 @@
  * kaic-sim getting wrong, as the real server answers it: CRD approval in protected groups
  * (S1), discovery of the built-in resources (S3), metadata.continue on custom resource
  * lists (S6), the default/kubernetes Service (S8), defaults (S4, S7, S9), the aggregator's
- * local APIServices (S10). */
+ * local APIServices (S10), the pod admission plugins' token volume and tolerations (S4). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -280,6 +280,82 @@ static void test_prune(void **state)
 	json_decref(v);
 }
 
+/* Creates pod NAME in default with the spec given (JSON) and returns the stored pod. */
+static json_t *admitted(void **state, const char *name, const char *spec)
+{
+	char *text = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+			       "\"%s\",\"namespace\":\"default\"},\"spec\":%s}",
+			       name, spec);
+	json_t *p = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(p);
+	char *cause = NULL;
+	assert_int_equal(sim_api_create(*state, p, &cause), 0);
+	return sim_api_get(*state, "", "pods", "default", name);
+}
+
+/* S4: the ServiceAccount and DefaultTolerationSeconds admission plugins, as the lab's
+ * kube-apiserver applies them to every created pod. */
+static void test_pod_admission(void **state)
+{
+	json_t *v = admitted(state, "plain",
+			     "{\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}],"
+			     "\"initContainers\":[{\"name\":\"i\",\"image\":\"i:1\"}]}");
+	assert_string_equal(str(v, "spec.serviceAccountName"), "default");
+	const char *vol = str(v, "spec.volumes.0.name");
+	assert_non_null(vol);
+	assert_int_equal(strncmp(vol, "kube-api-access-", 16), 0);
+	assert_int_equal(strlen(vol), 21);
+	assert_string_equal(str(v, "spec.volumes.0.projected.sources.0.serviceAccountToken.path"),
+			    "token");
+	assert_string_equal(str(v, "spec.volumes.0.projected.sources.1.configMap.name"),
+			    "kube-root-ca.crt");
+	assert_string_equal(
+	    str(v, "spec.volumes.0.projected.sources.2.downwardAPI.items.0.fieldRef.fieldPath"),
+	    "metadata.namespace");
+	assert_int_equal(json_integer_value(at(v, "spec.volumes.0.projected.defaultMode")), 420);
+	for (int k = 0; k < 2; k++) {
+		const char *c = k ? "spec.initContainers.0.volumeMounts.0" : "spec.containers.0.volumeMounts.0";
+		char *name = xasprintf("%s.name", c), *path = xasprintf("%s.mountPath", c);
+		assert_string_equal(str(v, name), vol);
+		assert_string_equal(str(v, path), "/var/run/secrets/kubernetes.io/serviceaccount");
+		free(name);
+		free(path);
+	}
+	assert_string_equal(str(v, "spec.tolerations.0.key"), "node.kubernetes.io/not-ready");
+	assert_string_equal(str(v, "spec.tolerations.1.key"), "node.kubernetes.io/unreachable");
+	assert_string_equal(str(v, "spec.tolerations.1.effect"), "NoExecute");
+	assert_int_equal(json_integer_value(at(v, "spec.tolerations.1.tolerationSeconds")), 300);
+	json_decref(v);
+
+	/* opted out: no volume; a toleration of every key: nothing added */
+	v = admitted(state, "optout",
+		     "{\"automountServiceAccountToken\":false,\"tolerations\":[{\"operator\":"
+		     "\"Exists\"}],\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}]}");
+	assert_null(at(v, "spec.volumes"));
+	assert_null(at(v, "spec.containers.0.volumeMounts"));
+	assert_int_equal(json_array_size(at(v, "spec.tolerations")), 1);
+	json_decref(v);
+
+	/* the account opts out; not-ready tolerated already (any effect): unreachable added */
+	char *cause = NULL;
+	assert_int_equal(
+	    sim_api_create(*state,
+			   json_pack("{s:s, s:s, s:{s:s, s:s}, s:b}", "apiVersion", "v1", "kind",
+				     "ServiceAccount", "metadata", "name", "quiet", "namespace",
+				     "default", "automountServiceAccountToken", 0),
+			   &cause),
+	    0);
+	v = admitted(state, "quiet",
+		     "{\"serviceAccountName\":\"quiet\",\"tolerations\":[{\"key\":"
+		     "\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\"}],"
+		     "\"containers\":[{\"name\":\"c\",\"image\":\"i:1\"}]}");
+	assert_null(at(v, "spec.volumes"));
+	assert_int_equal(json_array_size(at(v, "spec.tolerations")), 2);
+	assert_string_equal(str(v, "spec.tolerations.1.key"), "node.kubernetes.io/unreachable");
+	json_decref(v);
+}
+
 #define APISERVICES "/apis/apiregistration.k8s.io/v1/apiservices"
 
 /* GET of one APIService: the object, or NULL when the answer is not 200. */
@@ -442,6 +518,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_discovery, sim_test_setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_defaults, sim_test_setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, sim_test_setup, sim_test_teardown),
+	    cmocka_unit_test_setup_teardown(test_pod_admission, sim_test_setup, sim_test_teardown),
 	    cmocka_unit_test_setup_teardown(test_local_apiservices, sim_test_setup,
 					    sim_test_teardown),
 	};
