@@ -54,12 +54,14 @@ static void load(struct sim_api *api)
 		snprintf(name, sizeof(name), "pod-%05d", i);
 		snprintf(ns, sizeof(ns), "ns-%02d", i % 20);
 		snprintf(node, sizeof(node), "node-%05d", i % 5000);
-		json_t *p =
-		    json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:[{s:s, s:s}]}, s:{s:s}}",
-			      "apiVersion", "v1", "kind", "Pod", "metadata", "name", name,
-			      "namespace", ns, "labels", "app", i % 2 ? "odd" : "even", "spec",
-			      "nodeName", node, "containers", "name", "main", "image",
-			      "registry.example.com/app:1", "status", "phase", "Running");
+		/* without the ServiceAccount token volume, which would double each pod's
+		 * size: the limits below were set for pods of this size */
+		json_t *p = json_pack(
+		    "{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:b, s:[{s:s, s:s}]}, s:{s:s}}",
+		    "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace", ns,
+		    "labels", "app", i % 2 ? "odd" : "even", "spec", "nodeName", node,
+		    "automountServiceAccountToken", 0, "containers", "name", "main", "image",
+		    "registry.example.com/app:1", "status", "phase", "Running");
 		assert_int_equal(sim_api_create(api, p, &cause), 0);
 	}
 }
