@@ -140,6 +140,17 @@ static void pod_spec_defaults(json_t *spec)
 
 #define SA_MOUNT "/var/run/secrets/kubernetes.io/serviceaccount"
 
+/* o[key], made an empty array when it is not one. */
+static json_t *array_at(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_array(v)) {
+		v = json_array();
+		json_object_set_new(o, key, v);
+	}
+	return v;
+}
+
 /* Whether the pod's account (stored in its namespace) turns the token mount off. Called
  * with api->mu held, as every create is. */
 static bool account_opts_out(struct sim_api *api, const char *ns, const char *name)
@@ -165,13 +176,9 @@ static bool mount_token(json_t *spec, const char *list, const char *name)
 		}
 		if (taken)
 			continue;
-		json_t *mounts = json_object_get(c, "volumeMounts");
-		if (!json_is_array(mounts)) {
-			mounts = json_array();
-			json_object_set_new(c, "volumeMounts", mounts);
-		}
-		json_array_append_new(mounts, json_pack("{s:s, s:b, s:s}", "name", name, "readOnly",
-							1, "mountPath", SA_MOUNT));
+		json_array_append_new(array_at(c, "volumeMounts"),
+				      json_pack("{s:s, s:b, s:s}", "name", name, "readOnly", 1,
+						"mountPath", SA_MOUNT));
 		added = true;
 	}
 	return added;
@@ -183,11 +190,13 @@ static bool mount_token(json_t *spec, const char *list, const char *name)
  * automountServiceAccountToken: false. */
 static void pod_token_volume(struct sim_api *api, json_t *obj, json_t *spec)
 {
-	const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	const char *ns =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
 	json_t *pod_flag = json_object_get(spec, "automountServiceAccountToken");
 	if (json_is_false(pod_flag) ||
 	    (!json_is_boolean(pod_flag) &&
-	     account_opts_out(api, ns, json_string_value(json_object_get(spec, "serviceAccountName")))))
+	     account_opts_out(api, ns,
+			      json_string_value(json_object_get(spec, "serviceAccountName")))))
 		return;
 	char suffix[8], name[32];
 	sim_store_random(api, suffix, 5);
@@ -195,19 +204,15 @@ static void pod_token_volume(struct sim_api *api, json_t *obj, json_t *spec)
 	bool init = mount_token(spec, "initContainers", name);
 	if (!mount_token(spec, "containers", name) && !init)
 		return;
-	json_t *vols = json_object_get(spec, "volumes");
-	if (!json_is_array(vols)) {
-		vols = json_array();
-		json_object_set_new(spec, "volumes", vols);
-	}
-	json_array_append_new(
-	    vols, json_pack("{s:s, s:{s:[{s:{s:i, s:s}}, {s:{s:s, s:[{s:s, s:s}]}},"
-			    " {s:{s:[{s:s, s:{s:s, s:s}}]}}], s:i}}",
-			    "name", name, "projected", "sources", "serviceAccountToken",
-			    "expirationSeconds", 3607, "path", "token", "configMap", "name",
-			    "kube-root-ca.crt", "items", "key", "ca.crt", "path", "ca.crt",
-			    "downwardAPI", "items", "path", "namespace", "fieldRef", "apiVersion",
-			    "v1", "fieldPath", "metadata.namespace", "defaultMode", 420));
+	json_array_append_new(array_at(spec, "volumes"),
+			      json_pack("{s:s, s:{s:[{s:{s:i, s:s}}, {s:{s:s, s:[{s:s, s:s}]}},"
+					" {s:{s:[{s:s, s:{s:s, s:s}}]}}], s:i}}",
+					"name", name, "projected", "sources", "serviceAccountToken",
+					"expirationSeconds", 3607, "path", "token", "configMap",
+					"name", "kube-root-ca.crt", "items", "key", "ca.crt",
+					"path", "ca.crt", "downwardAPI", "items", "path",
+					"namespace", "fieldRef", "apiVersion", "v1", "fieldPath",
+					"metadata.namespace", "defaultMode", 420));
 }
 
 /* The DefaultTolerationSeconds admission plugin: pods tolerate a not-ready or
@@ -229,14 +234,10 @@ static void pod_default_tolerations(json_t *spec)
 		}
 		if (has)
 			continue;
-		json_t *tols = json_object_get(spec, "tolerations");
-		if (!json_is_array(tols)) {
-			tols = json_array();
-			json_object_set_new(spec, "tolerations", tols);
-		}
-		json_array_append_new(tols, json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k],
-						      "operator", "Exists", "effect", "NoExecute",
-						      "tolerationSeconds", 300));
+		json_array_append_new(array_at(spec, "tolerations"),
+				      json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k], "operator",
+						"Exists", "effect", "NoExecute",
+						"tolerationSeconds", 300));
 	}
 }
 

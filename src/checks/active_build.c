@@ -87,9 +87,9 @@ json_t *active_build_pod(const struct active_params *p, const char *name, const 
 	json_t *spec =
 	    json_pack("{s:s, s:b, s:i, s:{s:b, s:i, s:i, s:{s:s}}, s:[o]}", "restartPolicy",
 		      one_shot ? "Never" : "Always", "automountServiceAccountToken", 0,
-		      "terminationGracePeriodSeconds", PROBE_GRACE_S, "securityContext", "runAsNonRoot", 1,
-		      "runAsUser", PROBE_UID, "fsGroup", PROBE_UID, "seccompProfile", "type",
-		      "RuntimeDefault", "containers", c);
+		      "terminationGracePeriodSeconds", PROBE_GRACE_S, "securityContext",
+		      "runAsNonRoot", 1, "runAsUser", PROBE_UID, "fsGroup", PROBE_UID,
+		      "seccompProfile", "type", "RuntimeDefault", "containers", c);
 	json_object_set_new(pod, "spec", spec);
 	return pod;
 }

@@ -142,8 +142,7 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 	json_t *objs = active_sec51_objects(&p);
 	char *how = NULL;
 	/* the server, its Service and both policies, before any client starts */
-	static const char *const setup[] = {"np-server", "np-deny-egress", "np-allow-server",
-					    NULL};
+	static const char *const setup[] = {"np-server", "np-deny-egress", "np-allow-server", NULL};
 	if (active_run_create_all(ctx, res, objs, setup) != 0)
 		goto out;
 	res->mode = MODE_ACTIVE;

@@ -27,7 +27,7 @@ struct report_term {
 	pthread_cond_t wake;
 	size_t n;
 	const struct requirement **reqs; /* the run's tests, in runner_plan's order */
-	int id_width; /* the ID column: 9, or wider for a longer id (CNCF's) */
+	int id_width;			 /* the ID column: 9, or wider for a longer id (CNCF's) */
 	enum line_state *state;
 	struct check_result *done; /* copies of verdict and mode (evidence not kept) */
 	unsigned frame;

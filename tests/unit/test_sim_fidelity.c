@@ -315,7 +315,8 @@ static void test_pod_admission(void **state)
 	    "metadata.namespace");
 	assert_int_equal(json_integer_value(at(v, "spec.volumes.0.projected.defaultMode")), 420);
 	for (int k = 0; k < 2; k++) {
-		const char *c = k ? "spec.initContainers.0.volumeMounts.0" : "spec.containers.0.volumeMounts.0";
+		const char *c =
+		    k ? "spec.initContainers.0.volumeMounts.0" : "spec.containers.0.volumeMounts.0";
 		char *name = xasprintf("%s.name", c), *path = xasprintf("%s.mountPath", c);
 		assert_string_equal(str(v, name), vol);
 		assert_string_equal(str(v, path), "/var/run/secrets/kubernetes.io/serviceaccount");
