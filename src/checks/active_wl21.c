@@ -19,6 +19,7 @@
 #include "checks/known.h"
 #include "checks/util.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/xmalloc.h"
 
 #define WL21_PORT 8080
@@ -99,13 +100,27 @@ static bool generation_current(const json_t *t)
 	       (rog == NULL || json_integer_value(rog) == g);
 }
 
+/* A controller may refuse the tool for a moment: its Service informer may not yet have
+ * seen the Service kaic created just before the AgentTool (they are separate watches; the
+ * lab's kaic-agentd did so under load, and registered it a moment later). A refusal
+ * counts once it has lasted this long. */
+#define REFUSAL_SETTLE_MS 5000
+
+/* Ready=True with the generation observed, or a refusal (Registered=False) that has lasted
+ * REFUSAL_SETTLE_MS; arg: the time (ms) the refusal was first seen, 0 when none is. */
 static enum active_wait_answer tool_pred(const json_t *t, void *arg)
 {
-	(void)arg;
-	return cond_is(t, "Registered", "False") ||
-		       (cond_is(t, "Ready", "True") && generation_current(t))
-		   ? ACTIVE_WAIT_DONE
-		   : ACTIVE_WAIT_MORE;
+	long long *refused_since = arg;
+	if (cond_is(t, "Ready", "True") && generation_current(t))
+		return ACTIVE_WAIT_DONE;
+	if (!cond_is(t, "Registered", "False")) {
+		*refused_since = 0;
+		return ACTIVE_WAIT_MORE;
+	}
+	long long now = now_ms();
+	if (*refused_since == 0)
+		*refused_since = now;
+	return now - *refused_since >= REFUSAL_SETTLE_MS ? ACTIVE_WAIT_DONE : ACTIVE_WAIT_MORE;
 }
 
 static enum active_wait_answer missing_pred(const json_t *t, void *arg)
@@ -377,10 +392,11 @@ static int check_registry(struct check_ctx *ctx, struct check_result *res)
 /* Waits for AgentTool name; 0 with *t, or -1 after deciding (Partial without any
  * controller, else Error). */
 static int wait_tool(struct check_ctx *ctx, struct check_result *res, const char *path,
-		     const char *name, active_wait_pred pred, long long deadline, json_t **t)
+		     const char *name, active_wait_pred pred, void *arg, long long deadline,
+		     json_t **t)
 {
 	struct kube_error err = {0};
-	if (active_wait(ctx->act, path, name, pred, NULL, deadline, ctx->cancel, t, &err) == 0)
+	if (active_wait(ctx->act, path, name, pred, arg, deadline, ctx->cancel, t, &err) == 0)
 		return 0;
 	char *what = xasprintf("AgentTool %s", name);
 	if (strcmp(err.reason, "Timeout") == 0 && condition(*t, "Registered") == NULL &&
@@ -427,7 +443,9 @@ static void run_checks(struct check_ctx *ctx, struct check_result *res, const ch
 		active_run_error(ctx, res, "MCP server pod tool", &err);
 		goto out;
 	}
-	if (wait_tool(ctx, res, path, "tool", tool_pred, ctx->deadline_ms, &tool) != 0)
+	long long refused_since = 0;
+	if (wait_tool(ctx, res, path, "tool", tool_pred, &refused_since, ctx->deadline_ms, &tool) !=
+	    0)
 		goto out;
 	if (!cond_is(tool, "Ready", "True")) { /* refused: Registered=False */
 		check_evidence(res,

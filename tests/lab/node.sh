@@ -78,14 +78,17 @@ echo "ok: the short name echo resolves through the pod's search path: $out"
 
 k delete namespace "$ns" --timeout=120s >/dev/null || fail "namespace $ns not deleted"
 trap - EXIT
-# kubelet removes a deleted pod's containers and sandbox (its housekeeping: up to a minute)
+# kubelet removes a deleted pod's containers and sandbox (its housekeeping: up to a
+# minute); those of the namespace's pods carry its name (CRI's label), the ai profile's
+# own pods (kaic-agentd) stay
 i=0
 while :; do
-	n=$("$TOP/build/lab/bin/ctr" --address "$TOP/build/lab/run/node/containerd/containerd.sock" -n k8s.io containers ls -q 2>/dev/null | wc -l)
+	n=$("$TOP/build/lab/bin/ctr" --address "$TOP/build/lab/run/node/containerd/containerd.sock" -n k8s.io \
+		containers ls -q "labels.\"io.kubernetes.pod.namespace\"==$ns" 2>/dev/null | wc -l)
 	[ "$n" = 0 ] && break
 	i=$((i + 1))
-	[ $i -lt 90 ] || fail "$n containers left on lab-real-0 90 s after the namespace was deleted"
+	[ $i -lt 90 ] || fail "$n containers of namespace $ns left on lab-real-0 90 s after it was deleted"
 	sleep 1
 done
-echo "ok: no container left on lab-real-0"
+echo "ok: no container of namespace $ns left on lab-real-0"
 echo "node: every check passed"
