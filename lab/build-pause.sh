@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 line=$1 out=$2
 images=$(dirname "$out")/images
 layout=$images/pause
+(cd "lab/k8s-$line" && go mod download k8s.io/kubernetes) # a cold cache may lack it
 src=$(cd "lab/k8s-$line" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c
 [[ -f $src ]] || { echo "lab-build: no pause.c in the k8s.io/kubernetes module ($src)" >&2; exit 1; }
 stamp="$PAUSE $(sha256sum "$src" | cut -c1-64)"

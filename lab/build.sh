@@ -30,6 +30,15 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
   ld+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$bdate"
 done
+# moddir DIR MODULE: where MODULE (of lab/DIR's go.mod) lies in the module cache,
+# downloaded first: a cold cache holds only what a build has needed so far
+moddir() {
+  local d
+  (cd "lab/$1" && go mod download "$2") || exit 1
+  d=$(cd "lab/$1" && go list -m -f '{{.Dir}}' "$2")
+  [ -n "$d" ] || { echo "lab-build: $2 is not in the module cache after go mod download" >&2; exit 1; }
+  echo "$d"
+}
 t0=$(date +%s)
 echo "lab-build: kubernetes $k8s, etcd $etcd -> $out"
 (cd "lab/k8s-$line" && go build -trimpath -ldflags "$ld" -o "$out/" \
@@ -44,7 +53,7 @@ grep -Eq "sigs.k8s.io/kwok $KWOK( |\$)" lab/kwok/go.mod || { echo "lab-build: la
 (cd lab/kwok && go build -trimpath -ldflags "-s -w" -o "$out/" sigs.k8s.io/kwok/cmd/kwok)
 # kwok's configuration: the stages kwokctl gives it by default (node initialize,
 # heartbeat with leases; pods ready, complete, delete), from the kwok module itself
-stages=$(cd lab/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+stages=$(moddir kwok sigs.k8s.io/kwok)/kustomize/stage
 {
   # a KwokConfiguration given in a file gets none of kwok's defaults: all of them here
   printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n'
@@ -101,7 +110,7 @@ requires traefik sigs.k8s.io/gateway-api "$GATEWAY_API"
 # lab/traefik/go.mod that replaces the module by that copy (-modfile: the committed go.mod
 # stays as it is). Version ldflags as upstream's Makefile (BuildDate: the release's time).
 tdir=$(cd "$out/.." && pwd)/traefik
-tmod=$(cd lab/traefik && go list -m -f '{{.Dir}}' github.com/traefik/traefik/v3)
+tmod=$(moddir traefik github.com/traefik/traefik/v3)
 if [ "$(cat "$tdir/src/.version" 2>/dev/null)" != "$TRAEFIK" ]; then
   rm -rf "$tdir/src"
   mkdir -p "$tdir/src/webui/static"
@@ -118,7 +127,7 @@ tdate=$(cd lab/traefik && go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05
   -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$tdate" \
   -o "$out/traefik" github.com/traefik/traefik/v3/cmd/traefik)
 # the Gateway API's standard channel CRDs, from the module Traefik is built against
-gwapi=$(cd lab/traefik && go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)
+gwapi=$(moddir traefik sigs.k8s.io/gateway-api)
 for f in "$gwapi"/config/crd/standard/*.yaml; do printf -- '---\n'; cat "$f"; done >"$out/gateway-api-crds.yaml.tmp"
 mv "$out/gateway-api-crds.yaml.tmp" "$out/gateway-api-crds.yaml"
 lab/build-pause.sh "$line" "$out"
