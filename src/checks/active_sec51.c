@@ -163,15 +163,17 @@ void active_sec51_run(struct check_ctx *ctx, struct check_result *res)
 	if (rc < 0)
 		goto out;
 	if (rc == 0) {
-		check_evidence(res, "without any policy the client cannot reach np-server:%d: %s",
+		check_evidence(res, "a client that no policy selects cannot reach np-server:%d: %s",
 			       PORT, how);
 		active_run_events(ctx, res);
-		active_run_decide(res, VERDICT_ERROR,
-				  "pods of the test namespace cannot reach each other even without "
-				  "a policy: check the cluster network");
+		active_run_decide(
+		    res, VERDICT_ERROR,
+		    "pods of the test namespace cannot reach each other even where no "
+		    "policy selects them: check the cluster network (or a policy "
+		    "engine that ignores podSelector)");
 		goto out;
 	}
-	check_evidence(res, "without a policy: client %s", how);
+	check_evidence(res, "under no policy: client %s", how);
 	rc = attempt(ctx, res, objs, "np-client-denied", false, &how);
 	if (rc < 0)
 		goto out;
