@@ -16,13 +16,17 @@
  *     parameters namespace and labelSelector (equality-based).
  * Settings (controllers.agenttool): enabled (true); stamp (false): a controller that
  * stamps every AgentTool Registered=True and Ready=True without validating or probing
- * (no tools, no server), for the agenttool-stamping scenario. */
+ * (no tools, no server), for the agenttool-stamping scenario; serviceLagSeconds (none):
+ * a controller whose Service cache lags, as the lab's kaic-agentd did under load: a
+ * Service younger than this is not seen yet (ServiceNotFound, then Registered once it
+ * is old enough), for the agenttool-lagging and agenttool-refusing scenarios. */
 
 #include "controllers/agenttool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/meta.h"
 #include "controllers/ctl_util.h"
@@ -73,6 +77,17 @@ static bool url_ok(const char *url)
 	return (!strncmp(url, "http://", 7) && url[7]) || (!strncmp(url, "https://", 8) && url[8]);
 }
 
+/* Whether the controller's cache has the Service yet (serviceLagSeconds). */
+static bool service_seen(struct sim_api *api, const json_t *svc)
+{
+	const json_t *lag = ctl_setting(api, "agenttool", "serviceLagSeconds");
+	struct tm tm = {0};
+	const char *ts = ctl_str(svc, "metadata.creationTimestamp");
+	if (!json_is_integer(lag) || !ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm))
+		return true;
+	return (long long)(time(NULL) - timegm(&tm)) >= json_integer_value(lag);
+}
+
 static void validate(struct sim_api *api, const json_t *tool, struct at_state *s)
 {
 	const char *ns = ctl_s(tool, "metadata.namespace");
@@ -109,6 +124,10 @@ static void validate(struct sim_api *api, const json_t *tool, struct at_state *s
 		s->endpoint = xasprintf("http://%s.%s.svc:%ld%s", name, sns ? sns : ns, port,
 					path ? path : "");
 		json_t *svc = ctl_get(api, "", "services", sns ? sns : ns, name);
+		if (svc && !service_seen(api, svc)) {
+			json_decref(svc);
+			svc = NULL;
+		}
 		bool has_port = false;
 		json_t *eps = svc ? ctl_endpoints(api, svc, port, &has_port) : NULL;
 		json_decref(eps);

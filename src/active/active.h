@@ -80,7 +80,9 @@ typedef enum active_wait_answer (*active_wait_pred)(const json_t *obj, void *arg
 /* Waits until pred answers DONE for the object name in the collection path
  * ("/api/v1/namespaces/NS/pods"): reads it, then watches it from its resourceVersion
  * (fieldSelector metadata.name), falling back to polling with backoff when watch fails.
- * pred also sees a missing object as NULL. An object that existed during the wait and is
+ * pred also sees a missing object as NULL, and is asked again about the last state seen
+ * whenever a watch window (at most WAIT_WINDOW_S) ends without an event, so that it may
+ * count time. An object that existed during the wait and is
  * then deleted (a DELETED event, or 404 on re-reading it) ends the wait at once unless
  * pred answers DONE for NULL: -1 with reason "Deleted" and a message saying what was
  * observed of who deleted it (deletionTimestamp, last manager, run-id label). Returns 0 with *out

@@ -232,6 +232,12 @@ int active_wait(struct active *a, const char *path, const char *name, active_wai
 				deleted_error(err, name, &w);
 				break;
 			}
+			/* the window ended quietly: ask again about the last state seen (a
+			 * predicate may count time, as a condition that must last) */
+			if (wr == 0 && w.last != NULL && pred(w.last, arg) == ACTIVE_WAIT_DONE) {
+				rc = 0;
+				break;
+			}
 			if (wr == 0)
 				continue;
 			if (strcmp(werr.reason, "Cancelled") == 0) {

@@ -458,6 +458,11 @@ static void run_checks(struct check_ctx *ctx, struct check_result *res, const ch
 				  "check its logs");
 		goto out;
 	}
+	if (refused_since != 0)
+		check_evidence(res,
+			       "AgentTool %s/tool was refused first (Registered=False, for about "
+			       "%lld ms), then registered: the controller's view lagged",
+			       ctx->ns, now_ms() - refused_since);
 	int wrong = judge_tool(ctx, res, tool);
 	/* the controller is live by now: it has 30 s to refuse the missing Service */
 	if (active_wait(ctx->act, path, WL21_MISSING, missing_pred, NULL,

@@ -5,7 +5,8 @@
 # "# flags: ..." line), decided by the active test
 # or its prerequisites, with the reason in the evidence and a remediation hint; nothing
 # labelled by kaic remains afterwards. A line "# args: FLAGS" adds flags to `kaic run`
-# (an opt-in test's images). flaky-api is active_faults.sh's.
+# (an opt-in test's images); a line "# evidence: ID TEXT" asks for TEXT in one of ID's
+# evidence lines. flaky-api is active_faults.sh's.
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/active_lib.sh"
 active_need_sim
@@ -33,6 +34,11 @@ name = os.environ['NAME']
 bad = []
 for line in open(os.environ['EXP']):
     f = line.split()
+    if line.startswith('# evidence: '):
+        rid, text = line[len('# evidence: '):].rstrip('\n').split(' ', 1)
+        if not any(text in e for e in req[rid]['evidence']):
+            bad.append(f'{rid}: no evidence line with "{text}": ' + ' | '.join(req[rid]['evidence']))
+        continue
     if not f or line.startswith('#'):
         continue
     rid, want = f[0], f[1].replace('|', '/').split('/')
