@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "base/meta.h"
 #include "controllers/ctl_util.h"
 #include "objects/admin.h"
@@ -69,16 +70,6 @@ json_t *ctl_jobs_pods(struct sim_api *api, const json_t *owner)
 	return r;
 }
 
-static json_t *obj_at(json_t *parent, const char *key)
-{
-	json_t *o = json_object_get(parent, key);
-	if (!json_is_object(o)) {
-		o = json_object();
-		json_object_set_new(parent, key, o);
-	}
-	return o;
-}
-
 static void make_pod(struct sim_api *api, const json_t *job, long index)
 {
 	const char *jname = ctl_s(job, "metadata.name"), *uid = ctl_s(job, "metadata.uid");
@@ -93,7 +84,7 @@ static void make_pod(struct sim_api *api, const json_t *job, long index)
 	}
 	json_object_set_new(md, "name", json_string(name));
 	json_object_set_new(md, "namespace", json_string(ctl_s(job, "metadata.namespace")));
-	json_t *labels = obj_at(md, "labels");
+	json_t *labels = sim_json_object_at(md, "labels");
 	json_object_set_new(labels, "job-name", json_string(jname));
 	json_object_set_new(labels, "batch.kubernetes.io/job-name", json_string(jname));
 	json_object_set_new(labels, "controller-uid", json_string(uid));
@@ -111,7 +102,8 @@ static void make_pod(struct sim_api *api, const json_t *job, long index)
 		char idx[24];
 		snprintf(idx, sizeof idx, "%ld", index);
 		json_object_set_new(labels, INDEX_KEY, json_string(idx));
-		json_object_set_new(obj_at(md, "annotations"), INDEX_KEY, json_string(idx));
+		json_object_set_new(sim_json_object_at(md, "annotations"), INDEX_KEY,
+				    json_string(idx));
 		size_t i;
 		json_t *c;
 		json_array_foreach(json_object_get(spec, "containers"), i, c) {
@@ -204,7 +196,7 @@ static void job_sync(struct sim_api *api, const json_t *job)
 {
 	json_t *pods = ctl_jobs_pods(api, job);
 	json_t *next = json_deep_copy(job);
-	json_t *st = obj_at(next, "status");
+	json_t *st = sim_json_object_at(next, "status");
 	struct counts c = {0, 0, 0, 0, json_object(), json_object()};
 	count_pods(pods, &c);
 	char now[32];

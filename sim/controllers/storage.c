@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "base/meta.h"
 #include "controllers/ctl_util.h"
 #include "objects/admin.h"
@@ -29,16 +30,6 @@
 
 #define SNAP_GROUP "snapshot.storage.k8s.io"
 #define FILES_ANNOTATION "kaic-sim/files"
-
-static json_t *ensure_obj(json_t *parent, const char *key)
-{
-	json_t *o = json_object_get(parent, key);
-	if (!json_is_object(o)) {
-		o = json_object();
-		json_object_set_new(parent, key, o);
-	}
-	return o;
-}
 
 /* The files of an object's annotation (new object, empty when none). */
 static json_t *files_of(const json_t *obj)
@@ -56,7 +47,7 @@ static json_t *files_of(const json_t *obj)
 static void set_files(json_t *obj, const json_t *files)
 {
 	char *text = json_dumps(files, JSON_COMPACT | JSON_SORT_KEYS);
-	json_t *ann = ensure_obj(ensure_obj(obj, "metadata"), "annotations");
+	json_t *ann = sim_json_object_at(sim_json_object_at(obj, "metadata"), "annotations");
 	json_object_set_new(ann, FILES_ANNOTATION, json_string(text ? text : "{}"));
 	free(text);
 }
@@ -174,9 +165,9 @@ static json_t *source_files(struct sim_api *api, const json_t *pvc, const char *
 static void bind(struct sim_api *api, const json_t *pvc, const json_t *pv)
 {
 	json_t *next = json_deep_copy(pvc);
-	json_t *spec = ensure_obj(next, "spec");
+	json_t *spec = sim_json_object_at(next, "spec");
 	json_object_set_new(spec, "volumeName", json_string(ctl_s(pv, "metadata.name")));
-	json_t *ann = ensure_obj(ensure_obj(next, "metadata"), "annotations");
+	json_t *ann = sim_json_object_at(sim_json_object_at(next, "metadata"), "annotations");
 	json_object_set_new(ann, "pv.kubernetes.io/bind-completed", json_string("yes"));
 	json_object_set_new(ann, "pv.kubernetes.io/bound-by-controller", json_string("yes"));
 	const char *driver = ctl_str(pv, "spec.csi.driver");
@@ -186,7 +177,7 @@ static void bind(struct sim_api *api, const json_t *pvc, const json_t *pv)
 		json_object_set_new(ann, "volume.beta.kubernetes.io/storage-provisioner",
 				    json_string(driver));
 	}
-	json_t *st = ensure_obj(next, "status");
+	json_t *st = sim_json_object_at(next, "status");
 	json_object_set_new(st, "phase", json_string("Bound"));
 	json_object_set(st, "accessModes", ctl_at(pv, "spec.accessModes"));
 	json_object_set(st, "capacity", ctl_at(pv, "spec.capacity"));
@@ -281,7 +272,7 @@ static void snapshot_error(struct sim_api *api, const json_t *snap, const char *
 	if (!strcmp(ctl_s(snap, "status.error.message"), msg))
 		return;
 	json_t *next = json_deep_copy(snap);
-	json_t *st = ensure_obj(next, "status");
+	json_t *st = sim_json_object_at(next, "status");
 	char now[32];
 	ctl_now(now);
 	json_object_set_new(st, "readyToUse", json_false());
@@ -347,7 +338,7 @@ static void take_snapshot(struct sim_api *api, const json_t *snap)
 	json_decref(have);
 	if (rc == 0) {
 		json_t *next = json_deep_copy(snap);
-		json_t *st = ensure_obj(next, "status");
+		json_t *st = sim_json_object_at(next, "status");
 		json_object_set_new(st, "boundVolumeSnapshotContentName", json_string(cname2));
 		json_object_set_new(st, "creationTime", json_string(now));
 		json_object_set_new(st, "readyToUse", json_true());
@@ -385,7 +376,7 @@ static void reclaim_pvs(struct sim_api *api)
 				       ctl_s(pv, "metadata.name"));
 		} else {
 			json_t *next = json_deep_copy(pv);
-			json_object_set_new(ensure_obj(next, "status"), "phase",
+			json_object_set_new(sim_json_object_at(next, "status"), "phase",
 					    json_string("Released"));
 			ctl_replace(api, "", "persistentvolumes", next);
 		}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "model/registry.h"
 #include "model/store.h"
 #include "sim.h"
@@ -140,17 +141,6 @@ static void pod_spec_defaults(json_t *spec)
 
 #define SA_MOUNT "/var/run/secrets/kubernetes.io/serviceaccount"
 
-/* o[key], made an empty array when it is not one. */
-static json_t *array_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_array(v)) {
-		v = json_array();
-		json_object_set_new(o, key, v);
-	}
-	return v;
-}
-
 /* Whether the pod's account (stored in its namespace) turns the token mount off. Called
  * with api->mu held, as every create is. */
 static bool account_opts_out(struct sim_api *api, const char *ns, const char *name)
@@ -176,7 +166,7 @@ static bool mount_token(json_t *spec, const char *list, const char *name)
 		}
 		if (taken)
 			continue;
-		json_array_append_new(array_at(c, "volumeMounts"),
+		json_array_append_new(sim_json_array_at(c, "volumeMounts"),
 				      json_pack("{s:s, s:b, s:s}", "name", name, "readOnly", 1,
 						"mountPath", SA_MOUNT));
 		added = true;
@@ -204,7 +194,7 @@ static void pod_token_volume(struct sim_api *api, json_t *obj, json_t *spec)
 	bool init = mount_token(spec, "initContainers", name);
 	if (!mount_token(spec, "containers", name) && !init)
 		return;
-	json_array_append_new(array_at(spec, "volumes"),
+	json_array_append_new(sim_json_array_at(spec, "volumes"),
 			      json_pack("{s:s, s:{s:[{s:{s:i, s:s}}, {s:{s:s, s:[{s:s, s:s}]}},"
 					" {s:{s:[{s:s, s:{s:s, s:s}}]}}], s:i}}",
 					"name", name, "projected", "sources", "serviceAccountToken",
@@ -234,7 +224,7 @@ static void pod_default_tolerations(json_t *spec)
 		}
 		if (has)
 			continue;
-		json_array_append_new(array_at(spec, "tolerations"),
+		json_array_append_new(sim_json_array_at(spec, "tolerations"),
 				      json_pack("{s:s, s:s, s:s, s:i}", "key", keys[k], "operator",
 						"Exists", "effect", "NoExecute",
 						"tolerationSeconds", 300));
@@ -286,26 +276,15 @@ static void service_defaults(struct sim_api *api, json_t *obj)
 	}
 }
 
-/* The object at key of o, created ({}) when absent or not an object. */
-static json_t *object_at(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_object(v)) {
-		v = json_object();
-		json_object_set_new(o, key, v);
-	}
-	return v;
-}
-
 /* SetDefaults_Deployment: a strategy sent empty ({}, as kubectl create sends it) too. */
 static void deployment_strategy(json_t *spec)
 {
-	json_t *st = object_at(spec, "strategy");
+	json_t *st = sim_json_object_at(spec, "strategy");
 	set_default(st, "type", json_string("RollingUpdate"));
 	const char *type = json_string_value(json_object_get(st, "type"));
 	if (!type || strcmp(type, "RollingUpdate") != 0)
 		return;
-	json_t *ru = object_at(st, "rollingUpdate");
+	json_t *ru = sim_json_object_at(st, "rollingUpdate");
 	set_default(ru, "maxUnavailable", json_string("25%"));
 	set_default(ru, "maxSurge", json_string("25%"));
 }
