@@ -81,11 +81,10 @@ static bool url_ok(const char *url)
 static bool service_seen(struct sim_api *api, const json_t *svc)
 {
 	const json_t *lag = ctl_setting(api, "agenttool", "serviceLagSeconds");
-	struct tm tm = {0};
-	const char *ts = ctl_str(svc, "metadata.creationTimestamp");
-	if (!json_is_integer(lag) || !ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm))
+	long long created = ctl_time_parse(ctl_str(svc, "metadata.creationTimestamp"));
+	if (!json_is_integer(lag) || created == 0)
 		return true;
-	return (long long)(time(NULL) - timegm(&tm)) >= json_integer_value(lag);
+	return (long long)time(NULL) - created >= json_integer_value(lag);
 }
 
 static void validate(struct sim_api *api, const json_t *tool, struct at_state *s)

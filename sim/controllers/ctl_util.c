@@ -196,6 +196,14 @@ void ctl_now(char out[32])
 	sim_store_now(out);
 }
 
+long long ctl_time_parse(const char *s)
+{
+	struct tm tm = {0};
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return (long long)timegm(&tm);
+}
+
 void ctl_event(struct sim_api *api, const json_t *obj, const char *kind, const char *type,
 	       const char *reason, const char *message)
 {

@@ -82,6 +82,9 @@ void ctl_condition(json_t *status, const char *type, const char *cstatus, const 
 const char *ctl_condition_status(const json_t *obj, const char *type);
 /* Current time, RFC 3339. */
 void ctl_now(char out[32]);
+/* An RFC 3339 time (as ctl_now writes it) in seconds since the epoch; 0 when s is NULL
+ * or not one. */
+long long ctl_time_parse(const char *s);
 
 /* ---- pods ---- */
 /* The pod's status.phase, "Pending" when it has none yet. */

@@ -39,14 +39,6 @@ static long duration_s(const char *d)
 	return total + n;
 }
 
-static time_t parse_time(const char *s)
-{
-	struct tm tm = {0};
-	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
-		return 0;
-	return timegm(&tm);
-}
-
 static bool unhealthy(const json_t *nhc, const json_t *node)
 {
 	size_t i, j;
@@ -57,7 +49,7 @@ static bool unhealthy(const json_t *nhc, const json_t *node)
 			if (strcmp(ctl_s(c, "type"), ctl_s(uc, "type")) != 0 ||
 			    strcmp(ctl_s(c, "status"), ctl_s(uc, "status")) != 0)
 				continue;
-			time_t since = parse_time(ctl_str(c, "lastTransitionTime"));
+			time_t since = (time_t)ctl_time_parse(ctl_str(c, "lastTransitionTime"));
 			if (now - since >= duration_s(ctl_str(uc, "duration")))
 				return true;
 		}
